@@ -1,0 +1,221 @@
+/**
+ * Shared contracts of fastcontext: what every explorer (model-driven or embedded) produces and what
+ * every surface (CLI, TUI, MCP, eval) consumes. Pure types; no I/O here.
+ */
+
+/** A span of lines: path relative to the workspace root with forward slashes, 1-based inclusive lines. */
+export interface LineSpan {
+  path: string;
+  start: number;
+  end: number;
+}
+
+/** How much of a citation the exploration actually showed. */
+export type Verification = "read" | "grep" | "trimmed" | "unverified";
+
+/** One entry of the final answer, in rank order. */
+export interface Citation extends LineSpan {
+  /** The model's (or the embedded explorer's) short reason, without parentheses. */
+  reason?: string;
+  /** True when every cited line was shown to the explorer by a tool result. */
+  verified: boolean;
+  /** Which kind of observation covers it; "trimmed" means the range was cut to what was seen. */
+  verification?: Verification;
+}
+
+/** Why a run ended. `answered` is the only normal ending; every other one sets `partial: true`. */
+export type StopReason =
+  | "answered"
+  | "max_turns"
+  | "token_budget"
+  | "deadline"
+  | "aborted"
+  | "model_error"
+  | "no_answer";
+
+export const STOP_REASONS: readonly StopReason[] = [
+  "answered",
+  "max_turns",
+  "token_budget",
+  "deadline",
+  "aborted",
+  "model_error",
+  "no_answer",
+];
+
+/** Which explorer produced a result. */
+export type PolicyName = "model" | "embedded" | "bm25";
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+export interface PhaseTimings {
+  totalMs: number;
+  /** Time spent waiting on the model server (0 for the embedded explorer). */
+  modelMs: number;
+  /** Wall time of tool execution (turns' tool phases, not the sum of concurrent calls). */
+  toolMs: number;
+  /** Planning/ranking time of the embedded explorer, validation time, etc. */
+  otherMs: number;
+}
+
+/** The object every explorer returns; `--json` prints it, MCP returns it as structuredContent. */
+export interface ExploreResult {
+  query: string;
+  /** Absolute, realpath-resolved workspace root. */
+  root: string;
+  policy: PolicyName;
+  citations: Citation[];
+  /** Text outside the `<final_answer>` block (at most a short paragraph). */
+  explanation: string;
+  stopReason: StopReason;
+  partial: boolean;
+  /** Set when another policy answered because the first one came back empty or invalid. */
+  fallback?: { from: PolicyName; reason: string };
+  turns: number;
+  toolCalls: number;
+  tokens: TokenUsage;
+  timings: PhaseTimings;
+  /** Things the caller should know (zero tool calls, dropped citations, budget notes...). */
+  warnings: string[];
+  /** Citations the model gave that did not survive validation, with the reason. */
+  dropped?: Array<LineSpan & { reason: string }>;
+  model?: string;
+  /** Set when the run failed on something outside the exploration (endpoint down, bad config). */
+  error?: { kind: "endpoint" | "model" | "config" | "internal"; message: string };
+}
+
+/** What a caller asks of an explorer. */
+export interface ExploreRequest {
+  query: string;
+  /** Repository root (any path; it is realpath-resolved by the workspace). */
+  root: string;
+  signal?: AbortSignal;
+  maxTurns?: number;
+  /** Absolute wall-clock budget for the whole run, in ms. */
+  deadlineMs?: number;
+  /** Receives every event of the run, in order. Must not throw. */
+  onEvent?: (event: ExploreEvent) => void;
+}
+
+/** Any explorer: the model loop, the embedded explorer, the bm25 floor. */
+export type Explorer = (request: ExploreRequest) => Promise<ExploreResult>;
+
+/** A tool call as the model (or the embedded planner) issued it. */
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  /** The raw argument string as produced by the model, or an already-parsed object. */
+  arguments: string | Record<string, unknown>;
+}
+
+/** Error codes the model can recover from; they travel back as tool results, never as exceptions. */
+export type ToolErrorCode =
+  | "invalid_args"
+  | "unknown_tool"
+  | "not_found"
+  | "outside_root"
+  | "not_a_file"
+  | "binary"
+  | "secret"
+  | "too_large"
+  | "invalid_regex"
+  | "timeout"
+  | "aborted"
+  | "io_error";
+
+/** How much a listing or search could not look at, so ignore-blindness is visible. */
+export interface SkipStats {
+  ignored: number;
+  binary: number;
+  tooLarge: number;
+  secret: number;
+  unreadable: number;
+  outsideRoot: number;
+}
+
+export interface GrepMatchLine {
+  line: number;
+  text: string;
+  /** True for a match line, false for a context line. */
+  match: boolean;
+}
+
+export interface GrepFileHits {
+  path: string; // relative
+  lines: GrepMatchLine[];
+  /** Number of matching lines in the file (count mode: number of matches). */
+  count: number;
+}
+
+/** Structured side of a tool result, for the embedded explorer and for displays. */
+export type ToolData =
+  | { tool: "Read"; path: string; start: number; end: number; totalLines: number; lines: string[] }
+  | { tool: "Glob"; paths: string[]; total: number }
+  | {
+      tool: "Grep";
+      mode: "content" | "files_with_matches" | "count";
+      files: GrepFileHits[];
+      /** Total matching lines (or files) found before caps; a lower bound when `atLeast`. */
+      total: number;
+      atLeast: boolean;
+      engine: "ripgrep" | "fallback";
+    };
+
+/** The result of one tool call. */
+export interface ToolResult {
+  /** Exactly what the model gets back. */
+  text: string;
+  /** Which lines of which files the text showed (feeds the observation ledger). */
+  observed: LineSpan[];
+  truncated: boolean;
+  error?: { code: ToolErrorCode; message: string };
+  data?: ToolData;
+  skipped?: SkipStats;
+}
+
+/** One event of a run. CLI text, `--json`, the TUI, MCP progress and the eval all read this stream. */
+export type ExploreEvent =
+  | { type: "run_start"; runId: string; query: string; root: string; policy: PolicyName; model?: string; maxTurns: number; contextWindow?: number; at: number }
+  | { type: "turn_start"; turn: number; at: number }
+  | { type: "model_request"; turn: number; messages: number; promptTokens: number; finalTurn: boolean; at: number }
+  | { type: "model_delta"; turn: number; channel: "content" | "reasoning"; text: string }
+  | {
+      type: "model_response";
+      turn: number;
+      content: string;
+      reasoning?: string;
+      toolCalls: ToolCallRequest[];
+      usage?: { promptTokens: number; completionTokens: number };
+      ms: number;
+      at: number;
+    }
+  | { type: "model_retry"; turn: number; attempt: number; delayMs: number; reason: string; at: number }
+  | { type: "tool_start"; turn: number; index: number; call: { id: string; name: string; args: Record<string, unknown> | string }; at: number }
+  | {
+      type: "tool_end";
+      turn: number;
+      index: number;
+      callId: string;
+      name: string;
+      ms: number;
+      chars: number;
+      tokens: number;
+      lines: number;
+      truncated: boolean;
+      cached: boolean;
+      error?: string;
+      /** The text the model got, possibly shortened for display by the emitter. */
+      preview: string;
+      at: number;
+    }
+  | { type: "notice"; level: "info" | "warn"; message: string; at: number }
+  | { type: "budget"; turn: number; usedTokens: number; window: number; at: number }
+  | { type: "answer"; citations: Citation[]; explanation: string; dropped: Array<LineSpan & { reason: string }>; at: number }
+  | { type: "run_end"; result: ExploreResult; at: number };
+
+export function emptySkipStats(): SkipStats {
+  return { ignored: 0, binary: 0, tooLarge: 0, secret: 0, unreadable: 0, outsideRoot: 0 };
+}

@@ -1,0 +1,226 @@
+/**
+ * The embedded explorer: answers with no model at all. It plans the same Read/Glob/Grep calls a
+ * model would, in turns, through the same workspace, toolbox, ledger, events and result object:
+ *   turn 1 — parallel searches built from the query (identifier and keyword counts, definitions,
+ *            quoted messages, named files);
+ *   turn 2 — reads of the most promising files;
+ * then ranks files and code units by the evidence and cites the enclosing functions within a budget
+ * of lines. Deterministic: the same query on the same tree gives the same answer.
+ */
+import { CodeUnitCache } from "../analysis/code-units.js";
+import { languageForPath } from "../analysis/languages.js";
+import { analyzeQuery, type QueryAnalysis } from "../analysis/query.js";
+import { validateCitations } from "../core/citations.js";
+import { createEmitter, newRunId, previewText, type Emit } from "../core/events.js";
+import type { RawCitation } from "../core/final-answer.js";
+import type { ExploreRequest, ExploreResult, Explorer, StopReason, ToolCallRequest, ToolResult } from "../core/types.js";
+import type { SecretPolicy } from "../workspace/secrets.js";
+import { countLines } from "../tools/support/line-reader.js";
+import { Toolbox } from "../tools/toolbox.js";
+import { Workspace } from "../workspace/workspace.js";
+import { isLikelyBinary } from "./file-kinds.js";
+import { planSearch, type PlannedCall } from "./plan.js";
+import { framesToFiles, rankFiles, type FileEvidence, type RankedFile, type TermCounts } from "./rank-files.js";
+import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
+import { DEFAULT_SELECT, selectCitations, type FileChoice } from "./select.js";
+
+export interface EmbeddedOptions {
+  /** Budget of cited lines (default 120). */
+  citedLines?: number;
+  secrets?: SecretPolicy;
+  grepEngine?: "auto" | "ripgrep" | "fallback";
+  maxCitations?: number;
+  /** Files read in the second turn (default 5). */
+  readFiles?: number;
+}
+
+const READ_CHUNK = 2000;
+const MAX_CHUNKS = 4;
+
+/** Shared across runs: keyed by absolute path and validated by mtime and size. */
+const unitCache = new CodeUnitCache({ maxEntries: 256 });
+
+function nameInLine(names: readonly string[], text: string): string | undefined {
+  let best: string | undefined;
+  for (const name of names) {
+    const re = new RegExp(`(?<![\\w$])${name.replace(/[$]/g, "\\$")}(?![\\w$])`);
+    if (re.test(text) && (!best || name.length > best.length)) best = name;
+  }
+  return best;
+}
+
+function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis: QueryAnalysis, files: readonly string[]): FileEvidence {
+  const termCounts: TermCounts[] = [];
+  const definitions: FileEvidence["definitions"] = new Map();
+  const messages: FileEvidence["messages"] = new Map();
+  const pathHits: FileEvidence["pathHits"] = new Map();
+  planned.forEach((p, i) => {
+    const data = results[i]?.data;
+    if (!data) return;
+    if (data.tool === "Grep" && (p.purpose === "identifier" || p.purpose === "keyword") && p.term) {
+      const counts = new Map<string, number>();
+      for (const f of data.files) counts.set(f.path, f.count);
+      termCounts.push({ term: p.term, purpose: p.purpose, counts });
+    } else if (data.tool === "Grep" && p.purpose === "definition" && p.names) {
+      for (const f of data.files) {
+        for (const l of f.lines) {
+          if (!l.match) continue;
+          const name = nameInLine(p.names, l.text);
+          if (!name) continue;
+          const list = definitions.get(f.path) ?? [];
+          list.push({ name, line: l.line });
+          definitions.set(f.path, list);
+        }
+      }
+    } else if (data.tool === "Grep" && p.purpose === "message" && p.term) {
+      for (const f of data.files) {
+        const list = messages.get(f.path) ?? [];
+        for (const l of f.lines) if (l.match) list.push({ line: l.line, weight: p.term.weight });
+        messages.set(f.path, list);
+      }
+    } else if (data.tool === "Glob" && p.term) {
+      for (const rel of data.paths) pathHits.set(rel, Math.max(pathHits.get(rel) ?? 0, p.term.weight));
+    }
+  });
+  return { termCounts, definitions, messages, pathHits, frames: framesToFiles(analysis.frames, files) };
+}
+
+async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: string) => Promise<number>): Promise<ToolCallRequest[]> {
+  const calls: ToolCallRequest[] = [];
+  let n = 0;
+  for (const f of ranked.slice(0, count)) {
+    const total = await lineCount(f.rel);
+    const chunks = Math.min(MAX_CHUNKS, Math.max(1, Math.ceil(total / READ_CHUNK)));
+    for (let c = 0; c < chunks; c++) {
+      const args: Record<string, unknown> = { path: f.rel };
+      if (chunks > 1) {
+        args.offset = c * READ_CHUNK + 1;
+        args.limit = READ_CHUNK;
+      }
+      calls.push({ id: `call_t2_${++n}`, name: "Read", arguments: args });
+    }
+  }
+  return calls;
+}
+
+export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
+  const budget = options.citedLines ?? DEFAULT_SELECT.budget;
+  const readFiles = options.readFiles ?? 5;
+  return async (request: ExploreRequest): Promise<ExploreResult> => {
+    const started = performance.now();
+    const emit: Emit = createEmitter(request.onEvent);
+    const ws = await Workspace.open(request.root, { ...(options.secrets ? { secrets: options.secrets } : {}) });
+    const toolbox = new Toolbox(ws, { config: { grepEngine: options.grepEngine ?? "auto" } });
+    const deadline = request.deadlineMs !== undefined ? Date.now() + request.deadlineMs : Number.POSITIVE_INFINITY;
+    emit({ type: "run_start", runId: newRunId(), query: request.query, root: ws.root, policy: "embedded", maxTurns: 2 });
+    let toolMs = 0;
+    let toolCalls = 0;
+    let turns = 0;
+    const warnings: string[] = [];
+
+    const runTurn = async (calls: ToolCallRequest[], content: string): Promise<ToolResult[]> => {
+      turns++;
+      const turn = turns;
+      emit({ type: "turn_start", turn });
+      emit({ type: "model_response", turn, content, toolCalls: calls, ms: 0 });
+      const t0 = performance.now();
+      const results = await toolbox.runTurn(calls, {
+        concurrency: 4,
+        ...(request.signal ? { signal: request.signal } : {}),
+        onStart: (index, call, args) => emit({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args } }),
+        onEnd: (index, call, result, ms) =>
+          emit({ type: "tool_end", turn, index, callId: call.id, name: call.name, ms, chars: result.text.length, tokens: toolbox.counter.estimate(result.text), lines: result.text.split("\n").length, truncated: result.truncated, cached: false, ...(result.error ? { error: result.error.message } : {}), preview: previewText(result.text) }),
+      });
+      toolMs += performance.now() - t0;
+      toolCalls += calls.length;
+      return results;
+    };
+
+    const finish = (stopReason: StopReason, citations: ExploreResult["citations"], explanation: string, dropped: ExploreResult["dropped"] = []): ExploreResult => {
+      const totalMs = performance.now() - started;
+      const result: ExploreResult = {
+        query: request.query,
+        root: ws.root,
+        policy: "embedded",
+        citations,
+        explanation,
+        stopReason,
+        partial: stopReason !== "answered",
+        turns,
+        toolCalls,
+        tokens: { input: 0, output: 0 },
+        timings: { totalMs, modelMs: 0, toolMs, otherMs: Math.max(0, totalMs - toolMs) },
+        warnings,
+        ...(dropped && dropped.length ? { dropped } : {}),
+      };
+      emit({ type: "answer", citations, explanation, dropped: dropped ?? [] });
+      emit({ type: "run_end", result });
+      return result;
+    };
+
+    const analysis = analyzeQuery(request.query);
+    const planned = planSearch(analysis);
+    if (planned.length === 0) return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
+    const firstResults = await runTurn(
+      planned.map((p) => p.call),
+      `Searching for ${planned.length} signals from the query.`,
+    );
+    if (request.signal?.aborted) return finish("aborted", [], "");
+
+    const candidates = ws
+      .files()
+      .files.filter((f) => !f.secret && !isLikelyBinary(f.rel))
+      .map((f) => f.rel);
+    const evidence = collectEvidence(planned, firstResults, analysis, candidates);
+    const ranked = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms: analysis.all }).filter((f) => f.score > 0);
+    if (ranked.length === 0) return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
+    if (Date.now() > deadline) return finish("deadline", [], "");
+
+    const secondResults = await runTurn(
+      await readCalls(ranked, readFiles, (rel) => countLines(ws.display(rel)).catch(() => 1)),
+      `Reading the ${Math.min(readFiles, ranked.length)} most promising files.`,
+    );
+    if (request.signal?.aborted) return finish("aborted", [], "");
+
+    // Reassemble each file's lines from its Read chunks.
+    const fileLines = new Map<string, string[]>();
+    for (const r of secondResults) {
+      if (r.data?.tool !== "Read") continue;
+      const list = fileLines.get(r.data.path) ?? [];
+      list.push(...r.data.lines);
+      fileLines.set(r.data.path, list);
+    }
+    const matchers = buildMatchers(
+      evidence.termCounts.map((tc) => ({
+        term: tc.term,
+        purpose: tc.purpose,
+        idf: Math.log(1 + (candidates.length - tc.counts.size + 0.5) / (tc.counts.size + 0.5)),
+      })),
+    );
+    const choices: FileChoice[] = [];
+    for (const f of ranked.slice(0, readFiles)) {
+      const lines = fileLines.get(f.rel);
+      if (!lines || lines.length === 0) continue;
+      const stat = ws.stat(f.rel) ?? { mtimeMs: 0, size: 0 };
+      const units = languageForPath(f.rel) ? await unitCache.get(ws.display(f.rel), stat, () => lines.join("\n")) : [];
+      const ev: UnitEvidence = {
+        messageLines: evidence.messages.get(f.rel) ?? [],
+        frameLines: (evidence.frames.get(f.rel) ?? []).filter((x): x is { line: number; distance: number } => x.line !== undefined),
+        definitions: evidence.definitions.get(f.rel) ?? [],
+      };
+      choices.push({ rel: f.rel, score: f.score, units: rankUnits(lines, units, matchers, ev) });
+    }
+    const selected = selectCitations(choices, { ...DEFAULT_SELECT, budget });
+    const raw: RawCitation[] = selected.map((s) => ({ path: s.path, ranges: [{ start: s.start, end: s.end }], reason: s.reason, source: `${s.path}:${s.start}-${s.end}` }));
+    const validated = await validateCitations(ws, raw, { maxCitations: options.maxCitations ?? 25, requireObserved: true });
+    const top = ranked[0]!;
+    const strongest = top.matched
+      .sort((a, b) => b.term.weight * b.idf - a.term.weight * a.idf)
+      .slice(0, 3)
+      .map((m) => m.term.text);
+    const explanation = validated.citations.length
+      ? `Ranked ${ranked.length} candidate files by definitions, identifiers and keywords from the query${strongest.length ? ` (strongest: ${strongest.join(", ")})` : ""}; cited the best-matching code units.`
+      : "No code unit matched the query strongly enough to cite.";
+    return finish(validated.citations.length ? "answered" : "no_answer", validated.citations, explanation, validated.dropped);
+  };
+}

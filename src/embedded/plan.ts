@@ -1,0 +1,115 @@
+/**
+ * The embedded explorer's first turn: from a query analysis, the searches a good explorer would
+ * issue in parallel — a count of every strong identifier and keyword across the repository (for
+ * relevance statistics), one search for their definitions, literal searches for quoted error
+ * messages, and globs for named files.
+ */
+import type { QueryAnalysis, Term } from "../analysis/query.js";
+import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
+import type { ToolCallRequest } from "../core/types.js";
+
+export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "path";
+
+export interface PlannedCall {
+  call: ToolCallRequest;
+  purpose: SearchPurpose;
+  /** The query term behind the call (for counts and definitions). */
+  term?: Term;
+  /** For definition searches: the names searched. */
+  names?: string[];
+}
+
+export interface PlanLimits {
+  identifiers: number;
+  keywords: number;
+  messages: number;
+  paths: number;
+}
+
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 10, keywords: 10, messages: 3, paths: 4 };
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
+
+/** Grep-able names of a term: identifier-shaped variants of 3+ characters, longest first. */
+export function termNames(term: Term): string[] {
+  const names = new Set<string>();
+  for (const v of [term.text, ...term.variants]) {
+    const leaf = v.split(/\.|::|->/).pop() ?? v;
+    for (const candidate of [v, leaf]) if (IDENT.test(candidate) && candidate.length >= 3) names.add(candidate);
+  }
+  return [...names].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, 4);
+}
+
+/** A light stem pattern for a keyword: `\bstem\w*` over its variants (case-insensitive). */
+function keywordPattern(term: Term): string | null {
+  const stems = new Set<string>();
+  for (const v of [term.text, ...term.variants]) {
+    const w = v.toLowerCase();
+    if (/^[a-z][a-z0-9_]{2,}$/.test(w)) stems.add(w);
+  }
+  if (stems.size === 0) return null;
+  // The shortest stem covers the others (`\bdecorat\w*` covers `decorator`, `decorated`).
+  const sorted = [...stems].sort((a, b) => a.length - b.length);
+  const kept = sorted.filter((s, i) => !sorted.slice(0, i).some((p) => s.startsWith(p)));
+  return `\\b(?:${kept.map(escapeRegex).join("|")})\\w*`;
+}
+
+export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT_PLAN_LIMITS): PlannedCall[] {
+  let n = 0;
+  const id = () => `call_t1_${++n}`;
+  const planned: PlannedCall[] = [];
+  const seenPatterns = new Set<string>();
+  const push = (p: PlannedCall, key: string) => {
+    if (seenPatterns.has(key)) return;
+    seenPatterns.add(key);
+    planned.push(p);
+  };
+
+  const identifiers = analysis.identifiers.filter((t) => t.weight > 0 && termNames(t).length > 0).slice(0, limits.identifiers);
+  const defNames: string[] = [];
+  for (const term of identifiers) {
+    const names = termNames(term);
+    const pattern = `\\b(?:${names.map(escapeRegex).join("|")})\\b`;
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "count", head_limit: 5000 } }, purpose: "identifier", term }, pattern);
+    for (const n of names) if (!defNames.includes(n)) defNames.push(n);
+  }
+  if (defNames.length > 0) {
+    const names = defNames.slice(0, 16);
+    const alt = names.map(escapeRegex).join("|");
+    const pattern = `\\b(?:${DEF_KEYWORDS})\\s+(?:${alt})\\b|\\bfunc\\s*\\([^)]*\\)\\s*(?:${alt})\\b|\\b(?:${alt})\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\([^)]*\\)\\s*=>)`;
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 400 } }, purpose: "definition", names }, pattern);
+  }
+
+  const identifierTexts = new Set(identifiers.flatMap((t) => termNames(t).map((n) => n.toLowerCase())));
+  const keywords = analysis.keywords.filter((t) => t.weight > 0 && !identifierTexts.has(t.text.toLowerCase())).slice(0, limits.keywords);
+  for (const term of keywords) {
+    const pattern = keywordPattern(term);
+    if (!pattern) continue;
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "count", head_limit: 5000 } }, purpose: "keyword", term }, `i:${pattern}`);
+  }
+
+  let messages = 0;
+  for (const term of analysis.errorMessages) {
+    if (messages >= limits.messages) break;
+    if (term.kind === "exception") continue;
+    const literal = distinctiveLiteral(term.text);
+    if (!literal) continue;
+    const pattern = escapeRegex(literal);
+    messages++;
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } }, purpose: "message", term }, pattern);
+  }
+
+  let paths = 0;
+  for (const term of analysis.paths) {
+    if (paths >= limits.paths) break;
+    const p = term.text.replace(/\\/g, "/").replace(/^\.?\//, "");
+    const base = p.slice(p.lastIndexOf("/") + 1);
+    if (!/\.\w+$/.test(base) && term.kind !== "module") continue;
+    // A module name (a.b.c) becomes its file path; a file keeps its last two segments.
+    const glob = term.kind === "module" ? `**/${p.replace(/\./g, "/")}.*` : `**/${p.split("/").slice(-2).join("/")}`;
+    paths++;
+    push({ call: { id: id(), name: "Glob", arguments: { pattern: glob } }, purpose: "path", term }, `g:${glob}`);
+  }
+  return planned;
+}

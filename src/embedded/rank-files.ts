@@ -1,0 +1,175 @@
+/**
+ * File ranking for the embedded explorer: several kinds of evidence, each weighted by how rare and
+ * how strongly asked-for it is —
+ *  - lexical relevance: BM25 over the per-file counts of the query's identifiers and keywords,
+ *  - definitions of the query's identifiers (a definition outweighs any number of references),
+ *  - quoted error messages found verbatim, stack frames that point into the repository,
+ *  - file paths and names the query mentions or that share its words,
+ * then scaled by the file's role (tests, docs, examples, vendored and generated code count less
+ * unless the query is about them).
+ */
+import type { StackFrame, Term } from "../analysis/query.js";
+import { splitIdentifier } from "../analysis/query.js";
+import { fileRole, queryInterests, roleWeight, type FileRole } from "./file-kinds.js";
+
+export interface TermCounts {
+  term: Term;
+  purpose: "identifier" | "keyword";
+  /** Matches per file (relative path). */
+  counts: Map<string, number>;
+}
+
+export interface FileEvidence {
+  termCounts: TermCounts[];
+  /** Files defining one of the query's identifiers: name and line. */
+  definitions: Map<string, Array<{ name: string; line: number }>>;
+  /** Files containing a quoted error message, with its lines and the message's weight. */
+  messages: Map<string, Array<{ line: number; weight: number }>>;
+  /** Files a path term or glob pointed at, with the term's weight. */
+  pathHits: Map<string, number>;
+  /** Files a stack frame points at. */
+  frames: Map<string, Array<{ line?: number; distance: number }>>;
+}
+
+export interface RankedFile {
+  rel: string;
+  score: number;
+  role: FileRole;
+  /** Score parts, for explanations and debugging. */
+  parts: { lexical: number; definitions: number; messages: number; paths: number; frames: number; pathWords: number };
+  /** The terms that matched here, with their idf-weighted strength. */
+  matched: Array<{ term: Term; tf: number; idf: number }>;
+}
+
+const K1 = 1.2;
+const B = 0.75;
+
+export function idf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+/** Words of a path, lower-cased (`src/flask/blueprints.py` → src, flask, blueprints, blueprint). */
+function pathWords(rel: string): Set<string> {
+  const words = new Set<string>();
+  for (const seg of rel.toLowerCase().replace(/\.[a-z0-9]+$/, "").split(/[/._-]+/)) {
+    if (seg.length < 3) continue;
+    words.add(seg);
+    for (const part of splitIdentifier(seg)) if (part.length >= 3) words.add(part.toLowerCase());
+    if (seg.endsWith("s") && seg.length > 4) words.add(seg.slice(0, -1));
+  }
+  return words;
+}
+
+export interface RankInput {
+  query: string;
+  /** Candidate files (relative paths), in index order. */
+  files: readonly string[];
+  sizeOf: (rel: string) => number;
+  evidence: FileEvidence;
+  /** All query terms, for matching against path words. */
+  terms: readonly Term[];
+}
+
+export function rankFiles(input: RankInput): RankedFile[] {
+  const { evidence } = input;
+  const n = Math.max(1, input.files.length);
+  const interests = queryInterests(input.query);
+  const scores = new Map<string, RankedFile>();
+  const entry = (rel: string): RankedFile => {
+    let e = scores.get(rel);
+    if (!e) {
+      e = { rel, score: 0, role: fileRole(rel), parts: { lexical: 0, definitions: 0, messages: 0, paths: 0, frames: 0, pathWords: 0 }, matched: [] };
+      scores.set(rel, e);
+    }
+    return e;
+  };
+
+  // Lexical relevance (BM25 with file size as document length).
+  const hitSizes: number[] = [];
+  for (const tc of evidence.termCounts) for (const rel of tc.counts.keys()) hitSizes.push(input.sizeOf(rel));
+  const avg = hitSizes.length ? hitSizes.reduce((a, b) => a + b, 0) / hitSizes.length : 1;
+  const termIdf = new Map<Term, number>();
+  for (const tc of evidence.termCounts) {
+    const df = tc.counts.size;
+    if (df === 0) continue;
+    const w = idf(n, df);
+    termIdf.set(tc.term, w);
+    for (const [rel, tf] of tc.counts) {
+      const len = input.sizeOf(rel) / Math.max(1, avg);
+      const sat = (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * len));
+      const e = entry(rel);
+      e.parts.lexical += tc.term.weight * w * sat;
+      e.matched.push({ term: tc.term, tf, idf: w });
+    }
+  }
+  const maxIdf = Math.max(1, ...termIdf.values());
+  const idfOfName = (name: string): number => {
+    for (const tc of evidence.termCounts) {
+      if (tc.purpose === "identifier" && [tc.term.text, ...tc.term.variants].some((v) => v === name || v.endsWith(`.${name}`))) return termIdf.get(tc.term) ?? maxIdf;
+    }
+    return maxIdf;
+  };
+  const weightOfName = (name: string): number => {
+    for (const t of input.terms) if (t.text === name || t.variants.includes(name) || t.text.endsWith(`.${name}`)) return t.weight;
+    return 1;
+  };
+
+  for (const [rel, defs] of evidence.definitions) {
+    const e = entry(rel);
+    const names = new Set(defs.map((d) => d.name));
+    for (const name of names) e.parts.definitions += 2.0 * weightOfName(name) * idfOfName(name);
+  }
+  for (const [rel, hits] of evidence.messages) {
+    const e = entry(rel);
+    e.parts.messages += 2.5 * maxIdf * Math.max(...hits.map((h) => h.weight));
+  }
+  for (const [rel, weight] of evidence.pathHits) entry(rel).parts.paths += 2.5 * weight * maxIdf * 0.5;
+  for (const [rel, frames] of evidence.frames) {
+    const closest = Math.min(...frames.map((f) => f.distance));
+    entry(rel).parts.frames += (6 * maxIdf) / (1 + closest);
+  }
+
+  // Query words in the file's path (a file named after the topic is often where it lives).
+  const queryWords = new Map<string, number>();
+  for (const t of input.terms) {
+    if (t.kind === "path" || t.kind === "module") continue;
+    for (const part of [t.text, ...splitIdentifier(t.text)]) {
+      const w = part.toLowerCase();
+      if (w.length >= 4) queryWords.set(w, Math.max(queryWords.get(w) ?? 0, t.weight));
+    }
+  }
+  for (const e of scores.values()) {
+    let s = 0;
+    for (const word of pathWords(e.rel)) {
+      const w = queryWords.get(word);
+      if (w !== undefined) s += w;
+    }
+    e.parts.pathWords = s * 0.6;
+  }
+
+  const ranked = [...scores.values()];
+  for (const e of ranked) {
+    const p = e.parts;
+    e.score = (p.lexical + p.definitions + p.messages + p.paths + p.frames + p.pathWords) * roleWeight(e.role, interests);
+  }
+  ranked.sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return ranked;
+}
+
+/** Map stack frames to repository files (by path suffix), skipping frames that match nothing. */
+export function framesToFiles(frames: readonly StackFrame[], files: readonly string[]): FileEvidence["frames"] {
+  const out: FileEvidence["frames"] = new Map();
+  for (const frame of frames) {
+    const want = frame.repoPath.replace(/^\.?\//, "");
+    if (!want) continue;
+    const matches = files.filter((f) => f === want || f.endsWith(`/${want}`) || want.endsWith(`/${f}`));
+    // Take the match sharing the longest suffix; ambiguous short names give nothing.
+    if (matches.length === 0 || matches.length > 3) continue;
+    for (const rel of matches) {
+      const list = out.get(rel) ?? [];
+      list.push({ ...(frame.line !== undefined ? { line: frame.line } : {}), distance: frame.distance });
+      out.set(rel, list);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * Ranking inside a file: which function, method or class (or, outside any, which region of
+ * module-level code) the evidence points to. Each line is credited to its innermost code unit, so
+ * a class does not absorb its methods' matches; a unit named after a query identifier, or holding a
+ * quoted error message or a stack-frame line, gets a strong bonus.
+ */
+import type { CodeUnit } from "../analysis/code-units.js";
+import type { Term } from "../analysis/query.js";
+import { escapeRegex, splitIdentifier } from "../analysis/query.js";
+
+export interface TermMatcher {
+  term: Term;
+  idf: number;
+  re: RegExp;
+}
+
+export interface UnitCandidate {
+  /** Display name (qualified name, or `<module lines a-b>`). */
+  name: string;
+  kind: CodeUnit["kind"] | "region";
+  start: number;
+  end: number;
+  headerEnd: number;
+  score: number;
+  /** Lines of the unit that matched a query term, with their weight (for window selection). */
+  hits: Map<number, number>;
+}
+
+export function buildMatchers(terms: Array<{ term: Term; idf: number; purpose: "identifier" | "keyword" }>): TermMatcher[] {
+  const out: TermMatcher[] = [];
+  for (const { term, idf, purpose } of terms) {
+    const forms = [term.text, ...term.variants].filter((v) => v.length >= 3);
+    if (forms.length === 0) continue;
+    const source =
+      purpose === "identifier"
+        ? `(?<![\\w$])(?:${[...new Set(forms.map((f) => f.split(/\.|::/).pop() ?? f))].map(escapeRegex).join("|")})(?![\\w$])`
+        : `(?<![A-Za-z0-9])(?:${[...new Set(forms.map((f) => f.toLowerCase()))].map(escapeRegex).join("|")})`;
+    try {
+      out.push({ term, idf, re: new RegExp(source, purpose === "identifier" ? "" : "i") });
+    } catch {
+      // A term whose forms do not make a valid pattern is skipped.
+    }
+  }
+  return out;
+}
+
+export interface UnitEvidence {
+  /** Lines of quoted error messages in this file. */
+  messageLines: Array<{ line: number; weight: number }>;
+  /** Lines stack frames point to in this file. */
+  frameLines: Array<{ line: number; distance: number }>;
+  /** Identifier definitions found in this file. */
+  definitions: Array<{ name: string; line: number }>;
+}
+
+const K1 = 1.2;
+
+/** Units of one file, best first. `lines` are the file's lines (index 0 = line 1). */
+export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], matchers: readonly TermMatcher[], evidence: UnitEvidence): UnitCandidate[] {
+  const n = lines.length;
+  // Innermost unit of each line (-1: module level).
+  const owner = new Int32Array(n + 1).fill(-1);
+  units.forEach((u, i) => {
+    for (let l = Math.max(1, u.start); l <= Math.min(n, u.end); l++) {
+      const cur = owner[l]!;
+      if (cur === -1 || units[cur]!.depth <= u.depth) owner[l] = i;
+    }
+  });
+  const candidates: UnitCandidate[] = units.map((u) => ({ name: u.qualifiedName, kind: u.kind, start: u.start, end: u.end, headerEnd: u.headerEnd, score: 0, hits: new Map() }));
+  // Module-level regions: runs of lines outside every unit.
+  const regionOf = new Map<number, number>();
+  let l = 1;
+  while (l <= n) {
+    if (owner[l] !== -1) {
+      l++;
+      continue;
+    }
+    const start = l;
+    while (l <= n && owner[l] === -1) l++;
+    const idx = candidates.length;
+    candidates.push({ name: `<module lines ${start}-${l - 1}>`, kind: "region", start, end: l - 1, headerEnd: start, score: 0, hits: new Map() });
+    for (let k = start; k < l; k++) regionOf.set(k, idx);
+  }
+  const candidateOf = (line: number) => (owner[line] !== -1 ? owner[line]! : (regionOf.get(line) ?? -1));
+
+  const tf: Array<Map<TermMatcher, number>> = candidates.map(() => new Map());
+  for (let i = 0; i < n; i++) {
+    const text = lines[i]!;
+    if (text.length > 2000) continue;
+    const c = candidateOf(i + 1);
+    if (c === -1) continue;
+    let lineWeight = 0;
+    for (const m of matchers) {
+      if (!m.re.test(text)) continue;
+      tf[c]!.set(m, (tf[c]!.get(m) ?? 0) + 1);
+      lineWeight += m.term.weight * m.idf;
+    }
+    if (lineWeight > 0) candidates[c]!.hits.set(i + 1, lineWeight);
+  }
+  const maxIdf = Math.max(1, ...matchers.map((m) => m.idf));
+  const identifierNames = new Map<string, { weight: number; idf: number }>();
+  const queryWords = new Map<string, number>();
+  for (const m of matchers) {
+    for (const f of [m.term.text, ...m.term.variants]) {
+      const leaf = f.split(/\.|::/).pop() ?? f;
+      if (m.term.kind === "identifier" || m.term.kind === "frame") identifierNames.set(leaf, { weight: m.term.weight, idf: m.idf });
+      for (const w of splitIdentifier(leaf)) if (w.length >= 4) queryWords.set(w.toLowerCase(), Math.max(queryWords.get(w.toLowerCase()) ?? 0, m.term.weight * 0.3));
+    }
+  }
+  candidates.forEach((c, i) => {
+    const size = c.end - c.start + 1;
+    // Longer units collect more matches by chance: a mild length normalization.
+    const norm = 1 - 0.3 + 0.3 * Math.min(4, size / 40);
+    let s = 0;
+    for (const [m, count] of tf[i]!) s += m.term.weight * m.idf * ((count * (K1 + 1)) / (count + K1 * norm));
+    if (c.kind !== "region") {
+      const exact = identifierNames.get(c.name.split(".").pop() ?? c.name);
+      if (exact) s += 3 * exact.weight * exact.idf;
+      for (const part of splitIdentifier(c.name.split(".").pop() ?? "")) {
+        const w = queryWords.get(part.toLowerCase());
+        if (w) s += w;
+      }
+    }
+    for (const msg of evidence.messageLines) if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) s += 3 * maxIdf * msg.weight;
+    for (const fr of evidence.frameLines) if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) s += (5 * maxIdf) / (1 + fr.distance);
+    // Classes: their own lines are few; small classes may be the target themselves.
+    if ((c.kind === "class" || c.kind === "struct" || c.kind === "interface") && size > 80) s *= 0.6;
+    c.score = s;
+  });
+  return candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.start - b.start);
+}
+
+/**
+ * The span to cite for a unit within `maxLines`: the whole unit when it fits, else a window
+ * holding the unit's header when possible and its densest matching lines.
+ */
+export function citeWindow(c: UnitCandidate, maxLines: number): { start: number; end: number } {
+  const size = c.end - c.start + 1;
+  if (size <= maxLines) return { start: c.start, end: c.end };
+  const hitLines = [...c.hits.keys()].sort((a, b) => a - b);
+  if (hitLines.length === 0) return { start: c.start, end: c.start + maxLines - 1 };
+  let best = { start: c.start, score: -1 };
+  for (const anchor of hitLines) {
+    // Try windows that start a little before each hit line.
+    for (const lead of [2, Math.floor(maxLines / 3)]) {
+      const start = Math.max(c.start, Math.min(anchor - lead, c.end - maxLines + 1));
+      const end = start + maxLines - 1;
+      let score = 0;
+      for (const [line, w] of c.hits) if (line >= start && line <= end) score += w;
+      if (start <= c.headerEnd) score *= 1.1;
+      if (score > best.score) best = { start, score };
+    }
+  }
+  return { start: best.start, end: best.start + maxLines - 1 };
+}

@@ -1,0 +1,58 @@
+/**
+ * Picks the explorer for a configuration: the model loop when an endpoint is configured (or asked
+ * for), the embedded explorer otherwise, and the embedded explorer as the fallback when the
+ * model's answer comes back empty or invalid (`fallback = true`).
+ */
+import type { Config } from "../config/schema.js";
+import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
+import { createEmbeddedExplorer } from "../embedded/explorer.js";
+import type { ChatMessage } from "../llm/types.js";
+import { ConfigError } from "../util/errors.js";
+import { createModelExplorer } from "./model-explorer.js";
+
+export interface ExplorerOptions {
+  onMessage?: (message: ChatMessage, meta?: Record<string, unknown>) => void;
+}
+
+export function resolvePolicy(config: Config, override?: string): Exclude<PolicyName, "bm25"> {
+  const policy = override ?? config.policy;
+  if (policy === "model" || policy === "embedded") return policy;
+  if (policy !== "auto") throw new ConfigError(`unknown policy "${policy}"; expected auto, model or embedded`);
+  return config.base_url ? "model" : "embedded";
+}
+
+/** Why a model result should be handed to the fallback, or null when it stands. */
+export function fallbackReason(result: ExploreResult): string | null {
+  if (result.stopReason === "aborted") return null;
+  if (result.citations.length === 0) return result.error ? `the model run failed (${result.error.message})` : `the model returned no verified citation (${result.stopReason})`;
+  return null;
+}
+
+export function createExplorer(config: Config, policy: Exclude<PolicyName, "bm25">, options: ExplorerOptions = {}): Explorer {
+  const embedded = createEmbeddedExplorer({ citedLines: config.cited_lines, secrets: { allowAll: config.allow_secrets, allow: config.secret_allow }, grepEngine: config.grep_engine, maxCitations: config.max_citations });
+  if (policy === "embedded") return embedded;
+  const model = createModelExplorer({ config, ...(options.onMessage ? { onMessage: options.onMessage } : {}) });
+  if (!config.fallback) return model;
+  return async (request) => {
+    const first = await model(request);
+    const why = fallbackReason(first);
+    if (!why || request.signal?.aborted) return first;
+    request.onEvent?.({ type: "notice", level: "warn", message: `falling back to the embedded explorer: ${why}`, at: Date.now() });
+    const second = await embedded(request);
+    return {
+      ...second,
+      fallback: { from: "model", reason: why },
+      turns: first.turns + second.turns,
+      toolCalls: first.toolCalls + second.toolCalls,
+      tokens: first.tokens,
+      warnings: [...first.warnings, ...second.warnings],
+      ...(first.model ? { model: first.model } : {}),
+      timings: {
+        totalMs: first.timings.totalMs + second.timings.totalMs,
+        modelMs: first.timings.modelMs,
+        toolMs: first.timings.toolMs + second.timings.toolMs,
+        otherMs: first.timings.otherMs + second.timings.otherMs,
+      },
+    };
+  };
+}

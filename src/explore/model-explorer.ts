@@ -1,0 +1,103 @@
+/**
+ * The model policy as an Explorer: builds the workspace, toolbox and chat client from the
+ * configuration, finds the context window, and runs the model loop.
+ */
+import { effectiveSampling } from "../config/profiles.js";
+import type { Config } from "../config/schema.js";
+import { runModelLoop, type ModelLoopConfig } from "../core/model-loop.js";
+import type { ExploreRequest, ExploreResult, Explorer } from "../core/types.js";
+import { createChatClient } from "../llm/client.js";
+import { isLlmError } from "../llm/errors.js";
+import { detectContextWindow, listModels } from "../llm/models.js";
+import type { ChatMessage } from "../llm/types.js";
+import { TokenCounter } from "../tokens/counter.js";
+import { Toolbox } from "../tools/toolbox.js";
+import { ConfigError, EndpointError } from "../util/errors.js";
+import { createLogger } from "../util/log.js";
+import { Workspace } from "../workspace/workspace.js";
+
+const log = createLogger("explore.model");
+
+export interface ModelExplorerOptions {
+  config: Config;
+  /** Receives every appended message (trajectories). */
+  onMessage?: (message: ChatMessage, meta?: Record<string, unknown>) => void;
+}
+
+/** Resolve the model id: configured, or the only one the server serves. */
+export async function resolveModelId(config: Config, signal?: AbortSignal): Promise<string> {
+  if (config.model) return config.model;
+  if (!config.base_url) throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL)");
+  let served: string[];
+  try {
+    served = await listModels(config.base_url, config.api_key, { ...(signal ? { signal } : {}), timeoutMs: 10_000 });
+  } catch (error) {
+    throw new EndpointError(`cannot list models at ${config.base_url}: ${isLlmError(error) ? error.message : String(error)}`, { cause: error });
+  }
+  if (served.length === 1) return served[0]!;
+  if (served.length === 0) throw new ConfigError(`the endpoint ${config.base_url} serves no model; set --model`);
+  throw new ConfigError(`the endpoint serves several models; choose one with --model: ${served.join(", ")}`);
+}
+
+const windowCache = new Map<string, Promise<number>>();
+
+async function contextWindow(config: Config, model: string): Promise<number> {
+  if (config.max_context !== "auto") return config.max_context;
+  const key = `${config.base_url}|${model}`;
+  let pending = windowCache.get(key);
+  if (!pending) {
+    pending = detectContextWindow(config.base_url!, config.api_key, model, { timeoutMs: 5000 }).then((info) => {
+      if (info.window <= 0) log.warn("context window unknown: the token budget is off (set max_context)", { source: info.source });
+      return info.window;
+    });
+    windowCache.set(key, pending);
+  }
+  return pending;
+}
+
+export function createModelExplorer(options: ModelExplorerOptions): Explorer {
+  const { config } = options;
+  return async (request: ExploreRequest): Promise<ExploreResult> => {
+    if (!config.base_url) throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL), or use --policy embedded");
+    const model = await resolveModelId(config, request.signal);
+    const { profile, sampling, maxCompletionTokens } = effectiveSampling({ ...config, model });
+    const ws = await Workspace.open(request.root, { secrets: { allowAll: config.allow_secrets, allow: config.secret_allow } });
+    const toolbox = new Toolbox(ws, {
+      config: { toolTimeoutMs: config.tool_timeout_s * 1000, grepEngine: config.grep_engine },
+      counter: new TokenCounter(profile.tokenizer),
+      ...(config.tool_descriptions ? { descriptionsDir: config.tool_descriptions } : {}),
+    });
+    const client = createChatClient({
+      baseUrl: config.base_url,
+      model,
+      ...(config.api_key ? { apiKey: config.api_key } : {}),
+      timeoutMs: config.request_timeout_s * 1000,
+      maxRetries: config.max_retries,
+    });
+    const loopConfig: ModelLoopConfig = {
+      maxTurns: request.maxTurns ?? config.max_turns,
+      concurrency: config.concurrency,
+      perTurnTokens: config.max_turn_output_tokens,
+      perResultTokens: config.max_result_output_tokens,
+      contextWindow: await contextWindow(config, model),
+      ...(config.context_reserve ? { contextReserve: config.context_reserve } : {}),
+      maxCompletionTokens,
+      maxCitations: config.max_citations,
+      sampling,
+      finalNudge: config.final_nudge,
+      ...(config.system_prompt ? { systemPromptFile: config.system_prompt } : {}),
+      maxCorrections: 1,
+    };
+    const deadline = Date.now() + (request.deadlineMs ?? config.deadline_s * 1000);
+    return runModelLoop({
+      query: request.query,
+      toolbox,
+      client,
+      config: loopConfig,
+      deadline,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+      ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+    });
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * What a search engine (ripgrep or the TypeScript fallback) hands to the Grep formatter. Both
+ * engines fill the same structure so their output to the model is identical.
+ */
+
+export interface GrepLine {
+  line: number;
+  text: string;
+  match: boolean;
+  /** First match on the line (character offsets), to keep it visible when a long line is clipped. */
+  focus?: { start: number; end: number };
+}
+
+export interface FileMatches {
+  /** Path relative to the workspace root. */
+  rel: string;
+  /** Displayed lines (matches and context), sorted by line, unique. */
+  lines: GrepLine[];
+  /** Number of matches (not lines), as `rg --count-matches` counts. */
+  matches: number;
+  matchLines: number;
+}
+
+export interface Collected {
+  files: FileMatches[];
+  /** Files dropped because they are binary (NUL bytes). */
+  binary: number;
+  /** Files dropped because they are secret. */
+  secret: number;
+  /** Files skipped for size (fallback engine only knows this; ripgrep skips silently). */
+  tooLarge: number;
+  unreadable: number;
+  /** Collection stopped early (cap reached, or timed out): counts are lower bounds. */
+  atLeast: boolean;
+  timedOut: boolean;
+  engine: "ripgrep" | "fallback";
+}
+
+export interface GrepQuery {
+  pattern: string;
+  /** Search roots relative to the workspace ("" = root); a file or directory. */
+  targetRel: string;
+  targetIsFile: boolean;
+  mode: "content" | "files_with_matches" | "count";
+  before: number;
+  after: number;
+  ignoreCase: boolean;
+  multiline: boolean;
+  glob?: string;
+  type?: string;
+}
+
+/** Collection stops after this many displayed lines (matches plus context), across files. */
+export const MAX_COLLECTED_LINES = 20_000;
+
+/** Sort and merge raw line records for one file. */
+export function finalizeFile(rel: string, raw: Map<number, GrepLine>, matches: number): FileMatches {
+  const lines = [...raw.values()].sort((a, b) => a.line - b.line);
+  let matchLines = 0;
+  for (const l of lines) if (l.match) matchLines++;
+  return { rel, lines, matches, matchLines };
+}
+
+/** Add context lines around match lines, given all lines of the file (fallback engine). */
+export function addContext(raw: Map<number, GrepLine>, lineText: (n: number) => string | undefined, before: number, after: number): void {
+  if (before <= 0 && after <= 0) return;
+  const matchLines = [...raw.keys()];
+  for (const n of matchLines) {
+    for (let k = n - before; k <= n + after; k++) {
+      if (k < 1 || raw.has(k)) continue;
+      const text = lineText(k);
+      if (text === undefined) continue;
+      raw.set(k, { line: k, text, match: false });
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The pure-TypeScript search engine used when no ripgrep binary runs. It searches the workspace's
+ * shared file index with ripgrep's rules (globs relative to the workspace root, `--type` globs,
+ * binary and size skips) in worker threads, so a catastrophic regex is terminated at the time
+ * limit instead of hanging the exploration. Output is identical to the ripgrep engine's.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import picomatch from "picomatch";
+import { createLogger } from "../../util/log.js";
+import type { Workspace } from "../../workspace/workspace.js";
+import { MAX_COLLECTED_LINES, type Collected, type FileMatches, type GrepQuery } from "./collect.js";
+import { scanFiles, type ScanJob, type ScanResult } from "./fallback-scan.js";
+import { FILE_TYPES } from "./file-types.js";
+import type { RipgrepOutcome } from "./ripgrep.js";
+import { translateRegex } from "./regex-translate.js";
+
+const log = createLogger("tools.grep.fallback");
+const BATCH = 256;
+
+type Pending = { resolve: (r: ScanResult) => void; reject: (e: Error) => void };
+
+interface PooledWorker {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+class ScanPool {
+  private readonly workers: PooledWorker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private next = 0;
+  /** A worker died (e.g. failed to load); callers then scan in-process. */
+  broken = false;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  private spawn(): PooledWorker {
+    const here = import.meta.url;
+    // Under tsx (development, tests) the worker must register the TypeScript loader itself; the
+    // loader is resolved here because an eval'd worker resolves bare names from the process cwd.
+    const worker = here.endsWith(".ts")
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(new URL("./fallback-worker.ts", here).href)}); });`,
+          { eval: true },
+        )
+      : new Worker(new URL("./fallback-worker.js", here));
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    worker.on("message", (msg: { id: number; ready?: boolean; result?: ScanResult; error?: string }) => {
+      if (msg.ready) {
+        markReady();
+        return;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.result) p.resolve(msg.result);
+      else p.reject(new Error(msg.error ?? "scan failed"));
+    });
+    worker.on("error", (error) => {
+      this.broken = true;
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      markReady();
+    });
+    // After the listeners: adding a "message" listener refs the port again, which would keep the
+    // process alive after the CLI is done.
+    worker.unref();
+    return { worker, ready };
+  }
+
+  run(job: ScanJob): Promise<ScanResult> {
+    const id = this.nextId++;
+    const pooled = this.workers[this.next++ % this.workers.length]!;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      void pooled.ready.then(() => pooled.worker.postMessage({ id, job }));
+    });
+  }
+
+  async terminate(): Promise<void> {
+    for (const p of this.pending.values()) p.reject(new Error("terminated"));
+    this.pending.clear();
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+let pool: ScanPool | null = null;
+let poolBroken = false;
+
+function getPool(): ScanPool | null {
+  if (poolBroken) return null;
+  if (!pool) {
+    try {
+      pool = new ScanPool(Math.max(1, Math.min(2, availableParallelism())));
+    } catch (error) {
+      poolBroken = true;
+      log.warn("worker threads unavailable; the fallback search runs in-process without a time limit", { error: String(error) });
+      return null;
+    }
+  }
+  return pool;
+}
+
+/** Stop the worker pool (tests, and after a timed-out runaway regex). */
+export async function shutdownFallbackPool(): Promise<void> {
+  const p = pool;
+  pool = null;
+  if (p) await p.terminate();
+}
+
+function fileFilter(q: GrepQuery): { ok: true; test: (rel: string) => boolean } | { ok: false; message: string } {
+  const tests: Array<(rel: string) => boolean> = [];
+  if (q.type) {
+    const globs = FILE_TYPES[q.type];
+    if (!globs) return { ok: false, message: `unrecognized file type: ${q.type}` };
+    const m = picomatch(globs as string[], { dot: true, basename: true });
+    tests.push((rel) => m(rel));
+  }
+  if (q.glob) {
+    const negated = q.glob.startsWith("!");
+    const pattern = (negated ? q.glob.slice(1) : q.glob).replace(/^\//, "");
+    const m = picomatch(pattern, { dot: true, basename: !pattern.includes("/") });
+    tests.push(negated ? (rel) => !m(rel) : (rel) => m(rel));
+  }
+  return { ok: true, test: (rel) => tests.every((t) => t(rel)) };
+}
+
+export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+  const tr = translateRegex(q.pattern, { ignoreCase: q.ignoreCase, multiline: q.multiline });
+  if (!tr.ok) return { ok: false, kind: "invalid_regex", message: tr.message };
+  const filter = fileFilter(q);
+  if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
+
+  let secret = 0;
+  const targets: Array<{ rel: string; abs: string }> = [];
+  if (q.targetIsFile) targets.push({ rel: q.targetRel, abs: ws.display(q.targetRel) });
+  else {
+    for (const f of ws.filesUnder(q.targetRel).files) {
+      if (!filter.test(f.rel)) continue;
+      if (f.secret) {
+        secret++;
+        continue;
+      }
+      targets.push({ rel: f.rel, abs: f.abs });
+    }
+  }
+  const base: Omit<ScanJob, "files"> = {
+    source: tr.source,
+    flags: tr.flags,
+    literal: tr.literal,
+    multiline: q.multiline,
+    before: q.mode === "content" ? q.before : 0,
+    after: q.mode === "content" ? q.after : 0,
+    firstOnly: q.mode === "files_with_matches",
+    maxBytes: q.targetIsFile ? 0 : ws.maxSearchFileBytes,
+  };
+  const results: ScanResult[] = [];
+  let timedOut = false;
+  const workers = targets.length > 0 ? getPool() : null;
+  if (!workers) {
+    results.push(scanFiles({ ...base, files: targets }));
+  } else {
+    const batches: Promise<void>[] = [];
+    let stopped = false;
+    for (let i = 0; i < targets.length; i += BATCH) {
+      const job = { ...base, files: targets.slice(i, i + BATCH) };
+      batches.push(
+        workers.run(job).then(
+          (r) => void results.push(r),
+          (error: unknown) => {
+            // Terminated at the time limit: these files count as not searched. A worker that
+            // could not run at all must not turn into "no matches": scan here instead.
+            if (stopped) return;
+            log.warn("fallback worker failed; scanning in-process", { error: String(error) });
+            results.push(scanFiles(job));
+          },
+        ),
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const stop = new Promise<"stop">((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve("stop");
+      }, options.timeoutMs);
+      options.signal.addEventListener("abort", () => resolve("stop"), { once: true });
+    });
+    const outcome = await Promise.race([Promise.all(batches).then(() => "done" as const), stop]);
+    clearTimeout(timer);
+    if (outcome === "stop") {
+      stopped = true;
+      await shutdownFallbackPool();
+    }
+    if (workers.broken) await shutdownFallbackPool();
+  }
+  if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
+  const files: FileMatches[] = results.flatMap((r) => r.files).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  let lines = 0;
+  let cut = files.length;
+  for (let i = 0; i < files.length; i++) {
+    lines += files[i]!.lines.length;
+    if (lines >= MAX_COLLECTED_LINES) {
+      cut = i + 1;
+      break;
+    }
+  }
+  const collected: Collected = {
+    files: files.slice(0, cut),
+    binary: results.reduce((n, r) => n + r.binary, 0),
+    secret,
+    tooLarge: results.reduce((n, r) => n + r.tooLarge, 0),
+    unreadable: results.reduce((n, r) => n + r.unreadable, 0),
+    atLeast: timedOut || cut < files.length,
+    timedOut,
+    engine: "fallback",
+  };
+  return { ok: true, collected };
+}

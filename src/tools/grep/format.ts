@@ -1,0 +1,106 @@
+/**
+ * Grep's text for the model, in ripgrep's `--heading` format: a block per file (its absolute path,
+ * then `N:match` and `N-context` lines, `--` between separate groups), blocks separated by a blank
+ * line; `files_with_matches` lists paths; `count` prints `path:N`. Output is capped in lines
+ * (headings and blanks included, as trained) with a note that says how much there was.
+ */
+import type { LineSpan, ToolResult } from "../../core/types.js";
+import { clipLine, reminder } from "../context.js";
+import type { Collected, GrepQuery } from "./collect.js";
+
+interface OutLine {
+  text: string;
+  /** The file line this output line shows, if any. */
+  obs?: { rel: string; line: number };
+}
+
+export interface FormatOptions {
+  display: (rel: string) => string;
+  lineNumbers: boolean;
+  maxLineChars: number;
+  /** Output line cap (head_limit, or the default). */
+  limit: number;
+  /** Extra notes appended after the results (ignored directories, timeouts...). */
+  notes: string[];
+}
+
+function buildLines(c: Collected, q: GrepQuery, o: FormatOptions): OutLine[] {
+  const out: OutLine[] = [];
+  if (q.mode === "files_with_matches") {
+    for (const f of c.files) out.push({ text: o.display(f.rel) });
+    return out;
+  }
+  if (q.mode === "count") {
+    for (const f of c.files) out.push({ text: `${o.display(f.rel)}:${f.matches}` });
+    return out;
+  }
+  const context = q.before > 0 || q.after > 0;
+  c.files.forEach((f, i) => {
+    if (i > 0) out.push({ text: "" });
+    out.push({ text: o.display(f.rel) });
+    let prev = -1;
+    for (const l of f.lines) {
+      if (context && prev !== -1 && l.line > prev + 1) out.push({ text: "--" });
+      const body = clipLine(l.text, o.maxLineChars, l.focus);
+      const text = o.lineNumbers ? `${l.line}${l.match ? ":" : "-"}${body}` : body;
+      out.push({ text, obs: { rel: f.rel, line: l.line } });
+      prev = l.line;
+    }
+  });
+  return out;
+}
+
+function observedOf(lines: OutLine[]): LineSpan[] {
+  const spans: LineSpan[] = [];
+  for (const l of lines) {
+    if (!l.obs) continue;
+    const last = spans[spans.length - 1];
+    if (last && last.path === l.obs.rel && l.obs.line === last.end + 1) last.end = l.obs.line;
+    else spans.push({ path: l.obs.rel, start: l.obs.line, end: l.obs.line });
+  }
+  return spans;
+}
+
+function totals(c: Collected, q: GrepQuery): string {
+  const atLeast = c.atLeast ? "at least " : "";
+  const files = `${c.files.length} file${c.files.length === 1 ? "" : "s"}`;
+  if (q.mode === "files_with_matches") return `${atLeast}${files} matched`;
+  const lines = c.files.reduce((n, f) => n + f.matchLines, 0);
+  return `${atLeast}${lines} matching line${lines === 1 ? "" : "s"} in ${files}`;
+}
+
+export interface FormattedGrep extends ToolResult {
+  units: number;
+  shrink: (units: number, notice: string) => ToolResult;
+}
+
+export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): FormattedGrep {
+  const all = buildLines(c, q, o);
+  const data = {
+    tool: "Grep" as const,
+    mode: q.mode,
+    files: c.files.map((f) => ({ path: f.rel, count: q.mode === "count" ? f.matches : f.matchLines, lines: f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) })),
+    total: q.mode === "files_with_matches" ? c.files.length : c.files.reduce((n, f) => n + f.matchLines, 0),
+    atLeast: c.atLeast,
+    engine: c.engine,
+  };
+  const notes = [...o.notes];
+  if (c.timedOut) notes.unshift("The search hit its time limit; the results are partial. Narrow path, glob or type, or simplify the pattern.");
+  const render = (count: number, extra?: string): ToolResult => {
+    if (all.length === 0) {
+      const text = ["No matches found", ...notes.map(reminder)].join("\n");
+      return { text, observed: [], truncated: false, data };
+    }
+    const kept = all.slice(0, count);
+    while (kept.length > 0 && kept[kept.length - 1]!.text === "") kept.pop();
+    let text = kept.map((l) => l.text).join("\n");
+    const truncated = count < all.length;
+    if (truncated) text += `\nResults truncated to first ${count} lines (${totals(c, q)}). Narrow the search with path, glob or type, or use a more specific pattern.`;
+    else if (c.atLeast && !c.timedOut) text += `\n${reminder(`The search stopped early: ${totals(c, q)}.`)}`;
+    const trailer = extra ? [extra, ...notes] : notes;
+    if (trailer.length) text += `\n${trailer.map(reminder).join("\n")}`;
+    return { text, observed: observedOf(kept), truncated: truncated || c.atLeast, data };
+  };
+  const first = render(Math.min(o.limit, all.length));
+  return { ...first, units: Math.min(o.limit, all.length), shrink: (units, notice) => render(Math.max(0, units), notice) };
+}

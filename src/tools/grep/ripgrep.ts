@@ -1,0 +1,212 @@
+/**
+ * The ripgrep engine: finds the binary shipped in @vscode/ripgrep (or FC_RG_PATH, or `rg` on PATH),
+ * runs it with `--json` and turns its events into `Collected`. The child is killed on abort and
+ * on timeout; partial results survive both, and ripgrep's exit status 2 (some files unreadable)
+ * does not discard what it found.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { createLogger } from "../../util/log.js";
+import { isWithin, relativeTo } from "../../workspace/paths.js";
+import type { Workspace } from "../../workspace/workspace.js";
+import { MAX_COLLECTED_LINES, finalizeFile, type Collected, type GrepLine, type GrepQuery } from "./collect.js";
+
+const log = createLogger("tools.grep.rg");
+
+export interface RipgrepInfo {
+  path: string;
+  version: string;
+}
+
+let located: RipgrepInfo | null | undefined;
+
+function probe(path: string): RipgrepInfo | null {
+  try {
+    const out = execFileSync(path, ["--version"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
+    const version = /ripgrep (\S+)/.exec(out)?.[1] ?? "unknown";
+    return { path, version };
+  } catch {
+    return null;
+  }
+}
+
+/** The ripgrep binary to use, or null when none runs here (Grep then uses the fallback engine). */
+export async function locateRipgrep(): Promise<RipgrepInfo | null> {
+  if (located !== undefined) return located;
+  const candidates: string[] = [];
+  if (process.env.FC_RG_PATH) candidates.push(process.env.FC_RG_PATH);
+  try {
+    const mod = (await import("@vscode/ripgrep")) as { rgPath?: string };
+    if (mod.rgPath && existsSync(mod.rgPath)) candidates.push(mod.rgPath);
+  } catch (error) {
+    log.debug("@vscode/ripgrep unavailable", { error: String(error) });
+  }
+  candidates.push("rg");
+  located = null;
+  for (const candidate of candidates) {
+    const info = probe(candidate);
+    if (info) {
+      located = info;
+      break;
+    }
+  }
+  if (!located) log.warn("no working ripgrep binary found; Grep uses the built-in fallback engine");
+  return located;
+}
+
+/** For tests: forget the located binary. */
+export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
+  located = value;
+}
+
+export type RipgrepOutcome = { ok: true; collected: Collected } | { ok: false; kind: "invalid_regex" | "invalid_args" | "failed"; message: string };
+
+/** ripgrep's command line for a query (exported for tests and the benchmark). */
+export function ripgrepArgs(ws: Workspace, q: GrepQuery, extraPaths: string[]): string[] {
+  const args = ["--json", "--no-config", "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-parent", "--glob", "!.git"];
+  if (q.ignoreCase) args.push("--ignore-case");
+  if (q.multiline) args.push("--multiline", "--multiline-dotall");
+  if (q.glob) args.push("--glob", q.glob);
+  if (q.type) args.push("--type", q.type);
+  if (q.mode === "content") {
+    if (q.before > 0) args.push("--before-context", String(q.before));
+    if (q.after > 0) args.push("--after-context", String(q.after));
+  }
+  if (q.mode === "files_with_matches") args.push("--max-count", "1");
+  if (!q.targetIsFile) args.push("--max-filesize", String(ws.maxSearchFileBytes));
+  args.push("--regexp", q.pattern, "--", ws.display(q.targetRel), ...extraPaths);
+  return args;
+}
+
+interface RgText {
+  text?: string;
+  bytes?: string;
+}
+
+function decode(field: RgText | undefined): string {
+  if (!field) return "";
+  if (typeof field.text === "string") return field.text;
+  if (typeof field.bytes === "string") return Buffer.from(field.bytes, "base64").toString("utf8");
+  return "";
+}
+
+function stripEol(s: string): string {
+  if (s.endsWith("\r\n")) return s.slice(0, -2);
+  if (s.endsWith("\n")) return s.slice(0, -1);
+  return s;
+}
+
+/** Run ripgrep for `q`; `timeoutMs` ends the search with partial results. */
+export async function runRipgrep(ws: Workspace, rg: RipgrepInfo, q: GrepQuery, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+  // ripgrep does not follow symlinks during traversal; the walker followed the ones that stay
+  // inside the root, so they are searched as explicit paths (ripgrep follows explicit paths).
+  const extra: string[] = [];
+  if (!q.targetIsFile) {
+    const prefix = q.targetRel === "" ? "" : `${q.targetRel}/`;
+    for (const link of ws.files().followedSymlinks) if (prefix === "" || link.startsWith(prefix)) extra.push(ws.display(link));
+  }
+  const child = spawn(rg.path, ripgrepArgs(ws, q, extra), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
+  const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
+  const dropped = new Set<string>();
+  let binary = 0;
+  let secret = 0;
+  let collectedLines = 0;
+  let atLeast = false;
+  let timedOut = false;
+  let stderr = "";
+  const kill = () => {
+    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
+  };
+  const onAbort = () => kill();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    atLeast = true;
+    kill();
+  }, options.timeoutMs);
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("close", (code) => resolve(code));
+    child.on("error", (error) => {
+      stderr += String(error);
+      resolve(-1);
+    });
+  });
+  const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
+  try {
+    const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const raw of lines) {
+      if (atLeast) continue; // drain after the cap without storing
+      let event: { type: string; data: Record<string, unknown> };
+      try {
+        event = JSON.parse(raw) as typeof event;
+      } catch {
+        continue;
+      }
+      const data = event.data;
+      const path = decode(data.path as RgText | undefined);
+      if (event.type === "end") {
+        const rel = toRel(path);
+        if (rel !== null && data.binary_offset !== null && data.binary_offset !== undefined && perFile.has(rel)) {
+          // ripgrep stops at the first NUL byte; a binary file's text is not shown at all.
+          collectedLines -= perFile.get(rel)!.lines.size;
+          perFile.delete(rel);
+          binary++;
+        }
+        continue;
+      }
+      if (event.type !== "match" && event.type !== "context") continue;
+      const rel = toRel(path);
+      if (rel === null || dropped.has(rel)) continue;
+      if (!perFile.has(rel) && ws.isSecret(rel)) {
+        dropped.add(rel);
+        secret++;
+        continue;
+      }
+      let entry = perFile.get(rel);
+      if (!entry) {
+        entry = { lines: new Map(), matches: 0 };
+        perFile.set(rel, entry);
+      }
+      const first = data.line_number as number;
+      const textLines = stripEol(decode(data.lines as RgText)).split(/\r?\n/);
+      const isMatch = event.type === "match";
+      const subs = (data.submatches as Array<{ start: number; end: number }> | undefined) ?? [];
+      if (isMatch) entry.matches += Math.max(1, subs.length);
+      for (let i = 0; i < textLines.length; i++) {
+        const n = first + i;
+        const existing = entry.lines.get(n);
+        if (existing && (existing.match || !isMatch)) continue;
+        const line: GrepLine = { line: n, text: textLines[i]!, match: isMatch };
+        if (isMatch && i === 0 && subs[0]) line.focus = { start: subs[0].start, end: subs[0].end };
+        if (!existing) collectedLines++;
+        entry.lines.set(n, line);
+      }
+      if (collectedLines >= MAX_COLLECTED_LINES) {
+        atLeast = true;
+        kill();
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onAbort);
+  }
+  const code = await exited;
+  if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
+  if (code === 2 && perFile.size === 0 && !timedOut) {
+    const message = stderr.trim();
+    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: message.replace(/^rg: /gm, "") };
+    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
+    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
+    // Otherwise: unreadable files and no match anywhere else; fall through to "no matches".
+  }
+  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${stderr.trim()}` };
+  const files = [...perFile.entries()].map(([rel, e]) => finalizeFile(rel, e.lines, e.matches));
+  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const unreadable = (stderr.match(/\(os error \d+\)/g) ?? []).length;
+  return { ok: true, collected: { files, binary, secret, tooLarge: 0, unreadable, atLeast, timedOut, engine: "ripgrep" } };
+}

@@ -1,0 +1,157 @@
+/**
+ * Streaming line access for Read: a window of lines from a file of any size (a 2 GB log is never
+ * loaded whole), line counting, and binary detection. Lines are split on `\n` like ripgrep, so
+ * Read and Grep agree on line numbers; a trailing `\r` is dropped for display.
+ */
+import { open, type FileHandle } from "node:fs/promises";
+
+const CHUNK = 256 * 1024;
+/** Bytes of a single line kept in memory; Read shows at most 500 characters of it anyway. */
+const MAX_LINE_BYTES = 8 * 1024;
+
+export interface LineWindow {
+  /** 1-based number of the first line returned. */
+  start: number;
+  lines: string[];
+  /** Whether each returned line ended with a newline in the file. */
+  newline: boolean[];
+  /** Lines whose bytes were cut while reading (extremely long lines). */
+  cut: boolean[];
+  /** Total lines of the file, when counted (null when the file was too large to count). */
+  totalLines: number | null;
+  /** True when lines exist after the window. */
+  more: boolean;
+}
+
+/** True when the first 8 KiB contain a NUL byte (the rule ripgrep and git use). */
+export async function isBinaryFile(abs: string): Promise<boolean> {
+  const handle = await open(abs, "r");
+  try {
+    const buf = Buffer.allocUnsafe(8192);
+    const { bytesRead } = await handle.read(buf, 0, 8192, 0);
+    return buf.subarray(0, bytesRead).indexOf(0) !== -1;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function forEachChunk(handle: FileHandle, signal: AbortSignal | undefined, fn: (chunk: Buffer) => boolean): Promise<void> {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let position = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const { bytesRead } = await handle.read(buf, 0, CHUNK, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    if (!fn(buf.subarray(0, bytesRead))) return;
+  }
+}
+
+/** Number of lines (`\n`-terminated, plus a final unterminated one). */
+export async function countLines(abs: string, signal?: AbortSignal): Promise<number> {
+  const handle = await open(abs, "r");
+  try {
+    let count = 0;
+    let last = 10;
+    await forEachChunk(handle, signal, (chunk) => {
+      let i = chunk.indexOf(10);
+      while (i !== -1) {
+        count++;
+        i = chunk.indexOf(10, i + 1);
+      }
+      last = chunk[chunk.length - 1]!;
+      return true;
+    });
+    return last === 10 ? count : count + 1;
+  } finally {
+    await handle.close();
+  }
+}
+
+function decodeLine(parts: Buffer[], lineNo: number): string {
+  let buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  if (buf.length > 0 && buf[buf.length - 1] === 13) buf = buf.subarray(0, buf.length - 1);
+  if (lineNo === 1 && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  // Invalid UTF-8 becomes U+FFFD instead of failing the read.
+  return buf.toString("utf8");
+}
+
+/**
+ * Lines `start .. start+maxLines-1` of a file. When `countTotalUpTo` bytes allow, keeps scanning to
+ * count the file's total lines (for "N more lines" notices); otherwise `totalLines` is null.
+ */
+export async function readLineWindow(
+  abs: string,
+  start: number,
+  maxLines: number,
+  options: { signal?: AbortSignal; fileSize: number; countTotalUpTo?: number },
+): Promise<LineWindow> {
+  const countTotal = options.fileSize <= (options.countTotalUpTo ?? 64 * 1024 * 1024);
+  const last = start + maxLines - 1;
+  const lines: string[] = [];
+  const newline: boolean[] = [];
+  const cut: boolean[] = [];
+  let lineNo = 1;
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let lineCut = false;
+  let more = false;
+  let stopped = false;
+  let lastByte = -1;
+  const handle = await open(abs, "r");
+  try {
+    await forEachChunk(handle, options.signal, (chunk) => {
+      lastByte = chunk[chunk.length - 1]!;
+      let pos = 0;
+      while (pos < chunk.length) {
+        const nl = chunk.indexOf(10, pos);
+        const end = nl === -1 ? chunk.length : nl;
+        if (lineNo >= start && lineNo <= last) {
+          const room = MAX_LINE_BYTES - partBytes;
+          if (room > 0) {
+            // Copy: the chunk buffer is reused by the next read.
+            const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + room)));
+            parts.push(piece);
+            partBytes += piece.length;
+          }
+          if (end - pos > room) lineCut = true;
+        }
+        if (nl === -1) return true;
+        if (lineNo >= start && lineNo <= last) {
+          lines.push(decodeLine(parts, lineNo));
+          newline.push(true);
+          cut.push(lineCut);
+        }
+        parts = [];
+        partBytes = 0;
+        lineCut = false;
+        lineNo++;
+        pos = nl + 1;
+        if (lineNo > last) {
+          if (pos < chunk.length) more = true;
+          if (!countTotal) {
+            stopped = true;
+            return false;
+          }
+        }
+      }
+      return true;
+    });
+    if (!stopped && (parts.length > 0 || lineCut) && lineNo >= start && lineNo <= last) {
+      lines.push(decodeLine(parts, lineNo));
+      newline.push(false);
+      cut.push(lineCut);
+    }
+  } finally {
+    await handle.close();
+  }
+  let totalLines: number | null = null;
+  if (countTotal) {
+    // lineNo is one past the last newline-terminated line; an unterminated final line counts too.
+    totalLines = lastByte === -1 || lastByte === 10 ? lineNo - 1 : lineNo;
+    more = totalLines > start + lines.length - 1;
+  } else if (stopped) {
+    more = true;
+  }
+  return { start, lines, newline, cut, totalLines, more };
+}

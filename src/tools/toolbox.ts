@@ -1,0 +1,206 @@
+/**
+ * The toolbox: dispatches tool calls by name, parses their arguments leniently, bounds each call
+ * in time, runs a turn's calls concurrently (results kept in call order), fits outputs into token
+ * caps (per result and per turn, shared fairly) and records what was shown in the ledger.
+ * It never throws for a bad call: every problem becomes a result the model can act on.
+ */
+import type { ToolCallRequest, ToolResult } from "../core/types.js";
+import { TokenCounter } from "../tokens/counter.js";
+import type { Workspace } from "../workspace/workspace.js";
+import { parseToolArgs } from "./args.js";
+import { DEFAULT_TOOL_CONFIG, plainError, reminder, toolError, type ToolConfig, type ToolImplementation, type ToolOutput } from "./context.js";
+import { TOOL, TOOL_NAMES, toolDefinitions, type ToolDefinition } from "./definitions.js";
+import { runGlob } from "./glob.js";
+import { runGrep } from "./grep.js";
+import { runRead } from "./read.js";
+
+export interface ToolboxOptions {
+  config?: Partial<ToolConfig>;
+  /** Directory with replacement read.md / glob.md / grep.md descriptions. */
+  descriptionsDir?: string;
+  counter?: TokenCounter;
+}
+
+export interface TurnOptions {
+  signal?: AbortSignal;
+  /** Calls run at once (default 8). */
+  concurrency?: number;
+  /** Token cap for one result (0 = none). */
+  perResultTokens?: number;
+  /** Token cap for all results of the turn together (0 = none). */
+  perTurnTokens?: number;
+  onStart?: (index: number, call: ToolCallRequest, args: Record<string, unknown> | string) => void;
+  onEnd?: (index: number, call: ToolCallRequest, result: ToolResult, ms: number) => void;
+}
+
+const IMPLEMENTATIONS: Record<string, ToolImplementation> = {
+  [TOOL.read]: runRead,
+  [TOOL.glob]: runGlob,
+  [TOOL.grep]: runGrep,
+};
+
+function capNotice(scope: string, limit: number): string {
+  return `Output truncated: it exceeded the ${scope} limit of ${limit} tokens.`;
+}
+
+/** Split `total` tokens across results of the given sizes: small ones whole, the rest equally. */
+export function fairShares(sizes: number[], total: number): number[] {
+  const shares = new Array<number>(sizes.length).fill(0);
+  const order = sizes.map((s, i) => ({ s, i })).sort((a, b) => a.s - b.s);
+  let left = total;
+  let remaining = sizes.length;
+  for (const { s, i } of order) {
+    const fair = Math.floor(left / remaining);
+    shares[i] = Math.min(s, fair);
+    left -= shares[i]!;
+    remaining--;
+  }
+  return shares;
+}
+
+export class Toolbox {
+  readonly config: ToolConfig;
+  readonly counter: TokenCounter;
+  private readonly defs: ToolDefinition[];
+
+  constructor(
+    readonly ws: Workspace,
+    options: ToolboxOptions = {},
+  ) {
+    this.config = { ...DEFAULT_TOOL_CONFIG, ...options.config };
+    this.counter = options.counter ?? new TokenCounter("qwen3");
+    this.defs = toolDefinitions({ descriptionsDir: options.descriptionsDir, grepDefaultLimit: this.config.grepDefaultLimit });
+  }
+
+  /** The `tools` array sent to the model. */
+  definitions(): ToolDefinition[] {
+    return this.defs;
+  }
+
+  /** Parsed arguments for display (or the raw string when they do not parse). */
+  displayArgs(call: ToolCallRequest): Record<string, unknown> | string {
+    if (typeof call.arguments !== "string") return call.arguments;
+    try {
+      const v: unknown = JSON.parse(call.arguments);
+      return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : call.arguments;
+    } catch {
+      return call.arguments;
+    }
+  }
+
+  /** Run one call: validate, execute within the time limit. Does not touch the ledger. */
+  async run(call: ToolCallRequest, signal?: AbortSignal): Promise<ToolOutput> {
+    const def = this.defs.find((d) => d.function.name === call.name);
+    const impl = IMPLEMENTATIONS[call.name];
+    if (!def || !impl) {
+      return plainError("unknown_tool", `Tool \`${call.name}\` not found. Available tools: ${TOOL_NAMES.join(", ")}.`);
+    }
+    const parsed = parseToolArgs(def, call.arguments);
+    if (!parsed.ok) return plainError("invalid_args", parsed.message);
+    // The tools stop themselves at toolTimeoutMs with partial output; this outer limit is the
+    // safety net for anything that does not (a stuck file system, say).
+    const limitMs = this.config.toolTimeoutMs;
+    const timedOutResult = () => plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`);
+    const timeout = AbortSignal.timeout(limitMs + 2000);
+    const callSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<ToolOutput>((resolve) => {
+      const fire = () => {
+        if (signal?.aborted) resolve(toolError("aborted", "the call was cancelled."));
+        else resolve(timedOutResult());
+      };
+      if (callSignal.aborted) fire();
+      else callSignal.addEventListener("abort", () => (timer = setTimeout(fire, 50)), { once: true });
+    });
+    try {
+      const result = await Promise.race([impl(parsed.args, { ws: this.ws, signal: callSignal, config: this.config }), timedOut]);
+      if (parsed.notes.length > 0 && !result.error) result.text += `\n${reminder(`Note: ${parsed.notes.join("; ")}.`)}`;
+      return result;
+    } catch (error) {
+      if (callSignal.aborted) return signal?.aborted ? toolError("aborted", "the call was cancelled.") : timedOutResult();
+      return toolError("io_error", `the ${call.name} call failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Shrink `out` until its text fits `cap` tokens. */
+  private async fit(out: ToolOutput, cap: number, scope: string): Promise<ToolResult> {
+    const check = await this.counter.countAgainst(out.text, cap);
+    if (check.fits) return out;
+    const notice = capNotice(scope, cap);
+    if (!out.shrink || out.units === undefined) {
+      // No structure to cut along: keep a prefix of the text.
+      let lo = 0;
+      let hi = out.text.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.counter.estimate(out.text.slice(0, mid)) <= cap) lo = mid;
+        else hi = mid - 1;
+      }
+      return { ...out, text: `${out.text.slice(0, lo)}\n${reminder(notice)}`, observed: [], truncated: true };
+    }
+    const shrink = out.shrink;
+    // Largest prefix whose estimate (an upper bound) fits; then grow while the exact count allows.
+    let lo = 0;
+    let hi = out.units;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.counter.estimate(shrink(mid, notice).text) <= cap) lo = mid;
+      else hi = mid - 1;
+    }
+    let best = shrink(lo, notice);
+    for (let attempt = 0; attempt < 3 && lo < out.units; attempt++) {
+      const exact = await this.counter.exact(best.text);
+      if (exact <= 0) break;
+      const grown = Math.min(out.units, Math.floor(lo * Math.min(2, (cap * 0.97) / exact)));
+      if (grown <= lo) break;
+      const candidate = shrink(grown, notice);
+      if ((await this.counter.exact(candidate.text)) > cap) break;
+      lo = grown;
+      best = candidate;
+    }
+    return best;
+  }
+
+  /**
+   * Run a turn's calls concurrently (at most `concurrency` at once), fit them into the caps and
+   * record what they showed in the ledger. Results come back in call order.
+   */
+  async runTurn(calls: ToolCallRequest[], options: TurnOptions = {}): Promise<ToolResult[]> {
+    const limit = Math.max(1, options.concurrency ?? 8);
+    const outputs = new Array<ToolOutput>(calls.length);
+    const durations = new Array<number>(calls.length).fill(0);
+    let next = 0;
+    const worker = async () => {
+      while (next < calls.length) {
+        const i = next++;
+        const call = calls[i]!;
+        options.onStart?.(i, call, this.displayArgs(call));
+        const started = performance.now();
+        outputs[i] = await this.run(call, options.signal);
+        durations[i] = performance.now() - started;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, calls.length) }, worker));
+
+    let results: ToolResult[] = outputs;
+    const perResult = options.perResultTokens ?? 0;
+    if (perResult > 0) results = await Promise.all(outputs.map((o) => this.fit(o, perResult, "per-result")));
+    const perTurn = options.perTurnTokens ?? 0;
+    if (perTurn > 0) {
+      const sizes = await Promise.all(results.map(async (r) => (await this.counter.countAgainst(r.text, perTurn)).tokens));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (total > perTurn) {
+        const shares = fairShares(sizes, perTurn);
+        results = await Promise.all(results.map((r, i) => (sizes[i]! > shares[i]! ? this.fit(r as ToolOutput, Math.max(1, shares[i]!), "per-turn total output") : r)));
+      }
+    }
+    results.forEach((r, i) => {
+      const kind = calls[i]!.name === TOOL.read ? "read" : "grep";
+      this.ws.ledger.recordAll(r.observed, kind);
+      options.onEnd?.(i, calls[i]!, r, durations[i]!);
+    });
+    return results.map(({ text, observed, truncated, error, data, skipped }) => ({ text, observed, truncated, ...(error ? { error } : {}), ...(data ? { data } : {}), ...(skipped ? { skipped } : {}) }));
+  }
+}

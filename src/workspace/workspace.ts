@@ -1,0 +1,241 @@
+/**
+ * One workspace per exploration: the realpath'd root, path resolution (including repair of the
+ * mangled paths small models produce), the jail that keeps every read inside the root, the shared
+ * file index and the observation ledger. Tools go through this; nothing else touches user paths.
+ */
+import { realpathSync, statSync } from "node:fs";
+import { posix } from "node:path";
+import { ConfigError } from "../util/errors.js";
+import { buildFileIndex, type FileIndex, type IndexedFile } from "./file-index.js";
+import { ObservationLedger } from "./ledger.js";
+import { cleanPathInput, closestPaths, isWithin, normalizeRelative, relativeTo } from "./paths.js";
+import { DEFAULT_SECRET_POLICY, isSecretPath, type SecretPolicy } from "./secrets.js";
+
+export interface WorkspaceOptions {
+  secrets?: SecretPolicy;
+  /** Files larger than this are skipped by searches (counted as "too large"); Read streams them. */
+  maxSearchFileBytes?: number;
+  maxIndexFiles?: number;
+}
+
+export type PathKind = "file" | "dir";
+
+export type Resolution =
+  | {
+      ok: true;
+      /** Relative to the root, forward slashes ("" = the root). */
+      rel: string;
+      /** Absolute path through the root, as shown to the model. */
+      abs: string;
+      kind: PathKind;
+      /** True when the input had to be repaired (mangled prefix, missing segment...). */
+      repaired: boolean;
+      range?: { start: number; end: number };
+    }
+  | {
+      ok: false;
+      reason: "outside" | "not_found" | "ambiguous" | "invalid" | "wrong_kind";
+      message: string;
+      candidates: string[];
+    };
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+}
+
+export class Workspace {
+  readonly root: string;
+  readonly secrets: SecretPolicy;
+  readonly maxSearchFileBytes: number;
+  readonly ledger = new ObservationLedger();
+  private readonly maxIndexFiles: number | undefined;
+  private index: FileIndex | undefined;
+  private readonly subIndexes = new Map<string, FileIndex>();
+  private readonly stats = new Map<string, FileStat | null>();
+
+  private constructor(root: string, options: WorkspaceOptions) {
+    this.root = root;
+    this.secrets = options.secrets ?? DEFAULT_SECRET_POLICY;
+    this.maxSearchFileBytes = options.maxSearchFileBytes ?? 10 * 1024 * 1024;
+    this.maxIndexFiles = options.maxIndexFiles;
+  }
+
+  /** Open a workspace; throws ConfigError when the root is not an existing directory. */
+  static async open(root: string, options: WorkspaceOptions = {}): Promise<Workspace> {
+    return Workspace.openSync(root, options);
+  }
+
+  static openSync(root: string, options: WorkspaceOptions = {}): Workspace {
+    let real: string;
+    try {
+      real = realpathSync(root);
+    } catch (error) {
+      throw new ConfigError(`repository ${root} does not exist`, { cause: error });
+    }
+    if (!statSync(real).isDirectory()) throw new ConfigError(`repository ${root} is not a directory`);
+    return new Workspace(real, options);
+  }
+
+  /** Absolute display path for a relative one (what the model sees). */
+  display(rel: string): string {
+    return rel === "" ? this.root : `${this.root}/${rel}`;
+  }
+
+  /** The shared index of the whole root (built once, on first use). */
+  files(): FileIndex {
+    this.index ??= buildFileIndex({ root: this.root, secrets: this.secrets, maxFiles: this.maxIndexFiles });
+    return this.index;
+  }
+
+  /**
+   * Files under a directory. Inside the indexed tree this is a slice of the shared index; a
+   * directory the index skipped (ignored, but named explicitly by the caller) gets its own walk.
+   */
+  filesUnder(relDir: string): { files: IndexedFile[]; index: FileIndex } {
+    const index = this.files();
+    if (relDir === "") return { files: index.files, index };
+    if (index.dirs.has(relDir)) {
+      const prefix = `${relDir}/`;
+      return { files: index.files.filter((f) => f.rel.startsWith(prefix)), index };
+    }
+    let sub = this.subIndexes.get(relDir);
+    if (!sub) {
+      sub = buildFileIndex({ root: this.root, startRel: relDir, explicit: true, secrets: this.secrets, maxFiles: this.maxIndexFiles });
+      this.subIndexes.set(relDir, sub);
+    }
+    return { files: sub.files, index: sub };
+  }
+
+  /** size and mtime of a file (cached per exploration); null when it cannot be stat'ed. */
+  stat(rel: string): FileStat | null {
+    const cached = this.stats.get(rel);
+    if (cached !== undefined) return cached;
+    let value: FileStat | null = null;
+    try {
+      const st = statSync(this.display(rel));
+      value = { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      value = null;
+    }
+    this.stats.set(rel, value);
+    return value;
+  }
+
+  isSecret(rel: string): boolean {
+    return isSecretPath(rel, this.secrets);
+  }
+
+  /** Where `rel` really lives, or null when it does not exist or its realpath leaves the root. */
+  private probe(rel: string): PathKind | "outside" | null {
+    const abs = this.display(rel);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return null;
+    }
+    if (!isWithin(this.root, real)) return "outside";
+    try {
+      const st = statSync(real);
+      if (st.isDirectory()) return "dir";
+      if (st.isFile()) return "file";
+    } catch {
+      return null;
+    }
+    return null;
+  }
+
+  private outsideMessage(raw: string): string {
+    return `Permission error: \`${raw}\` is not within the working directory \`${this.root}\`.`;
+  }
+
+  /**
+   * Resolve a path given by a model or user. Accepts absolute paths inside the root, relative
+   * paths, `./x`, backslashes, `file://`, a trailing `:12-40`, and repairs mangled prefixes
+   * (`/repo/...`, `/workspace/...`, the root's basename repeated, a missing or extra leading
+   * segment) when exactly one real path fits. Never resolves to anything outside the root.
+   */
+  resolve(raw: string, expect: PathKind | "any" = "any"): Resolution {
+    if (typeof raw !== "string" || raw.trim() === "") {
+      return { ok: false, reason: "invalid", message: "Error: a path is required.", candidates: [] };
+    }
+    if (raw.includes("\0")) return { ok: false, reason: "invalid", message: `Error: invalid path \`${raw}\`.`, candidates: [] };
+    const cleaned = cleanPathInput(raw);
+    const range = cleaned.range;
+    const done = (rel: string, kind: PathKind, repaired: boolean): Resolution => {
+      if (expect !== "any" && kind !== expect) {
+        const what = expect === "file" ? "a file" : "a directory";
+        return { ok: false, reason: "wrong_kind", message: `Error: \`${this.display(rel)}\` is not ${what}.`, candidates: [] };
+      }
+      return range ? { ok: true, rel, abs: this.display(rel), kind, repaired, range } : { ok: true, rel, abs: this.display(rel), kind, repaired };
+    };
+
+    let rel: string | null;
+    let outside = false;
+    if (cleaned.absolute) {
+      const norm = posix.normalize(cleaned.path);
+      if (isWithin(this.root, norm)) rel = relativeTo(this.root, norm);
+      else {
+        rel = norm.replace(/^\/+/, "");
+        outside = true;
+      }
+    } else {
+      rel = normalizeRelative(cleaned.path);
+      if (rel === null) return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
+    }
+
+    if (!outside) {
+      const kind = this.probe(rel);
+      if (kind === "outside") return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
+      if (kind) return done(rel, kind, false);
+    } else if (rel === "" || !rel.includes("/")) {
+      // `/` or `/myrepo`: the model's name for the workspace root (only where a directory is wanted).
+      if (expect !== "file" && (rel === "" || this.probe(rel) === null)) return done("", "dir", true);
+    }
+    return this.repair(raw, rel, expect, outside, done);
+  }
+
+  /** Suffix repair: drop leading segments, or find the one indexed path that ends with the input. */
+  private repair(
+    raw: string,
+    rel: string,
+    expect: PathKind | "any",
+    outside: boolean,
+    done: (rel: string, kind: PathKind, repaired: boolean) => Resolution,
+  ): Resolution {
+    const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
+    if (parts.includes("..")) return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
+    const index = this.files();
+    const wantDirs = expect !== "file";
+    const wantFiles = expect !== "dir";
+    for (let drop = 0; drop < parts.length; drop++) {
+      const suffix = parts.slice(drop).join("/");
+      if (drop > 0) {
+        const kind = this.probe(suffix);
+        if (kind && kind !== "outside" && (expect === "any" || kind === expect)) return done(suffix, kind, true);
+      }
+      const matches: Array<{ rel: string; kind: PathKind }> = [];
+      const tail = `/${suffix}`;
+      if (wantFiles) for (const f of index.files) if (f.rel.endsWith(tail)) matches.push({ rel: f.rel, kind: "file" });
+      if (wantDirs) for (const d of index.dirs) if (d.endsWith(tail)) matches.push({ rel: d, kind: "dir" });
+      if (matches.length === 1) return done(matches[0]!.rel, matches[0]!.kind, true);
+      if (matches.length > 1) {
+        const shown = matches.slice(0, 8).map((m) => this.display(m.rel));
+        return {
+          ok: false,
+          reason: "ambiguous",
+          message: `Error: \`${raw}\` is ambiguous; it could be any of:\n${shown.join("\n")}${matches.length > 8 ? `\n... and ${matches.length - 8} more` : ""}`,
+          candidates: matches.map((m) => m.rel),
+        };
+      }
+    }
+    const pool = wantFiles ? index.files.map((f) => f.rel) : [...index.dirs];
+    const candidates = closestPaths(rel, pool, 5);
+    const hint = candidates.length ? `\nClosest existing paths:\n${candidates.map((c) => this.display(c)).join("\n")}` : "";
+    if (outside) return { ok: false, reason: "outside", message: `${this.outsideMessage(raw)}${hint}`, candidates };
+    return { ok: false, reason: "not_found", message: `Error: \`${raw}\` does not exist.${hint}`, candidates };
+  }
+}
+
+export type { FileIndex, IndexedFile } from "./file-index.js";
