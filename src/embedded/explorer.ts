@@ -32,9 +32,13 @@ export interface EmbeddedOptions {
   maxCitations?: number;
   /** Files read in the second turn (default 5). */
   readFiles?: number;
+  /** Receives the file ranking and unit choices (for tuning and `--verbose` diagnostics). */
+  onRanking?: (ranked: RankedFile[], choices: FileChoice[]) => void;
 }
 
 const READ_CHUNK = 2000;
+/** Calls that declare a command-line option or setting in common libraries (argparse, optparse, click, commander, cobra, clap...). */
+const OPTION_DECLARATION = /\b(?:add_?argument|add_?option|addoption|add_config_value|option|Option|flag|Flag|arg|Arg|define|register)\s*\(/;
 const MAX_CHUNKS = 4;
 
 /** Shared across runs: keyed by absolute path and validated by mtime and size. */
@@ -72,10 +76,15 @@ function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis
           definitions.set(f.path, list);
         }
       }
-    } else if (data.tool === "Grep" && p.purpose === "message" && p.term) {
+    } else if (data.tool === "Grep" && (p.purpose === "message" || p.purpose === "option") && p.term) {
       for (const f of data.files) {
         const list = messages.get(f.path) ?? [];
-        for (const l of f.lines) if (l.match) list.push({ line: l.line, weight: p.term.weight });
+        for (const l of f.lines) {
+          if (!l.match) continue;
+          // An option is defined once (add_argument, addoption, .option(...)); elsewhere it is only mentioned.
+          const declares = p.purpose === "option" && OPTION_DECLARATION.test(l.text);
+          list.push({ line: l.line, weight: p.term.weight * (declares ? 2 : 1), literal: p.term.text });
+        }
         messages.set(f.path, list);
       }
     } else if (data.tool === "Glob" && p.term) {
@@ -105,7 +114,7 @@ async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: s
 
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
-  const readFiles = options.readFiles ?? 5;
+  const readFiles = options.readFiles ?? Number(process.env.FC_EMB_READ ?? 8);
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     const started = performance.now();
     const emit: Emit = createEmitter(request.onEvent);
@@ -210,6 +219,17 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       };
       choices.push({ rel: f.rel, score: f.score, units: rankUnits(lines, units, matchers, ev) });
     }
+    // Second stage: concentrated evidence in one code unit (many query terms in one function, a
+    // function named after the query's identifier) re-ranks the files that were read.
+    const beta = Number(process.env.FC_EMB_BETA ?? 0);
+    if (beta > 0 && choices.length > 1) {
+      const best = (c: FileChoice) => c.units[0]?.score ?? 0;
+      const maxBest = Math.max(1e-9, ...choices.map(best));
+      const maxFile = Math.max(1e-9, ...choices.map((c) => c.score));
+      for (const c of choices) c.score = c.score / maxFile + beta * (best(c) / maxBest);
+      choices.sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : 1));
+    }
+    options.onRanking?.(ranked, choices);
     const selected = selectCitations(choices, { ...DEFAULT_SELECT, budget });
     const raw: RawCitation[] = selected.map((s) => ({ path: s.path, ranges: [{ start: s.start, end: s.end }], reason: s.reason, source: `${s.path}:${s.start}-${s.end}` }));
     const validated = await validateCitations(ws, raw, { maxCitations: options.maxCitations ?? 25, requireObserved: true });

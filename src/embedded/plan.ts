@@ -8,7 +8,7 @@ import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
 import type { ToolCallRequest } from "../core/types.js";
 
-export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "path";
+export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "option" | "path";
 
 export interface PlannedCall {
   call: ToolCallRequest;
@@ -31,12 +31,21 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 10, keywords: 10, 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
 
-/** Grep-able names of a term: identifier-shaped variants of 3+ characters, longest first. */
+/**
+ * Grep-able names of a term: identifier-shaped forms of 3+ characters. A dotted or scoped name
+ * (`request.node.add_marker`) contributes only its leaf: its qualifiers are usually common words
+ * that would flood the counts.
+ */
 export function termNames(term: Term): string[] {
+  const split = (v: string) => v.split(/\.|::|->/);
+  const leaf = split(term.text).pop() ?? term.text;
+  const dotted = leaf !== term.text;
+  const norm = (v: string) => v.toLowerCase().replace(/_/g, "");
   const names = new Set<string>();
   for (const v of [term.text, ...term.variants]) {
-    const leaf = v.split(/\.|::|->/).pop() ?? v;
-    for (const candidate of [v, leaf]) if (IDENT.test(candidate) && candidate.length >= 3) names.add(candidate);
+    const candidate = split(v).pop() ?? v;
+    if (dotted && norm(candidate) !== norm(leaf)) continue;
+    if (IDENT.test(candidate) && candidate.length >= 3) names.add(candidate);
   }
   return [...names].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, 4);
 }
@@ -87,6 +96,16 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     const pattern = keywordPattern(term);
     if (!pattern) continue;
     push({ call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "count", head_limit: 5000 } }, purpose: "keyword", term }, `i:${pattern}`);
+  }
+
+  // Command-line options and dashed config keys (`--collect-only`, `ignore-paths`) are defined
+  // literally where they are declared: search the literal and its quoted form.
+  for (const term of analysis.identifiers) {
+    const m = /^(--?)?([A-Za-z][\w]*(?:-[\w]+)+|[A-Za-z][\w]{2,})(?:=.*)?$/.exec(term.text);
+    if (!m || (!m[1] && !m[2]!.includes("-"))) continue;
+    const name = m[2]!;
+    const pattern = `--${escapeRegex(name)}(?:[^\\w-]|$)|["']${escapeRegex(name)}["']`;
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } }, purpose: "option", term }, pattern);
   }
 
   let messages = 0;

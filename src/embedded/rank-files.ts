@@ -10,7 +10,7 @@
  */
 import type { StackFrame, Term } from "../analysis/query.js";
 import { splitIdentifier } from "../analysis/query.js";
-import { fileRole, queryInterests, roleWeight, type FileRole } from "./file-kinds.js";
+import { fileRole, languagePrior, queryInterests, roleWeight, type FileRole } from "./file-kinds.js";
 
 export interface TermCounts {
   term: Term;
@@ -23,8 +23,8 @@ export interface FileEvidence {
   termCounts: TermCounts[];
   /** Files defining one of the query's identifiers: name and line. */
   definitions: Map<string, Array<{ name: string; line: number }>>;
-  /** Files containing a quoted error message, with its lines and the message's weight. */
-  messages: Map<string, Array<{ line: number; weight: number }>>;
+  /** Files containing a literal from the query (error message, option name): its lines, weight and which literal. */
+  messages: Map<string, Array<{ line: number; weight: number; literal: string }>>;
   /** Files a path term or glob pointed at, with the term's weight. */
   pathHits: Map<string, number>;
   /** Files a stack frame points at. */
@@ -114,14 +114,22 @@ export function rankFiles(input: RankInput): RankedFile[] {
     return 1;
   };
 
+  // A definition is strong evidence when few files define that name (`__init__` is everywhere).
+  const definers = new Map<string, number>();
+  for (const defs of evidence.definitions.values()) for (const name of new Set(defs.map((d) => d.name))) definers.set(name, (definers.get(name) ?? 0) + 1);
   for (const [rel, defs] of evidence.definitions) {
     const e = entry(rel);
     const names = new Set(defs.map((d) => d.name));
-    for (const name of names) e.parts.definitions += 2.0 * weightOfName(name) * idfOfName(name);
+    for (const name of names) e.parts.definitions += 2.0 * weightOfName(name) * Math.min(idfOfName(name), idf(n, definers.get(name) ?? 1));
   }
+  // Literal hits (quoted messages, option names): strong, and stronger the fewer files hold them.
+  const literalDf = new Map<string, number>();
+  for (const hits of evidence.messages.values()) for (const lit of new Set(hits.map((h) => h.literal))) literalDf.set(lit, (literalDf.get(lit) ?? 0) + 1);
   for (const [rel, hits] of evidence.messages) {
     const e = entry(rel);
-    e.parts.messages += 2.5 * maxIdf * Math.max(...hits.map((h) => h.weight));
+    const best = new Map<string, number>();
+    for (const h of hits) best.set(h.literal, Math.max(best.get(h.literal) ?? 0, h.weight));
+    for (const [lit, weight] of best) e.parts.messages += 2.5 * Math.min(maxIdf, idf(n, literalDf.get(lit) ?? 1)) * weight;
   }
   for (const [rel, weight] of evidence.pathHits) entry(rel).parts.paths += 2.5 * weight * maxIdf * 0.5;
   for (const [rel, frames] of evidence.frames) {
@@ -129,28 +137,53 @@ export function rankFiles(input: RankInput): RankedFile[] {
     entry(rel).parts.frames += (6 * maxIdf) / (1 + closest);
   }
 
-  // Query words in the file's path (a file named after the topic is often where it lives).
+  // Query words in the file's path: a file named after the topic is often where it lives. Adjacent
+  // query words also count joined ("man page" names manpage.py, "type hints" typehints.py).
   const queryWords = new Map<string, number>();
+  const addWord = (w: string, weight: number) => {
+    if (w.length >= 4) queryWords.set(w, Math.max(queryWords.get(w) ?? 0, weight));
+  };
+  const termWeight = new Map<string, number>();
   for (const t of input.terms) {
     if (t.kind === "path" || t.kind === "module") continue;
     for (const part of [t.text, ...splitIdentifier(t.text)]) {
       const w = part.toLowerCase();
-      if (w.length >= 4) queryWords.set(w, Math.max(queryWords.get(w) ?? 0, t.weight));
+      addWord(w, t.weight);
+      termWeight.set(w, Math.max(termWeight.get(w) ?? 0, t.weight));
     }
   }
+  const words = input.query.toLowerCase().match(/[a-z][a-z0-9]*/g) ?? [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const a = words[i]!;
+    const b = words[i + 1]!;
+    if (a.length < 2 || b.length < 3 || a.length + b.length < 6) continue;
+    const wa = termWeight.get(a) ?? termWeight.get(a.replace(/s$/, "")) ?? 0;
+    const wb = termWeight.get(b) ?? termWeight.get(b.replace(/s$/, "")) ?? 0;
+    if (wa === 0 && wb === 0) continue;
+    addWord(a + b, Math.max(wa, wb));
+    addWord(a + b.replace(/s$/, ""), Math.max(wa, wb));
+  }
   for (const e of scores.values()) {
+    const base = e.rel.slice(e.rel.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").toLowerCase();
+    const stems = new Set([base, base.replace(/s$/, ""), base.replace(/^_+/, "")]);
     let s = 0;
-    for (const word of pathWords(e.rel)) {
-      const w = queryWords.get(word);
-      if (w !== undefined) s += w;
+    for (const stem of stems) {
+      const w = queryWords.get(stem);
+      if (w !== undefined) s = Math.max(s, w * maxIdf * 0.8);
     }
-    e.parts.pathWords = s * 0.6;
+    for (const word of pathWords(e.rel)) {
+      if (stems.has(word)) continue;
+      const w = queryWords.get(word);
+      if (w !== undefined) s += w * 0.6;
+    }
+    e.parts.pathWords = s;
   }
 
   const ranked = [...scores.values()];
+  const prior = languagePrior(input.files, input.query);
   for (const e of ranked) {
     const p = e.parts;
-    e.score = (p.lexical + p.definitions + p.messages + p.paths + p.frames + p.pathWords) * roleWeight(e.role, interests);
+    e.score = (p.lexical + p.definitions + p.messages + p.paths + p.frames + p.pathWords) * roleWeight(e.role, interests) * prior(e.rel);
   }
   ranked.sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return ranked;

@@ -1,7 +1,8 @@
 /**
- * Choosing what to cite: the best unit of the best file first (rank order is meaningful: callers
- * read the first citation first), a second unit of that file when it is nearly as strong, then the
- * best unit of each next file — all within a budget of cited lines.
+ * Choosing what to cite within a budget of lines. Rank order is meaningful (callers read the
+ * first citation first), so citations are ordered by file rank, then by unit score. The budget is
+ * shared by evidence: the best file gets the largest part (its best units, whole when small, or
+ * the window around their densest matching lines), every other file at least one small citation.
  */
 import { citeWindow, type UnitCandidate } from "./rank-units.js";
 
@@ -24,50 +25,59 @@ export interface SelectOptions {
   maxFiles: number;
   /** A file is cited only when its score is at least this fraction of the best file's. */
   minRelativeScore: number;
+  /** Share of the budget reserved for the best file. */
+  topShare: number;
+  /** Lines one unit may take at most. */
+  maxUnitLines: number;
+  /** A unit is cited only when its score is at least this fraction of its file's best unit. */
+  minUnitRelative: number;
 }
 
-export const DEFAULT_SELECT: SelectOptions = { budget: 120, maxFiles: 5, minRelativeScore: 0.05 };
+export const DEFAULT_SELECT: SelectOptions = { budget: 120, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.55, maxUnitLines: 40, minUnitRelative: 0.25 };
 
 function reasonFor(u: UnitCandidate): string {
   if (u.kind === "region") return "module-level code matching the query";
   return `${u.kind} ${u.name}`;
 }
 
+/** Cite the best units of one file within `allowance` lines; returns the lines used. */
+function citeFile(file: FileChoice, allowance: number, options: SelectOptions, out: SelectedCitation[]): number {
+  let used = 0;
+  const taken: Array<{ start: number; end: number }> = [];
+  const best = file.units[0]?.score ?? 0;
+  for (const unit of file.units) {
+    if (unit.score < best * options.minUnitRelative && taken.length > 0) break;
+    const room = Math.min(options.maxUnitLines, allowance - used);
+    if (room < 6 && taken.length > 0) break;
+    const w = citeWindow(unit, Math.max(room, 6));
+    if (taken.some((t) => w.start <= t.end && w.end >= t.start)) continue;
+    taken.push(w);
+    out.push({ path: file.rel, ...w, reason: reasonFor(unit) });
+    used += w.end - w.start + 1;
+    if (used >= allowance) break;
+  }
+  return used;
+}
+
 export function selectCitations(files: FileChoice[], options: SelectOptions = DEFAULT_SELECT): SelectedCitation[] {
-  const eligible = files.filter((f) => f.units.length > 0 && f.score >= (files[0]?.score ?? 0) * options.minRelativeScore).slice(0, options.maxFiles);
+  const top = files[0]?.score ?? 0;
+  const eligible = files.filter((f) => f.units.length > 0 && f.score >= top * options.minRelativeScore).slice(0, options.maxFiles);
   if (eligible.length === 0) return [];
   const out: SelectedCitation[] = [];
-  let left = options.budget;
-  // Leave room for one small citation of every other file.
-  const perOther = Math.max(8, Math.min(20, Math.floor(options.budget / (eligible.length + 3))));
-  const reserveOthers = perOther * (eligible.length - 1);
-  const first = eligible[0]!;
-  const primaryCap = Math.max(perOther, Math.min(60, left - reserveOthers));
-  const primary = first.units[0]!;
-  const w1 = citeWindow(primary, primaryCap);
-  out.push({ path: first.rel, ...w1, reason: reasonFor(primary) });
-  left -= w1.end - w1.start + 1;
-  const second = first.units[1];
-  if (second && second.score >= primary.score * 0.5) {
-    const cap = Math.min(30, left - reserveOthers);
-    if (cap >= 8) {
-      const w2 = citeWindow(second, cap);
-      const overlaps = w2.start <= w1.end && w2.end >= w1.start;
-      if (!overlaps) {
-        out.push({ path: first.rel, ...w2, reason: reasonFor(second) });
-        left -= w2.end - w2.start + 1;
-      }
-    }
-  }
-  for (let i = 1; i < eligible.length; i++) {
-    const remainingFiles = eligible.length - i;
-    const cap = Math.min(perOther * 2, Math.floor(left / remainingFiles));
-    if (cap < 5) break;
-    const f = eligible[i]!;
-    const u = f.units[0]!;
-    const w = citeWindow(u, cap);
-    out.push({ path: f.rel, ...w, reason: reasonFor(u) });
-    left -= w.end - w.start + 1;
-  }
+  const others = eligible.length - 1;
+  const minPerOther = 8;
+  const topAllowance = others === 0 ? options.budget : Math.max(options.maxUnitLines, Math.min(Math.round(options.budget * options.topShare), options.budget - others * minPerOther));
+  let left = options.budget - citeFile(eligible[0]!, topAllowance, options, out);
+  // The rest is shared by score among the other files, each getting at least a small citation.
+  const rest = eligible.slice(1);
+  const total = rest.reduce((n, f) => n + f.score, 0) || 1;
+  rest.forEach((f, i) => {
+    const remainingFiles = rest.length - i;
+    const fair = Math.floor(left / remainingFiles);
+    const byScore = Math.round((left * f.score) / total);
+    const allowance = Math.max(minPerOther, Math.min(left - (remainingFiles - 1) * minPerOther, Math.max(fair, byScore)));
+    if (allowance < 5) return;
+    left -= citeFile(f, allowance, { ...options, maxUnitLines: Math.min(options.maxUnitLines, 25) }, out);
+  });
   return out;
 }

@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     .name("fastcontext")
     .description("Explore a repository and return verified path:start-end citations for a question.")
     .version(VERSION, "-V, --version")
+    // Subcommands own their options (`tool --repo` is not the explorer's `--repo`).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
