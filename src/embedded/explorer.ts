@@ -19,6 +19,7 @@ import { countLines } from "../tools/support/line-reader.js";
 import { Toolbox } from "../tools/toolbox.js";
 import { Workspace } from "../workspace/workspace.js";
 import { isLikelyBinary } from "./file-kinds.js";
+import { buildImportGraph, proximity } from "./import-graph.js";
 import { planSearch, type PlannedCall } from "./plan.js";
 import { framesToFiles, rankFiles, type FileEvidence, type RankedFile, type TermCounts } from "./rank-files.js";
 import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
@@ -112,6 +113,27 @@ async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: s
   return calls;
 }
 
+/** Weight of import-graph proximity to the strongest hits, relative to the best file's score. */
+const PROXIMITY_WEIGHT = 0.2;
+
+/** Raise files adjacent (in the import graph) to the strongest hits. */
+function applyImportProximity(ranked: RankedFile[], planned: PlannedCall[], results: ToolResult[], files: readonly string[]): RankedFile[] {
+  const i = planned.findIndex((p) => p.purpose === "imports");
+  const data = i === -1 ? undefined : results[i]?.data;
+  if (!data || data.tool !== "Grep" || ranked.length === 0) return ranked;
+  const linesByFile = new Map<string, string[]>();
+  for (const f of data.files) linesByFile.set(f.path, f.lines.filter((l) => l.match).map((l) => l.text));
+  const graph = buildImportGraph(linesByFile, files);
+  const top = ranked[0]!.score;
+  const seeds = new Map(ranked.slice(0, 5).map((f) => [f.rel, f.score / top]));
+  const byRel = new Map(ranked.map((f) => [f.rel, f]));
+  for (const [rel, p] of proximity(graph, seeds)) {
+    const f = byRel.get(rel);
+    if (f) f.score += PROXIMITY_WEIGHT * top * p;
+  }
+  return [...ranked].sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
   const readFiles = options.readFiles ?? Number(process.env.FC_EMB_READ ?? 8);
@@ -181,7 +203,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       .files.filter((f) => !f.secret && !isLikelyBinary(f.rel))
       .map((f) => f.rel);
     const evidence = collectEvidence(planned, firstResults, analysis, candidates);
-    const ranked = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms: analysis.all }).filter((f) => f.score > 0);
+    const lexicalRanking = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms: analysis.all }).filter((f) => f.score > 0);
+    const ranked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
     if (ranked.length === 0) return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");
 

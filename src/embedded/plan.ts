@@ -7,8 +7,9 @@
 import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
 import type { ToolCallRequest } from "../core/types.js";
+import { IMPORT_LINE_PATTERN } from "./import-graph.js";
 
-export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "option" | "path";
+export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "option" | "path" | "imports";
 
 export interface PlannedCall {
   call: ToolCallRequest;
@@ -130,5 +131,6 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     paths++;
     push({ call: { id: id(), name: "Glob", arguments: { pattern: glob } }, purpose: "path", term }, `g:${glob}`);
   }
+  push({ call: { id: id(), name: "Grep", arguments: { pattern: IMPORT_LINE_PATTERN, output_mode: "content", head_limit: 50 } }, purpose: "imports" }, "imports");
   return planned;
 }

@@ -1,0 +1,93 @@
+/**
+ * Lazy tree-sitter setup: the wasm runtime is initialized once, each grammar is loaded on first use
+ * and cached (as a promise, so concurrent callers share one load), and one parser per language is
+ * reused. Nothing here parses a whole repository; callers parse the files they need.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Language, Parser } from "web-tree-sitter";
+import { createLogger } from "../util/log.js";
+import type { LanguageId } from "./languages.js";
+
+const log = createLogger("analysis.grammar");
+
+/** Loads the tree-sitter grammar for a language. Injectable so tests can simulate a missing grammar. */
+export type GrammarLoader = (lang: LanguageId) => Promise<Language>;
+
+let runtime: Promise<void> | undefined;
+
+/** Initializes the web-tree-sitter runtime once per process. */
+export function initTreeSitter(): Promise<void> {
+  runtime ??= Parser.init();
+  return runtime;
+}
+
+let grammarDir: string | undefined;
+
+function wasmPath(lang: LanguageId): string {
+  if (!grammarDir) {
+    const require = createRequire(import.meta.url);
+    grammarDir = join(dirname(require.resolve("@cursorless/tree-sitter-wasms/package.json")), "out");
+  }
+  return join(grammarDir, `tree-sitter-${lang}.wasm`);
+}
+
+const bundled = new Map<LanguageId, Promise<Language>>();
+
+/**
+ * The default loader: the prebuilt grammars shipped in `@cursorless/tree-sitter-wasms`, each loaded at
+ * most once per process (every extractor shares the loaded `Language`; parsers are per extractor).
+ */
+export const loadBundledGrammar: GrammarLoader = (lang) => {
+  let pending = bundled.get(lang);
+  if (!pending) {
+    pending = initTreeSitter().then(() => Language.load(wasmPath(lang)));
+    bundled.set(lang, pending);
+  }
+  return pending;
+};
+
+/**
+ * A per-loader cache of grammars and parsers. A grammar that fails to load is remembered as failed
+ * (logged once) so that every later call falls back immediately instead of retrying the load.
+ */
+export class GrammarRegistry {
+  private readonly languages = new Map<LanguageId, Promise<Language | null>>();
+  private readonly parsers = new Map<LanguageId, Parser>();
+
+  constructor(private readonly loader: GrammarLoader = loadBundledGrammar) {}
+
+  /** A parser for `lang`, or `null` when its grammar cannot be loaded. */
+  async parserFor(lang: LanguageId): Promise<Parser | null> {
+    const cached = this.parsers.get(lang);
+    if (cached) return cached;
+    let pending = this.languages.get(lang);
+    if (!pending) {
+      pending = this.load(lang);
+      this.languages.set(lang, pending);
+    }
+    const language = await pending;
+    if (!language) return null;
+    // Re-check: another caller may have created the parser while we awaited the shared load.
+    let parser = this.parsers.get(lang);
+    if (!parser) {
+      parser = new Parser();
+      parser.setLanguage(language);
+      this.parsers.set(lang, parser);
+    }
+    return parser;
+  }
+
+  private async load(lang: LanguageId): Promise<Language | null> {
+    try {
+      await initTreeSitter();
+      return await this.loader(lang);
+    } catch (err) {
+      log.warn("grammar unavailable; using the heuristic extractor", {
+        lang,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return null;
+    }
+  }
+}
