@@ -40,7 +40,7 @@ export const ConfigSchema = z.object({
   final_nudge: z.enum(["user", "assistant"]).default("user"),
   allow_secrets: z.boolean().default(false),
   secret_allow: z.array(z.string()).default([]),
-  cited_lines: positiveInt.default(120).describe("Embedded explorer: budget of cited lines"),
+  cited_lines: positiveInt.default(150).describe("Embedded explorer: budget of cited lines"),
   traj_dir: z.string().optional().describe("Where --traj writes when given without a file (default: the XDG state dir)"),
 });
 

@@ -31,7 +31,7 @@ export interface EmbeddedOptions {
   secrets?: SecretPolicy;
   grepEngine?: "auto" | "ripgrep" | "fallback";
   maxCitations?: number;
-  /** Files read in the second turn (default 5). */
+  /** Files read in the second turn (default 8). */
   readFiles?: number;
   /** Receives the file ranking and unit choices (for tuning and `--verbose` diagnostics). */
   onRanking?: (ranked: RankedFile[], choices: FileChoice[]) => void;
@@ -136,7 +136,7 @@ function applyImportProximity(ranked: RankedFile[], planned: PlannedCall[], resu
 
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
-  const readFiles = options.readFiles ?? Number(process.env.FC_EMB_READ ?? 8);
+  const readFiles = options.readFiles ?? 8;
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     const started = performance.now();
     const emit: Emit = createEmitter(request.onEvent);
@@ -241,16 +241,6 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         definitions: evidence.definitions.get(f.rel) ?? [],
       };
       choices.push({ rel: f.rel, score: f.score, units: rankUnits(lines, units, matchers, ev) });
-    }
-    // Second stage: concentrated evidence in one code unit (many query terms in one function, a
-    // function named after the query's identifier) re-ranks the files that were read.
-    const beta = Number(process.env.FC_EMB_BETA ?? 0);
-    if (beta > 0 && choices.length > 1) {
-      const best = (c: FileChoice) => c.units[0]?.score ?? 0;
-      const maxBest = Math.max(1e-9, ...choices.map(best));
-      const maxFile = Math.max(1e-9, ...choices.map((c) => c.score));
-      for (const c of choices) c.score = c.score / maxFile + beta * (best(c) / maxBest);
-      choices.sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : 1));
     }
     options.onRanking?.(ranked, choices);
     const selected = selectCitations(choices, { ...DEFAULT_SELECT, budget });

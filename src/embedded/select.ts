@@ -33,7 +33,7 @@ export interface SelectOptions {
   minUnitRelative: number;
 }
 
-export const DEFAULT_SELECT: SelectOptions = { budget: 120, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.55, maxUnitLines: 40, minUnitRelative: 0.25 };
+export const DEFAULT_SELECT: SelectOptions = { budget: 150, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.6, maxUnitLines: 40, minUnitRelative: 0.25 };
 
 function reasonFor(u: UnitCandidate): string {
   if (u.kind === "region") return "module-level code matching the query";

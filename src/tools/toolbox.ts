@@ -98,29 +98,34 @@ export class Toolbox {
     const parsed = parseToolArgs(def, call.arguments);
     if (!parsed.ok) return plainError("invalid_args", parsed.message);
     // The tools stop themselves at toolTimeoutMs with partial output; this outer limit is the
-    // safety net for anything that does not (a stuck file system, say).
+    // safety net for anything that does not (a stuck file system, say). Timers and listeners are
+    // released as soon as the call settles: a pending AbortSignal.timeout would keep each call's
+    // context alive for its whole period.
     const limitMs = this.config.toolTimeoutMs;
-    const timedOutResult = () => plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`);
-    const timeout = AbortSignal.timeout(limitMs + 2000);
-    const callSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<ToolOutput>((resolve) => {
-      const fire = () => {
-        if (signal?.aborted) resolve(toolError("aborted", "the call was cancelled."));
-        else resolve(timedOutResult());
-      };
-      if (callSignal.aborted) fire();
-      else callSignal.addEventListener("abort", () => (timer = setTimeout(fire, 50)), { once: true });
-    });
+    const controller = new AbortController();
+    let settle: (r: ToolOutput) => void = () => undefined;
+    const stopped = new Promise<ToolOutput>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => {
+      controller.abort(new Error("timeout"));
+      settle(plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`));
+    }, limitMs + 2000);
+    const onAbort = () => {
+      controller.abort(new Error("aborted"));
+      settle(toolError("aborted", "the call was cancelled."));
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const result = await Promise.race([impl(parsed.args, { ws: this.ws, signal: callSignal, config: this.config }), timedOut]);
+      const result = await Promise.race([impl(parsed.args, { ws: this.ws, signal: controller.signal, config: this.config }), stopped]);
       if (parsed.notes.length > 0 && !result.error) result.text += `\n${reminder(`Note: ${parsed.notes.join("; ")}.`)}`;
       return result;
     } catch (error) {
-      if (callSignal.aborted) return signal?.aborted ? toolError("aborted", "the call was cancelled.") : timedOutResult();
+      if (signal?.aborted) return toolError("aborted", "the call was cancelled.");
+      if (controller.signal.aborted) return plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`);
       return toolError("io_error", `the ${call.name} call failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
