@@ -140,15 +140,17 @@ export function rankFiles(input: RankInput): RankedFile[] {
   // Query words in the file's path: a file named after the topic is often where it lives. Adjacent
   // query words also count joined ("man page" names manpage.py, "type hints" typehints.py).
   const queryWords = new Map<string, number>();
-  const addWord = (w: string, weight: number) => {
-    if (w.length >= 4) queryWords.set(w, Math.max(queryWords.get(w) ?? 0, weight));
+  const addWord = (w: string, weight: number, minLength = 4) => {
+    if (w.length >= minLength) queryWords.set(w, Math.max(queryWords.get(w) ?? 0, weight));
   };
   const termWeight = new Map<string, number>();
   for (const t of input.terms) {
     if (t.kind === "path" || t.kind === "module") continue;
-    for (const part of [t.text, ...splitIdentifier(t.text)]) {
+    const parts = splitIdentifier(t.text);
+    for (const part of [t.text, ...parts]) {
       const w = part.toLowerCase();
-      addWord(w, t.weight);
+      // Short parts of compound identifiers (`rst` of `rst_prolog`) are often module names.
+      addWord(w, t.weight, parts.length > 1 && part !== t.text ? 3 : 4);
       termWeight.set(w, Math.max(termWeight.get(w) ?? 0, t.weight));
     }
   }
@@ -206,3 +208,4 @@ export function framesToFiles(frames: readonly StackFrame[], files: readonly str
   }
   return out;
 }
+

@@ -3,6 +3,7 @@
  * for), the embedded explorer otherwise, and the embedded explorer as the fallback when the
  * model's answer comes back empty or invalid (`fallback = true`).
  */
+import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
 import { createEmbeddedExplorer } from "../embedded/explorer.js";
@@ -55,4 +56,19 @@ export function createExplorer(config: Config, policy: Exclude<PolicyName, "bm25
       },
     };
   };
+}
+
+/** Explorers for `fastcontext eval`: the configuration is loaded the usual way, with the eval flags on top. */
+export async function explorerForEval(
+  policy: PolicyName,
+  options: { maxTurns?: number; deadlineS?: number; baseUrl?: string; model?: string; configFile?: string },
+): Promise<Explorer> {
+  if (policy === "bm25") throw new ConfigError("the bm25 policy is provided by the eval harness itself");
+  const { config } = loadConfig({
+    flags: { base_url: options.baseUrl, model: options.model, max_turns: options.maxTurns, deadline_s: options.deadlineS },
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+  });
+  // Fail before any task runs rather than recording the same error for every task.
+  if (policy === "model" && !config.base_url) throw new ConfigError('the "model" policy needs an endpoint: pass --base-url (or set FC_BASE_URL)');
+  return createExplorer(config, policy);
 }

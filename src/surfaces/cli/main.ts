@@ -8,6 +8,10 @@ import { VERSION } from "../../version.js";
 import type { CliContext } from "./context.js";
 import { registerToolCommand } from "./commands/tool.js";
 import { registerExploreCommand } from "./commands/explore.js";
+import { registerInitCommand } from "./commands/init.js";
+import { registerEvalCommand } from "../../eval/command.js";
+import { withBm25 } from "../../eval/explorers.js";
+import { explorerForEval } from "../../explore/factory.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -29,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
   // Subcommand registrations (one line each).
   registerToolCommand(program, ctx);
   registerExploreCommand(program, ctx);
+  registerInitCommand(program, ctx);
+  registerEvalCommand(program, ctx, withBm25(explorerForEval));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { cleanStaleTemps, defaultCacheDir, materializeTree, treeKey } from "../../src/eval/materialize.js";
+import { git, makeRepo, tempDir } from "./support.js";
+
+function listing(dir: string): string {
+  return git(dir, "count-objects", "-v") + readdirSync(dir).sort().join(",");
+}
+
+describe("materializeTree", () => {
+  const { dir, shas } = makeRepo([
+    { message: "one", files: { "src/a.py": "v1\n", "README": "hello\n" } },
+    { message: "two", files: { "src/a.py": "v2\n", "src/b.py": "new\n" } },
+  ]);
+  const gitDir = join(dir, ".git");
+
+  it("exports the tree at the commit without .git, then reuses it", async () => {
+    const cacheDir = tempDir();
+    const before = listing(gitDir);
+    const first = await materializeTree({ gitDir, repo: "o/n", commit: shas[0]!, cacheDir });
+    assert.equal(first.reused, false);
+    assert.equal(first.root, join(cacheDir, treeKey("o/n", shas[0]!)));
+    assert.equal(readFileSync(join(first.root, "src/a.py"), "utf8"), "v1\n");
+    assert.equal(existsSync(join(first.root, "src/b.py")), false);
+    assert.equal(existsSync(join(first.root, ".git")), false);
+    const second = await materializeTree({ gitDir, repo: "o/n", commit: shas[0]!, cacheDir });
+    assert.equal(second.reused, true);
+    assert.equal(listing(gitDir), before, "the mirror is untouched");
+    assert.deepEqual(readdirSync(cacheDir), [treeKey("o/n", shas[0]!)], "no temporary directory left behind");
+  });
+
+  it("shares one export between concurrent calls", async () => {
+    const cacheDir = tempDir();
+    const [a, b] = await Promise.all([
+      materializeTree({ gitDir, repo: "o/n", commit: shas[1]!, cacheDir }),
+      materializeTree({ gitDir, repo: "o/n", commit: shas[1]!, cacheDir }),
+    ]);
+    assert.equal(a, b);
+    assert.equal(readFileSync(join(a.root, "src/b.py"), "utf8"), "new\n");
+  });
+
+  it("fails on an unknown commit and leaves nothing that a later run would reuse", async () => {
+    const cacheDir = tempDir();
+    await assert.rejects(materializeTree({ gitDir, repo: "o/n", commit: "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", cacheDir }), /git archive/);
+    assert.deepEqual(readdirSync(cacheDir), []);
+  });
+
+  it("cleans stale temporary exports and picks the XDG cache", () => {
+    const cacheDir = tempDir();
+    const stale = join(cacheDir, ".tmp-o__n@abc-1-x");
+    mkdirSync(stale);
+    utimesSync(stale, new Date(0), new Date(0));
+    mkdirSync(join(cacheDir, ".tmp-fresh"));
+    assert.equal(cleanStaleTemps(cacheDir), 1);
+    assert.deepEqual(readdirSync(cacheDir), [".tmp-fresh"]);
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/x" }), "/x/fastcontext/eval-trees");
+  });
+});
