@@ -9,7 +9,10 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "../util/errors.js";
+import { createLogger } from "../util/log.js";
 import { CONFIG_KEYS, ConfigSchema, LEGACY_ENV, envName, type Config, type ConfigKey } from "./schema.js";
+
+const log = createLogger("config");
 
 export interface LoadOptions {
   /** Values from command-line flags (undefined = not given). */
@@ -26,6 +29,8 @@ export interface LoadedConfig {
   /** Which layer each non-default key came from (for `doctor` and --verbose). */
   sources: Partial<Record<ConfigKey, string>>;
   files: string[];
+  /** Things the user should know about the configuration (printed on stderr by the CLI). */
+  warnings: string[];
 }
 
 export function userConfigPath(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
@@ -60,7 +65,7 @@ function readToml(file: string): Record<string, unknown> {
 }
 
 /** Convert an environment string to the type the schema expects for `key`. */
-function fromEnv(key: ConfigKey, raw: string): unknown {
+export function fromEnv(key: ConfigKey, raw: string): unknown {
   const shape = ConfigSchema.shape[key];
   const probe = (v: unknown) => shape.safeParse(v).success;
   if (raw === "true" || raw === "false") {
@@ -78,6 +83,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const merged: Record<string, unknown> = {};
   const sources: Partial<Record<ConfigKey, string>> = {};
   const files: string[] = [];
+  const warnings: string[] = [];
   const layer = (values: Record<string, unknown>, source: string) => {
     for (const [k, v] of Object.entries(values)) {
       if (v === undefined) continue;
@@ -102,13 +108,22 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       layer(readToml(project), project);
     }
   }
-  const fromEnvironment: Record<string, unknown> = {};
+  // FC_* first, then the legacy name; an empty variable counts as unset. Each value is its own
+  // layer so an error names the variable it came from.
   for (const key of CONFIG_KEYS) {
-    const raw = env[envName(key)] ?? (LEGACY_ENV[key] ? env[LEGACY_ENV[key]!] : undefined);
-    if (raw !== undefined && raw !== "") fromEnvironment[key] = fromEnv(key, raw);
+    const names = [envName(key), ...(LEGACY_ENV[key] ? [LEGACY_ENV[key]!] : [])];
+    const name = names.find((n) => env[n] !== undefined && env[n] !== "");
+    if (name) layer({ [key]: fromEnv(key, env[name]!) }, `environment variable ${name}`);
   }
-  layer(fromEnvironment, "environment");
-  layer(options.flags ?? {}, "flags");
+  for (const [key, value] of Object.entries(options.flags ?? {})) layer({ [key]: value }, `flag --${key === "deadline_s" ? "deadline" : key.replace(/_/g, "-")}`);
+  // A project config file comes with the repository being explored, which may not be trusted: it
+  // must not redirect the user's own API key (from the environment, a flag or the user config) to
+  // an endpoint of its choosing. The key is kept only when it came with that endpoint.
+  const projectFile = files.find((f) => f !== options.configFile && f !== userConfigPath(env, options.home));
+  if (projectFile && sources.base_url === projectFile && merged.api_key !== undefined && sources.api_key !== projectFile) {
+    delete merged.api_key;
+    warnings.push(`ignoring the API key for base_url ${String(merged.base_url)} set by ${projectFile}: a repository's config cannot receive your key (set base_url in your user config or with --base-url to use it)`);
+  }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -116,5 +131,6 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const where = sources[key as ConfigKey] ?? "config";
     throw new ConfigError(`invalid value for ${key} (from ${where}): ${issue.message}`);
   }
-  return { config: parsed.data, sources, files };
+  for (const w of warnings) log.warn(w);
+  return { config: parsed.data, sources, files, warnings };
 }

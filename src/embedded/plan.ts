@@ -27,7 +27,7 @@ export interface PlanLimits {
   paths: number;
 }
 
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 10, keywords: 10, messages: 3, paths: 4 };
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 14, keywords: 14, messages: 3, paths: 4 };
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";

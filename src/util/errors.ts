@@ -12,6 +12,8 @@ export const EXIT = {
   endpoint: 3,
   /** The answer was empty: no citation survived. */
   noAnswer: 4,
+  /** A bug in fastcontext itself (an unexpected exception); details with FC_DEBUG=1. */
+  internal: 70,
   /** Cancelled by the user (SIGINT/SIGTERM or an abort). */
   cancelled: 130,
 } as const;
