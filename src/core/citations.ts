@@ -2,9 +2,10 @@
  * Turning an answer's raw citations into verified ones: paths repaired through the workspace,
  * files must exist, ranges must be inside the file, and only lines a tool result actually showed
  * survive (a range is trimmed to what was seen, or reported as unseen). Keeps the model's order
- * (its rank), merges duplicates and overlaps, caps the count.
+ * (its rank), merges duplicates and overlaps, caps the count (what the cap cuts is reported as
+ * dropped, never lost silently).
  */
-import type { Citation, LineSpan } from "./types.js";
+import type { Citation, LineSpan, Verification } from "./types.js";
 import { countLines } from "../tools/support/line-reader.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { RawCitation } from "./final-answer.js";
@@ -21,9 +22,22 @@ export interface ValidationOptions {
   maxCitations: number;
   /** When false, unseen ranges are kept as unverified citations instead of being set aside. */
   requireObserved: boolean;
+  /**
+   * A partly seen range is trimmed to its seen lines when at least this fraction was seen;
+   * below it, the range counts as unseen (so a correction turn can ask about it). Default 0:
+   * any seen line is enough to trim.
+   */
+  minCoverageToTrim?: number;
 }
 
 type Candidate = Citation & { order: number };
+
+const STRENGTH: Record<Verification, number> = { unverified: 0, trimmed: 1, grep: 2, read: 3 };
+
+function coverage(covered: Array<[number, number]>, start: number, end: number): number {
+  const seen = covered.reduce((n, [a, b]) => n + (b - a + 1), 0);
+  return seen / (end - start + 1);
+}
 
 function mergeInto(list: Candidate[], c: Candidate): void {
   for (const existing of list) {
@@ -32,6 +46,8 @@ function mergeInto(list: Candidate[], c: Candidate): void {
       existing.start = Math.min(existing.start, c.start);
       existing.end = Math.max(existing.end, c.end);
       existing.verified = existing.verified && c.verified;
+      // A merged span is only as well verified as its weakest part.
+      if (c.verification && existing.verification && STRENGTH[c.verification] < STRENGTH[existing.verification]) existing.verification = c.verification;
       if (!existing.reason && c.reason) existing.reason = c.reason;
       return;
     }
@@ -54,7 +70,8 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
     }
     const rel = resolved.rel;
     if (ws.isSecret(rel)) {
-      dropped.push({ path: rel, start: 0, end: 0, reason: "secret file" });
+      const span = rc.ranges[0] ?? { start: 0, end: 0 };
+      dropped.push({ path: rel, start: span.start, end: span.end, reason: "secret file" });
       continue;
     }
     let total = lineCounts.get(rel);
@@ -83,7 +100,7 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
       const base = rc.reason ? { reason: rc.reason } : {};
       if (seen.full) {
         mergeInto(kept, { path: rel, start, end, verified: true, verification: seen.kind, ...base, order: order++ });
-      } else if (seen.covered.length > 0) {
+      } else if (seen.covered.length > 0 && coverage(seen.covered, start, end) >= (options.minCoverageToTrim ?? 0)) {
         for (const [a, b] of seen.covered) mergeInto(kept, { path: rel, start: a, end: b, verified: true, verification: "trimmed", ...base, order: order++ });
       } else if (options.requireObserved) {
         unseen.push({ path: rel, start, end, ...base });
@@ -92,10 +109,10 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
       }
     }
   }
-  const citations = kept
-    .sort((a, b) => a.order - b.order)
-    .slice(0, options.maxCitations > 0 ? options.maxCitations : undefined)
-    .map(({ order: _order, ...c }) => c);
+  kept.sort((a, b) => a.order - b.order);
+  const cap = options.maxCitations > 0 ? options.maxCitations : kept.length;
+  for (const c of kept.slice(cap)) dropped.push({ path: c.path, start: c.start, end: c.end, reason: `over the cap of ${cap} citations` });
+  const citations = kept.slice(0, cap).map(({ order: _order, ...c }) => c);
   return { citations, dropped, unseen };
 }
 

@@ -3,13 +3,13 @@
  * runs each turn's tool calls concurrently, de-duplicates repeated calls, keeps the conversation
  * inside the context window, forces a final answer when a budget runs out, validates citations
  * against what the tools showed (with at most one correction turn) and always ends with an explicit
- * stop reason. It never writes to stdout; surfaces render its events.
+ * stop reason. It never writes to stdout and never throws for a model, tool or budget problem;
+ * surfaces render its events.
  */
 import type { ChatClient } from "../llm/client.js";
-import { isLlmError } from "../llm/errors.js";
+import { isLlmError, type LlmError } from "../llm/errors.js";
 import { malformedCallResult, toAssistantMessage } from "../llm/history.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions } from "../llm/types.js";
-import type { ToolCallRequest, ToolResult } from "./types.js";
 import type { Toolbox } from "../tools/toolbox.js";
 import { ContextBudget } from "./budget.js";
 import { CallCache } from "./call-cache.js";
@@ -17,7 +17,7 @@ import { correctionMessage, validateCitations, type ValidationResult } from "./c
 import { createEmitter, newRunId, previewText, type Emit } from "./events.js";
 import { parseFinalAnswer } from "./final-answer.js";
 import { loadSystemPrompt, queryMessage } from "./prompt.js";
-import type { Citation, ExploreEvent, ExploreResult, LineSpan, StopReason } from "./types.js";
+import type { Citation, ExploreEvent, ExploreResult, LineSpan, StopReason, ToolCallRequest, ToolResult } from "./types.js";
 
 export interface ModelLoopConfig {
   maxTurns: number;
@@ -32,7 +32,10 @@ export interface ModelLoopConfig {
   maxCitations: number;
   /** Sampling and vendor fields sent with every request. */
   sampling: Omit<ChatRequestOptions, "tool_choice" | "max_completion_tokens">;
-  /** How the last turn is asked for: a user message (safe everywhere) or the RL-style assistant nudge. */
+  /**
+   * How the max-turns final turn is asked for: a user message (safe everywhere) or the RL-style
+   * assistant nudge (only where a trailing assistant message is closed, not prefilled: vLLM, SGLang).
+   */
   finalNudge: "user" | "assistant";
   systemPromptFile?: string;
   /** Correction turns for citations of unseen lines (the reference harness allowed up to 2). */
@@ -66,26 +69,64 @@ export interface ModelLoopInput {
 }
 
 export const MAX_TURNS_MESSAGE = "Max number of turns reached. Please provide the final answer based on the information you have gathered.";
-const FINALIZE_MESSAGES: Record<"token_budget" | "deadline", string> = {
+export const FINALIZE_MESSAGES: Record<"token_budget" | "deadline", string> = {
   token_budget:
     "The context limit is close: this is your last turn. Do not call any more tools. Give your final answer now, based only on what you have already read, citing only line ranges you have seen, in a <final_answer> block.",
   deadline:
     "Time is almost up: this is your last turn. Do not call any more tools. Give your final answer now, based only on what you have already read, citing only line ranges you have seen, in a <final_answer> block.",
 };
-const RL_NUDGE = "Stop exploring and return the final answer directly.";
-const MISSING_ANSWER_MESSAGE =
+export const RL_NUDGE = "Stop exploring and return the final answer directly.";
+export const MISSING_ANSWER_MESSAGE =
   "Your reply has no <final_answer> block. Give your final answer now: an optional brief explanation, then a <final_answer> block with one absolute path and line range per line.";
-const NO_TOOLS_NOW = "<system-reminder>No more tool calls are allowed in this turn: give your final answer now.</system-reminder>";
+export const NO_TOOLS_NOW = "<system-reminder>No more tool calls are allowed in this turn: give your final answer now.</system-reminder>";
 
 type FinalReason = "max_turns" | "token_budget" | "deadline";
+
+/** The smallest share of the whole deadline kept for the final (grace) turn, and its cap. */
+const GRACE_MIN_MS = 2000;
+const GRACE_MAX_SHARE = 0.25;
+/** Less time than this before the grace turn's share: no regular turn is started. */
+const MIN_REGULAR_TURN_MS = 100;
 
 /** Remaining ms before the deadline, or Infinity. */
 function remaining(deadline: number | undefined): number {
   return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
 }
 
+/** Text of a message as the budget counts it: content plus each call's name and arguments. */
+function messageText(m: ChatMessage): string {
+  let text = m.content ?? "";
+  if (m.role === "assistant") for (const c of m.tool_calls ?? []) text += `\n${c.function.name}${c.function.arguments}`;
+  return text;
+}
+
+/**
+ * `endpoint`: the server could not be reached or kept failing (network, timeouts, retryable HTTP
+ * statuses after the retries); `model`: it answered, but refused the request or sent something unusable.
+ */
+function errorKind(error: unknown): "endpoint" | "model" {
+  if (!isLlmError(error)) return "model";
+  if (error.kind === "network" || error.kind === "timeout") return "endpoint";
+  if (error.kind === "http" && error.retryable) return "endpoint";
+  return "model";
+}
+
+/** A timer-backed signal whose firing we can tell apart from the caller's abort. */
+function timerSignal(ms: number): { signal: AbortSignal; fired: () => boolean; clear: () => void } {
+  const controller = new AbortController();
+  let fired = false;
+  const timer = Number.isFinite(ms)
+    ? setTimeout(() => {
+        fired = true;
+        controller.abort(new Error("deadline"));
+      }, Math.max(1, ms))
+    : undefined;
+  return { signal: controller.signal, fired: () => fired, clear: () => clearTimeout(timer) };
+}
+
 export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult> {
   const started = performance.now();
+  const startedAt = Date.now();
   const { toolbox, client, config } = input;
   const ws = toolbox.ws;
   const emit: Emit = createEmitter(input.onEvent);
@@ -93,21 +134,29 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
   const timings = { modelMs: 0, toolMs: 0, otherMs: 0 };
   const tokens = { input: 0, output: 0 };
   const warnings: string[] = [];
-  const messages: ChatMessage[] = [];
-  const append = (m: ChatMessage, meta?: Record<string, unknown>) => {
-    messages.push(m);
-    input.onMessage?.(m, meta);
+  const warn = (message: string) => {
+    if (!warnings.includes(message)) warnings.push(message);
   };
+  const messages: ChatMessage[] = [];
   const tools = toolbox.definitions();
-  append({ role: "system", content: loadSystemPrompt(ws.root, config.systemPromptFile) });
-  append({ role: "user", content: queryMessage(input.query) });
   const budget = new ContextBudget(
     { window: config.contextWindow, maxCompletionTokens: config.maxCompletionTokens, perTurnTokens: config.perTurnTokens, ...(config.contextReserve ? { reserve: config.contextReserve } : {}) },
     toolbox.counter,
-    messages.map((m) => m.content ?? "").join("\n") + JSON.stringify(tools),
+    JSON.stringify(tools),
   );
+  // Every appended message is counted, except a reply whose size the server's usage already covers.
+  const append = (m: ChatMessage, meta?: Record<string, unknown>, coveredByUsage = false) => {
+    messages.push(m);
+    if (!coveredByUsage) budget.append(messageText(m));
+    input.onMessage?.(m, meta);
+  };
+  append({ role: "system", content: loadSystemPrompt(ws.root, config.systemPromptFile) });
+  append({ role: "user", content: queryMessage(input.query) });
   // Per-turn output can never be allowed to overflow a small window on its own.
   const perTurnCap = config.contextWindow > 0 && config.perTurnTokens > 0 ? Math.min(config.perTurnTokens, Math.floor(config.contextWindow * 0.25)) : config.perTurnTokens;
+  // Time kept for the grace turn: the last turn's pace, at least 2 s, at most a quarter of the deadline.
+  const totalMs = input.deadline === undefined ? Number.POSITIVE_INFINITY : input.deadline - startedAt;
+  const graceMs = (lastTurnMs: number) => Math.min(Math.max(GRACE_MIN_MS, lastTurnMs * 1.5), totalMs * GRACE_MAX_SHARE);
   emit({ type: "run_start", runId, query: input.query, root: ws.root, policy: "model", model: client.model, maxTurns: config.maxTurns, ...(config.contextWindow ? { contextWindow: config.contextWindow } : {}) });
 
   const cache = new CallCache();
@@ -122,6 +171,13 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
   let stop: StopReason | undefined;
   let lastTurnMs = 0;
   let failure: ExploreResult["error"];
+
+  const startFinalTurn = (reason: FinalReason) => {
+    finalReason = reason;
+    if (config.finalNudge === "assistant" && reason === "max_turns") append({ role: "assistant", content: RL_NUDGE });
+    else append({ role: "user", content: reason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[reason] });
+    emit({ type: "notice", level: "info", message: `final turn (${reason.replace("_", " ")})` });
+  };
 
   const finish = (reason: StopReason): ExploreResult => {
     const citations: Citation[] = lastValidation?.citations ?? [];
@@ -156,65 +212,74 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       stop = "aborted";
       break;
     }
-    turn++;
-    // Decide whether this must be the last turn.
-    if (finalReason === undefined) {
-      if (turn > config.maxTurns) finalReason = "max_turns";
-      else if (remaining(input.deadline) < Math.max(2000, lastTurnMs * 1.5)) finalReason = "deadline";
-      else if (await budget.mustFinalize()) finalReason = "token_budget";
-      if (finalReason !== undefined) {
-        const text = finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason];
-        if (config.finalNudge === "assistant" && finalReason === "max_turns") append({ role: "assistant", content: RL_NUDGE });
-        else append({ role: "user", content: text });
-        budget.append(text);
-        emit({ type: "notice", level: "info", message: `final turn (${finalReason.replace("_", " ")})` });
-      }
-    }
     if (remaining(input.deadline) <= 0) {
       stop = "deadline";
       break;
     }
+    turn++;
+    // Decide whether this must be the last turn.
+    if (finalReason === undefined) {
+      if (turn > config.maxTurns) startFinalTurn("max_turns");
+      // A regular turn needs some time of its own before the grace turn's share begins.
+      else if (remaining(input.deadline) - graceMs(lastTurnMs) < MIN_REGULAR_TURN_MS) startFinalTurn("deadline");
+      else if (await budget.mustFinalize()) startFinalTurn("token_budget");
+    }
+    const finalTurn = finalReason !== undefined;
     emit({ type: "turn_start", turn });
-    emit({ type: "model_request", turn, messages: messages.length, promptTokens: budget.estimate(), finalTurn: finalReason !== undefined });
-    const requestSignals = [input.signal, Number.isFinite(remaining(input.deadline)) ? AbortSignal.timeout(Math.max(1, remaining(input.deadline))) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
+    emit({ type: "model_request", turn, messages: messages.length, promptTokens: budget.estimate(), finalTurn });
+    // A regular turn must end early enough to leave the grace turn its time.
+    const turnTimer = timerSignal(finalTurn ? remaining(input.deadline) : remaining(input.deadline) - graceMs(lastTurnMs));
+    const requestSignal = input.signal ? AbortSignal.any([input.signal, turnTimer.signal]) : turnTimer.signal;
     const t0 = performance.now();
     let reply: AssistantTurn;
     try {
       reply = await client.chat(
         messages,
         tools,
-        { ...config.sampling, max_completion_tokens: config.maxCompletionTokens, ...(finalReason !== undefined ? { tool_choice: "none" as const } : {}) },
+        // The final turn keeps the tools in the prompt (prompt cache) and forbids calling them.
+        { ...config.sampling, max_completion_tokens: config.maxCompletionTokens, ...(finalTurn ? { tool_choice: "none" as const } : {}) },
         {
-          ...(requestSignals.length ? { signal: requestSignals.length === 1 ? requestSignals[0]! : AbortSignal.any(requestSignals) } : {}),
+          signal: requestSignal,
           onDelta: (channel, text) => emit({ type: "model_delta", turn, channel, text }),
           onRetry: (attempt, delayMs, reason) => emit({ type: "model_retry", turn, attempt, delayMs, reason }),
         },
       );
     } catch (error) {
       timings.modelMs += performance.now() - t0;
+      turnTimer.clear();
       if (input.signal?.aborted) stop = "aborted";
-      else if (remaining(input.deadline) <= 0) stop = "deadline";
-      else {
+      else if (turnTimer.fired()) {
+        if (finalTurn) stop = "deadline";
+        else {
+          emit({ type: "notice", level: "info", message: "the model did not answer before the deadline" });
+          startFinalTurn("deadline");
+          continue;
+        }
+      } else if (isLlmError(error) && (error as LlmError).contextOverflow) {
+        // The server refused the prompt as too long: the window is spent, whatever our count said.
+        stop = "token_budget";
+        failure = { kind: "model", message: `the model server refused the prompt as too long for its context window: ${(error as LlmError).message}` };
+        emit({ type: "notice", level: "warn", message: failure.message });
+      } else {
         stop = "model_error";
         const message = isLlmError(error) ? error.message : String(error);
-        const unreachable = isLlmError(error) && (error.kind === "network" || error.kind === "timeout");
-        failure = { kind: unreachable ? "endpoint" : "model", message };
-        warnings.push(`model request failed: ${message}`);
+        // Reported through `error` (not `warnings`): surfaces print it once.
+        failure = { kind: errorKind(error), message };
         emit({ type: "notice", level: "warn", message: `model request failed: ${message}` });
       }
       break;
     }
+    turnTimer.clear();
     const modelMs = performance.now() - t0;
     timings.modelMs += modelMs;
+    // Some servers send a usage chunk of zeros (or a stray partial one): only a real prompt count
+    // may replace our own count of the conversation.
+    const usage = reply.usage && reply.usage.promptTokens > 0 ? reply.usage : undefined;
     if (reply.usage) {
       tokens.input += reply.usage.promptTokens;
       tokens.output += reply.usage.completionTokens;
-      budget.recordUsage(reply.usage.promptTokens, reply.usage.completionTokens);
-    } else {
-      budget.append(reply.content);
     }
+    if (usage) budget.recordUsage(usage.promptTokens, usage.completionTokens);
     const calls: ToolCallRequest[] = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
     emit({
       type: "model_response",
@@ -225,66 +290,89 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       ...(reply.usage ? { usage: reply.usage } : {}),
       ms: modelMs,
     });
-    if (reply.usage && config.contextWindow > 0) emit({ type: "budget", turn, usedTokens: reply.usage.promptTokens + reply.usage.completionTokens, window: config.contextWindow });
-    append(toAssistantMessage(reply), { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source });
+    if (usage && config.contextWindow > 0) emit({ type: "budget", turn, usedTokens: usage.promptTokens + usage.completionTokens, window: config.contextWindow });
+    append(toAssistantMessage(reply), { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source }, usage !== undefined);
 
     const hasCalls = calls.length > 0 || reply.malformed.length > 0;
-    if (hasCalls && finalReason !== undefined) {
+    const parsed = parseFinalAnswer(reply.content);
+    if (hasCalls && finalTurn && !parsed.found) {
       // The final turn asked for no tools and got some anyway: answer each call with a refusal,
       // nudge once more, then give up with a partial result.
       for (const call of [...calls, ...reply.malformed]) append({ role: "tool", content: NO_TOOLS_NOW, tool_call_id: call.id });
       graceTurns++;
+      emit({ type: "notice", level: "warn", message: "the model called tools on its final turn" });
       if (graceTurns >= 2) {
-        stop = finalReason;
+        warn("the model kept calling tools after it was asked for its final answer");
+        stop = finalReason ?? "max_turns";
         break;
       }
-      const again = finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason];
-      append({ role: "user", content: again });
+      append({ role: "user", content: finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason!] });
       continue;
     }
-    if (hasCalls) {
+    if (hasCalls && !finalTurn) {
       const tt = performance.now();
-      const results = await runCalls(calls, reply.malformed, turn);
+      // Tools may not run into the grace turn's time either.
+      const toolTimer = timerSignal(remaining(input.deadline) - graceMs(lastTurnMs));
+      const toolSignal = input.signal ? AbortSignal.any([input.signal, toolTimer.signal]) : toolTimer.signal;
+      let results: Array<{ id: string; text: string }>;
+      try {
+        results = await runCalls(calls, reply.malformed, turn, toolSignal);
+      } catch (error) {
+        // A broken toolbox must not end (or hang) the run: every call gets an error result.
+        const message = error instanceof Error ? error.message : String(error);
+        warn(`tool execution failed: ${message}`);
+        emit({ type: "notice", level: "warn", message: `tool execution failed: ${message}` });
+        results = [
+          ...calls.map((c) => ({ id: c.id, text: `<system-reminder>Error: the ${c.name} call failed: ${message}</system-reminder>` })),
+          ...reply.malformed.map((bad) => ({ id: bad.id, text: malformedCallResult(bad.error) })),
+        ];
+      } finally {
+        toolTimer.clear();
+      }
       toolCalls += calls.length + reply.malformed.length;
       timings.toolMs += performance.now() - tt;
-      for (const r of results) {
-        append({ role: "tool", content: r.text, tool_call_id: r.id });
-        budget.append(r.text);
-      }
+      for (const r of results) append({ role: "tool", content: r.text, tool_call_id: r.id });
       lastTurnMs = performance.now() - t0;
       continue;
     }
     lastTurnMs = performance.now() - t0;
 
-    // A reply without tool calls is the answer.
-    const parsed = parseFinalAnswer(reply.content);
-    explanation = parsed.explanation.slice(0, 2000);
+    // A reply without tool calls (or a final turn that carries an answer) is the answer.
     if (!parsed.found) {
-      if (!nudgedForAnswer && finalReason === undefined && turn < config.maxTurns + 2) {
+      if (!nudgedForAnswer && !finalTurn) {
         nudgedForAnswer = true;
         append({ role: "user", content: MISSING_ANSWER_MESSAGE });
         continue;
       }
-      stop = finalReason ?? "no_answer";
+      if (lastValidation) {
+        // Asked to correct its answer, the model did not give one again: its first answer's
+        // verified citations stand.
+        warn("the model did not repeat its answer after the correction request; its earlier verified citations are kept");
+        stop = finalReason ?? "answered";
+      } else {
+        explanation = parsed.explanation.slice(0, 2000);
+        stop = finalReason ?? "no_answer";
+      }
       break;
     }
-    if (toolCalls === 0) {
-      warnings.push("the model answered without calling any tool; its citations could not be verified");
-    }
-    lastValidation = await validateCitations(ws, parsed.citations, { maxCitations: config.maxCitations, requireObserved: true });
-    if (lastValidation.unseen.length > 0 && corrections < config.maxCorrections && finalReason === undefined && turn <= config.maxTurns) {
+    explanation = parsed.explanation.slice(0, 2000);
+    if (toolCalls === 0) warn("the model answered without calling any tool; its citations could not be verified");
+    const canCorrect = corrections < config.maxCorrections && !finalTurn && turn <= config.maxTurns;
+    // While a correction turn is still possible, mostly-unseen ranges are questioned rather than trimmed.
+    lastValidation = await validateCitations(ws, parsed.citations, { maxCitations: config.maxCitations, requireObserved: true, minCoverageToTrim: canCorrect ? 0.5 : 0 });
+    if (lastValidation.unseen.length > 0 && canCorrect) {
       corrections++;
       emit({ type: "notice", level: "info", message: `${lastValidation.unseen.length} citation(s) cite unseen lines; asking the model to check them` });
       append({ role: "user", content: correctionMessage(ws, lastValidation.unseen) });
       continue;
     }
-    if (lastValidation.unseen.length > 0) warnings.push(`${lastValidation.unseen.length} citation(s) removed: they cite lines no tool showed`);
-    if (lastValidation.dropped.length > 0) warnings.push(`${lastValidation.dropped.length} citation(s) removed: missing files or out-of-range lines`);
+    if (lastValidation.unseen.length > 0) warn(`${lastValidation.unseen.length} citation(s) removed: they cite lines no tool showed`);
+    if (lastValidation.dropped.length > 0) warn(`${lastValidation.dropped.length} citation(s) removed: missing files, secrets, out-of-range lines or over the cap`);
     stop = finalReason ?? "answered";
   }
   return finish(stop);
 
-  async function runCalls(calls: ToolCallRequest[], malformed: AssistantTurn["malformed"], turnNo: number): Promise<Array<{ id: string; text: string }>> {
+  async function runCalls(calls: ToolCallRequest[], malformed: AssistantTurn["malformed"], turnNo: number, signal: AbortSignal): Promise<Array<{ id: string; text: string }>> {
     const out: Array<{ id: string; text: string } | undefined> = new Array(calls.length);
     const fresh: Array<{ index: number; call: ToolCallRequest }> = [];
     calls.forEach((call, index) => {
@@ -298,34 +386,37 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
         cache.store(call, turnNo);
       }
     });
-    const results: ToolResult[] = await toolbox.runTurn(
-      fresh.map((f) => f.call),
-      {
-        concurrency: config.concurrency,
-        perResultTokens: config.perResultTokens,
-        perTurnTokens: perTurnCap,
-        ...(input.signal ? { signal: input.signal } : {}),
-        onStart: (i, call, args) => emit({ type: "tool_start", turn: turnNo, index: fresh[i]!.index, call: { id: call.id, name: call.name, args } }),
-        onEnd: (i, call, result, ms) =>
-          emit({
-            type: "tool_end",
-            turn: turnNo,
-            index: fresh[i]!.index,
-            callId: call.id,
-            name: call.name,
-            ms,
-            chars: result.text.length,
-            tokens: toolbox.counter.estimate(result.text),
-            lines: result.text.split("\n").length,
-            truncated: result.truncated,
-            cached: false,
-            ...(result.error ? { error: result.error.message } : {}),
-            preview: previewText(result.text),
-          }),
-      },
-    );
+    const results: ToolResult[] =
+      fresh.length === 0
+        ? []
+        : await toolbox.runTurn(
+            fresh.map((f) => f.call),
+            {
+              concurrency: config.concurrency,
+              perResultTokens: config.perResultTokens,
+              perTurnTokens: perTurnCap,
+              signal,
+              onStart: (i, call, args) => emit({ type: "tool_start", turn: turnNo, index: fresh[i]!.index, call: { id: call.id, name: call.name, args } }),
+              onEnd: (i, call, result, ms) =>
+                emit({
+                  type: "tool_end",
+                  turn: turnNo,
+                  index: fresh[i]!.index,
+                  callId: call.id,
+                  name: call.name,
+                  ms,
+                  chars: result.text.length,
+                  tokens: toolbox.counter.estimate(result.text),
+                  lines: result.text.split("\n").length,
+                  truncated: result.truncated,
+                  cached: false,
+                  ...(result.error ? { error: result.error.message } : {}),
+                  preview: previewText(result.text),
+                }),
+            },
+          );
     fresh.forEach((f, i) => {
-      out[f.index] = { id: f.call.id, text: results[i]!.text };
+      out[f.index] = { id: f.call.id, text: results[i]?.text ?? "" };
     });
     const ordered = out.map((o, i) => o ?? { id: calls[i]!.id, text: "" });
     for (const bad of malformed) ordered.push({ id: bad.id, text: malformedCallResult(bad.error) });

@@ -8,8 +8,11 @@ import type { Config } from "../config/schema.js";
 import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
 import { createEmbeddedExplorer } from "../embedded/explorer.js";
 import type { ChatMessage } from "../llm/types.js";
-import { ConfigError } from "../util/errors.js";
+import { ConfigError, EndpointError } from "../util/errors.js";
 import { createModelExplorer } from "./model-explorer.js";
+
+/** The least time the fallback explorer is given, even when the model used up the deadline. */
+const FALLBACK_MIN_MS = 1000;
 
 export interface ExplorerOptions {
   onMessage?: (message: ChatMessage, meta?: Record<string, unknown>) => void;
@@ -35,24 +38,37 @@ export function createExplorer(config: Config, policy: Exclude<PolicyName, "bm25
   const model = createModelExplorer({ config, ...(options.onMessage ? { onMessage: options.onMessage } : {}) });
   if (!config.fallback) return model;
   return async (request) => {
-    const first = await model(request);
-    const why = fallbackReason(first);
-    if (!why || request.signal?.aborted) return first;
+    const started = Date.now();
+    let first: ExploreResult | undefined;
+    let why: string | null;
+    try {
+      first = await model(request);
+      why = fallbackReason(first);
+    } catch (error) {
+      // The server could not even be asked (model discovery failed): exactly what --fallback is for.
+      if (!(error instanceof EndpointError) || request.signal?.aborted) throw error;
+      why = `the model server could not be reached (${error.message})`;
+    }
+    if (first && (!why || request.signal?.aborted)) return first;
     request.onEvent?.({ type: "notice", level: "warn", message: `falling back to the embedded explorer: ${why}`, at: Date.now() });
-    const second = await embedded(request);
+    // The fallback gets what is left of the deadline (at least a second to work with).
+    const left = request.deadlineMs === undefined ? undefined : Math.max(FALLBACK_MIN_MS, request.deadlineMs - (Date.now() - started));
+    const second = await embedded({ ...request, ...(left !== undefined ? { deadlineMs: left } : {}) });
+    const none = { turns: 0, toolCalls: 0, tokens: { input: 0, output: 0 }, warnings: [], timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 } };
+    const head = first ?? none;
     return {
       ...second,
-      fallback: { from: "model", reason: why },
-      turns: first.turns + second.turns,
-      toolCalls: first.toolCalls + second.toolCalls,
-      tokens: first.tokens,
-      warnings: [...first.warnings, ...second.warnings],
-      ...(first.model ? { model: first.model } : {}),
+      fallback: { from: "model", reason: why ?? "" },
+      turns: head.turns + second.turns,
+      toolCalls: head.toolCalls + second.toolCalls,
+      tokens: head.tokens,
+      warnings: [...head.warnings, ...second.warnings],
+      ...(first?.model ? { model: first.model } : config.model ? { model: config.model } : {}),
       timings: {
-        totalMs: first.timings.totalMs + second.timings.totalMs,
-        modelMs: first.timings.modelMs,
-        toolMs: first.timings.toolMs + second.timings.toolMs,
-        otherMs: first.timings.otherMs + second.timings.otherMs,
+        totalMs: head.timings.totalMs + second.timings.totalMs,
+        modelMs: head.timings.modelMs,
+        toolMs: head.timings.toolMs + second.timings.toolMs,
+        otherMs: head.timings.otherMs + second.timings.otherMs,
       },
     };
   };

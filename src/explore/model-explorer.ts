@@ -10,9 +10,9 @@ import { createChatClient } from "../llm/client.js";
 import { isLlmError } from "../llm/errors.js";
 import { detectContextWindow, listModels } from "../llm/models.js";
 import type { ChatMessage } from "../llm/types.js";
-import { TokenCounter } from "../tokens/counter.js";
+import { TokenCounter, type TokenizerFamily } from "../tokens/counter.js";
 import { Toolbox } from "../tools/toolbox.js";
-import { ConfigError, EndpointError } from "../util/errors.js";
+import { CancelledError, ConfigError, EndpointError } from "../util/errors.js";
 import { createLogger } from "../util/log.js";
 import { Workspace } from "../workspace/workspace.js";
 
@@ -41,13 +41,17 @@ export async function resolveModelId(config: Config, signal?: AbortSignal): Prom
 
 const windowCache = new Map<string, Promise<number>>();
 
-async function contextWindow(config: Config, model: string): Promise<number> {
+async function contextWindow(config: Config, model: string, timeoutMs: number): Promise<number> {
   if (config.max_context !== "auto") return config.max_context;
   const key = `${config.base_url}|${model}`;
   let pending = windowCache.get(key);
   if (!pending) {
-    pending = detectContextWindow(config.base_url!, config.api_key, model, { timeoutMs: 5000 }).then((info) => {
-      if (info.window <= 0) log.warn("context window unknown: the token budget is off (set max_context)", { source: info.source });
+    pending = detectContextWindow(config.base_url!, config.api_key, model, { timeoutMs: Math.max(1, Math.min(5000, timeoutMs)) }).then((info) => {
+      if (info.window <= 0) {
+        log.warn("context window unknown: the token budget is off (set max_context)", { source: info.source });
+        // Not remembered: the server may just have been starting; the next exploration asks again.
+        windowCache.delete(key);
+      }
       return info.window;
     });
     windowCache.set(key, pending);
@@ -55,16 +59,35 @@ async function contextWindow(config: Config, model: string): Promise<number> {
   return pending;
 }
 
+/** One counter per tokenizer for the whole process: the tokenizer is loaded once, not per exploration. */
+const counters = new Map<TokenizerFamily, TokenCounter>();
+function sharedCounter(family: TokenizerFamily): TokenCounter {
+  let counter = counters.get(family);
+  if (!counter) {
+    counter = new TokenCounter(family);
+    counters.set(family, counter);
+  }
+  return counter;
+}
+
 export function createModelExplorer(options: ModelExplorerOptions): Explorer {
   const { config } = options;
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     if (!config.base_url) throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL), or use --policy embedded");
-    const model = await resolveModelId(config, request.signal);
+    // The deadline covers the whole exploration, model discovery included.
+    const deadline = Date.now() + (request.deadlineMs ?? config.deadline_s * 1000);
+    let model: string;
+    try {
+      model = await resolveModelId(config, request.signal);
+    } catch (error) {
+      if (request.signal?.aborted) throw new CancelledError("cancelled while contacting the model server", { cause: error });
+      throw error;
+    }
     const { profile, sampling, maxCompletionTokens } = effectiveSampling({ ...config, model });
     const ws = await Workspace.open(request.root, { secrets: { allowAll: config.allow_secrets, allow: config.secret_allow } });
     const toolbox = new Toolbox(ws, {
       config: { toolTimeoutMs: config.tool_timeout_s * 1000, grepEngine: config.grep_engine },
-      counter: new TokenCounter(profile.tokenizer),
+      counter: sharedCounter(profile.tokenizer),
       ...(config.tool_descriptions ? { descriptionsDir: config.tool_descriptions } : {}),
     });
     const client = createChatClient({
@@ -79,7 +102,7 @@ export function createModelExplorer(options: ModelExplorerOptions): Explorer {
       concurrency: config.concurrency,
       perTurnTokens: config.max_turn_output_tokens,
       perResultTokens: config.max_result_output_tokens,
-      contextWindow: await contextWindow(config, model),
+      contextWindow: await contextWindow(config, model, deadline - Date.now()),
       ...(config.context_reserve ? { contextReserve: config.context_reserve } : {}),
       maxCompletionTokens,
       maxCitations: config.max_citations,
@@ -88,7 +111,6 @@ export function createModelExplorer(options: ModelExplorerOptions): Explorer {
       ...(config.system_prompt ? { systemPromptFile: config.system_prompt } : {}),
       maxCorrections: 1,
     };
-    const deadline = Date.now() + (request.deadlineMs ?? config.deadline_s * 1000);
     return runModelLoop({
       query: request.query,
       toolbox,

@@ -1,0 +1,135 @@
+/**
+ * gpt-oss "harmony" text that leaked into `content` (server parser off or failing), e.g.
+ * `<|start|>assistant<|channel|>commentary to=functions.Grep <|constrain|>json<|message|>{…}<|call|>`.
+ * Splits it into messages; the tool-call parser decides what each one means. Pure.
+ */
+
+const TOKEN = /<\|(start|channel|message|end|call|return|constrain)\|>/g;
+
+/** True when the text carries harmony control tokens. */
+export function isHarmony(text: string): boolean {
+  return /<\|(channel|message|call)\|>/.test(text);
+}
+
+/** One harmony message: its channel, its recipient for tool calls, and its body. */
+export interface HarmonyMessage {
+  /** `analysis`, `commentary`, `final`, or "" when the header named none. */
+  channel: string;
+  /** `to=…` target with any `functions.` prefix removed; undefined for plain messages. */
+  recipient?: string;
+  body: string;
+  /** The message as it appeared, for error reports. */
+  raw: string;
+  /** False when the text ended before `<|end|>`/`<|call|>`/`<|return|>`. */
+  terminated: boolean;
+}
+
+/** Every message found, plus text outside any message. */
+export interface HarmonyParse {
+  messages: HarmonyMessage[];
+  /** Plain text found outside any message. */
+  outside: string[];
+}
+
+type State = "outside" | "role" | "channel" | "body";
+
+/** Split harmony text into messages. Never throws; a dangling header becomes a message with an empty body. */
+export function parseHarmony(text: string): HarmonyParse {
+  const messages: HarmonyMessage[] = [];
+  const outside: string[] = [];
+  let state: State = "outside";
+  let role = "";
+  let channel = "";
+  let body = "";
+  let rawStart = 0;
+  let last = 0;
+
+  const finish = (end: number, terminated: boolean) => {
+    messages.push(toMessage(role, channel, body, text.slice(rawStart, end), terminated));
+    role = channel = body = "";
+    state = "outside";
+  };
+
+  for (const match of text.matchAll(TOKEN)) {
+    const at = match.index ?? 0;
+    const piece = text.slice(last, at);
+    last = at + match[0].length;
+    const token = match[1];
+
+    if (state === "outside") {
+      if (token === "start" || token === "channel") {
+        // Without <|start|>, a leaked role word ("assistant") may precede the channel token.
+        const leakedRole = token === "channel" && /^\s*assistant\b[^\n]*$/.test(piece);
+        if (leakedRole) role = piece;
+        else if (piece.trim()) outside.push(piece);
+        rawStart = leakedRole ? at - piece.length : at;
+        state = token === "start" ? "role" : "channel";
+      } else if (token === "message") {
+        if (piece.trim()) channel = piece;
+        rawStart = at - piece.length;
+        state = "body";
+      } else if (piece.trim()) {
+        outside.push(piece);
+      }
+      continue;
+    }
+    if (state === "body") {
+      if (token === "end" || token === "call" || token === "return") {
+        body += piece;
+        finish(last, true);
+      } else if (token === "start") {
+        body += piece;
+        finish(at, false);
+        rawStart = at;
+        state = "role";
+      } else {
+        // A stray header token inside a body is kept as text rather than guessed at.
+        body += piece + match[0];
+      }
+      continue;
+    }
+    if (state === "role") role += piece;
+    else channel += piece;
+    switch (token) {
+      case "channel":
+        state = "channel";
+        break;
+      case "message":
+        state = "body";
+        break;
+      case "start":
+        finish(at, false);
+        rawStart = at;
+        state = "role";
+        break;
+      case "end":
+      case "call":
+      case "return":
+        finish(last, true);
+        break;
+      default:
+        // <|constrain|> adds nothing: its argument ("json") is read as header text and ignored.
+        break;
+    }
+  }
+
+  const tail = text.slice(last);
+  if (state === "outside") {
+    if (tail.trim()) outside.push(tail);
+  } else {
+    if (state === "body") body += tail;
+    else if (state === "role") role += tail;
+    else channel += tail;
+    finish(text.length, false);
+  }
+  return { messages, outside };
+}
+
+function toMessage(role: string, channel: string, body: string, raw: string, terminated: boolean): HarmonyMessage {
+  const header = `${role} ${channel}`;
+  const target = /\bto=([^\s<]+)/.exec(header)?.[1];
+  const channelName = /^\s*([A-Za-z_]+)/.exec(channel)?.[1] ?? "";
+  const message: HarmonyMessage = { channel: channelName, body, raw, terminated };
+  if (target) message.recipient = target.replace(/^functions\./, "");
+  return message;
+}

@@ -1,0 +1,126 @@
+/**
+ * One HTTP attempt of a chat completion: POST, timeouts, SSE or JSON body → raw completion, every
+ * failure classified as an `LlmError`. No retries here (client.ts owns them).
+ */
+import { StreamAccumulator, completionFromJson, type Delta, type RawCompletion } from "./accumulate.js";
+import { LlmError, httpError, networkError, truncate } from "./errors.js";
+import { abortedError, parseRetryAfter } from "./retry.js";
+import { readSseJson } from "./sse.js";
+import { createThinkSplitter } from "./think.js";
+
+/** Client-side time limits of one attempt, in ms. */
+export interface AttemptLimits {
+  /** Total cap of the attempt, headers and body. */
+  timeoutMs: number;
+  /** Cap until the response headers arrive. */
+  connectTimeoutMs: number;
+  /** Streaming only: longest silence allowed between two chunks (and from headers to the first chunk). */
+  idleTimeoutMs: number;
+}
+
+/** Everything one attempt needs; the body is already serialized. */
+export interface AttemptRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  stream: boolean;
+  limits: AttemptLimits;
+  signal?: AbortSignal;
+  /** Receives display deltas; `<think>` text in content is routed to "reasoning". Must not throw. */
+  onDelta?: (delta: Delta) => void;
+}
+
+/** Perform one attempt. Rejects only with `LlmError`. */
+export async function attemptChat(request: AttemptRequest): Promise<RawCompletion> {
+  const { limits } = request;
+  const total = AbortSignal.timeout(limits.timeoutMs);
+  const phase = new AbortController();
+  let phaseTimer: NodeJS.Timeout | undefined;
+  let phaseTimeout: string | undefined;
+  const arm = (ms: number, what: string) => {
+    clearTimeout(phaseTimer);
+    phaseTimer = setTimeout(() => {
+      phaseTimeout = what;
+      phase.abort();
+    }, ms);
+  };
+  const signals = request.signal ? [request.signal, total, phase.signal] : [total, phase.signal];
+  const signal = AbortSignal.any(signals);
+
+  // Timeouts and aborts surface from undici as assorted errors; which signal fired is what counts.
+  const classify = (error: unknown, stage: "connect" | "body"): LlmError => {
+    if (request.signal?.aborted) return abortedError(request.signal);
+    if (total.aborted) {
+      return new LlmError("timeout", `the model server did not complete the response within ${limits.timeoutMs} ms (timeoutMs)`, { cause: error });
+    }
+    if (phaseTimeout) return new LlmError("timeout", phaseTimeout, { cause: error });
+    if (error instanceof LlmError) return error;
+    return networkError(error, stage);
+  };
+
+  try {
+    arm(limits.connectTimeoutMs, `the model server sent no response headers within ${limits.connectTimeoutMs} ms (connectTimeoutMs)`);
+    let response: Response;
+    try {
+      response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body, signal });
+    } catch (error) {
+      throw classify(error, "connect");
+    }
+    clearTimeout(phaseTimer);
+    try {
+      if (!response.ok) {
+        const text = await response.text();
+        throw httpError(response.status, response.statusText, text, parseRetryAfter(response.headers));
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (request.stream && response.body && !type.includes("json")) {
+        const idleMessage = `the model stream was silent for ${limits.idleTimeoutMs} ms (idleTimeoutMs)`;
+        arm(limits.idleTimeoutMs, idleMessage);
+        return await readStream(response.body, request.onDelta, () => arm(limits.idleTimeoutMs, idleMessage));
+      }
+      return parseJsonBody(await response.text());
+    } catch (error) {
+      throw classify(error, "body");
+    }
+  } finally {
+    clearTimeout(phaseTimer);
+  }
+}
+
+async function readStream(body: ReadableStream<Uint8Array>, onDelta: AttemptRequest["onDelta"], onChunk: () => void): Promise<RawCompletion> {
+  const accumulator = new StreamAccumulator();
+  const splitter = onDelta ? createThinkSplitter() : undefined;
+  const emit = (delta: Delta) => {
+    if (!onDelta || !splitter) return;
+    if (delta.channel === "reasoning") return onDelta(delta);
+    for (const piece of splitter.push(delta.text)) onDelta(piece);
+  };
+  let done = false;
+  for await (const message of readSseJson(body, { onChunk })) {
+    if (message.type === "done") {
+      done = true;
+      break;
+    }
+    if (message.type === "invalid") {
+      throw new LlmError("stream", `the model stream carried an event that is not JSON (${message.error}): ${truncate(message.data, 200)}`, {
+        body: truncate(message.data, 2000),
+      });
+    }
+    for (const delta of accumulator.push(message.value)) emit(delta);
+  }
+  if (!done && !accumulator.finished) {
+    throw new LlmError("stream", "the model stream ended before the response was complete (no finish_reason, no [DONE])");
+  }
+  if (onDelta && splitter) for (const piece of splitter.flush()) onDelta(piece);
+  return accumulator.result();
+}
+
+function parseJsonBody(text: string): RawCompletion {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new LlmError("parse", `the model server's response is not JSON: ${truncate(text.trim(), 200)}`, { cause: error, body: truncate(text, 2000) });
+  }
+  return completionFromJson(parsed);
+}
