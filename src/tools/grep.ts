@@ -10,6 +10,7 @@ import type { GrepQuery } from "./grep/collect.js";
 import { runFallback } from "./grep/fallback.js";
 import { formatGrep } from "./grep/format.js";
 import { locateRipgrep, runRipgrep } from "./grep/ripgrep.js";
+import { isBinaryFile } from "./support/line-reader.js";
 import { secretMessage } from "../workspace/secrets.js";
 import type { Workspace } from "../workspace/workspace.js";
 
@@ -74,6 +75,11 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   const notes: string[] = [];
   const ignoredNote = targetIsFile ? undefined : ignoredDirsNote(ws, targetRel);
   if (ignoredNote) notes.push(ignoredNote);
+  if (targetIsFile && outcome.collected.files.length === 0) {
+    // An explicit file that was not searched must not read as "no matches" alone.
+    if (await isBinaryFile(ws.display(targetRel)).catch(() => false)) notes.push(`${ws.display(targetRel)} is a binary file; Grep does not search binary files.`);
+    if (outcome.collected.tooLarge > 0) notes.push(`${ws.display(targetRel)} is too large for the built-in search engine; read it by ranges with Read offset and limit.`);
+  }
   const formatted = formatGrep(outcome.collected, q, {
     display: (rel) => ws.display(rel),
     lineNumbers: args["-n"] !== false,

@@ -8,7 +8,7 @@
  */
 import type { ParsedArgs } from "./args.js";
 import { clipLine, reminder, toolError, type ToolContext, type ToolOutput } from "./context.js";
-import { countLines, isBinaryFile, readLineWindow, type LineWindow } from "./support/line-reader.js";
+import { countLinesWithTail, isBinaryFile, readLineWindow, type LineWindow } from "./support/line-reader.js";
 import { secretMessage } from "../workspace/secrets.js";
 
 interface RenderInput {
@@ -77,12 +77,17 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     }
     let start = offset ?? 1;
     let total: number | null = null;
+    let from: { line: number; byte: number } | undefined;
     if (start < 0) {
-      total = await countLines(resolved.abs, ctx.signal);
+      // One pass counts the lines and remembers where the last ones start; the window is then
+      // read from there (a 2 GB log's tail costs one scan, not two).
+      const counted = await countLinesWithTail(resolved.abs, Math.min(-start, config.readMaxLines), ctx.signal);
+      total = counted.total;
       start = Math.max(1, total + start + 1);
+      if (counted.tail) from = counted.tail;
     }
     const wanted = Math.min(limit ?? rangeLimit ?? config.readMaxLines, config.readMaxLines);
-    const window = await readLineWindow(resolved.abs, start, wanted, { signal: ctx.signal, fileSize: stat.size });
+    const window = await readLineWindow(resolved.abs, start, wanted, { signal: ctx.signal, fileSize: stat.size, ...(from ? { from } : {}) });
     total ??= window.totalLines;
     if (window.lines.length === 0) {
       const size = total !== null ? `${total} lines` : `${stat.size} bytes`;

@@ -143,7 +143,10 @@ export class Toolbox {
         if (this.counter.estimate(out.text.slice(0, mid)) <= cap) lo = mid;
         else hi = mid - 1;
       }
-      return { ...out, text: `${out.text.slice(0, lo)}\n${reminder(notice)}`, observed: [], truncated: true };
+      // Cut at a line end when there is one, so no line is shown half.
+      const nl = out.text.lastIndexOf("\n", lo);
+      const cut = nl > 0 ? nl : lo;
+      return { ...out, text: `${out.text.slice(0, cut)}\n${reminder(notice)}`, observed: [], truncated: true };
     }
     const shrink = out.shrink;
     // Largest prefix whose estimate (an upper bound) fits; then grow while the exact count allows.
@@ -198,7 +201,9 @@ export class Toolbox {
       const total = sizes.reduce((a, b) => a + b, 0);
       if (total > perTurn) {
         const shares = fairShares(sizes, perTurn);
-        results = await Promise.all(results.map((r, i) => (sizes[i]! > shares[i]! ? this.fit(r as ToolOutput, Math.max(1, shares[i]!), "per-turn total output") : r)));
+        // Re-fit from the original output (a share is never above the per-result cap): a result
+        // already cut for the per-result cap has lost the structure needed to cut it cleanly.
+        results = await Promise.all(results.map((r, i) => (sizes[i]! > shares[i]! ? this.fit(outputs[i]!, Math.max(1, shares[i]!), "per-turn total output") : r)));
       }
     }
     results.forEach((r, i) => {

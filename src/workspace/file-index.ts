@@ -30,7 +30,7 @@ export interface FileIndex {
   /** Symlinks that were followed (files and directories), relative paths. */
   followedSymlinks: string[];
   /** Entries skipped by ignore rules (directories are not entered), at most MAX_IGNORED_KEPT. */
-  ignoredEntries: Array<{ rel: string; dir: boolean }>;
+  ignoredEntries: Array<{ rel: string; dir: boolean; link?: true }>;
   skipped: SkipStats;
   /** True when the walk stopped at `maxFiles`. */
   truncated: boolean;
@@ -94,7 +94,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
   const byRel = new Map<string, IndexedFile>();
   const dirs = new Set<string>();
   const followedSymlinks: string[] = [];
-  const ignoredEntries: Array<{ rel: string; dir: boolean }> = [];
+  const ignoredEntries: FileIndex["ignoredEntries"] = [];
   let truncated = false;
 
   interface Frame {
@@ -163,7 +163,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
       if (!isDir && !isFile) continue; // sockets, fifos, devices
       if (isIgnored(levels, rel, isDir)) {
         skipped.ignored++;
-        if (ignoredEntries.length < MAX_IGNORED_KEPT) ignoredEntries.push({ rel, dir: isDir });
+        if (ignoredEntries.length < MAX_IGNORED_KEPT) ignoredEntries.push(real === undefined ? { rel, dir: isDir } : { rel, dir: isDir, link: true });
         continue;
       }
       if (real !== undefined) followedSymlinks.push(rel);

@@ -147,7 +147,7 @@ export class Workspace {
   }
 
   private outsideMessage(raw: string): string {
-    return `Permission error: \`${raw}\` is not within the working directory \`${this.root}\`.`;
+    return `Permission error: \`${clipInput(raw)}\` is not within the working directory \`${this.root}\`.`;
   }
 
   /**
@@ -160,7 +160,7 @@ export class Workspace {
     if (typeof raw !== "string" || raw.trim() === "") {
       return { ok: false, reason: "invalid", message: "Error: a path is required.", candidates: [] };
     }
-    if (raw.includes("\0")) return { ok: false, reason: "invalid", message: `Error: invalid path \`${raw}\`.`, candidates: [] };
+    if (raw.includes("\0")) return { ok: false, reason: "invalid", message: `Error: invalid path \`${clipInput(raw.replace(/\0/g, "\\0"))}\` (it contains a NUL byte).`, candidates: [] };
     const cleaned = cleanPathInput(raw);
     const range = cleaned.range;
     const done = (rel: string, kind: PathKind, repaired: boolean): Resolution => {
@@ -215,17 +215,18 @@ export class Workspace {
         const kind = this.probe(suffix);
         if (kind && kind !== "outside" && (expect === "any" || kind === expect)) return done(suffix, kind, true);
       }
-      const matches: Array<{ rel: string; kind: PathKind }> = [];
+      let matches: Array<{ rel: string; kind: PathKind }> = [];
       const tail = `/${suffix}`;
       if (wantFiles) for (const f of index.files) if (f.rel.endsWith(tail)) matches.push({ rel: f.rel, kind: "file" });
       if (wantDirs) for (const d of index.dirs) if (d.endsWith(tail)) matches.push({ rel: d, kind: "dir" });
+      if (matches.length > 1) matches = this.withoutAliases(matches);
       if (matches.length === 1) return done(matches[0]!.rel, matches[0]!.kind, true);
       if (matches.length > 1) {
         const shown = matches.slice(0, 8).map((m) => this.display(m.rel));
         return {
           ok: false,
           reason: "ambiguous",
-          message: `Error: \`${raw}\` is ambiguous; it could be any of:\n${shown.join("\n")}${matches.length > 8 ? `\n... and ${matches.length - 8} more` : ""}`,
+          message: `Error: \`${clipInput(raw)}\` is ambiguous; it could be any of:\n${shown.join("\n")}${matches.length > 8 ? `\n... and ${matches.length - 8} more` : ""}`,
           candidates: matches.map((m) => m.rel),
         };
       }
@@ -234,8 +235,33 @@ export class Workspace {
     const candidates = closestPaths(rel, pool, 5);
     const hint = candidates.length ? `\nClosest existing paths:\n${candidates.map((c) => this.display(c)).join("\n")}` : "";
     if (outside) return { ok: false, reason: "outside", message: `${this.outsideMessage(raw)}${hint}`, candidates };
-    return { ok: false, reason: "not_found", message: `Error: \`${raw}\` does not exist.${hint}`, candidates };
+    return { ok: false, reason: "not_found", message: `Error: \`${clipInput(raw)}\` does not exist.${hint}`, candidates };
   }
+
+  /**
+   * Candidates that are the same file or directory seen through a symlink inside the root are
+   * one candidate, not an ambiguity: keep the path that is not through a link.
+   */
+  private withoutAliases(matches: Array<{ rel: string; kind: PathKind }>): Array<{ rel: string; kind: PathKind }> {
+    const byReal = new Map<string, { rel: string; kind: PathKind; canonical: boolean }>();
+    for (const m of matches) {
+      let real: string;
+      try {
+        real = realpathSync(this.display(m.rel));
+      } catch {
+        real = this.display(m.rel);
+      }
+      const canonical = real === this.display(m.rel);
+      const seen = byReal.get(real);
+      if (!seen || (canonical && !seen.canonical)) byReal.set(real, { ...m, canonical });
+    }
+    return [...byReal.values()].map(({ rel, kind }) => ({ rel, kind })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  }
+}
+
+/** A path as echoed in messages: a model that sends a 5000-character path gets 200 back. */
+function clipInput(raw: string): string {
+  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
 }
 
 export type { FileIndex, IndexedFile } from "./file-index.js";

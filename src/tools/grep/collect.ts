@@ -27,7 +27,7 @@ export interface Collected {
   binary: number;
   /** Files dropped because they are secret. */
   secret: number;
-  /** Files skipped for size (fallback engine only knows this; ripgrep skips silently). */
+  /** Files skipped for size (the fallback skips them unread; ripgrep drops them when they match). */
   tooLarge: number;
   unreadable: number;
   /** Collection stopped early (cap reached, or timed out): counts are lower bounds. */

@@ -99,6 +99,8 @@ export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJo
   if (job.multiline) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      // An empty match after the final newline is on no line.
+      if (m.index === text.length && (text.length === 0 || text.endsWith("\n"))) break;
       const ls = getStarts();
       const first = lineOf(ls, m.index);
       const last = lineOf(ls, Math.max(m.index, m.index + m[0].length - 1));
@@ -121,11 +123,13 @@ export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJo
       re.lastIndex = pos;
       const m = re.exec(text);
       if (!m) break;
+      if (m.index === text.length && (text.length === 0 || text.endsWith("\n"))) break;
       const start = m.index === 0 ? 0 : text.lastIndexOf("\n", m.index - 1) + 1;
       let end = text.indexOf("\n", m.index);
       if (end === -1) end = text.length;
-      let line = text.slice(start, end);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
+      // Matched with its `\r` (ripgrep does not treat CRLF specially: `foo$` misses "foo\r"),
+      // shown without it.
+      const line = text.slice(start, end);
       lineRe.lastIndex = 0;
       let count = 0;
       let focus: { start: number; end: number } | undefined;
@@ -138,7 +142,8 @@ export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJo
       if (count > 0) {
         const n = lineOf(getStarts(), start);
         matches += count;
-        raw.set(n, { line: n, text: line, match: true, ...(focus ? { focus } : {}) });
+        const shown = line.endsWith("\r") ? line.slice(0, -1) : line;
+        raw.set(n, { line: n, text: shown, match: true, ...(focus ? { focus } : {}) });
         if (job.firstOnly) break;
       }
       if (end >= text.length) break;

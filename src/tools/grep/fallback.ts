@@ -6,17 +6,21 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import picomatch from "picomatch";
 import { createLogger } from "../../util/log.js";
-import type { Workspace } from "../../workspace/workspace.js";
+import type { FileIndex, IndexedFile, Workspace } from "../../workspace/workspace.js";
 import { MAX_COLLECTED_LINES, type Collected, type FileMatches, type GrepQuery } from "./collect.js";
 import { scanFiles, type ScanJob, type ScanResult } from "./fallback-scan.js";
-import { FILE_TYPES } from "./file-types.js";
+import { compileFileFilter, selectsFile, type FileFilter } from "./file-filter.js";
 import type { RipgrepOutcome } from "./ripgrep.js";
 import { translateRegex } from "./regex-translate.js";
 
 const log = createLogger("tools.grep.fallback");
 const BATCH = 256;
+/**
+ * The fallback engine reads a file whole; a file named explicitly may be bigger than the search
+ * limit for directories, but not unbounded (a 2 GB log would not fit in a JavaScript string).
+ */
+export const FALLBACK_MAX_EXPLICIT_BYTES = 256 * 1024 * 1024;
 
 type Pending = { resolve: (r: ScanResult) => void; reject: (e: Error) => void };
 
@@ -112,42 +116,53 @@ export async function shutdownFallbackPool(): Promise<void> {
   if (p) await p.terminate();
 }
 
-function fileFilter(q: GrepQuery): { ok: true; test: (rel: string) => boolean } | { ok: false; message: string } {
-  const tests: Array<(rel: string) => boolean> = [];
-  if (q.type) {
-    const globs = FILE_TYPES[q.type];
-    if (!globs) return { ok: false, message: `unrecognized file type: ${q.type}` };
-    const m = picomatch(globs as string[], { dot: true, basename: true });
-    tests.push((rel) => m(rel));
+/**
+ * The files a search of `targetRel` covers: the shared index's files the filter selects, plus,
+ * for a positive glob, the ignored files and directories it names (ripgrep's glob overrides
+ * ignore rules). Secret files are counted, not searched.
+ */
+function searchTargets(ws: Workspace, targetRel: string, filter: FileFilter): { targets: Array<{ rel: string; abs: string }>; secret: number } {
+  const targets: Array<{ rel: string; abs: string }> = [];
+  let secret = 0;
+  const add = (f: IndexedFile) => {
+    if (f.secret) secret++;
+    else targets.push({ rel: f.rel, abs: f.abs });
+  };
+  const { files, index } = ws.filesUnder(targetRel);
+  for (const f of files) if (selectsFile(filter, f.rel, targetRel)) add(f);
+  const whitelist = filter.whitelist;
+  if (whitelist) {
+    const seen = new Set<string>();
+    const overridden = (idx: FileIndex, under: string) => {
+      const prefix = under === "" ? "" : `${under}/`;
+      for (const e of idx.ignoredEntries) {
+        if (e.link || !e.rel.startsWith(prefix) || seen.has(e.rel) || !whitelist(e.rel)) continue;
+        seen.add(e.rel);
+        if (!e.dir) {
+          add({ rel: e.rel, abs: ws.display(e.rel), viaSymlink: false, secret: ws.isSecret(e.rel) });
+          continue;
+        }
+        const sub = ws.filesUnder(e.rel);
+        for (const f of sub.files) if (whitelist(f.rel)) add(f);
+        overridden(sub.index, e.rel);
+      }
+    };
+    overridden(index, targetRel);
   }
-  if (q.glob) {
-    const negated = q.glob.startsWith("!");
-    const pattern = (negated ? q.glob.slice(1) : q.glob).replace(/^\//, "");
-    const m = picomatch(pattern, { dot: true, basename: !pattern.includes("/") });
-    tests.push(negated ? (rel) => !m(rel) : (rel) => m(rel));
-  }
-  return { ok: true, test: (rel) => tests.every((t) => t(rel)) };
+  targets.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return { targets, secret };
 }
 
 export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
   const tr = translateRegex(q.pattern, { ignoreCase: q.ignoreCase, multiline: q.multiline });
   if (!tr.ok) return { ok: false, kind: "invalid_regex", message: tr.message };
-  const filter = fileFilter(q);
-  if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
+  const compiled = compileFileFilter(q);
+  if (!compiled.ok) return { ok: false, kind: "invalid_args", message: compiled.message };
 
   let secret = 0;
-  const targets: Array<{ rel: string; abs: string }> = [];
+  let targets: Array<{ rel: string; abs: string }> = [];
   if (q.targetIsFile) targets.push({ rel: q.targetRel, abs: ws.display(q.targetRel) });
-  else {
-    for (const f of ws.filesUnder(q.targetRel).files) {
-      if (!filter.test(f.rel)) continue;
-      if (f.secret) {
-        secret++;
-        continue;
-      }
-      targets.push({ rel: f.rel, abs: f.abs });
-    }
-  }
+  else ({ targets, secret } = searchTargets(ws, q.targetRel, compiled.filter));
   const base: Omit<ScanJob, "files"> = {
     source: tr.source,
     flags: tr.flags,
@@ -156,7 +171,7 @@ export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal
     before: q.mode === "content" ? q.before : 0,
     after: q.mode === "content" ? q.after : 0,
     firstOnly: q.mode === "files_with_matches",
-    maxBytes: q.targetIsFile ? 0 : ws.maxSearchFileBytes,
+    maxBytes: q.targetIsFile ? FALLBACK_MAX_EXPLICIT_BYTES : ws.maxSearchFileBytes,
   };
   const results: ScanResult[] = [];
   let timedOut = false;

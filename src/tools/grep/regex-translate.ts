@@ -32,6 +32,35 @@ function parseError(pattern: string, what: string): Translation {
 
 const META = /[\\^$.|?*+()[\]{}]/;
 
+/** Characters JavaScript's unicode mode accepts after a backslash (besides letters and digits). */
+const SYNTAX = "^$\\.*+?()[]{}|/";
+
+/** ripgrep's Unicode-aware `\w` (UTS #18 Annex C, as Rust's regex defines it). */
+const WORD = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
+
+/** Perl classes and word boundaries outside a character class. */
+const PERL: Record<string, string> = {
+  w: `[${WORD}]`,
+  W: `[^${WORD}]`,
+  d: "\\p{Nd}",
+  D: "\\P{Nd}",
+  s: "\\p{White_Space}",
+  S: "\\P{White_Space}",
+  b: `(?:(?<=[${WORD}])(?![${WORD}])|(?<![${WORD}])(?=[${WORD}]))`,
+  B: `(?:(?<=[${WORD}])(?=[${WORD}])|(?<![${WORD}])(?![${WORD}]))`,
+  A: "(?<![\\s\\S])",
+  z: "(?![\\s\\S])",
+};
+
+/** Inside a class only the positive classes can be spliced in; \W stays ASCII (rare). */
+const PERL_IN_CLASS: Record<string, string> = {
+  w: WORD,
+  d: "\\p{Nd}",
+  D: "\\P{Nd}",
+  s: "\\p{White_Space}",
+  S: "\\P{White_Space}",
+};
+
 /** The pattern itself when it contains no regex syntax at all (enables a byte prefilter). */
 function plainLiteral(pattern: string): string | null {
   return META.test(pattern) ? null : pattern;
@@ -39,7 +68,10 @@ function plainLiteral(pattern: string): string | null {
 
 export function translateRegex(pattern: string, options: { ignoreCase: boolean; multiline: boolean }): Translation {
   let p = pattern;
-  const flags = new Set<string>(["g", "m"]);
+  // No "m" flag: `^`, `$` and `.` are translated below to ripgrep's meaning, where only `\n` ends
+  // a line (JavaScript also breaks lines at `\r`, U+2028 and U+2029).
+  // Always "u": ripgrep's classes and case folding are Unicode-aware.
+  const flags = new Set<string>(["g", "u"]);
   if (options.ignoreCase) flags.add("i");
   if (options.multiline) flags.add("s");
   // Leading inline flags, e.g. (?i) or (?is).
@@ -58,24 +90,36 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
   }
   let out = "";
   let inClass = false;
-  let needsUnicode = false;
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
     if (c === "\\") {
       const next = p[i + 1];
       if (next === undefined) return parseError(pattern, "incomplete escape sequence, reached end of pattern prematurely");
       if (!inClass && /[1-9]/.test(next)) return parseError(pattern, "backreferences are not supported");
-      if (next === "A" && !inClass) {
-        out += "(?<![\\s\\S])";
+      const perl = inClass ? PERL_IN_CLASS[next] : PERL[next];
+      if (perl !== undefined) {
+        out += perl;
         i++;
         continue;
       }
-      if (next === "z" && !inClass) {
-        out += "(?![\\s\\S])";
+      if (next === "x" && p[i + 2] === "{") {
+        const close = p.indexOf("}", i + 3);
+        if (close === -1) return parseError(pattern, "unclosed hexadecimal escape");
+        out += `\\u{${p.slice(i + 3, close)}}`;
+        i = close;
+        continue;
+      }
+      if ((next === "p" || next === "P") && p[i + 2] !== undefined && p[i + 2] !== "{") {
+        out += `\\${next}{${p[i + 2]}}`;
+        i += 2;
+        continue;
+      }
+      if (!/[A-Za-z0-9]/.test(next)) {
+        // ripgrep lets any punctuation be escaped; JavaScript's unicode mode only some.
+        out += SYNTAX.includes(next) || (inClass && next === "-") ? `\\${next}` : next;
         i++;
         continue;
       }
-      if (next === "p" || next === "P") needsUnicode = true;
       out += c + next;
       i++;
       continue;
@@ -124,6 +168,22 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
         return parseError(pattern, "inline flags inside the pattern are not supported by the built-in search engine; put them at the start, e.g. (?i)");
       }
     }
+    if (c === "}" || c === "]") {
+      out += `\\${c}`;
+      continue;
+    }
+    if (c === "^") {
+      out += "(?<![^\\n])";
+      continue;
+    }
+    if (c === "$") {
+      out += "(?![^\\n])";
+      continue;
+    }
+    if (c === "." && !flags.has("s")) {
+      out += "[^\\n]";
+      continue;
+    }
     if (c === "{") {
       const rep = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i));
       if (!rep || out === "" || /[(|]$/.test(out)) return parseError(pattern, "repetition quantifier expects a valid decimal");
@@ -134,11 +194,6 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
     out += c;
   }
   if (inClass) return parseError(pattern, "unclosed character class");
-  if (needsUnicode) {
-    flags.add("u");
-    // Under the u flag JavaScript rejects escapes of characters that need none (e.g. \- or \#).
-    out = out.replace(/\\([^\w\s\\^$.|?*+()[\]{}\/-])/g, "$1");
-  }
   const source = out;
   try {
     new RegExp(source, [...flags].join(""));

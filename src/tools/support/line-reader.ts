@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 /** Bytes of a single line kept in memory; Read shows at most 500 characters of it anyway. */
 const MAX_LINE_BYTES = 8 * 1024;
 
@@ -35,9 +35,9 @@ export async function isBinaryFile(abs: string): Promise<boolean> {
   }
 }
 
-async function forEachChunk(handle: FileHandle, signal: AbortSignal | undefined, fn: (chunk: Buffer) => boolean): Promise<void> {
+async function forEachChunk(handle: FileHandle, signal: AbortSignal | undefined, fn: (chunk: Buffer) => boolean, from = 0): Promise<void> {
   const buf = Buffer.allocUnsafe(CHUNK);
-  let position = 0;
+  let position = from;
   for (;;) {
     signal?.throwIfAborted();
     const { bytesRead } = await handle.read(buf, 0, CHUNK, position);
@@ -49,20 +49,47 @@ async function forEachChunk(handle: FileHandle, signal: AbortSignal | undefined,
 
 /** Number of lines (`\n`-terminated, plus a final unterminated one). */
 export async function countLines(abs: string, signal?: AbortSignal): Promise<number> {
+  return (await countLinesWithTail(abs, 0, signal)).total;
+}
+
+/**
+ * Count the lines and remember where the last `keep` lines start, so that a window at the end of
+ * a huge file is read from there instead of scanning the file a second time.
+ */
+export async function countLinesWithTail(abs: string, keep: number, signal?: AbortSignal): Promise<{ total: number; tail: { line: number; byte: number } | null }> {
   const handle = await open(abs, "r");
   try {
     let count = 0;
     let last = 10;
+    let base = 0;
+    // Ring of the byte offsets where the most recent lines start (line 1 starts at 0); one more
+    // than `keep`, because a final newline also records a start (of no line).
+    const size = keep + 1;
+    const ring = keep > 0 ? new Array<number>(size) : [];
+    let starts = 0;
+    const pushStart = (byte: number) => {
+      if (keep > 0) ring[starts % size] = byte;
+      starts++;
+    };
+    pushStart(0);
     await forEachChunk(handle, signal, (chunk) => {
       let i = chunk.indexOf(10);
       while (i !== -1) {
         count++;
+        pushStart(base + i + 1);
         i = chunk.indexOf(10, i + 1);
       }
       last = chunk[chunk.length - 1]!;
+      base += chunk.length;
       return true;
     });
-    return last === 10 ? count : count + 1;
+    const total = last === 10 ? count : count + 1;
+    // `starts` counts line starts, including one past a final newline (no line there).
+    if (keep <= 0 || total === 0) return { total, tail: null };
+    const first = Math.max(1, total - keep + 1);
+    const index = first - 1;
+    if (index < starts - size) return { total, tail: null };
+    return { total, tail: { line: first, byte: ring[index % size]! } };
   } finally {
     await handle.close();
   }
@@ -84,14 +111,15 @@ export async function readLineWindow(
   abs: string,
   start: number,
   maxLines: number,
-  options: { signal?: AbortSignal; fileSize: number; countTotalUpTo?: number },
+  options: { signal?: AbortSignal; fileSize: number; countTotalUpTo?: number; from?: { line: number; byte: number } },
 ): Promise<LineWindow> {
   const countTotal = options.fileSize <= (options.countTotalUpTo ?? 64 * 1024 * 1024);
   const last = start + maxLines - 1;
   const lines: string[] = [];
   const newline: boolean[] = [];
   const cut: boolean[] = [];
-  let lineNo = 1;
+  const from = options.from && options.from.line <= start ? options.from : { line: 1, byte: 0 };
+  let lineNo = from.line;
   let parts: Buffer[] = [];
   let partBytes = 0;
   let lineCut = false;
@@ -136,7 +164,7 @@ export async function readLineWindow(
         }
       }
       return true;
-    });
+    }, from.byte);
     if (!stopped && (parts.length > 0 || lineCut) && lineNo >= start && lineNo <= last) {
       lines.push(decodeLine(parts, lineNo));
       newline.push(false);
