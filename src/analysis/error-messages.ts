@@ -17,6 +17,8 @@ const EXCEPTION_LINE =
   /^\s*(?:E\s+|>\s+|Uncaught\s+(?:\(in promise\)\s+)?|Unhandled\s+(?:\w+\s+)?(?:exception|rejection)[.:]?\s+|Caused by:\s+|Exception in thread "[^"]*"\s+|raise\s+)?((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Panic)|Error))(?:\(.*\))?(?::\s*(.*?))?\s*$/;
 const GENERIC_LINE = /^\s*(?:error(?:\[E\d+\])?|fatal(?: error)?|panic|FAIL(?:ED)?|ERROR|FATAL|warning|Assertion failed)\s*[:!]\s*(.+?)\s*$/i;
 const RUST_OLD_PANIC = /panicked at '([^]+?)', \S+\.rs:\d+/;
+/** Compiler/linter/doc-tool diagnostics: `path/file.ext:12: message` or `file.ext:12:3: message`. */
+const DIAGNOSTIC_LINE = /^\s*[^\s:]+\.[A-Za-z][\w.]*:\d+(?::\d+)?:\s*(?:(?:WARNING|ERROR|SEVERE|CRITICAL|INFO|warning|error|note)\s*:\s*)?([A-Za-z].{7,})$/;
 const RUST_NEW_PANIC = /panicked at \S+\.rs:\d+:\d+:\s*$/;
 const EXCEPTION_WORD = /\b[A-Z][\w$]*(?:Error|Exception|Warning)\b/g;
 
@@ -46,6 +48,7 @@ export function messagesInCode(text: string): FoundMessage[] {
     else if (RUST_NEW_PANIC.test(line) && lines[i + 1]?.trim()) out.push({ message: tidyMessage(lines[i + 1]!), kind: "error" });
     else if ((m = EXCEPTION_LINE.exec(line))) out.push(found(m[2]!, m[3]));
     else if ((m = GENERIC_LINE.exec(line))) out.push({ message: tidyMessage(m[1]!), kind: "error" });
+    else if ((m = DIAGNOSTIC_LINE.exec(line))) out.push({ message: tidyMessage(m[1]!), kind: "error" });
     else if (/^\s*File ".+", line \d+/.test(line)) {
       // The line after a Python traceback's last frame (and its source/caret lines) names the exception.
       let j = i + 1;
