@@ -191,3 +191,21 @@ describe("analyzeQuery: small inputs", () => {
     assert.ok(performance.now() - t0 < 500);
   });
 });
+
+describe("analyzeQuery: diagnostics printed by compilers, linters and doc tools", () => {
+  it("takes the message of `file:line: message` lines, with or without a level", () => {
+    const a = analyzeQuery(
+      [
+        "The build now fails:",
+        "```",
+        "Warning, treated as error:",
+        "docs/tool.rst.inc:4:Malformed option description '[on=]MODE', should look like \"opt\" or \"--opt args\"",
+        "src/widget.c:12:5: error: implicit declaration of function 'frobnicate'",
+        "```",
+      ].join("\n"),
+    );
+    const messages = a.errorMessages.map((t) => t.text);
+    assert.ok(messages.some((m) => m.startsWith("Malformed option description")), messages.join(" | "));
+    assert.ok(messages.some((m) => m.startsWith("implicit declaration of function")), messages.join(" | "));
+  });
+});
