@@ -10,6 +10,11 @@ import { registerToolCommand } from "./commands/tool.js";
 import { registerExploreCommand } from "./commands/explore.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerEvalCommand } from "../../eval/command.js";
+import { registerMcpCommand } from "./commands/mcp.js";
+import { registerInstallCommand } from "./commands/install.js";
+import { registerReplayCommand } from "./commands/replay.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerBenchEndpointCommand } from "./commands/bench-endpoint.js";
 import { withBm25 } from "../../eval/explorers.js";
 import { explorerForEval } from "../../explore/factory.js";
 
@@ -35,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
   registerExploreCommand(program, ctx);
   registerInitCommand(program, ctx);
   registerEvalCommand(program, ctx, withBm25(explorerForEval));
+  registerReplayCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerBenchEndpointCommand(program, ctx);
+  registerMcpCommand(program, ctx);
+  registerInstallCommand(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -49,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`fastcontext: internal error: ${errorMessage(error)}\n`);
     if (error instanceof Error && error.stack && process.env.FC_DEBUG) process.stderr.write(`${error.stack}\n`);
-    return 1;
+    return EXIT.internal;
   }
   return exitCode;
 }

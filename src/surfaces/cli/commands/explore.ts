@@ -1,7 +1,20 @@
 /**
  * The main job: `fastcontext -q "question" [--repo DIR]` explores and prints the verified
  * `<final_answer>` block (or `--json` the result object, `--stream-json` every event as JSON lines).
- * Progress goes to stderr; stdout carries only the answer.
+ * Progress, warnings and errors go to stderr; stdout carries only the answer.
+ *
+ * Exit codes (README "Exit codes"):
+ *   0    answered: the model (or the embedded explorer) gave a validated answer.
+ *   1    partial: a budget ran out (max_turns, token_budget, deadline) or the model failed after
+ *        answering once; the surviving citations are printed. Also: an internal error.
+ *   2    configuration or usage error (bad flag, bad config value or file, missing endpoint, bad repo).
+ *   3    model endpoint error: unreachable, kept failing after the retries, or refused the request.
+ *   4    no answer: the run ended without a single verified citation (an empty block is printed).
+ *   130  cancelled (SIGINT/SIGTERM).
+ * What stdout carries: with 0, 1 and 4 the `<final_answer>` block (4: an empty one); with 2, 3 and
+ * 130 nothing at all in text mode, like the original CLI on failure. `--json` prints the result
+ * object whenever a run took place (3 and 130 included: `stopReason` and `error` say what happened);
+ * only a failure before the run (2, or 3 when the model list cannot be fetched) leaves it empty.
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.js";
@@ -13,6 +26,7 @@ import { EXIT, ConfigError } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import type { CliContext } from "../context.js";
 import { progressLine, renderAnswer } from "../render.js";
+import { startRunView } from "../../tui/live.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -31,6 +45,7 @@ export interface ExploreFlags {
   streamJson?: boolean;
   citation?: boolean;
   verbose?: boolean;
+  tui?: boolean;
   quiet?: boolean;
   traj?: string | boolean;
   fallback?: boolean;
@@ -45,12 +60,21 @@ function num(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
-/** Exit code for a finished run (documented in README "Exit codes"). */
+/** Exit code for a finished run (see the header). */
 export function exitCodeFor(result: ExploreResult): number {
   if (result.stopReason === "aborted") return EXIT.cancelled;
-  if (result.error?.kind === "endpoint" && result.citations.length === 0) return EXIT.endpoint;
-  if (result.citations.length === 0) return EXIT.noAnswer;
+  if (result.citations.length === 0) return result.stopReason === "model_error" ? EXIT.endpoint : EXIT.noAnswer;
   return result.partial ? EXIT.partial : EXIT.ok;
+}
+
+/** The closing stderr line for a run that did not end normally (null when it did). */
+function statusLine(result: ExploreResult, code: number): string | null {
+  const why = result.error ? `: ${result.error.message}` : "";
+  if (code === EXIT.cancelled) return "cancelled";
+  if (code === EXIT.endpoint) return `model endpoint error (${result.error?.kind ?? "model"})${why}`;
+  if (code === EXIT.noAnswer) return `no answer (${result.stopReason})${why}`;
+  if (result.partial) return `partial result (${result.stopReason})${why}`;
+  return null;
 }
 
 export function addExploreOptions(cmd: Command): Command {
@@ -75,6 +99,7 @@ export function addExploreOptions(cmd: Command): Command {
     .option("--config <file>", "config file to use instead of the discovered ones")
     .option("--system-prompt <file>", "replacement system prompt template")
     .option("-v, --verbose", "progress on stderr")
+    .option("--tui", "live view of the run on stderr (plain progress lines when stderr is not a terminal)")
     .option("--quiet", "no warnings on stderr");
 }
 
@@ -110,14 +135,15 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   }
   const startedAt = Date.now();
   let stopTui: (() => Promise<void>) | undefined;
-  if (flags.verbose) {
+  if (flags.tui) {
+    // The live view replaces the --verbose printer; it is stopped before the answer is printed.
+    const view = startRunView({ stream: process.stderr });
+    listeners.push(view.onEvent);
+    stopTui = view.stop;
+  } else if (flags.verbose) {
     listeners.push((e) => {
       const line = progressLine(e, startedAt);
       if (line) process.stderr.write(`${line}\n`);
-    });
-  } else if (!flags.quiet) {
-    listeners.push((e) => {
-      if (e.type === "notice" && e.level === "warn") process.stderr.write(`fastcontext: ${e.message}\n`);
     });
   }
   if (flags.streamJson) listeners.push((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
@@ -130,14 +156,18 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
     const explorer = createExplorer(config, policy, traj ? { onMessage: (message, meta) => traj!.write({ kind: "message", message, ...(meta ? { meta } : {}) }) } : {});
     const result = await explorer({ query, root, signal: controller.signal, maxTurns: config.max_turns, deadlineMs: config.deadline_s * 1000, onEvent: (e) => listeners.forEach((l) => l(e)) });
     await stopTui?.();
+    const code = exitCodeFor(result);
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!flags.streamJson) process.stdout.write(renderAnswer(result, flags.citation === true));
-    if (!flags.quiet && !flags.json && !flags.streamJson) {
+    else if (!flags.streamJson && code !== EXIT.endpoint && code !== EXIT.cancelled) process.stdout.write(renderAnswer(result, flags.citation === true));
+    if (!flags.quiet) {
+      // Warnings once, at the end (--verbose also showed them live).
       for (const w of result.warnings) process.stderr.write(`fastcontext: ${w}\n`);
-      if (result.partial) process.stderr.write(`fastcontext: partial result (${result.stopReason})${result.error ? `: ${result.error.message}` : ""}\n`);
+      if (result.fallback) process.stderr.write(`fastcontext: the ${result.fallback.from} policy gave no usable answer (${result.fallback.reason}); the ${result.policy} explorer answered\n`);
+      const status = statusLine(result, code);
+      if (status) process.stderr.write(`fastcontext: ${status}\n`);
+      if (traj) process.stderr.write(`fastcontext: trajectory written to ${traj.file}\n`);
     }
-    if (traj) process.stderr.write(flags.quiet ? "" : `fastcontext: trajectory written to ${traj.file}\n`);
-    ctx.setExitCode(exitCodeFor(result));
+    ctx.setExitCode(code);
   } finally {
     await stopTui?.().catch(() => undefined);
     traj?.close();
