@@ -415,8 +415,9 @@ describe("languageForPath", () => {
   });
 });
 
-describe("performance", () => {
-  it("parses and extracts a 5,000-line Python file well under 100 ms once warm", async () => {
+describe("large files", () => {
+  // Throughput is measured in bench/code-units.ts, not asserted here.
+  it("extracts every unit of a 5,000-line Python file", async () => {
     const lines: string[] = [];
     for (let n = 0; lines.length < 5000; n++) {
       lines.push(`@register("h${n}")`, `class Handler${n}(Base):`, `    """Handles ${n}."""`, "");
@@ -432,18 +433,10 @@ describe("performance", () => {
         );
       }
     }
-    const text = lines.join("\n");
-    const extractor = new CodeUnitExtractor();
-    await extractor.extract(text, "python"); // warm-up: grammar load and JIT
-    const runs: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const units = await extractor.extract(text, "python");
-      runs.push(performance.now() - t0);
-      assert.ok(units.length > 500);
-    }
-    const best = Math.min(...runs);
-    // Typically 40–55 ms here (≈3.5 MB/s including extraction); the bound leaves room for slow CI machines.
-    assert.ok(best < 100, `best of 3: ${best.toFixed(1)} ms`);
+    const units = await new CodeUnitExtractor().extract(lines.join("\n"), "python");
+    const classes = units.filter((u) => u.kind === "class").length;
+    const methods = units.filter((u) => u.kind === "method").length;
+    assert.equal(methods, classes * 8);
+    assert.ok(classes > 60);
   });
 });

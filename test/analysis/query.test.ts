@@ -184,11 +184,12 @@ describe("analyzeQuery: small inputs", () => {
     assert.ok(texts(q.errorMessages).includes("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"));
   });
 
-  it("runs fast on a long issue", () => {
+  it("stays linear on a long issue (no catastrophic backtracking)", () => {
     const long = readFileSync(new URL("./fixtures/python-traceback.md", import.meta.url), "utf8").repeat(40);
     const t0 = performance.now();
     analyzeQuery(long);
-    assert.ok(performance.now() - t0 < 500);
+    // A guard against runaway regexes (which take minutes), not a performance measurement.
+    assert.ok(performance.now() - t0 < 10_000);
   });
 });
 

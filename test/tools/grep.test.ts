@@ -230,7 +230,7 @@ describe("Grep: the ripgrep process", () => {
     const started = performance.now();
     const r = await new Toolbox(Workspace.openSync(repo.root), { config: { grepEngine: "ripgrep", toolTimeoutMs: 400 } }).run({ id: "g", name: "Grep", arguments: { pattern: "foo" } });
     const ms = performance.now() - started;
-    assert.ok(ms < 2000, `took ${ms} ms`);
+    assert.ok(ms < 5000, `took ${ms} ms`);
     assert.equal(r.text, `${repo.path("a.txt")}\n1:foo\n<system-reminder>The search hit its time limit; the results are partial. Narrow path, glob or type, or simplify the pattern.</system-reminder>`);
     assert.equal(r.truncated, true);
     const pid = Number(readFileSync(pidFile, "utf8"));
@@ -261,7 +261,7 @@ describe("Grep: the ripgrep process", () => {
     const started = performance.now();
     const r = await tb.run({ id: "g", name: "Grep", arguments: { pattern: "(a+)+$" } });
     const ms = performance.now() - started;
-    assert.ok(ms < 3000, `took ${ms} ms`);
+    assert.ok(ms < 8000, `took ${ms} ms`);
     assert.match(r.text, /<system-reminder>The search hit its time limit; the results are partial\. Narrow path, glob or type, or simplify the pattern\.<\/system-reminder>$/);
     assert.equal(r.text.split("\n")[0], "No matches found");
     // The stuck worker was terminated and the pool is replaced: the next search works (its

@@ -70,7 +70,7 @@ describe("Read on very large files", { timeout: 60_000 }, () => {
       const head = await read({ path: "big.log", limit: 2 });
       assert.equal(head.text, `\`\`\`${repo.path("big.log")}:1-2\n1|${line(1)}\n2|${line(2)}\n\n\`\`\``);
       const headMs = performance.now() - started;
-      assert.ok(headMs < 1000, `reading the first lines took ${headMs} ms (it must not scan the file)`);
+      assert.ok(headMs < 5000, `reading the first lines took ${headMs} ms (it must not scan the file)`);
 
       const mid = await read({ path: "big.log", offset: 3_000_000, limit: 1 });
       assert.equal(mid.text, `\`\`\`${repo.path("big.log")}:3000000-3000000\n3000000|${line(3_000_000)}\n\n\`\`\``);

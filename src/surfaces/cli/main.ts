@@ -6,17 +6,38 @@ import { Command, CommanderError } from "commander";
 import { EXIT, FatalError, errorMessage } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "./context.js";
-import { registerToolCommand } from "./commands/tool.js";
-import { registerExploreCommand } from "./commands/explore.js";
-import { registerInitCommand } from "./commands/init.js";
-import { registerEvalCommand } from "../../eval/command.js";
-import { registerMcpCommand } from "./commands/mcp.js";
-import { registerInstallCommand } from "./commands/install.js";
-import { registerReplayCommand } from "./commands/replay.js";
-import { registerDoctorCommand } from "./commands/doctor.js";
-import { registerBenchEndpointCommand } from "./commands/bench-endpoint.js";
-import { withBm25 } from "../../eval/explorers.js";
-import { explorerForEval } from "../../explore/factory.js";
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Subcommands, loaded only when used: a main agent calling `fastcontext -q` over bash should not
+ * pay for the MCP SDK, the TUI or the eval harness at start-up.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
+  tool: async () => (await import("./commands/tool.js")).registerToolCommand,
+  init: async () => (await import("./commands/init.js")).registerInitCommand,
+  eval: async () => {
+    const [{ registerEvalCommand }, { withBm25 }, { explorerForEval }] = await Promise.all([
+      import("../../eval/command.js"),
+      import("../../eval/explorers.js"),
+      import("../../explore/factory.js"),
+    ]);
+    return (program, ctx) => registerEvalCommand(program, ctx, withBm25(explorerForEval));
+  },
+  replay: async () => (await import("./commands/replay.js")).registerReplayCommand,
+  doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
+  "bench-endpoint": async () => (await import("./commands/bench-endpoint.js")).registerBenchEndpointCommand,
+  mcp: async () => (await import("./commands/mcp.js")).registerMcpCommand,
+  install: async () => (await import("./commands/install.js")).registerInstallCommand,
+};
+
+/** Which subcommands this command line needs: the one it names, or all of them for help. */
+function neededSubcommands(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && first in SUBCOMMANDS) return [first];
+  if (first === "help" || argv.includes("--help") || argv.includes("-h")) return Object.keys(SUBCOMMANDS);
+  return [];
+}
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -35,16 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     },
   };
-  // Subcommand registrations (one line each).
-  registerToolCommand(program, ctx);
+  // The explorer is the root command; subcommands register themselves when the command line needs them.
+  const { registerExploreCommand } = await import("./commands/explore.js");
   registerExploreCommand(program, ctx);
-  registerInitCommand(program, ctx);
-  registerEvalCommand(program, ctx, withBm25(explorerForEval));
-  registerReplayCommand(program, ctx);
-  registerDoctorCommand(program, ctx);
-  registerBenchEndpointCommand(program, ctx);
-  registerMcpCommand(program, ctx);
-  registerInstallCommand(program, ctx);
+  for (const name of neededSubcommands(argv)) (await SUBCOMMANDS[name]!())(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: "user" });

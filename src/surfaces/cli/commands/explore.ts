@@ -6,10 +6,11 @@
  * Exit codes (README "Exit codes"):
  *   0    answered: the model (or the embedded explorer) gave a validated answer.
  *   1    partial: a budget ran out (max_turns, token_budget, deadline) or the model failed after
- *        answering once; the surviving citations are printed. Also: an internal error.
+ *        answering once; the surviving citations are printed.
  *   2    configuration or usage error (bad flag, bad config value or file, missing endpoint, bad repo).
  *   3    model endpoint error: unreachable, kept failing after the retries, or refused the request.
  *   4    no answer: the run ended without a single verified citation (an empty block is printed).
+ *   70   internal error (a bug in fastcontext; FC_DEBUG=1 prints the stack).
  *   130  cancelled (SIGINT/SIGTERM).
  * What stdout carries: with 0, 1 and 4 the `<final_answer>` block (4: an empty one); with 2, 3 and
  * 130 nothing at all in text mode, like the original CLI on failure. `--json` prints the result
@@ -21,12 +22,10 @@ import { loadConfig } from "../../../config/load.js";
 import type { ConfigKey } from "../../../config/schema.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { TrajectoryWriter, defaultTrajectoryFile } from "../../../core/trajectory.js";
-import { createExplorer, resolvePolicy } from "../../../explore/factory.js";
 import { EXIT, ConfigError } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import type { CliContext } from "../context.js";
 import { progressLine, renderAnswer } from "../render.js";
-import { startRunView } from "../../tui/live.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -120,6 +119,8 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
     system_prompt: flags.systemPrompt,
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
+  // Loaded here, not at start-up: `--version` and `--help` should not pay for the explorers.
+  const { createExplorer, resolvePolicy } = await import("../../../explore/factory.js");
   const policy = resolvePolicy(config, flags.policy);
   const root = flags.repo ?? process.cwd();
 
@@ -137,6 +138,7 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   let stopTui: (() => Promise<void>) | undefined;
   if (flags.tui) {
     // The live view replaces the --verbose printer; it is stopped before the answer is printed.
+    const { startRunView } = await import("../../tui/live.js");
     const view = startRunView({ stream: process.stderr });
     listeners.push(view.onEvent);
     stopTui = view.stop;
