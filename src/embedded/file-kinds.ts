@@ -17,12 +17,14 @@ const DOC_NAME = /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|AUTHORS|CONTRIBUTING|R
 const CHANGELOG = /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|RELEASE[-_]?NOTES)(?:[._-][^/]*)?$|(?:^|\/)(?:changelog|changes|whatsnew|release[-_]?notes)(?:\/|[^/]*\.(?:md|rst|txt)$)/i;
 const EXAMPLE_SEGMENT = /(?:^|\/)(?:examples?|samples?|demos?|tutorials?|scripts|tools|contrib)(?:\/|$)/i;
 const VENDORED_SEGMENT = /(?:^|\/)(?:vendor|vendored|third[_-]?party|external|extern|deps|node_modules|bower_components|\.venv|venv|site-packages|_vendor)(?:\/|$)/i;
+/** A `packages/` folder inside a package (not a monorepo's top-level `packages/`) holds copied libraries. */
+const NESTED_PACKAGES = /^[^/]+\/(?:[^/]+\/)*packages\/[^/]+\//;
 const GENERATED = /(?:^|\/)(?:dist|build|out|target|gen|generated|__generated__|\.next|coverage)\/|\.min\.(?:js|css)$|\.(?:pb|pb2|g)\.\w+$|_pb2\.py$|\.generated\.\w+$|\.lock$|lock\.json$/i;
 const CONFIG_EXT = /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
 const DATA_EXT = /\.(?:csv|tsv|svg|po|pot|mo|map|snap|ipynb|sql)$/i;
 
 export function fileRole(rel: string): FileRole {
-  if (VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel)) return "vendored";
+  if (VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel) || NESTED_PACKAGES.test(rel)) return "vendored";
   if (GENERATED.test(rel)) return "generated";
   const base = rel.slice(rel.lastIndexOf("/") + 1);
   if (CHANGELOG.test(rel)) return "changelog";

@@ -31,9 +31,11 @@ export interface SelectOptions {
   maxUnitLines: number;
   /** A unit is cited only when its score is at least this fraction of its file's best unit. */
   minUnitRelative: number;
+  /** Lines the best unit of the best file may take (it is most often the one to change). */
+  firstUnitLines?: number;
 }
 
-export const DEFAULT_SELECT: SelectOptions = { budget: 150, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.6, maxUnitLines: 40, minUnitRelative: 0.25 };
+export const DEFAULT_SELECT: SelectOptions = { budget: 150, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.6, maxUnitLines: 40, minUnitRelative: 0.25, firstUnitLines: 60 };
 
 function reasonFor(u: UnitCandidate): string {
   if (u.kind === "region") return "module-level code matching the query";
@@ -47,7 +49,8 @@ function citeFile(file: FileChoice, allowance: number, options: SelectOptions, o
   const best = file.units[0]?.score ?? 0;
   for (const unit of file.units) {
     if (unit.score < best * options.minUnitRelative && taken.length > 0) break;
-    const room = Math.min(options.maxUnitLines, allowance - used);
+    const cap = taken.length === 0 ? (options.firstUnitLines ?? options.maxUnitLines) : options.maxUnitLines;
+    const room = Math.min(cap, allowance - used);
     if (room < 6 && taken.length > 0) break;
     const w = citeWindow(unit, Math.max(room, 6));
     if (taken.some((t) => w.start <= t.end && w.end >= t.start)) continue;
@@ -77,7 +80,7 @@ export function selectCitations(files: FileChoice[], options: SelectOptions = DE
     const byScore = Math.round((left * f.score) / total);
     const allowance = Math.max(minPerOther, Math.min(left - (remainingFiles - 1) * minPerOther, Math.max(fair, byScore)));
     if (allowance < 5) return;
-    left -= citeFile(f, allowance, { ...options, maxUnitLines: Math.min(options.maxUnitLines, 25) }, out);
+    left -= citeFile(f, allowance, { ...options, maxUnitLines: Math.min(options.maxUnitLines, 25), firstUnitLines: Math.min(options.maxUnitLines, 25) }, out);
   });
   return out;
 }

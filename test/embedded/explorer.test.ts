@@ -151,3 +151,17 @@ describe("embedded explorer", () => {
     assert.ok(lines <= 25 + 6, `cited ${lines} lines for a budget of 25`);
   });
 });
+
+describe("file roles", () => {
+  it("treats copies of libraries inside a package as vendored, but not a monorepo's packages/", async () => {
+    const { fileRole } = await import("../../src/embedded/file-kinds.js");
+    assert.equal(fileRole("requests/packages/urllib3/response.py"), "vendored");
+    assert.equal(fileRole("src/app/_vendor/six.py"), "vendored");
+    assert.equal(fileRole("packages/core/src/index.ts"), "source");
+    assert.equal(fileRole("static/jquery-3.5.1.js"), "vendored");
+    assert.equal(fileRole("CHANGES"), "changelog");
+    assert.equal(fileRole("tests/test_cart.py"), "test");
+    assert.equal(fileRole("docs/usage.md"), "doc");
+    assert.equal(fileRole("pylintrc"), "other");
+  });
+});
