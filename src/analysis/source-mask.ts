@@ -108,21 +108,4 @@ function stringEnd(text: string, start: number, quote: string, multiline: boolea
   return text.length;
 }
 
-/** Offsets at which each line starts, for offset → line lookups. */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-/** 1-based line of `offset` given `lineStarts(text)`. */
-export function lineAt(starts: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
+export { lineAt, lineStarts } from "../util/lines.js";

@@ -5,31 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { ExploreResult } from "../../src/core/types.js";
-import { hang, httpError, malformedSSE, reply, reset, resetAfterChunks, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import type { TmpRepo } from "../support/tmp-repo.js";
-import { demoRepo, runMain } from "./harness.js";
+import { hang, httpError, malformedSSE, reply, reset, resetAfterChunks } from "../support/fake-openai-server.js";
+import { useDemoRepoAndServer, runMain } from "./harness.js";
 
-let repo: TmpRepo;
-let server: FakeOpenAI;
-before(async () => {
-  repo = await demoRepo();
-});
-after(() => repo.cleanup());
-beforeEach(async () => {
-  server = await startFakeOpenAI({ models: [{ id: "fastcontext-4b", max_model_len: 32768 }] });
-});
-afterEach(async () => {
-  await server.close();
-});
-
-const P = (rel: string) => `${repo.root}/${rel}`;
-const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}, baseUrl = server.url) =>
-  runMain(["-q", "Where is the User model defined?", "--repo", repo.root, "--base-url", baseUrl, "--model", "fastcontext-4b", ...extra], { env });
+const fx = useDemoRepoAndServer();
+const P = fx.path;
+const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}, baseUrl = fx.server.url) =>
+  runMain(["-q", "Where is the User model defined?", "--repo", fx.repo.root, "--base-url", baseUrl, "--model", "fastcontext-4b", ...extra], { env });
 const scriptGoodRun = () => {
-  server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-  server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>`));
+  fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+  fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>`));
 };
 const BLOCK = () => `<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>\n`;
 
@@ -44,33 +31,33 @@ async function closedPort(): Promise<number> {
 
 describe("e2e faults: transient, retried", () => {
   it("429 with Retry-After: waits as asked, then answers", async () => {
-    server.enqueue(httpError(429, { message: "slow down" }, { retryAfter: 0.25 }));
+    fx.server.enqueue(httpError(429, { message: "slow down" }, { retryAfter: 0.25 }));
     scriptGoodRun();
     const run = await explore(["--verbose"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, BLOCK());
-    const [first, second] = server.chatRequests();
+    const [first, second] = fx.server.chatRequests();
     assert.ok(second!.at - first!.at >= 240, `retried after ${Math.round(second!.at - first!.at)} ms`);
     assert.match(run.stderr, /turn 1: retry 1 in 250 ms \(HTTP 429/);
   });
 
   it("500, connection reset, a stream cut mid-way and malformed SSE are each retried", async () => {
-    server.enqueue(httpError(500, { message: "boom" }));
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    server.enqueue(reset());
-    server.enqueue(resetAfterChunks(2));
-    server.enqueue(malformedSSE());
-    server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>`));
+    fx.server.enqueue(httpError(500, { message: "boom" }));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(reset());
+    fx.server.enqueue(resetAfterChunks(2));
+    fx.server.enqueue(malformedSSE());
+    fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>`));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.stopReason, "answered");
     assert.equal(result.turns, 2);
-    assert.equal(server.chatRequests().length, 6);
+    assert.equal(fx.server.chatRequests().length, 6);
     // The retried request is the same request.
-    const bodies = server.chatRequests().map((r) => r.rawBody);
+    const bodies = fx.server.chatRequests().map((r) => r.rawBody);
     assert.equal(bodies[0], bodies[1]);
     assert.equal(bodies[2], bodies[5]);
   });
@@ -78,18 +65,18 @@ describe("e2e faults: transient, retried", () => {
 
 describe("e2e faults: persistent", () => {
   it("a server that keeps failing: exit 3, nothing on stdout, the error on stderr", async () => {
-    server.enqueue(httpError(500, { message: "still broken" }), httpError(500, { message: "still broken" }));
+    fx.server.enqueue(httpError(500, { message: "still broken" }), httpError(500, { message: "still broken" }));
     const run = await explore([], { FC_MAX_RETRIES: "1" });
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 3);
     assert.equal(run.stdout, "");
     assert.match(run.stderr, /model endpoint error \(endpoint\): HTTP 500 .*still broken.*gave up after 2 attempts/);
   });
 
   it("--json still prints the result object of a failed run, with the error", async () => {
-    server.enqueue(httpError(400, { message: "unknown parameter top_k" }));
+    fx.server.enqueue(httpError(400, { message: "unknown parameter top_k" }));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 3);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.stopReason, "model_error");
@@ -107,16 +94,16 @@ describe("e2e faults: persistent", () => {
 
   it("endpoint unreachable while finding the model id: exit 3, stdout empty", async () => {
     const url = `http://127.0.0.1:${await closedPort()}/v1`;
-    const run = await runMain(["-q", "where?", "--repo", repo.root, "--base-url", url]);
+    const run = await runMain(["-q", "where?", "--repo", fx.repo.root, "--base-url", url]);
     assert.equal(run.code, 3);
     assert.equal(run.stdout, "");
     assert.match(run.stderr, /^fastcontext: cannot list models at .*could not reach the model server/m);
   });
 
   it("a hanging server: stop deadline within the deadline, exit 4 with an empty block", async () => {
-    server.enqueue(hang(), hang());
+    fx.server.enqueue(hang(), hang());
     const run = await explore(["--deadline", "1", "--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.ok(run.ms < 1000 + 800, `took ${Math.round(run.ms)} ms`);
     assert.equal(run.code, 4);
     const result = JSON.parse(run.stdout) as ExploreResult;
@@ -125,12 +112,12 @@ describe("e2e faults: persistent", () => {
   });
 
   it("connections reset on every attempt: retries stop at the deadline, the run ends honestly", async () => {
-    server.match(() => true, reset(), { times: Number.POSITIVE_INFINITY });
+    fx.server.match(() => true, reset(), { times: Number.POSITIVE_INFINITY });
     const run = await explore(["--deadline", "2"]);
     assert.ok(run.ms < 2000 + 800, `took ${Math.round(run.ms)} ms`);
     assert.equal(run.code, 4);
     assert.equal(run.stdout, "<final_answer>\n</final_answer>\n");
     assert.match(run.stderr, /no answer \(deadline\)/);
-    server.assertDrained();
+    fx.server.assertDrained();
   });
 });

@@ -3,32 +3,19 @@
  * model is sent turn by turn, and what the caller gets back.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { FINALIZE_MESSAGES, MAX_TURNS_MESSAGE } from "../../src/core/model-loop.js";
 import { readTrajectory, type TrajectoryRecord } from "../../src/core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../src/core/types.js";
 import { TokenCounter } from "../../src/tokens/counter.js";
-import { garbageToolJson, reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import type { TmpRepo } from "../support/tmp-repo.js";
-import { demoRepo, isolatedHome, runMain } from "./harness.js";
+import { garbageToolJson, reply } from "../support/fake-openai-server.js";
+import { useDemoRepoAndServer, isolatedHome, runMain } from "./harness.js";
 
 type Msg = { role: string; content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string };
 
-let repo: TmpRepo;
-let server: FakeOpenAI;
-before(async () => {
-  repo = await demoRepo();
-});
-after(() => repo.cleanup());
-beforeEach(async () => {
-  server = await startFakeOpenAI({ models: [{ id: "fastcontext-4b", max_model_len: 32768 }] });
-});
-afterEach(async () => {
-  await server.close();
-});
-
-const P = (rel: string) => `${repo.root}/${rel}`;
-const messagesOf = (i: number): Msg[] => (server.chatRequests()[i]?.body?.messages ?? []) as Msg[];
+const fx = useDemoRepoAndServer();
+const P = fx.path;
+const messagesOf = (i: number): Msg[] => (fx.server.chatRequests()[i]?.body?.messages ?? []) as Msg[];
 const toolMessages = (i: number) => messagesOf(i).filter((m) => m.role === "tool");
 /** Tool messages appended after the last assistant message of request `i`. */
 const lastTurnResults = (i: number) => {
@@ -37,13 +24,13 @@ const lastTurnResults = (i: number) => {
   return msgs.slice(lastAssistant + 1).filter((m) => m.role === "tool");
 };
 const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}) =>
-  runMain(["-q", "Where is the User model defined?", "--repo", repo.root, "--base-url", server.url, "--model", "fastcontext-4b", ...extra], { env });
+  runMain(["-q", "Where is the User model defined?", "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fastcontext-4b", ...extra], { env });
 const json = (stdout: string) => JSON.parse(stdout) as ExploreResult;
 const answer = (...cites: string[]) => reply().content(`User is defined in models.\n<final_answer>\n${cites.join("\n")}\n</final_answer>`);
 
 describe("e2e: tool calls", () => {
   it("parallel calls in one message run and come back in the model's order; text output is explanation + block", async () => {
-    server.enqueue(
+    fx.server.enqueue(
       reply()
         .toolCall("Grep", { pattern: "class User", output_mode: "content", path: P("src") }, { id: "g1" })
         .toolCall("Read", { path: P("src/app/views.py"), offset: 1, limit: 12 }, { id: "r1" })
@@ -51,9 +38,9 @@ describe("e2e: tool calls", () => {
         .toolCall("Read", { path: P("src/app/models.py"), offset: 8, limit: 15 }, { id: "r2" })
         .usage(3000, 80),
     );
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20 (User model)`, `${P("src/app/views.py")}:5-12 (uses it)`).usage(5000, 40));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20 (User model)`, `${P("src/app/views.py")}:5-12 (uses it)`).usage(5000, 40));
     const run = await explore();
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5-12 (uses it)\n</final_answer>\n`);
     const assistant = messagesOf(1)[2]!;
@@ -74,13 +61,13 @@ describe("e2e: tool calls", () => {
 
   it("an identical repeated call is answered from the cache with a pointer, and a third repeat gets the note", async () => {
     const traj = `${isolatedHome()}/dedup.jsonl`;
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
     // Same call, arguments reordered and re-spaced, beside a new one.
-    server.enqueue(reply().toolCall("Read", `{"limit":11,  "offset": 10, "path": "${P("src/app/models.py")}"}`, { id: "again-1" }).toolCall("Grep", { pattern: "slugify" }));
-    server.enqueue(reply().toolCall("Read", { offset: 10, path: P("src/app/models.py"), limit: 11 }, { id: "again-2" }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(reply().toolCall("Read", `{"limit":11,  "offset": 10, "path": "${P("src/app/models.py")}"}`, { id: "again-1" }).toolCall("Grep", { pattern: "slugify" }));
+    fx.server.enqueue(reply().toolCall("Read", { offset: 10, path: P("src/app/models.py"), limit: 11 }, { id: "again-2" }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--json", "--traj", traj]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const [repeat, grep] = lastTurnResults(2);
     assert.equal(repeat!.tool_call_id, "again-1");
@@ -101,10 +88,10 @@ describe("e2e: tool calls", () => {
   });
 
   it("each turn's tool output fits the per-turn cap", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("data/big.txt") }).toolCall("Read", { path: P("data/big.txt"), offset: 2001 }).toolCall("Read", { path: P("src/app/utils.py"), limit: 5 }));
-    server.enqueue(answer(`${P("data/big.txt")}:1-3`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("data/big.txt") }).toolCall("Read", { path: P("data/big.txt"), offset: 2001 }).toolCall("Read", { path: P("src/app/utils.py"), limit: 5 }));
+    fx.server.enqueue(answer(`${P("data/big.txt")}:1-3`));
     const run = await explore([], { FC_MAX_TURN_OUTPUT_TOKENS: "600" });
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const results = toolMessages(1);
     const counter = new TokenCounter("qwen3");
@@ -117,14 +104,14 @@ describe("e2e: tool calls", () => {
   });
 
   it("tool calls written as text (hermes parser off) are executed, several per message", async () => {
-    server.enqueue(
+    fx.server.enqueue(
       reply().content(
         `I'll look.\n<tool_call>\n{"name": "Read", "arguments": {"path": "${P("src/app/models.py")}", "offset": 10, "limit": 11}}\n</tool_call>\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "def show_user"}}\n</tool_call>`,
       ),
     );
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5`));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5`));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const assistant = messagesOf(1)[2]!;
     assert.equal(assistant.content, "I'll look.");
@@ -145,21 +132,21 @@ describe("e2e: tool calls", () => {
   });
 
   it("Qwen3-Coder XML tool calls in content are executed with typed parameters", async () => {
-    server.enqueue(reply().content(`<tool_call>\n<function=Read>\n<parameter=path>\n${P("src/app/models.py")}\n</parameter>\n<parameter=offset>\n10\n</parameter>\n<parameter=limit>\n3\n</parameter>\n</function>\n</tool_call>`));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-12`));
+    fx.server.enqueue(reply().content(`<tool_call>\n<function=Read>\n<parameter=path>\n${P("src/app/models.py")}\n</parameter>\n<parameter=offset>\n10\n</parameter>\n<parameter=limit>\n3\n</parameter>\n</function>\n</tool_call>`));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-12`));
     const run = await explore();
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const [result] = toolMessages(1);
     assert.match(result!.content!, /:10-12\n10\|class User:\n11\|    field_11 = 11\n12\|    field_12 = 12\n/);
   });
 
   it("garbage tool JSON becomes an error tool result and the run continues", async () => {
-    server.enqueue(garbageToolJson());
-    server.enqueue(garbageToolJson({ native: true }).toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }, { id: "good" }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(garbageToolJson());
+    fx.server.enqueue(garbageToolJson({ native: true }).toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }, { id: "good" }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const [first] = toolMessages(1);
     assert.match(first!.content!, /^<system-reminder>Error: malformed tool call: .*<\/system-reminder>$/s);
@@ -175,17 +162,17 @@ describe("e2e: tool calls", () => {
   });
 
   it("mangled paths are repaired in tool calls and citations", async () => {
-    const name = repo.root.split("/").pop()!;
-    server.enqueue(
+    const name = fx.repo.root.split("/").pop()!;
+    fx.server.enqueue(
       reply()
         .toolCall("Read", { path: "/repo/src/app/models.py", offset: 10, limit: 11 })
         .toolCall("Grep", { pattern: "def show_user", path: "/workspace/src" })
         .toolCall("Read", { path: `/${name}/src/app/utils.py`, limit: 5 })
         .toolCall("Read", { path: "app/views.py", limit: 12 }),
     );
-    server.enqueue(answer("/repo/src/app/models.py:10-20 (model)", `/workspace/src/app/views.py:5-12`, `/${name}/src/app/utils.py:3`, "app/views.py:1-2", "/testbed/src/app/utils.py:1"));
+    fx.server.enqueue(answer("/repo/src/app/models.py:10-20 (model)", `/workspace/src/app/views.py:5-12`, `/${name}/src/app/utils.py:3`, "app/views.py:1-2", "/testbed/src/app/utils.py:1"));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const results = toolMessages(1);
     assert.match(results[0]!.content!, new RegExp(`^\`\`\`${P("src/app/models.py")}:10-20\n`));
@@ -203,28 +190,28 @@ describe("e2e: tool calls", () => {
 
 describe("e2e: budgets", () => {
   it("max turns: the trained message, tool_choice none on the final request, stop max_turns, partial exit 1", async () => {
-    server.enqueue(reply().toolCall("Grep", { pattern: "class User" }), reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(reply().toolCall("Grep", { pattern: "class User" }), reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--max-turns", "2"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 1);
-    const last = server.chatRequests()[2]!.body!;
+    const last = fx.server.chatRequests()[2]!.body!;
     assert.equal(last.tool_choice, "none");
     assert.deepEqual((last.messages as Msg[]).at(-1), { role: "user", content: MAX_TURNS_MESSAGE });
-    assert.equal(server.chatRequests()[1]!.body!.tool_choice, undefined);
+    assert.equal(fx.server.chatRequests()[1]!.body!.tool_choice, undefined);
     assert.equal(run.stdout, `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>\n`);
     assert.match(run.stderr, /partial result \(max_turns\)/);
   });
 
   it("token budget from /v1/models max_model_len: finalize message, stop token_budget", async () => {
-    server.configure({ models: [{ id: "fc-budget-model", max_model_len: 20_000 }] });
+    fx.server.configure({ models: [{ id: "fc-budget-model", max_model_len: 20_000 }] });
     // reserve = 40% of 20 000 = 8000, so the limit is 12 000: the first reply's reported prompt trips it.
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(12_500, 40));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`).usage(12_700, 30));
-    const run = await runMain(["-q", "where is User?", "--repo", repo.root, "--base-url", server.url, "--model", "fc-budget-model", "--json"]);
-    server.assertDrained();
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(12_500, 40));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`).usage(12_700, 30));
+    const run = await runMain(["-q", "where is User?", "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fc-budget-model", "--json"]);
+    fx.server.assertDrained();
     assert.equal(run.code, 1, run.stderr);
-    const last = server.chatRequests()[1]!.body!;
+    const last = fx.server.chatRequests()[1]!.body!;
     assert.equal(last.tool_choice, "none");
     assert.deepEqual((last.messages as Msg[]).at(-1), { role: "user", content: FINALIZE_MESSAGES.token_budget });
     const result = json(run.stdout);
@@ -235,22 +222,22 @@ describe("e2e: budgets", () => {
   });
 
   it("token budget from --max-context overrides the server's window", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(9_000, 40));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(9_000, 40));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--max-context", "15000", "--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(json(run.stdout).stopReason, "token_budget");
   });
 
   it("deadline: a slow model turn is cut so a grace turn answers within the deadline", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    server.enqueue(reply().delay(20_000).content("never"));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(reply().delay(20_000).content("never"));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--deadline", "2", "--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.ok(run.ms < 2000 + 800, `took ${Math.round(run.ms)} ms`);
     assert.equal(run.code, 1, run.stderr);
-    const last = server.chatRequests()[2]!.body!;
+    const last = fx.server.chatRequests()[2]!.body!;
     assert.equal(last.tool_choice, "none");
     assert.deepEqual((last.messages as Msg[]).at(-1), { role: "user", content: FINALIZE_MESSAGES.deadline });
     const result = json(run.stdout);
@@ -261,11 +248,11 @@ describe("e2e: budgets", () => {
 
 describe("e2e: citations", () => {
   it("a hallucinated citation gets one correction turn and is removed when still unseen", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`, `${P("src/app/ghost.py")}:1-9`));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`, `${P("src/app/ghost.py")}:1-9`));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const correction = messagesOf(2).at(-1)!;
     assert.equal(correction.role, "user");
@@ -283,20 +270,20 @@ describe("e2e: citations", () => {
   });
 
   it("a citation the model opens after the correction survives", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12`));
-    server.enqueue(reply().toolCall("Read", { path: P("src/app/views.py"), offset: 5, limit: 8 }));
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12`));
+    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/views.py"), offset: 5, limit: 8 }));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12`));
     const run = await explore(["--citation"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `<final_answer>\n${P("src/app/models.py")}:10-20\n${P("src/app/views.py")}:5-12\n</final_answer>\n`);
   });
 
   it("an answer with zero tool calls is flagged in the warnings", async () => {
-    server.enqueue(answer(`${P("src/app/models.py")}:10-20`), answer(`${P("src/app/models.py")}:10-20`));
+    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`), answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore();
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 4);
     assert.equal(run.stdout, "User is defined in models.\n\n<final_answer>\n</final_answer>\n");
     assert.match(run.stderr, /the model answered without calling any tool/);

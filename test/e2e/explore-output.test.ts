@@ -4,53 +4,40 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { readTrajectory, type TrajectoryRecord } from "../../src/core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../src/core/types.js";
-import { reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import type { TmpRepo } from "../support/tmp-repo.js";
-import { demoRepo, isolatedHome, runMain } from "./harness.js";
+import { reply } from "../support/fake-openai-server.js";
+import { useDemoRepoAndServer, isolatedHome, runMain } from "./harness.js";
 
-let repo: TmpRepo;
-let server: FakeOpenAI;
-before(async () => {
-  repo = await demoRepo();
-});
-after(() => repo.cleanup());
-beforeEach(async () => {
-  server = await startFakeOpenAI({ models: [{ id: "fastcontext-4b", max_model_len: 32768 }] });
-});
-afterEach(async () => {
-  await server.close();
-});
-
-const P = (rel: string) => `${repo.root}/${rel}`;
+const fx = useDemoRepoAndServer();
+const P = fx.path;
 const QUERY = "Where is the User model defined?";
 const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}) =>
-  runMain(["-q", QUERY, "--repo", repo.root, "--base-url", server.url, "--model", "fastcontext-4b", ...extra], { env });
+  runMain(["-q", QUERY, "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fastcontext-4b", ...extra], { env });
 
 function scriptTwoTurns(): void {
-  server.enqueue(
+  fx.server.enqueue(
     reply()
       .reasoning("Search first.")
       .toolCall("Grep", { pattern: "class User", path: P("src") }, { id: "t1" })
       .toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }, { id: "t2" })
       .usage(2500, 60),
   );
-  server.enqueue(reply().content(`The model class.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5\n</final_answer>`).usage(3100, 30));
+  fx.server.enqueue(reply().content(`The model class.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5\n</final_answer>`).usage(3100, 30));
 }
 
 describe("e2e output: --json", () => {
   it("prints the result object: relative forward-slash paths, 1-based inclusive lines, counts, timings", async () => {
     scriptTwoTurns();
-    server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`).usage(3300, 20));
+    fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`).usage(3300, 20));
     const run = await explore(["--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.deepEqual(Object.keys(result).sort(), ["citations", "explanation", "model", "partial", "policy", "query", "root", "stopReason", "timings", "tokens", "toolCalls", "turns", "warnings"]);
     assert.equal(result.query, QUERY);
-    assert.equal(result.root, repo.root);
+    assert.equal(result.root, fx.repo.root);
     assert.equal(result.policy, "model");
     assert.equal(result.model, "fastcontext-4b");
     assert.equal(result.stopReason, "answered");
@@ -64,7 +51,7 @@ describe("e2e output: --json", () => {
     assert.equal(fileLines[c.end], "# models line 21");
     assert.equal(result.explanation, "");
     // The unseen views.py:5 was questioned, and the model's corrected answer left it out.
-    assert.match((server.chatRequests()[2]!.body!.messages as Array<{ content: string }>).at(-1)!.content, /never opened:\n- .*views\.py:5-5/);
+    assert.match((fx.server.chatRequests()[2]!.body!.messages as Array<{ content: string }>).at(-1)!.content, /never opened:\n- .*views\.py:5-5/);
     assert.equal(result.turns, 3);
     assert.equal(result.toolCalls, 2);
     assert.deepEqual(result.tokens, { input: 2500 + 3100 + 3300, output: 60 + 30 + 20 });
@@ -76,9 +63,9 @@ describe("e2e output: --json", () => {
 describe("e2e output: text", () => {
   it("--citation prints only the block; progress and warnings never reach stdout", async () => {
     scriptTwoTurns();
-    server.enqueue(reply().content(`Done.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`));
+    fx.server.enqueue(reply().content(`Done.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`));
     const run = await explore(["--citation", "--verbose"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>\n`);
     assert.match(run.stderr, /turn 1: waiting on the model/);
@@ -91,9 +78,9 @@ describe("e2e output: --traj", () => {
   it("writes a JSONL trajectory: header, every request/response, tool call and result, and the result", async () => {
     const file = `${isolatedHome()}/traj-${Date.now()}.jsonl`;
     scriptTwoTurns();
-    server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`));
+    fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`));
     const run = await explore(["--traj", file, "--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, new RegExp(`trajectory written to ${file}`));
     const records = readTrajectory(file);
@@ -109,7 +96,7 @@ describe("e2e output: --traj", () => {
       ["system", "user", "assistant", "tool", "tool", "assistant", "user", "assistant"],
     );
     // What was sent equals what was recorded: the last request carried exactly the messages before the last reply.
-    const lastRequest = server.chatRequests()[2]!.body!.messages;
+    const lastRequest = fx.server.chatRequests()[2]!.body!.messages;
     assert.deepEqual(
       messages.slice(0, -1).map((m) => m.message),
       lastRequest,
@@ -133,9 +120,9 @@ describe("e2e output: --traj", () => {
 
 describe("e2e output: --fallback", () => {
   it("an empty model answer lets the embedded explorer answer", async () => {
-    server.enqueue(reply().content(""), reply().content(""));
+    fx.server.enqueue(reply().content(""), reply().content(""));
     const run = await explore(["--fallback", "--json"]);
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.policy, "embedded");
@@ -145,9 +132,9 @@ describe("e2e output: --fallback", () => {
   });
 
   it("a server that cannot be reached at all (model discovery fails) also falls back", async () => {
-    const url = server.url;
-    await server.close();
-    const run = await runMain(["-q", QUERY, "--repo", repo.root, "--base-url", url, "--fallback", "--json"]);
+    const url = fx.server.url;
+    await fx.server.close();
+    const run = await runMain(["-q", QUERY, "--repo", fx.repo.root, "--base-url", url, "--fallback", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.policy, "embedded");
@@ -156,9 +143,9 @@ describe("e2e output: --fallback", () => {
   });
 
   it("without --fallback the same run is a no-answer exit 4", async () => {
-    server.enqueue(reply().content(""), reply().content(""));
+    fx.server.enqueue(reply().content(""), reply().content(""));
     const run = await explore();
-    server.assertDrained();
+    fx.server.assertDrained();
     assert.equal(run.code, 4);
     assert.equal(run.stdout, "<final_answer>\n</final_answer>\n");
   });
@@ -176,15 +163,15 @@ describe("e2e output: usage errors", () => {
       assert.equal(run.stdout, "");
       assert.match(run.stderr, message);
     }
-    const noQuery = await runMain(["--repo", repo.root, "--base-url", server.url]);
+    const noQuery = await runMain(["--repo", fx.repo.root, "--base-url", fx.server.url]);
     assert.equal(noQuery.code, 2);
     assert.match(noQuery.stderr, /no question given/);
-    const badRepo = await runMain(["-q", "x", "--repo", `${repo.root}/missing`, "--base-url", server.url, "--model", "m"]);
+    const badRepo = await runMain(["-q", "x", "--repo", `${fx.repo.root}/missing`, "--base-url", fx.server.url, "--model", "m"]);
     assert.equal(badRepo.code, 2);
     assert.match(badRepo.stderr, /does not exist/);
     const badEnv = await explore([], { FC_TEMPERATURE: "hot" });
     assert.equal(badEnv.code, 2);
     assert.match(badEnv.stderr, /temperature \(from environment variable FC_TEMPERATURE\)/);
-    server.assertDrained();
+    fx.server.assertDrained();
   });
 });

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/surfaces/cli/main.js";
+import { after, afterEach, before, beforeEach } from "node:test";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
 import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -137,4 +139,32 @@ export async function demoRepo(): Promise<TmpRepo> {
       "data/big.txt": numbered(4000, (i) => `filler line ${i} with some words to fill the token budget quickly`),
     },
   });
+}
+
+/**
+ * The fixture every scripted exploration uses: the demo repository for the file (made once) and a
+ * fresh fake server for each test (closed after it). Read `env.repo` / `env.server` inside tests.
+ */
+export function useDemoRepoAndServer(): { readonly repo: TmpRepo; readonly server: FakeOpenAI; path(rel: string): string } {
+  let repo: TmpRepo | undefined;
+  let server: FakeOpenAI | undefined;
+  before(async () => {
+    repo = await demoRepo();
+  });
+  after(() => repo?.cleanup());
+  beforeEach(async () => {
+    server = await startFakeOpenAI({ models: [{ id: "fastcontext-4b", max_model_len: 32768 }] });
+  });
+  afterEach(async () => {
+    await server?.close();
+  });
+  return {
+    get repo() {
+      return repo!;
+    },
+    get server() {
+      return server!;
+    },
+    path: (rel) => `${repo!.root}/${rel}`,
+  };
 }

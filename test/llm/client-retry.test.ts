@@ -15,13 +15,13 @@ import {
   reset,
   resetAfterChunks,
   startFakeOpenAI,
-  type FakeOpenAI,
+  useFakeOpenAI,
 } from "../support/fake-openai-server.js";
 
 const MESSAGES: ChatMessage[] = [{ role: "user", content: "<query>q</query>" }];
-let server: FakeOpenAI;
+const fx = useFakeOpenAI();
 const client = (config: Partial<ChatClientConfig> = {}) =>
-  createChatClient({ baseUrl: server.url, model: "m", retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 5000, ...config });
+  createChatClient({ baseUrl: fx.server.url, model: "m", retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 5000, ...config });
 
 /** Assert a rejection with an LlmError of `kind`, returning it. */
 async function rejectsWith(promise: Promise<unknown>, kind: LlmErrorKind): Promise<LlmError> {
@@ -35,24 +35,14 @@ async function rejectsWith(promise: Promise<unknown>, kind: LlmErrorKind): Promi
   assert.fail(`expected a ${kind} error`);
 }
 
-beforeEach(async () => {
-  server = await startFakeOpenAI();
-});
-afterEach(async () => {
-  try {
-    server.assertDrained();
-  } finally {
-    await server.close();
-  }
-});
 
 describe("retries", () => {
   it("honours Retry-After on 429 and reports the retry", async () => {
-    server.enqueue(httpError(429, { message: "slow down" }, { retryAfter: 0.3 }), reply().content("ok"));
+    fx.server.enqueue(httpError(429, { message: "slow down" }, { retryAfter: 0.3 }), reply().content("ok"));
     const retries: Array<[number, number, string]> = [];
     const turn = await client().chat(MESSAGES, [], {}, { onRetry: (attempt, delayMs, reason) => retries.push([attempt, delayMs, reason]) });
     assert.equal(turn.content, "ok");
-    const [first, second] = server.chatRequests();
+    const [first, second] = fx.server.chatRequests();
     assert.ok(first && second);
     assert.ok(second.at - first.at >= 295, `waited ${second.at - first.at} ms`);
     assert.equal(retries.length, 1);
@@ -61,25 +51,25 @@ describe("retries", () => {
   });
 
   it("honours an integer Retry-After in seconds", async () => {
-    server.enqueue(httpError(503, {}, { retryAfter: 1 }), reply().content("ok"));
+    fx.server.enqueue(httpError(503, {}, { retryAfter: 1 }), reply().content("ok"));
     await client().chat(MESSAGES);
-    const [first, second] = server.chatRequests();
+    const [first, second] = fx.server.chatRequests();
     assert.ok(first && second && second.at - first.at >= 995);
   });
 
   it("retries a 500 and succeeds", async () => {
-    server.enqueue(httpError(500), httpError(502), reply().content("ok"));
+    fx.server.enqueue(httpError(500), httpError(502), reply().content("ok"));
     assert.equal((await client().chat(MESSAGES)).content, "ok");
-    assert.equal(server.chatRequests().length, 3);
+    assert.equal(fx.server.chatRequests().length, 3);
   });
 
   it("retries a connection reset and succeeds", async () => {
-    server.enqueue(reset(), reply().content("ok"));
+    fx.server.enqueue(reset(), reply().content("ok"));
     assert.equal((await client().chat(MESSAGES)).content, "ok");
   });
 
   it("retries a stream cut mid-way, and deltas restart after onRetry", async () => {
-    server.enqueue(resetAfterChunks(3, reply().content("partial answer text").pieces(6)), reply().content("full"));
+    fx.server.enqueue(resetAfterChunks(3, reply().content("partial answer text").pieces(6)), reply().content("full"));
     const events: string[] = [];
     const turn = await client().chat(MESSAGES, [], {}, { onDelta: (_c, text) => events.push(text), onRetry: (_a, _d, reason) => events.push(`RETRY ${reason}`) });
     assert.equal(turn.content, "full");
@@ -90,33 +80,33 @@ describe("retries", () => {
   });
 
   it("retries malformed SSE (documented: a stream error is retryable) and fails clearly without retries", async () => {
-    server.enqueue(malformedSSE(), reply().content("ok"));
+    fx.server.enqueue(malformedSSE(), reply().content("ok"));
     assert.equal((await client().chat(MESSAGES)).content, "ok");
-    server.enqueue(malformedSSE());
+    fx.server.enqueue(malformedSSE());
     const error = await rejectsWith(client({ maxRetries: 0 }).chat(MESSAGES), "stream");
     assert.match(error.message, /not JSON/);
   });
 
   it("fails a stream that ends without finish_reason or [DONE]", async () => {
-    server.enqueue(rawSSE([`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "half" } }] })}\n\n`]));
+    fx.server.enqueue(rawSSE([`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "half" } }] })}\n\n`]));
     const error = await rejectsWith(client({ maxRetries: 0 }).chat(MESSAGES), "stream");
     assert.match(error.message, /ended before/);
   });
 
   it("does not retry 400, 401, 404 or 422", async () => {
     for (const status of [400, 401, 404, 422]) {
-      server.enqueue(httpError(status, { message: `bad ${status}` }));
+      fx.server.enqueue(httpError(status, { message: `bad ${status}` }));
       const error = await rejectsWith(client().chat(MESSAGES), "http");
       assert.equal(error.status, status);
       assert.equal(error.retryable, false);
       assert.equal(error.attempts, 1);
     }
-    assert.equal(server.chatRequests().length, 4);
+    assert.equal(fx.server.chatRequests().length, 4);
   });
 
   it("puts the server's message in a context-length 400 and flags it", async () => {
     const message = "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens.";
-    server.enqueue(httpError(400, { message }));
+    fx.server.enqueue(httpError(400, { message }));
     const error = await rejectsWith(client().chat(MESSAGES), "http");
     assert.ok(error.message.includes(message));
     assert.equal(error.contextOverflow, true);
@@ -124,7 +114,7 @@ describe("retries", () => {
   });
 
   it("gives up after maxRetries with the last error and the attempt count", async () => {
-    server.enqueue(httpError(503), httpError(503), httpError(503, { message: "overloaded" }));
+    fx.server.enqueue(httpError(503), httpError(503), httpError(503, { message: "overloaded" }));
     const error = await rejectsWith(client({ maxRetries: 2 }).chat(MESSAGES), "http");
     assert.equal(error.attempts, 3);
     assert.match(error.message, /overloaded.*gave up after 3 attempts/);
@@ -132,7 +122,7 @@ describe("retries", () => {
 
   it("classifies an in-stream error object by its code", async () => {
     const chunk = { error: { object: "error", message: "prompt too long", type: "BadRequestError", code: 400 } };
-    server.enqueue(rawSSE([`data: ${JSON.stringify(chunk)}\n\n`]));
+    fx.server.enqueue(rawSSE([`data: ${JSON.stringify(chunk)}\n\n`]));
     const error = await rejectsWith(client().chat(MESSAGES), "stream");
     assert.equal(error.status, 400);
     assert.equal(error.retryable, false);
@@ -153,7 +143,7 @@ describe("retries", () => {
 
 describe("timeouts", () => {
   it("ends a hung request with a timeout error within timeoutMs", async () => {
-    server.enqueue(hang());
+    fx.server.enqueue(hang());
     const start = performance.now();
     const error = await rejectsWith(client({ timeoutMs: 300, maxRetries: 0 }).chat(MESSAGES), "timeout");
     const elapsed = performance.now() - start;
@@ -163,7 +153,7 @@ describe("timeouts", () => {
   });
 
   it("ends a stream that goes silent with an idle timeout, long before the total cap", async () => {
-    server.enqueue(hangAfterChunks(2));
+    fx.server.enqueue(hangAfterChunks(2));
     const start = performance.now();
     const error = await rejectsWith(client({ timeoutMs: 5000, idleTimeoutMs: 200, maxRetries: 0 }).chat(MESSAGES), "timeout");
     assert.ok(performance.now() - start < 1500);
@@ -171,31 +161,31 @@ describe("timeouts", () => {
   });
 
   it("keeps a slow but steady stream alive past the idle timeout", async () => {
-    server.enqueue(reply().content("steady stream of text").pieces(6).chunkDelay(60));
+    fx.server.enqueue(reply().content("steady stream of text").pieces(6).chunkDelay(60));
     const turn = await client({ idleTimeoutMs: 150, maxRetries: 0 }).chat(MESSAGES);
     assert.equal(turn.content, "steady stream of text");
   });
 
   it("retries after a timeout and succeeds", async () => {
-    server.enqueue(hang(), reply().content("ok"));
+    fx.server.enqueue(hang(), reply().content("ok"));
     assert.equal((await client({ timeoutMs: 200, maxRetries: 1 }).chat(MESSAGES)).content, "ok");
   });
 });
 
 describe("abort", () => {
   it("aborts during a retry sleep promptly", async () => {
-    server.enqueue(httpError(503, {}, { retryAfter: 30 }));
+    fx.server.enqueue(httpError(503, {}, { retryAfter: 30 }));
     const controller = new AbortController();
     const start = performance.now();
     const promise = client().chat(MESSAGES, [], {}, { signal: controller.signal, onRetry: () => setTimeout(() => controller.abort(), 20) });
     const error = await rejectsWith(promise, "aborted");
     assert.ok(performance.now() - start < 1000);
     assert.equal(error.name, "AbortError");
-    assert.equal(server.chatRequests().length, 1);
+    assert.equal(fx.server.chatRequests().length, 1);
   });
 
   it("aborts during a stream promptly", async () => {
-    server.enqueue(reply().content("a long and slow reply").pieces(10).chunkDelay(200));
+    fx.server.enqueue(reply().content("a long and slow reply").pieces(10).chunkDelay(200));
     const controller = new AbortController();
     const start = performance.now();
     // maxRetries 0: the abort itself must be reported, not a network error hidden by a retry.
@@ -206,7 +196,7 @@ describe("abort", () => {
 
   it("aborts while waiting for headers", async () => {
     let release = () => {};
-    server.enqueue(gate(new Promise<void>((resolve) => (release = resolve)), reply().content("late")));
+    fx.server.enqueue(gate(new Promise<void>((resolve) => (release = resolve)), reply().content("late")));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await rejectsWith(client({ maxRetries: 0 }).chat(MESSAGES, [], {}, { signal: controller.signal }), "aborted");
@@ -215,7 +205,7 @@ describe("abort", () => {
 
   it("does not send anything when already aborted", async () => {
     await rejectsWith(client().chat(MESSAGES, [], {}, { signal: AbortSignal.abort() }), "aborted");
-    assert.equal(server.requests.length, 0);
+    assert.equal(fx.server.requests.length, 0);
   });
 });
 

@@ -4,7 +4,7 @@ import { createChatClient, type ChatClientConfig } from "../../src/llm/client.js
 import { LlmError } from "../../src/llm/errors.js";
 import { toAssistantMessage } from "../../src/llm/history.js";
 import type { ChatMessage, ToolDefinition } from "../../src/llm/types.js";
-import { garbageToolJson, rawResponse, rawSSE, reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
+import { garbageToolJson, rawResponse, rawSSE, reply, useFakeOpenAI } from "../support/fake-openai-server.js";
 
 const TOOLS: ToolDefinition[] = [
   { type: "function", function: { name: "Read", description: "read", parameters: { type: "object", properties: { path: { type: "string" }, offset: { type: "integer" } } } } },
@@ -15,24 +15,14 @@ const MESSAGES: ChatMessage[] = [
   { role: "user", content: "<query>where is main</query>" },
 ];
 
-let server: FakeOpenAI;
-const client = (config: Partial<ChatClientConfig> = {}) => createChatClient({ baseUrl: server.url, model: "fc-4b", retryBaseMs: 5, ...config });
+const fx = useFakeOpenAI();
+const client = (config: Partial<ChatClientConfig> = {}) => createChatClient({ baseUrl: fx.server.url, model: "fc-4b", retryBaseMs: 5, ...config });
 const args = (json: string) => JSON.parse(json) as unknown;
 
-beforeEach(async () => {
-  server = await startFakeOpenAI();
-});
-afterEach(async () => {
-  try {
-    server.assertDrained();
-  } finally {
-    await server.close();
-  }
-});
 
 describe("chat: streaming", () => {
   it("merges split tool-call deltas into complete calls, in order, with the server's ids", async () => {
-    server.enqueue(reply().content("Looking.").toolCall("Grep", { pattern: "def main", "-i": true }, { id: "call-a" }).toolCall("Read", { path: "/r/main.py" }, { id: "call-b" }).pieces(5));
+    fx.server.enqueue(reply().content("Looking.").toolCall("Grep", { pattern: "def main", "-i": true }, { id: "call-a" }).toolCall("Read", { path: "/r/main.py" }, { id: "call-b" }).pieces(5));
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.equal(turn.source, "native");
     assert.equal(turn.finishReason, "tool_calls");
@@ -50,7 +40,7 @@ describe("chat: streaming", () => {
   });
 
   it("keeps reasoning apart from content and reads usage from the usage chunk", async () => {
-    server.enqueue(reply().reasoning("Think about it.").content("<final_answer>\n/abs/a.py:1-3\n</final_answer>").usage(120, 30));
+    fx.server.enqueue(reply().reasoning("Think about it.").content("<final_answer>\n/abs/a.py:1-3\n</final_answer>").usage(120, 30));
     const deltas: Array<[string, string]> = [];
     const turn = await client().chat(MESSAGES, TOOLS, {}, { onDelta: (channel, text) => deltas.push([channel, text]) });
     assert.equal(turn.reasoning, "Think about it.");
@@ -64,13 +54,13 @@ describe("chat: streaming", () => {
   });
 
   it("accepts the `reasoning` field alias", async () => {
-    server.enqueue(reply().reasoningField("reasoning").reasoning("alias").content("ok"));
+    fx.server.enqueue(reply().reasoningField("reasoning").reasoning("alias").content("ok"));
     const turn = await client().chat(MESSAGES);
     assert.equal(turn.reasoning, "alias");
   });
 
   it("synthesizes ids and keys calls by order when the server omits ids and indexes", async () => {
-    server.enqueue(reply().toolCall("Read", { path: "/a" }).toolCall("Read", { path: "/b" }).withoutToolCallIds().withoutToolCallIndex());
+    fx.server.enqueue(reply().toolCall("Read", { path: "/a" }).toolCall("Read", { path: "/b" }).withoutToolCallIds().withoutToolCallIndex());
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.deepEqual(
       turn.toolCalls.map((c) => args(c.arguments)),
@@ -81,7 +71,7 @@ describe("chat: streaming", () => {
   });
 
   it("parses tool calls from content when the server's parser is off, moving <think> to reasoning", async () => {
-    server.enqueue(
+    fx.server.enqueue(
       reply().content(
         '<think>\nfind it\n</think>\n\nI will search.\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "main"}}\n</tool_call>\n<tool_call>\n{"name": "Read", "arguments": {"path": "/r/a.py"}}\n</tool_call>',
       ),
@@ -103,13 +93,13 @@ describe("chat: streaming", () => {
   });
 
   it("types Qwen3-Coder XML values with the offered tools' schemas", async () => {
-    server.enqueue(reply().content("<tool_call>\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n<parameter=offset>\n40\n</parameter>\n</function>\n</tool_call>"));
+    fx.server.enqueue(reply().content("<tool_call>\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n<parameter=offset>\n40\n</parameter>\n</function>\n</tool_call>"));
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.deepEqual(args(turn.toolCalls[0]?.arguments ?? ""), { path: "/a.py", offset: 40 });
   });
 
   it("turns garbage tool JSON into a malformed entry, in content and native mode", async () => {
-    server.enqueue(garbageToolJson(), garbageToolJson({ native: true }));
+    fx.server.enqueue(garbageToolJson(), garbageToolJson({ native: true }));
     const fromContent = await client().chat(MESSAGES, TOOLS);
     assert.equal(fromContent.toolCalls.length, 0);
     assert.equal(fromContent.malformed.length, 1);
@@ -124,7 +114,7 @@ describe("chat: streaming", () => {
 
   it("concatenates the calls of a router's two choices", async () => {
     const chunk = (choices: unknown[]) => `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", choices })}\n\n`;
-    server.enqueue(
+    fx.server.enqueue(
       rawSSE([
         chunk([{ index: 0, delta: { role: "assistant", content: "Let me look." } }]),
         chunk([{ index: 1, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "Read", arguments: '{"path": "/a"}' } }] } }]),
@@ -146,20 +136,20 @@ describe("chat: streaming", () => {
   });
 
   it("reads a JSON body even when it asked for a stream", async () => {
-    server.enqueue(rawResponse(200, { choices: [{ index: 0, message: { role: "assistant", content: "plain" }, finish_reason: "stop" }] }));
+    fx.server.enqueue(rawResponse(200, { choices: [{ index: 0, message: { role: "assistant", content: "plain" }, finish_reason: "stop" }] }));
     const turn = await client().chat(MESSAGES);
     assert.equal(turn.content, "plain");
   });
 
   it("reports finish_reason length", async () => {
-    server.enqueue(reply().content("cut").finish("length"));
+    fx.server.enqueue(reply().content("cut").finish("length"));
     assert.equal((await client().chat(MESSAGES)).finishReason, "length");
   });
 });
 
 describe("chat: non-streaming", () => {
   it("returns the same turn from a chat.completion object", async () => {
-    server.enqueue(reply().reasoning("hmm").content("Checking.").toolCall("Read", { path: "/a" }, { id: "id-1" }).usage(50, 7));
+    fx.server.enqueue(reply().reasoning("hmm").content("Checking.").toolCall("Read", { path: "/a" }, { id: "id-1" }).usage(50, 7));
     const turn = await client({ stream: false }).chat(MESSAGES, TOOLS);
     assert.deepEqual(turn, {
       content: "Checking.",
@@ -171,20 +161,20 @@ describe("chat: non-streaming", () => {
       usage: { promptTokens: 50, completionTokens: 7 },
       model: "fc-4b",
     });
-    const body = server.chatRequests()[0]?.body;
+    const body = fx.server.chatRequests()[0]?.body;
     assert.equal(body?.stream, false);
     assert.equal(body?.stream_options, undefined);
   });
 
   it("fails with kind parse on a body that is not JSON", async () => {
-    server.enqueue(rawResponse(200, "<html>proxy</html>"));
+    fx.server.enqueue(rawResponse(200, "<html>proxy</html>"));
     await assert.rejects(client({ stream: false }).chat(MESSAGES), (e: unknown) => e instanceof LlmError && e.kind === "parse" && /not JSON/.test(e.message));
   });
 });
 
 describe("chat: the request", () => {
   it("sends model, messages, tools, stream_options and only the options given", async () => {
-    server.enqueue(reply().content("ok"));
+    fx.server.enqueue(reply().content("ok"));
     await client({ apiKey: "sk-test", extraBody: { min_p: 0.05, top_k: 99, stream: "nope" } }).chat(MESSAGES, TOOLS, {
       temperature: 0.7,
       top_p: 0.8,
@@ -194,7 +184,7 @@ describe("chat: the request", () => {
       chat_template_kwargs: { enable_thinking: false },
       extraBody: { seed: 1 },
     });
-    const request = server.chatRequests()[0];
+    const request = fx.server.chatRequests()[0];
     assert.equal(request?.path, "/v1/chat/completions");
     assert.equal(request?.headers.authorization, "Bearer sk-test");
     assert.equal(request?.headers["content-type"], "application/json");
@@ -216,9 +206,9 @@ describe("chat: the request", () => {
   });
 
   it("sends no Authorization without a key, and no tools or tool_choice without tools", async () => {
-    server.enqueue(reply().content("ok"));
+    fx.server.enqueue(reply().content("ok"));
     await client({ headers: { "X-Trace": "1" } }).chat(MESSAGES, [], { tool_choice: "none", model: "other" });
-    const request = server.chatRequests()[0];
+    const request = fx.server.chatRequests()[0];
     assert.equal(request?.headers.authorization, undefined);
     assert.equal(request?.headers["x-trace"], "1");
     assert.equal(request?.body?.tools, undefined);
@@ -227,16 +217,16 @@ describe("chat: the request", () => {
   });
 
   it("posts to an explicit base path and to a pasted /chat/completions URL", async () => {
-    server.enqueue(reply().content("a"), reply().content("b"));
-    await createChatClient({ baseUrl: `${server.origin}/api/v1/`, model: "m" }).chat(MESSAGES);
-    await createChatClient({ baseUrl: `${server.origin}/v1/chat/completions`, model: "m" }).chat(MESSAGES);
+    fx.server.enqueue(reply().content("a"), reply().content("b"));
+    await createChatClient({ baseUrl: `${fx.server.origin}/api/v1/`, model: "m" }).chat(MESSAGES);
+    await createChatClient({ baseUrl: `${fx.server.origin}/v1/chat/completions`, model: "m" }).chat(MESSAGES);
     assert.deepEqual(
-      server.chatRequests().map((r) => r.path),
+      fx.server.chatRequests().map((r) => r.path),
       ["/api/v1/chat/completions", "/v1/chat/completions"],
     );
   });
 
   it("exposes the normalized base URL", () => {
-    assert.equal(createChatClient({ baseUrl: server.origin, model: "m" }).baseUrl, server.url);
+    assert.equal(createChatClient({ baseUrl: fx.server.origin, model: "m" }).baseUrl, fx.server.url);
   });
 });

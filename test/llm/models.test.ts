@@ -2,71 +2,61 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { LlmError } from "../../src/llm/errors.js";
 import { detectContextWindow, findWindow, listModels, windowFromLaunchArgs, windowFromModels } from "../../src/llm/models.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
+import { startFakeOpenAI, useFakeOpenAI } from "../support/fake-openai-server.js";
 
-let server: FakeOpenAI;
-beforeEach(async () => {
-  server = await startFakeOpenAI();
-});
-afterEach(async () => {
-  try {
-    server.assertDrained();
-  } finally {
-    await server.close();
-  }
-});
+const fx = useFakeOpenAI();
 
 describe("detectContextWindow against a server", () => {
   it("reads vLLM's max_model_len for the requested model and lists served ids", async () => {
-    server.configure({ models: [{ id: "other", max_model_len: 8192 }, { id: "fc-4b", max_model_len: 65536 }] });
-    const info = await detectContextWindow(server.origin, "sk-x", "fc-4b");
+    fx.server.configure({ models: [{ id: "other", max_model_len: 8192 }, { id: "fc-4b", max_model_len: 65536 }] });
+    const info = await detectContextWindow(fx.server.origin, "sk-x", "fc-4b");
     assert.deepEqual(info, { window: 65536, source: "GET /models data[1].max_model_len", served: ["other", "fc-4b"] });
-    assert.equal(server.requests[0]?.path, "/v1/models");
-    assert.equal(server.requests[0]?.headers.authorization, "Bearer sk-x");
+    assert.equal(fx.server.requests[0]?.path, "/v1/models");
+    assert.equal(fx.server.requests[0]?.headers.authorization, "Bearer sk-x");
   });
 
   it("falls back to any entry when the model is not listed", async () => {
-    server.configure({ models: [{ id: "served-name", max_model_len: 40960 }] });
-    assert.equal((await detectContextWindow(server.url, undefined, "something-else")).window, 40960);
+    fx.server.configure({ models: [{ id: "served-name", max_model_len: 40960 }] });
+    assert.equal((await detectContextWindow(fx.server.url, undefined, "something-else")).window, 40960);
   });
 
   it("prefers LM Studio's loaded_context_length over its max_context_length", async () => {
-    server.configure({ modelsBody: { object: "list", data: [{ id: "qwen", max_context_length: 262144, loaded_context_length: 16384 }] } });
-    const info = await detectContextWindow(server.url, undefined, "qwen");
+    fx.server.configure({ modelsBody: { object: "list", data: [{ id: "qwen", max_context_length: 262144, loaded_context_length: 16384 }] } });
+    const info = await detectContextWindow(fx.server.url, undefined, "qwen");
     assert.equal(info.window, 16384);
     assert.match(info.source, /loaded_context_length/);
   });
 
   it("prefers llama.cpp's per-slot /props n_ctx over the trained n_ctx_train from /models", async () => {
-    server.configure({
+    fx.server.configure({
       modelsBody: { object: "list", data: [{ id: "fc.gguf", object: "model", meta: { n_ctx_train: 262144, n_params: 4e9 } }] },
       props: { default_generation_settings: { n_ctx: 20480, params: {} }, total_slots: 4, model_path: "/m/fc.gguf" },
     });
-    const info = await detectContextWindow(server.url, undefined, "fc.gguf");
+    const info = await detectContextWindow(fx.server.url, undefined, "fc.gguf");
     assert.deepEqual(info, { window: 20480, source: "GET /props default_generation_settings.n_ctx", served: ["fc.gguf"] });
     assert.deepEqual(
-      server.requests.map((r) => r.path),
+      fx.server.requests.map((r) => r.path),
       ["/v1/models", "/props"],
     );
   });
 
   it("uses the trained length when nothing better exists", async () => {
-    server.configure({ modelsBody: { data: [{ id: "m", meta: { n_ctx_train: 131072 } }] } });
-    const info = await detectContextWindow(server.url, undefined, "m");
+    fx.server.configure({ modelsBody: { data: [{ id: "m", meta: { n_ctx_train: 131072 } }] } });
+    const info = await detectContextWindow(fx.server.url, undefined, "m");
     assert.equal(info.window, 131072);
     assert.match(info.source, /trained/);
   });
 
   it("reads /props alone when /models fails", async () => {
-    server.configure({ modelsStatus: 500, modelsBody: { error: "boom" }, props: { default_generation_settings: { n_ctx: 8192 }, total_slots: 1 } });
-    const info = await detectContextWindow(server.url, undefined, "m");
+    fx.server.configure({ modelsStatus: 500, modelsBody: { error: "boom" }, props: { default_generation_settings: { n_ctx: 8192 }, total_slots: 1 } });
+    const info = await detectContextWindow(fx.server.url, undefined, "m");
     assert.equal(info.window, 8192);
     assert.deepEqual(info.served, []);
   });
 
   it("returns window 0 with the reasons when nothing is known", async () => {
-    server.configure({ models: [{ id: "m" }] });
-    const info = await detectContextWindow(server.url, undefined, "m");
+    fx.server.configure({ models: [{ id: "m" }] });
+    const info = await detectContextWindow(fx.server.url, undefined, "m");
     assert.equal(info.window, 0);
     assert.match(info.source, /^none \(\/props: HTTP 404/);
     assert.deepEqual(info.served, ["m"]);
@@ -79,7 +69,7 @@ describe("detectContextWindow against a server", () => {
     assert.equal((await detectContextWindow(url, undefined, "m")).window, 0);
     assert.equal((await detectContextWindow("http://", undefined, "m")).window, 0);
     const start = performance.now();
-    const aborted = await detectContextWindow(server.url, undefined, "m", { signal: AbortSignal.abort() });
+    const aborted = await detectContextWindow(fx.server.url, undefined, "m", { signal: AbortSignal.abort() });
     assert.equal(aborted.window, 0);
     assert.ok(performance.now() - start < 1000);
   });
@@ -87,13 +77,13 @@ describe("detectContextWindow against a server", () => {
 
 describe("listModels", () => {
   it("lists served ids", async () => {
-    server.configure({ models: [{ id: "a" }, { id: "b" }] });
-    assert.deepEqual(await listModels(server.origin, undefined), ["a", "b"]);
+    fx.server.configure({ models: [{ id: "a" }, { id: "b" }] });
+    assert.deepEqual(await listModels(fx.server.origin, undefined), ["a", "b"]);
   });
 
   it("rejects with an LlmError carrying the status", async () => {
-    server.configure({ modelsStatus: 401, modelsBody: { error: { message: "bad key" } } });
-    await assert.rejects(listModels(server.url, "k"), (e: unknown) => e instanceof LlmError && e.status === 401 && /bad key/.test(e.message));
+    fx.server.configure({ modelsStatus: 401, modelsBody: { error: { message: "bad key" } } });
+    await assert.rejects(listModels(fx.server.url, "k"), (e: unknown) => e instanceof LlmError && e.status === 401 && /bad key/.test(e.message));
   });
 });
 

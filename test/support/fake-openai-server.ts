@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { afterEach, beforeEach } from "node:test";
 
 // ---------------------------------------------------------------------------------------------
 // Reply builder
@@ -590,4 +591,27 @@ function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 function waitForAbort(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+/**
+ * Test fixture: a fresh fake server for each test, which must end drained (every scripted reply
+ * used, no unscripted request) and is closed afterwards. Read `fixture.server` inside tests.
+ */
+export function useFakeOpenAI(options: FakeOpenAIOptions = {}): { readonly server: FakeOpenAI } {
+  let server: FakeOpenAI | undefined;
+  beforeEach(async () => {
+    server = await startFakeOpenAI(options);
+  });
+  afterEach(async () => {
+    try {
+      server?.assertDrained();
+    } finally {
+      await server?.close();
+    }
+  });
+  return {
+    get server() {
+      return server!;
+    },
+  };
 }

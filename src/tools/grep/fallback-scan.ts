@@ -5,6 +5,7 @@
  * runaway regex can be terminated; kept free of worker plumbing so it can also run in-process.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { lineAt, lineStarts } from "../../util/lines.js";
 import { addContext, finalizeFile, type FileMatches, type GrepLine } from "./collect.js";
 
 export interface ScanJob {
@@ -58,27 +59,11 @@ function readWhole(abs: string, maxBytes: number): { buf: Buffer } | "binary" | 
   }
 }
 
-/** Offsets where each line starts (line n starts at starts[n-1]). */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  let i = text.indexOf("\n");
-  while (i !== -1) {
-    starts.push(i + 1);
-    i = text.indexOf("\n", i + 1);
-  }
+/** Line starts without the phantom line after a final newline (ripgrep reports no such line). */
+function fileLineStarts(text: string): number[] {
+  const starts = lineStarts(text);
   if (starts.length > 1 && starts[starts.length - 1] === text.length) starts.pop();
   return starts;
-}
-
-function lineOf(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
 }
 
 function lineText(text: string, starts: number[], n: number): string | undefined {
@@ -95,15 +80,15 @@ export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJo
   const raw = new Map<number, GrepLine>();
   let matches = 0;
   let starts: number[] | null = null;
-  const getStarts = () => (starts ??= lineStarts(text));
+  const getStarts = () => (starts ??= fileLineStarts(text));
   if (job.multiline) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       // An empty match after the final newline is on no line.
       if (m.index === text.length && (text.length === 0 || text.endsWith("\n"))) break;
       const ls = getStarts();
-      const first = lineOf(ls, m.index);
-      const last = lineOf(ls, Math.max(m.index, m.index + m[0].length - 1));
+      const first = lineAt(ls, m.index);
+      const last = lineAt(ls, Math.max(m.index, m.index + m[0].length - 1));
       matches++;
       for (let n = first; n <= last; n++) {
         if (raw.get(n)?.match) continue;
@@ -140,7 +125,7 @@ export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJo
         if (lineRe.lastIndex > line.length) break;
       }
       if (count > 0) {
-        const n = lineOf(getStarts(), start);
+        const n = lineAt(getStarts(), start);
         matches += count;
         const shown = line.endsWith("\r") ? line.slice(0, -1) : line;
         raw.set(n, { line: n, text: shown, match: true, ...(focus ? { focus } : {}) });
