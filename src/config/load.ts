@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "../util/errors.js";
 import { createLogger } from "../util/log.js";
@@ -74,6 +74,7 @@ export function fromEnv(key: ConfigKey, raw: string): unknown {
   const n = Number(raw);
   if (raw.trim() !== "" && Number.isFinite(n) && probe(n)) return n;
   if (key === "secret_allow") return raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (key === "allowed_roots") return raw.split(delimiter).map((s) => s.trim()).filter(Boolean);
   return raw;
 }
 
@@ -123,6 +124,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (projectFile && sources.base_url === projectFile && merged.api_key !== undefined && sources.api_key !== projectFile) {
     delete merged.api_key;
     warnings.push(`ignoring the API key for base_url ${String(merged.base_url)} set by ${projectFile}: a repository's config cannot receive your key (set base_url in your user config or with --base-url to use it)`);
+  }
+  // Nor may it widen what an MCP server lets its clients explore.
+  if (projectFile && sources.allowed_roots === projectFile) {
+    delete merged.allowed_roots;
+    warnings.push(`ignoring allowed_roots set by ${projectFile}: only your user config, FC_ALLOWED_ROOTS or --allow-root can widen the MCP allowlist`);
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -39,6 +39,7 @@ export const ConfigSchema = z.object({
   tool_descriptions: z.string().optional().describe("Directory with replacement read.md, glob.md, grep.md"),
   final_nudge: z.enum(["user", "assistant"]).default("user"),
   allow_secrets: z.boolean().default(false),
+  allowed_roots: z.array(z.string()).default([]).describe("MCP server: directory trees it may explore (user config, env or flags only)"),
   secret_allow: z.array(z.string()).default([]),
   cited_lines: positiveInt.default(150).describe("Embedded explorer: budget of cited lines"),
   traj_dir: z.string().optional().describe("Where --traj writes when given without a file (default: the XDG state dir)"),

@@ -179,3 +179,17 @@ describe("untrusted project endpoints", () => {
     assert.equal(trusted.config.api_key, "secret-key");
   });
 });
+
+describe("allowed_roots", () => {
+  it("comes from the user config or FC_ALLOWED_ROOTS, never from the repository's own config", () => {
+    const home = mkdtempSync(join(tmpdir(), "fc-home-"));
+    const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
+    mkdirSync(join(repo, ".fastcontext"));
+    writeFileSync(join(repo, ".fastcontext", "config.toml"), 'allowed_roots = ["/"]\n');
+    const fromRepo = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
+    assert.deepEqual(fromRepo.config.allowed_roots, []);
+    assert.match(fromRepo.warnings.join("\n"), /ignoring allowed_roots/);
+    const fromEnv = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config"), FC_ALLOWED_ROOTS: "/srv/a:/srv/b" }, cwd: repo, home });
+    assert.deepEqual(fromEnv.config.allowed_roots, ["/srv/a", "/srv/b"]);
+  });
+});

@@ -8,7 +8,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ExploreResult } from "../../src/core/types.js";
-import { checkRepo, createAllowlist, defaultRepo, effectiveRoots, isInside, rootUriToPath, rootsFromEnv } from "../../src/surfaces/mcp/allowlist.js";
+import { checkRepo, createAllowlist, defaultRepo, effectiveRoots, isInside, rootUriToPath } from "../../src/surfaces/mcp/allowlist.js";
 import { toToolResult } from "../../src/surfaces/mcp/explore-tool.js";
 import { ExploreLimiter } from "../../src/surfaces/mcp/limiter.js";
 import { ProgressReporter, type ProgressUpdate } from "../../src/surfaces/mcp/progress.js";
@@ -70,8 +70,6 @@ describe("allowlist", () => {
     assert.equal(rootUriToPath(`file://${tree.root}`), tree.root);
     assert.equal(rootUriToPath("https://example.com/x"), null);
     assert.equal(rootUriToPath(`file://${tree.root}/missing`), null);
-    assert.deepEqual(rootsFromEnv(` /a : /b::`), ["/a", "/b"]);
-    assert.deepEqual(rootsFromEnv(undefined), []);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The allowlist as configured when the server starts. */
@@ -30,15 +30,6 @@ function realpathOrNull(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Split `FC_ALLOWED_ROOTS` (the platform's path delimiter, `:` or `;`). */
-export function rootsFromEnv(value: string | undefined): string[] {
-  if (!value) return [];
-  return value
-    .split(delimiter)
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
 }
 
 /** Resolve the configured roots once at startup. */

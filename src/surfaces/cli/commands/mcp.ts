@@ -10,7 +10,7 @@ import type { ConfigKey } from "../../../config/schema.js";
 import { createExplorer, resolvePolicy } from "../../../explore/factory.js";
 import { ConfigError } from "../../../util/errors.js";
 import { createLogger } from "../../../util/log.js";
-import { createAllowlist, rootsFromEnv } from "../../mcp/allowlist.js";
+import { createAllowlist } from "../../mcp/allowlist.js";
 import { DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, startMcpHttp } from "../../mcp/http.js";
 import { ExploreLimiter } from "../../mcp/limiter.js";
 import type { McpRuntime } from "../../mcp/runtime.js";
@@ -100,7 +100,8 @@ async function runMcp(flags: McpFlags): Promise<void> {
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
   const policy = resolvePolicy(config, flags.policy);
-  const allowlist = createAllowlist([...(flags.allowRoot ?? []), ...rootsFromEnv(env.FC_ALLOWED_ROOTS)]);
+  // config.allowed_roots includes FC_ALLOWED_ROOTS (the environment layer) and the user config.
+  const allowlist = createAllowlist([...(flags.allowRoot ?? []), ...config.allowed_roots]);
   for (const missing of allowlist.missing) process.stderr.write(`fastcontext mcp: warning: allowed root ${missing} does not exist; ignored\n`);
   if (allowlist.missing.length > 0 && allowlist.configured.length === 0) throw new ConfigError("none of the allowed roots exists");
   const controller = new AbortController();
