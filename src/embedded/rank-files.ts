@@ -10,6 +10,7 @@
  */
 import type { StackFrame, Term } from "../analysis/query.js";
 import { splitIdentifier } from "../analysis/query.js";
+import { lightStem } from "../analysis/identifiers.js";
 import { fileRole, languagePrior, queryInterests, roleWeight, type FileRole } from "./file-kinds.js";
 
 export interface TermCounts {
@@ -165,17 +166,26 @@ export function rankFiles(input: RankInput): RankedFile[] {
     addWord(a + b, Math.max(wa, wb));
     addWord(a + b.replace(/s$/, ""), Math.max(wa, wb));
   }
+  // Word forms differ between a question and a file name ("parsed tool calls" / tool-call-parse.ts):
+  // compare light stems too.
+  const stemWeight = new Map<string, number>();
+  for (const [w, weight] of queryWords) {
+    const st = lightStem(w);
+    stemWeight.set(st, Math.max(stemWeight.get(st) ?? 0, weight));
+  }
+  const lookup = (word: string) => queryWords.get(word) ?? stemWeight.get(lightStem(word));
   for (const e of scores.values()) {
-    const base = e.rel.slice(e.rel.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").toLowerCase();
-    const stems = new Set([base, base.replace(/s$/, ""), base.replace(/^_+/, "")]);
+    const file = e.rel.slice(e.rel.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").toLowerCase();
+    const joined = file.replace(/[-_.]+/g, "");
+    const stems = new Set([file, file.replace(/s$/, ""), file.replace(/^_+/, ""), joined]);
     let s = 0;
     for (const stem of stems) {
-      const w = queryWords.get(stem);
+      const w = lookup(stem);
       if (w !== undefined) s = Math.max(s, w * maxIdf * 0.8);
     }
     for (const word of pathWords(e.rel)) {
       if (stems.has(word)) continue;
-      const w = queryWords.get(word);
+      const w = lookup(word);
       if (w !== undefined) s += w * 0.6;
     }
     e.parts.pathWords = s;
