@@ -29,6 +29,8 @@ export interface FileIndex {
   dirs: Set<string>;
   /** Symlinks that were followed (files and directories), relative paths. */
   followedSymlinks: string[];
+  /** Directory symlinks not followed because they lead back to one of their own ancestors. */
+  loopSymlinks: number;
   /** Entries skipped by ignore rules (directories are not entered), at most MAX_IGNORED_KEPT. */
   ignoredEntries: Array<{ rel: string; dir: boolean; link?: true }>;
   skipped: SkipStats;
@@ -94,6 +96,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
   const byRel = new Map<string, IndexedFile>();
   const dirs = new Set<string>();
   const followedSymlinks: string[] = [];
+  let loopSymlinks = 0;
   const ignoredEntries: FileIndex["ignoredEntries"] = [];
   let truncated = false;
 
@@ -109,7 +112,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
   try {
     startReal = realpathSync(startRel === "" ? root : join(root, startRel));
   } catch {
-    return { files, byRel, dirs, followedSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
+    return { files, byRel, dirs, followedSymlinks, loopSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
   }
   const stack: Frame[] = [
     { rel: startRel, abs: startRel === "" ? root : join(root, startRel), levels: ancestorLevels(root, startRel), chain: [startReal], viaSymlink: false },
@@ -157,7 +160,10 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
           skipped.unreadable++;
           continue;
         }
-        if (isDir && frame.chain.includes(real)) continue; // a loop back to an ancestor
+        if (isDir && frame.chain.includes(real)) {
+          loopSymlinks++; // a loop back to an ancestor
+          continue;
+        }
         viaSymlink = true;
       }
       if (!isDir && !isFile) continue; // sockets, fifos, devices
@@ -185,5 +191,5 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return { files, byRel, dirs, followedSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
+  return { files, byRel, dirs, followedSymlinks, loopSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
 }

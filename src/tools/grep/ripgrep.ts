@@ -67,8 +67,9 @@ export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
 export type RipgrepOutcome = { ok: true; collected: Collected } | { ok: false; kind: "invalid_regex" | "invalid_args" | "failed"; message: string };
 
 /** ripgrep's command line for a query (exported for tests and the benchmark). */
-export function ripgrepArgs(ws: Workspace, q: GrepQuery, extraPaths: string[], ignoreFile?: string): string[] {
+export function ripgrepArgs(ws: Workspace, q: GrepQuery, extraPaths: string[], ignoreFile?: string, follow = false): string[] {
   const args = ["--json", "--no-config", "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-parent", "--glob", "!.git"];
+  if (follow) args.push("--follow");
   if (ignoreFile) args.push("--ignore-file", ignoreFile);
   if (q.ignoreCase) args.push("--ignore-case");
   if (q.multiline) args.push("--multiline", "--multiline-dotall");
@@ -112,11 +113,16 @@ export async function runRipgrep(ws: Workspace, rg: RipgrepInfo, q: GrepQuery, o
   // applies neither globs, types nor ignore files above them: those are applied here).
   const extra: string[] = [];
   const ruleDirs: string[] = [];
+  let follow = false;
   if (!q.targetIsFile) {
     if (q.targetRel !== "") ruleDirs.push(...properAncestors(q.targetRel));
     const prefix = q.targetRel === "" ? "" : `${q.targetRel}/`;
     const { index } = ws.filesUnder(q.targetRel);
-    for (const link of index.followedSymlinks) {
+    // When no symlink leaves the root or loops back (the walker checked every one), ripgrep may
+    // simply follow them: same files, no extra walk roots, ignore rules as usual. (ripgrep would
+    // walk a loop once before noticing it, which the walker does not.)
+    follow = index.followedSymlinks.length > 0 && index.skipped.outsideRoot === 0 && index.loopSymlinks === 0;
+    for (const link of follow ? [] : index.followedSymlinks) {
       if (prefix !== "" && !link.startsWith(prefix)) continue;
       const isFile = index.byRel.has(link);
       if (isFile ? !selectsFile(filter.filter, link, q.targetRel) : !entersDir(filter.filter, link, q.targetRel)) continue;
@@ -135,7 +141,7 @@ export async function runRipgrep(ws: Workspace, rg: RipgrepInfo, q: GrepQuery, o
     writeFileSync(ignoreFile, rules);
   }
   try {
-    return await search(ws, rg, q, extra, ignoreFile, options);
+    return await search(ws, rg, q, extra, ignoreFile, options, follow);
   } finally {
     if (ignoreDir) rmSync(ignoreDir, { recursive: true, force: true });
   }
@@ -156,8 +162,9 @@ async function search(
   extra: string[],
   ignoreFile: string | undefined,
   options: { signal: AbortSignal; timeoutMs: number },
+  follow: boolean,
 ): Promise<RipgrepOutcome> {
-  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
   let binary = 0;
