@@ -10,7 +10,8 @@ import { ConfigError } from "../util/errors.js";
 import { compareRuns, loadRun, renderCompareMd } from "./compare.js";
 import { DEFAULT_EVAL_DEPS, type EvalDeps } from "./explorers.js";
 import { mineTasks } from "./mine.js";
-import { numberFlag, runEvalCommand, type EvalFlags } from "./run-command.js";
+import { runEvalCommand, type EvalFlags } from "./run-command.js";
+import { collect, numberFlag } from "../surfaces/cli/flags.js";
 
 interface CompareFlags {
   json?: boolean;
@@ -30,7 +31,6 @@ interface MineFlags {
   out?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The command line as typed, for the summary (commander keeps the raw arguments on the root). */
 function commandLine(cmd: Command): string {

@@ -21,6 +21,7 @@ import { runEval } from "./runner.js";
 import { renderSummaryMd } from "./summary-md.js";
 import { summarize, type EvalSummary } from "./summary.js";
 import { loadTasks } from "./tasks.js";
+import { numberFlag } from "../surfaces/cli/flags.js";
 
 /** Flags of `fastcontext eval`, as commander hands them over. */
 export interface EvalFlags {
@@ -45,14 +46,6 @@ export interface EvalFlags {
   seed?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-/** Parse a numeric flag; `min` guards nonsense like `--concurrency 0`. */
-export function numberFlag(flag: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${flag} expects a number ≥ ${min}, got "${value}"`);
-  return n;
 }
 
 function isInside(parent: string, child: string): boolean {

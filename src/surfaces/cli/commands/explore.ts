@@ -26,6 +26,7 @@ import { EXIT, ConfigError } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import type { CliContext } from "../context.js";
 import { progressLine, renderAnswer } from "../render.js";
+import { numberFlag } from "../flags.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -50,13 +51,6 @@ export interface ExploreFlags {
   fallback?: boolean;
   config?: string;
   systemPrompt?: string;
-}
-
-function num(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`${flag} expects a number, got "${value}"`);
-  return n;
 }
 
 /** Exit code for a finished run (see the header). */
@@ -110,11 +104,11 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
     model: flags.model,
     api_key: flags.apiKey,
     profile: flags.profile,
-    temperature: num("--temperature", flags.temperature),
-    max_turns: num("--max-turns", flags.maxTurns),
-    max_context: flags.maxContext === undefined || flags.maxContext === "auto" ? flags.maxContext : num("--max-context", flags.maxContext),
-    deadline_s: num("--deadline", flags.deadline),
-    cited_lines: num("--cited-lines", flags.citedLines),
+    temperature: numberFlag("--temperature", flags.temperature),
+    max_turns: numberFlag("--max-turns", flags.maxTurns),
+    max_context: flags.maxContext === undefined || flags.maxContext === "auto" ? flags.maxContext : numberFlag("--max-context", flags.maxContext),
+    deadline_s: numberFlag("--deadline", flags.deadline),
+    cited_lines: numberFlag("--cited-lines", flags.citedLines),
     fallback: flags.fallback,
     system_prompt: flags.systemPrompt,
   };

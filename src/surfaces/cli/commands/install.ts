@@ -16,6 +16,7 @@ import { LAUNCHER_KINDS, launcherLine, resolveLauncher, type LauncherKind } from
 import { readSkill, skillPath } from "../../../install/notes.js";
 import { ConfigError } from "../../../util/errors.js";
 import type { CliContext } from "../context.js";
+import { collect } from "../flags.js";
 
 interface InstallFlags {
   project?: boolean;
@@ -27,10 +28,6 @@ interface InstallFlags {
   launcher: string;
   env?: string[];
   note: boolean;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {

@@ -16,6 +16,7 @@ import { ExploreLimiter } from "../../mcp/limiter.js";
 import type { McpRuntime } from "../../mcp/runtime.js";
 import { serveMcpStdio } from "../../mcp/stdio.js";
 import type { CliContext } from "../context.js";
+import { collect, intFlag, numberFlag } from "../flags.js";
 
 const log = createLogger("mcp");
 
@@ -41,24 +42,6 @@ interface McpFlags {
   deadline?: string;
   fallback?: boolean;
   config?: string;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function intFlag(flag: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined || value === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${flag} expects an integer ≥ ${min}, got "${value}"`);
-  return n;
-}
-
-function numOrUndefined(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`${flag} expects a number, got "${value}"`);
-  return n;
 }
 
 /**
@@ -94,8 +77,8 @@ async function runMcp(flags: McpFlags): Promise<void> {
     model: flags.model,
     api_key: flags.apiKey,
     profile: flags.profile,
-    max_turns: numOrUndefined("--max-turns", flags.maxTurns),
-    deadline_s: numOrUndefined("--deadline", flags.deadline),
+    max_turns: numberFlag("--max-turns", flags.maxTurns),
+    deadline_s: numberFlag("--deadline", flags.deadline),
     fallback: flags.fallback,
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
