@@ -59,6 +59,20 @@ export function distinctiveLiteral(message: string, maxWords = 6): string | null
   return tokens.length <= maxWords ? best : tokens.slice(0, maxWords).join(" ");
 }
 
+/** A format placeholder or the end of a string literal that a value is concatenated onto. */
+const PLACEHOLDER =
+  String.raw`%(?:\(\w+\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlL]?[sdifrxXoeEgGcuvqwT]|\{[^{}\s]*\}|\$\{[^}]*\}|#\{[^}]*\}|\$\w+|["'\x60]\s*(?:\+|\.|%|,|\))`;
+
+/**
+ * A regex for a message literal as it is written in source: the user saw values where the source
+ * has placeholders, so every word after the first two may also be a placeholder (`no number is
+ * assigned for table` finds `"no number is assigned for %s: %s"` and `"... for " + kind`).
+ */
+export function messagePattern(literal: string): string {
+  const words = literal.split(/\s+/).filter(Boolean);
+  return words.map((w, i) => (i < 2 ? escapeRegex(w) : `(?:${escapeRegex(w)}|${PLACEHOLDER})`)).join(String.raw`\s+`);
+}
+
 const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace|union";
 const MODIFIERS = "public|private|protected|internal|static|final|override|virtual|abstract|async|suspend|inline|export|void";
 

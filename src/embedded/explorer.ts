@@ -9,7 +9,7 @@
  */
 import { CodeUnitCache } from "../analysis/code-units.js";
 import { languageForPath } from "../analysis/languages.js";
-import { analyzeQuery, type QueryAnalysis } from "../analysis/query.js";
+import { analyzeQuery, type QueryAnalysis, type Term } from "../analysis/query.js";
 import { validateCitations } from "../core/citations.js";
 import { createEmitter, newRunId, previewText, type Emit } from "../core/events.js";
 import type { RawCitation } from "../core/final-answer.js";
@@ -20,7 +20,8 @@ import { Toolbox } from "../tools/toolbox.js";
 import { Workspace } from "../workspace/workspace.js";
 import { isLikelyBinary } from "./file-kinds.js";
 import { buildImportGraph, proximity } from "./import-graph.js";
-import { planSearch, type PlannedCall } from "./plan.js";
+import { conceptsInName, DEFINED_NAME } from "./concepts.js";
+import { OPTION_CONTEXT, planSearch, type PlannedCall } from "./plan.js";
 import { framesToFiles, rankFiles, type FileEvidence, type RankedFile, type TermCounts } from "./rank-files.js";
 import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
 import { DEFAULT_SELECT, selectCitations, type FileChoice } from "./select.js";
@@ -59,6 +60,7 @@ function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis
   const definitions: FileEvidence["definitions"] = new Map();
   const messages: FileEvidence["messages"] = new Map();
   const pathHits: FileEvidence["pathHits"] = new Map();
+  const defNames: FileEvidence["defNames"] = new Map();
   planned.forEach((p, i) => {
     const data = results[i]?.data;
     if (!data) return;
@@ -78,21 +80,68 @@ function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis
         }
       }
     } else if (data.tool === "Grep" && (p.purpose === "message" || p.purpose === "option") && p.term) {
+      const term = p.term;
       for (const f of data.files) {
         const list = messages.get(f.path) ?? [];
+        f.lines.forEach((l, k) => {
+          if (!l.match) return;
+          // An option is defined once (add_argument, addoption, .option(...)), possibly by a call
+          // that opens a few lines above; elsewhere it is only mentioned.
+          const declares = p.purpose === "option" && f.lines.slice(Math.max(0, k - OPTION_CONTEXT), k + 1).some((c) => c.line >= l.line - OPTION_CONTEXT && OPTION_DECLARATION.test(c.text));
+          list.push({ line: l.line, weight: term.weight * (declares ? 2 : 1), literal: term.text, ...(p.purpose === "option" ? { option: true } : {}) });
+        });
+        messages.set(f.path, list);
+      }
+    } else if (data.tool === "Grep" && p.purpose === "defnames" && p.words) {
+      for (const f of data.files) {
         for (const l of f.lines) {
           if (!l.match) continue;
-          // An option is defined once (add_argument, addoption, .option(...)); elsewhere it is only mentioned.
-          const declares = p.purpose === "option" && OPTION_DECLARATION.test(l.text);
-          list.push({ line: l.line, weight: p.term.weight * (declares ? 2 : 1), literal: p.term.text });
+          const name = DEFINED_NAME.exec(l.text)?.[1];
+          if (!name) continue;
+          for (const w of conceptsInName(name, p.words)) {
+            const list = defNames.get(f.path) ?? [];
+            list.push({ word: w.word, weight: w.weight, line: l.line });
+            defNames.set(f.path, list);
+          }
         }
-        messages.set(f.path, list);
       }
     } else if (data.tool === "Glob" && p.term) {
       for (const rel of data.paths) pathHits.set(rel, Math.max(pathHits.get(rel) ?? 0, p.term.weight));
     }
   });
-  return { termCounts, definitions, messages, pathHits, frames: framesToFiles(analysis.frames, files) };
+  return { termCounts, definitions, messages, pathHits, defNames, frames: framesToFiles(analysis.frames, files) };
+}
+
+/** Weight kept by a dotted name whose qualified form appears nowhere in the repository. */
+const FOREIGN_NAME_WEIGHT = 0.3;
+
+/**
+ * `pmxbot.logging` is searched by its leaf, `logging`, which is everywhere in a logging library;
+ * when `pmxbot.logging` itself occurs in no file, the name is the reporter's, not the project's,
+ * and its leaf counts are weak evidence.
+ */
+function discountForeignNames(evidence: FileEvidence, terms: readonly Term[], planned: PlannedCall[], results: ToolResult[]): { evidence: FileEvidence; terms: Term[] } {
+  const qualifiedFound = new Map<Term, boolean>();
+  planned.forEach((p, i) => {
+    const data = results[i]?.data;
+    if (p.purpose === "qualified" && p.term && data?.tool === "Grep" && !results[i]?.error) qualifiedFound.set(p.term, data.files.length > 0);
+  });
+  // A count is discounted only when every qualified name it stands for is foreign (the bare leaf,
+  // `configure`, is in the query because the dotted name is: it says nothing either way).
+  const foreign = new Set<Term>();
+  for (const p of planned) {
+    if (p.purpose !== "identifier" || !p.term) continue;
+    const qualified = [p.term, ...(p.aliases ?? [])].filter((t) => qualifiedFound.has(t));
+    if (qualified.length > 0 && qualified.every((t) => qualifiedFound.get(t) === false)) foreign.add(p.term);
+  }
+  if (foreign.size === 0) return { evidence, terms: [...terms] };
+  const adjusted = new Map<Term, Term>();
+  for (const t of foreign) adjusted.set(t, { ...t, weight: t.weight * FOREIGN_NAME_WEIGHT });
+  const swap = (t: Term) => adjusted.get(t) ?? t;
+  return {
+    evidence: { ...evidence, termCounts: evidence.termCounts.map((tc) => ({ ...tc, term: swap(tc.term) })) },
+    terms: terms.map(swap),
+  };
 }
 
 async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: string) => Promise<number>): Promise<ToolCallRequest[]> {
@@ -190,7 +239,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     };
 
     const analysis = analyzeQuery(request.query);
-    const planned = planSearch(analysis);
+    const planned = planSearch(analysis, undefined, request.query);
     if (planned.length === 0) return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
     const firstResults = await runTurn(
       planned.map((p) => p.call),
@@ -202,8 +251,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       .files()
       .files.filter((f) => !f.secret && !isLikelyBinary(f.rel))
       .map((f) => f.rel);
-    const evidence = collectEvidence(planned, firstResults, analysis, candidates);
-    const lexicalRanking = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms: analysis.all }).filter((f) => f.score > 0);
+    const { evidence, terms } = discountForeignNames(collectEvidence(planned, firstResults, analysis, candidates), analysis.all, planned, firstResults);
+    const lexicalRanking = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms }).filter((f) => f.score > 0);
     const ranked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
     if (ranked.length === 0) return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");
@@ -239,6 +288,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         messageLines: evidence.messages.get(f.rel) ?? [],
         frameLines: (evidence.frames.get(f.rel) ?? []).filter((x): x is { line: number; distance: number } => x.line !== undefined),
         definitions: evidence.definitions.get(f.rel) ?? [],
+        conceptLines: evidence.defNames.get(f.rel) ?? [],
       };
       choices.push({ rel: f.rel, score: f.score, units: rankUnits(lines, units, matchers, ev) });
     }

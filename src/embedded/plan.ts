@@ -1,33 +1,46 @@
 /**
  * The embedded explorer's first turn: from a query analysis, the searches a good explorer would
  * issue in parallel — a count of every strong identifier and keyword across the repository (for
- * relevance statistics), one search for their definitions, literal searches for quoted error
- * messages, and globs for named files.
+ * relevance statistics) and of the qualified form of each dotted name (does `pmxbot.logging` belong
+ * to this repository at all?), one search for their definitions, one for definitions named after the
+ * title's words, literal searches for quoted error messages (placeholders allowed) and command-line
+ * options (with the lines above, to see a multi-line declaration), and globs for named files.
  */
 import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
+import { messagePattern } from "../analysis/grep-patterns.js";
+import { conceptWords, definitionNamePattern, type ConceptWord } from "./concepts.js";
 import type { ToolCallRequest } from "../core/types.js";
 import { IMPORT_LINE_PATTERN } from "./import-graph.js";
 
-export type SearchPurpose = "identifier" | "keyword" | "definition" | "message" | "option" | "path" | "imports";
+export type SearchPurpose = "identifier" | "keyword" | "qualified" | "definition" | "defnames" | "message" | "option" | "path" | "imports";
 
 export interface PlannedCall {
   call: ToolCallRequest;
   purpose: SearchPurpose;
   /** The query term behind the call (for counts and definitions). */
   term?: Term;
+  /** Other terms counted by the same search (`acme.logging.configure` and `setup.configure` both count `configure`). */
+  aliases?: Term[];
   /** For definition searches: the names searched. */
   names?: string[];
+  /** For definition-name searches: the concept words looked for inside definition names. */
+  words?: ConceptWord[];
 }
 
 export interface PlanLimits {
   identifiers: number;
+  /** Dotted names whose qualified form is checked (the heaviest first). */
+  qualified: number;
   keywords: number;
   messages: number;
   paths: number;
 }
 
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 14, keywords: 14, messages: 3, paths: 4 };
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 14, qualified: 6, keywords: 14, messages: 3, paths: 4 };
+
+/** Lines kept before an option's mention, to see the declaring call of a multi-line declaration. */
+export const OPTION_CONTEXT = 3;
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
@@ -51,6 +64,19 @@ export function termNames(term: Term): string[] {
   return [...names].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, 4);
 }
 
+/**
+ * The qualified tail of a dotted or scoped name (`pmxbot.logging.Logger` → `logging.Logger`), or
+ * null for a plain name. Counting it tells whether the name belongs to this repository at all: an
+ * issue names the reporter's own modules and variables as often as the project's.
+ */
+export function qualifiedTail(term: Term): string | null {
+  const parts = term.text.split(/(\.|::|->)/);
+  if (parts.length < 3) return null;
+  const tail = parts.slice(-3);
+  if (!IDENT.test(tail[0]!) || !IDENT.test(tail[2]!)) return null;
+  return tail.join("");
+}
+
 /** A light stem pattern for a keyword: `\bstem\w*` over its variants (case-insensitive). */
 function keywordPattern(term: Term): string | null {
   const stems = new Set<string>();
@@ -65,7 +91,8 @@ function keywordPattern(term: Term): string | null {
   return `\\b(?:${kept.map(escapeRegex).join("|")})\\w*`;
 }
 
-export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT_PLAN_LIMITS): PlannedCall[] {
+/** `query` is the raw text `analysis` came from: its title gives the concept words. */
+export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT_PLAN_LIMITS, query = ""): PlannedCall[] {
   let n = 0;
   const id = () => `call_t1_${++n}`;
   const planned: PlannedCall[] = [];
@@ -78,11 +105,25 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
 
   const identifiers = analysis.identifiers.filter((t) => t.weight > 0 && termNames(t).length > 0).slice(0, limits.identifiers);
   const defNames: string[] = [];
+  const counts = new Map<string, PlannedCall>();
+  let qualifiedChecks = 0;
   for (const term of identifiers) {
     const names = termNames(term);
     const pattern = `\\b(?:${names.map(escapeRegex).join("|")})\\b`;
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "count", head_limit: 5000 } }, purpose: "identifier", term }, pattern);
+    const same = counts.get(pattern);
+    if (same) (same.aliases ??= []).push(term);
+    else {
+      const count: PlannedCall = { call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "count", head_limit: 5000 } }, purpose: "identifier", term };
+      counts.set(pattern, count);
+      push(count, pattern);
+    }
     for (const n of names) if (!defNames.includes(n)) defNames.push(n);
+    const tail = qualifiedTail(term);
+    if (tail && qualifiedChecks < limits.qualified) {
+      qualifiedChecks++;
+      const qualified = `\\b${escapeRegex(tail)}\\b`;
+      push({ call: { id: id(), name: "Grep", arguments: { pattern: qualified, output_mode: "count", head_limit: 5000 } }, purpose: "qualified", term }, qualified);
+    }
   }
   if (defNames.length > 0) {
     const names = defNames.slice(0, 16);
@@ -106,7 +147,8 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     if (!m || (!m[1] && !m[2]!.includes("-"))) continue;
     const name = m[2]!;
     const pattern = `--${escapeRegex(name)}(?:[^\\w-]|$)|["']${escapeRegex(name)}["']`;
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } }, purpose: "option", term }, pattern);
+    // Declarations often span lines (`addoption(\n    "--collect-only",`): keep the lines before each match.
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", "-B": OPTION_CONTEXT, head_limit: 400 } }, purpose: "option", term }, pattern);
   }
 
   let messages = 0;
@@ -115,7 +157,7 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     if (term.kind === "exception") continue;
     const literal = distinctiveLiteral(term.text);
     if (!literal) continue;
-    const pattern = escapeRegex(literal);
+    const pattern = messagePattern(literal);
     messages++;
     push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } }, purpose: "message", term }, pattern);
   }
@@ -130,6 +172,11 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     const glob = term.kind === "module" ? `**/${p.replace(/\./g, "/")}.*` : `**/${p.split("/").slice(-2).join("/")}`;
     paths++;
     push({ call: { id: id(), name: "Glob", arguments: { pattern: glob } }, purpose: "path", term }, `g:${glob}`);
+  }
+  const concepts = conceptWords(analysis, query);
+  if (concepts.length > 0) {
+    const pattern = definitionNamePattern(concepts);
+    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 5000 } }, purpose: "defnames", words: concepts }, `d:${pattern}`);
   }
   push({ call: { id: id(), name: "Grep", arguments: { pattern: IMPORT_LINE_PATTERN, output_mode: "content", head_limit: 50 } }, purpose: "imports" }, "imports");
   return planned;

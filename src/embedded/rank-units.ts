@@ -51,9 +51,13 @@ export interface UnitEvidence {
   frameLines: Array<{ line: number; distance: number }>;
   /** Identifier definitions found in this file. */
   definitions: Array<{ name: string; line: number }>;
+  /** Definitions named after the title's concept words (their header lines). */
+  conceptLines?: Array<{ word: string; line: number; weight: number }>;
 }
 
 const K1 = 1.2;
+/** A unit named after a title word: about a sixth of a quoted message in it (measured 0.25-0.75 alike). */
+const CONCEPT_UNIT_WEIGHT = 0.5;
 
 /** Units of one file, best first. `lines` are the file's lines (index 0 = line 1). */
 export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], matchers: readonly TermMatcher[], evidence: UnitEvidence): UnitCandidate[] {
@@ -122,6 +126,10 @@ export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], 
       }
     }
     for (const msg of evidence.messageLines) if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) s += 3 * maxIdf * msg.weight;
+    // A unit named after the title's words (`evaluate_xfail_marks`): credit each word once.
+    const concept = new Map<string, number>();
+    for (const d of evidence.conceptLines ?? []) if (candidateOf(d.line) === i) concept.set(d.word, d.weight);
+    for (const w of concept.values()) s += CONCEPT_UNIT_WEIGHT * maxIdf * w;
     for (const fr of evidence.frameLines) if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) s += (5 * maxIdf) / (1 + fr.distance);
     // Classes: their own lines are few; small classes may be the target themselves.
     if ((c.kind === "class" || c.kind === "struct" || c.kind === "interface") && size > 80) s *= 0.6;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { messagePattern } from "../../src/analysis/grep-patterns.js";
 import { analyzeQuery, buildGrepPatterns, distinctiveLiteral, escapeRegex, type GrepPattern } from "../../src/analysis/query.js";
 
 /** Definitions of `fetch_rows` / `fetchRows` in many languages, and lines that only use it. */
@@ -82,5 +83,32 @@ describe("distinctiveLiteral", () => {
   it("escapeRegex escapes metacharacters", () => {
     assert.equal(escapeRegex("a.b(c)*[d]{e}|f^$?+\\"), "a\\.b\\(c\\)\\*\\[d\\]\\{e\\}\\|f\\^\\$\\?\\+\\\\");
     assert.ok(new RegExp(escapeRegex("x.y(z)")).test("call x.y(z) now"));
+  });
+});
+
+describe("messagePattern", () => {
+  it("finds the source of a message whose values the user saw filled in", () => {
+    const re = new RegExp(messagePattern("no number is assigned for table"));
+    for (const line of [
+      'logger.warning(__("no number is assigned for %s: %s"), figtype, labelid)',
+      'raise ValueError("no number is assigned for " + kind)',
+      'warn(f"no number is assigned for {kind}")',
+      'fmt.Errorf("no number is assigned for %v", kind)',
+      "throw new Error(`no number is assigned for ${kind}`)",
+      'log("no  number is assigned for table")',
+    ]) {
+      assert.ok(re.test(line), line);
+    }
+  });
+  it("keeps the first two words literal and the rest in order", () => {
+    const re = new RegExp(messagePattern("no number is assigned for table"));
+    assert.ok(!re.test('"no number was assigned for table"'));
+    assert.ok(!re.test('"%s number is assigned for table"'));
+    assert.ok(!re.test('"no number is for assigned table"'));
+  });
+  it("escapes the literal's metacharacters", () => {
+    const re = new RegExp(messagePattern("unsupported operand type(s) for"));
+    assert.ok(re.test("unsupported operand type(s) for +"));
+    assert.ok(!re.test("unsupported operand types for +"));
   });
 });

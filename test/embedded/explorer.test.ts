@@ -6,8 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { analyzeQuery, type Term } from "../../src/analysis/query.js";
 import type { ExploreEvent } from "../../src/core/types.js";
 import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
+import { rankFiles, type FileEvidence, type RankedFile } from "../../src/embedded/rank-files.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 
 /** Functions of filler so that relevance has to be earned, not given by the only file around. */
@@ -163,5 +165,110 @@ describe("file roles", () => {
     assert.equal(fileRole("tests/test_cart.py"), "test");
     assert.equal(fileRole("docs/usage.md"), "doc");
     assert.equal(fileRole("pylintrc"), "other");
+  });
+});
+
+describe("embedded explorer: evidence beyond the names in the query", () => {
+  const ranking = async (root: string, query: string) => {
+    let ranked: RankedFile[] = [];
+    const result = await createEmbeddedExplorer({ citedLines: 60, onRanking: (r) => (ranked = r) })({ query, root });
+    return { result, ranked, file: (rel: string) => ranked.find((f) => f.rel === rel) };
+  };
+
+  it("raises the file defining functions named after the title's words", async () => {
+    await using repo = await tmpRepo({
+      git: true,
+      files: {
+        "runner/skipping.py": [
+          "class XfailMarker:",
+          "    def __init__(self, reason):",
+          "        self.reason = reason",
+          "",
+          "",
+          "def evaluate_xfail_marks(item):",
+          "    for mark in item.marks:",
+          "        if mark.name == 'xfail':",
+          "            return XfailMarker(mark.reason)",
+          "    return None",
+          "",
+          filler("skip_helper", 10),
+        ].join("\n"),
+        "runner/reports.py": [
+          "def summarize(report):",
+          "    # xfail outcomes are reported as skipped; an xfail that passes is XPASS",
+          "    if report.outcome == 'xfail':",
+          "        return 'xfail'",
+          "    lines = ['xfail', 'xfail strict', 'xfail reason']",
+          "    return ' '.join(lines) + ' (xfail)'",
+          "",
+          filler("report_helper", 10),
+        ].join("\n"),
+      },
+    });
+    const { result, file } = await ranking(repo.root, "Dynamically adding an xfail marker no longer ignores the failure");
+    assert.ok(file("runner/skipping.py")!.parts.defNames > 0, "skipping.py defines evaluate_xfail_marks and XfailMarker");
+    assert.equal(file("runner/reports.py")!.parts.defNames, 0, "reports.py only mentions xfail");
+    assert.equal(result.citations[0]?.path, "runner/skipping.py");
+    const first = result.citations[0]!;
+    assert.ok(first.start <= 6 && first.end >= 10, `cites evaluate_xfail_marks (lines 6-10), not ${first.start}-${first.end}`);
+  });
+
+  it("discounts a dotted name from the reporter's own code that the repository never spells", async () => {
+    await using repo = await tmpRepo({
+      git: true,
+      files: {
+        "lib/setup_logging.py": "import logging\n\n\ndef configure(level):\n    logging.basicConfig(level=level)\n    logging.getLogger('lib').setLevel(level)\n",
+        "lib/loader.py": "from lib import setup_logging\n\n\ndef load_plugins(names):\n    setup_logging.configure('INFO')\n    return [__import__(n) for n in names]\n",
+      },
+    });
+    // `configure` is counted once for whichever dotted names end in it.
+    const countedWeight = async (query: string) => {
+      const { ranked } = await ranking(repo.root, query);
+      const counted = ranked.flatMap((f) => f.matched).find((m) => m.term.text.endsWith(".configure"))!.term;
+      const asked = analyzeQuery(query).all.find((t) => t.text === counted.text)!;
+      return counted.weight / asked.weight;
+    };
+    assert.equal(await countedWeight("Plugins load twice when `acme.logging.configure()` runs"), 0.3, "acme.logging.configure is nowhere in the repository");
+    assert.equal(await countedWeight("Plugins load twice when `setup_logging.configure()` runs"), 1, "setup_logging.configure is spelled in lib/loader.py");
+    assert.equal(await countedWeight("Plugins load twice: `acme.logging.configure()` calls `setup_logging.configure()`"), 1, "one local name keeps the shared count");
+  });
+
+  it("recognizes an option declared by a call that opens lines above it", async () => {
+    await using repo = await tmpRepo({
+      git: true,
+      files: {
+        "cli/options.py": ["def add_options(parser):", "    group = parser.add_argument_group('collection')", "    group.add_argument(", '        "--collect-only",', '        action="store_true",', "    )", "", filler("option_helper", 8)].join("\n"),
+        "cli/runner.py": ["def run(argv):", '    if "--collect-only" in argv:', "        return collect(argv)", '    print("use --collect-only to list tests")', "", filler("runner_helper", 8)].join("\n"),
+      },
+    });
+    const { result, file } = await ranking(repo.root, "`--collect-only` needs a one letter shortcut");
+    assert.ok(file("cli/options.py")!.parts.messages > file("cli/runner.py")!.parts.messages, "the declaration counts double");
+    assert.equal(result.citations[0]?.path, "cli/options.py");
+  });
+});
+
+describe("rankFiles", () => {
+  const term = (text: string, weight = 2): Term => ({ text, kind: "identifier", weight, source: "code", variants: [] });
+  const evidence = (messages: FileEvidence["messages"]): FileEvidence => ({ termCounts: [], definitions: new Map(), messages, pathHits: new Map(), defNames: new Map(), frames: new Map() });
+
+  it("credits the options of one command line with diminishing returns, messages in full", () => {
+    const options = ["--project", "--author", "--release", "--language"];
+    const files = ["cmd/quickstart.py", "util/rst.py", ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.py`)];
+    const ranked = rankFiles({
+      query: "x",
+      files,
+      sizeOf: () => 1000,
+      terms: options.map((o) => term(o)),
+      evidence: evidence(
+        new Map<string, Array<{ line: number; weight: number; literal: string; option?: boolean }>>([
+          ["cmd/quickstart.py", options.map((o, i) => ({ line: i + 1, weight: 2, literal: o, option: true }))],
+          ["util/rst.py", [{ line: 3, weight: 2, literal: "prolog removes headings" }, { line: 9, weight: 2, literal: "heading is not rendered" }]],
+        ]),
+      ),
+    });
+    const one = (rel: string) => ranked.find((f) => f.rel === rel)!.parts.messages;
+    const single = one("util/rst.py") / 2;
+    assert.ok(Math.abs(one("cmd/quickstart.py") - single * (1 + 0.5 + 0.25 + 0.125)) < 1e-9, "four options count 1.875 times one");
+    assert.ok(one("util/rst.py") > single * 1.99, "two distinct messages count twice");
   });
 });
