@@ -41,6 +41,8 @@ const camel = (parts: string[]): string => parts[0]!.toLowerCase() + pascal(part
  * without a leading verb (`getUserName` → `user_name`, `UserName`), and for dotted paths the leaf, the
  * parent segment and the prefix (`foo.bar.Baz` → `Baz`, `bar`, `foo.bar`).
  */
+/** `getUserName` also searches `user_name`; `make_struct` does not search `Struct`: one word alone is too common. */
+const VERB_MIN_PARTS = 3;
 export function identifierVariants(token: string): string[] {
   const out = [token];
   const add = (v: string | undefined) => {
@@ -65,7 +67,7 @@ export function identifierVariants(token: string): string[] {
   add(lower.join("_"));
   add(shape === "snake" || shape === "kebab" ? camel(parts) : undefined);
   add(shape === "snake" || shape === "kebab" ? pascal(parts) : undefined);
-  if (VERB_PREFIXES.has(lower[0]!) && parts.length >= 2) {
+  if (VERB_PREFIXES.has(lower[0]!) && parts.length >= VERB_MIN_PARTS) {
     const rest = parts.slice(1);
     add(rest.map((p) => p.toLowerCase()).join("_"));
     add(pascal(rest));

@@ -145,6 +145,7 @@ export interface GrepMatchLine {
 
 export interface GrepFileHits {
   path: string; // relative
+  /** The lines shown, in content mode; empty in count and files_with_matches modes (which show none). */
   lines: GrepMatchLine[];
   /** Number of matching lines in the file (count mode: number of matches). */
   count: number;

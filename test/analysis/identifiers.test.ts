@@ -34,6 +34,7 @@ describe("identifierVariants", () => {
   it("gives other conventions, the verb-less form, and dotted leaves", () => {
     assert.deepEqual(identifierVariants("getUserName"), ["getUserName", "get_user_name", "user_name", "UserName"]);
     assert.deepEqual(identifierVariants("user_name"), ["user_name", "userName", "UserName"]);
+    assert.deepEqual(identifierVariants("make_struct"), ["make_struct", "makeStruct", "MakeStruct"], "a verb and one word keep the word");
     assert.deepEqual(identifierVariants("foo.bar.Baz"), ["foo.bar.Baz", "Baz", "bar", "foo.bar"]);
     assert.deepEqual(identifierVariants("MAX_SIZE"), ["MAX_SIZE", "max_size"]);
     assert.deepEqual(identifierVariants("filter"), ["filter"]);

@@ -79,7 +79,9 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
   const data = {
     tool: "Grep" as const,
     mode: q.mode,
-    files: c.files.map((f) => ({ path: f.rel, count: q.mode === "count" ? f.matches : f.matchLines, lines: f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) })),
+    // Only content mode shows lines; the others would hold every matching line's text (tens of
+    // thousands for a common word) for as long as the result lives.
+    files: c.files.map((f) => ({ path: f.rel, count: q.mode === "count" ? f.matches : f.matchLines, lines: q.mode === "content" ? f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) : [] })),
     total: q.mode === "files_with_matches" ? c.files.length : c.files.reduce((n, f) => n + f.matchLines, 0),
     atLeast: c.atLeast,
     engine: c.engine,

@@ -241,7 +241,9 @@ async function search(
         perFile.set(rel, entry);
       }
       const first = data.line_number as number;
-      const textLines = stripEol(decode(data.lines as RgText)).split(/\r?\n/);
+      // Count and file-list modes show no text: skip decoding it unless a multi-line match must be
+      // measured in lines.
+      const textLines = q.mode === "content" || q.multiline ? stripEol(decode(data.lines as RgText)).split(/\r?\n/) : [""];
       const isMatch = event.type === "match";
       const subs = (data.submatches as Array<{ start: number; end: number }> | undefined) ?? [];
       if (isMatch) entry.matches += Math.max(1, subs.length);
