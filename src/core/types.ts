@@ -159,7 +159,7 @@ export type ToolData =
       tool: "Grep";
       mode: "content" | "files_with_matches" | "count";
       files: GrepFileHits[];
-      /** Total matching lines (or files) found before caps; a lower bound when `atLeast`. */
+      /** Total matching lines (count mode: matches; files_with_matches: files) found before caps; a lower bound when `atLeast`. */
       total: number;
       atLeast: boolean;
       engine: "ripgrep" | "fallback";

@@ -28,6 +28,7 @@ describe("Grep (both engines, exact text)", () => {
         ".env": "FOO_TOKEN=foo-secret-value\n",
         "bin.dat": Buffer.concat([Buffer.from("foo\n"), Buffer.from([0, 1, 2])]),
         "many.txt": Array.from({ length: 1500 }, (_, i) => `match ${i + 1}`).join("\n") + "\n",
+        "huge.txt": "line\n".repeat(50_000),
       },
     });
     ws = Workspace.openSync(repo.root);
@@ -80,6 +81,20 @@ describe("Grep (both engines, exact text)", () => {
         assert.match(badType.text, /unrecognized file type: nosuchtype\. Common types: py, js, ts/);
         const badMode = await grep({ pattern: "foo", output_mode: "lines" }, engine);
         assert.equal(badMode.text, '<system-reminder>Error: output_mode must be one of "content", "files_with_matches", "count" (got "lines").</system-reminder>');
+      });
+
+      it("counts every match, shows no line texts in count mode, and leaves out secret and binary files", async () => {
+        const big = await grep({ pattern: "line", output_mode: "count", path: "huge.txt" }, engine);
+        assert.equal(big.text, `${repo.path("huge.txt")}:50000`, "counts are not cut at the 20,000 shown-lines cap");
+        assert.ok(big.data?.tool === "Grep" && big.data.total === 50_000 && !big.data.atLeast);
+        assert.ok(big.data?.tool === "Grep" && big.data.files.every((f) => f.lines.length === 0), "count mode carries no line texts");
+        const all = await grep({ pattern: "foo", output_mode: "count" }, engine);
+        assert.ok(!all.text.includes(".env") && !all.text.includes("bin.dat"), all.text);
+        assert.match(all.text, /src\/c\.md:3/);
+        const multi = await grep({ pattern: "foo\\(\\):\\n\\s+return", path: "src/a.py", multiline: true, output_mode: "count" }, engine);
+        assert.equal(multi.text, `${repo.path("src/a.py")}:1`);
+        const capped = await grep({ pattern: "foo", output_mode: "count", path: "src", head_limit: 1 }, engine);
+        assert.equal(capped.text, `${repo.path("src/a.py")}:1\nResults truncated to first 1 lines (6 matches in 3 files). Narrow the search with path, glob or type, or use a more specific pattern.`);
       });
 
       it("matches across lines only with multiline", async () => {

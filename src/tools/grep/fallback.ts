@@ -216,7 +216,8 @@ export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal
   const files: FileMatches[] = results.flatMap((r) => r.files).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   let lines = 0;
   let cut = files.length;
-  for (let i = 0; i < files.length; i++) {
+  // Counts are kept whole (ripgrep counts natively); shown lines are capped.
+  for (let i = 0; i < files.length && q.mode !== "count"; i++) {
     lines += files[i]!.lines.length;
     if (lines >= MAX_COLLECTED_LINES) {
       cut = i + 1;

@@ -65,6 +65,10 @@ function totals(c: Collected, q: GrepQuery): string {
   const atLeast = c.atLeast ? "at least " : "";
   const files = `${c.files.length} file${c.files.length === 1 ? "" : "s"}`;
   if (q.mode === "files_with_matches") return `${atLeast}${files} matched`;
+  if (q.mode === "count") {
+    const matches = c.files.reduce((n, f) => n + f.matches, 0);
+    return `${atLeast}${matches} match${matches === 1 ? "" : "es"} in ${files}`;
+  }
   const lines = c.files.reduce((n, f) => n + f.matchLines, 0);
   return `${atLeast}${lines} matching line${lines === 1 ? "" : "s"} in ${files}`;
 }
@@ -82,7 +86,7 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
     // Only content mode shows lines; the others would hold every matching line's text (tens of
     // thousands for a common word) for as long as the result lives.
     files: c.files.map((f) => ({ path: f.rel, count: q.mode === "count" ? f.matches : f.matchLines, lines: q.mode === "content" ? f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) : [] })),
-    total: q.mode === "files_with_matches" ? c.files.length : c.files.reduce((n, f) => n + f.matchLines, 0),
+    total: q.mode === "files_with_matches" ? c.files.length : c.files.reduce((n, f) => n + (q.mode === "count" ? f.matches : f.matchLines), 0),
     atLeast: c.atLeast,
     engine: c.engine,
   };

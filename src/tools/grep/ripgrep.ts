@@ -4,17 +4,18 @@
  * on timeout; partial results survive both, and ripgrep's exit status 2 (some files unreadable)
  * does not discard what it found.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { createLogger } from "../../util/log.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { compileFileFilter, entersDir, selectsFile } from "./file-filter.js";
-import { MAX_COLLECTED_LINES, finalizeFile, type Collected, type GrepLine, type GrepQuery } from "./collect.js";
+import { MAX_COLLECTED_LINES, finalizeFile, type Collected, type FileMatches, type GrepLine, type GrepQuery } from "./collect.js";
 
 const log = createLogger("tools.grep.rg");
 
@@ -68,7 +69,9 @@ export type RipgrepOutcome = { ok: true; collected: Collected } | { ok: false; k
 
 /** ripgrep's command line for a query (exported for tests and the benchmark). */
 export function ripgrepArgs(ws: Workspace, q: GrepQuery, extraPaths: string[], ignoreFile?: string, follow = false): string[] {
-  const args = ["--json", "--no-config", "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-parent", "--glob", "!.git"];
+  // Counts come from ripgrep itself: a JSON event per match for a common word is megabytes to parse.
+  const output = q.mode === "count" ? ["--count-matches", "--with-filename", "--null"] : ["--json"];
+  const args = [...output, "--no-config", "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-parent", "--glob", "!.git"];
   if (follow) args.push("--follow");
   if (ignoreFile) args.push("--ignore-file", ignoreFile);
   if (q.ignoreCase) args.push("--ignore-case");
@@ -165,6 +168,7 @@ async function search(
   follow: boolean,
 ): Promise<RipgrepOutcome> {
   const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
+  if (q.mode === "count") return collectCounts(ws, child, options);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
   let binary = 0;
@@ -279,4 +283,74 @@ async function search(
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const unreadable = (stderr.match(/\(os error \d+\)/g) ?? []).length;
   return { ok: true, collected: { files, binary, secret, tooLarge, unreadable, atLeast, timedOut, engine: "ripgrep" } };
+}
+
+/**
+ * Count mode: ripgrep prints `path NUL count` per file (`--count-matches --null`); binary files are
+ * left out by ripgrep itself, as the JSON mode drops them. Files over the size limit and secret
+ * files are dropped here, as in the other modes.
+ */
+async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Readable, Readable>, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+  // The index already knows which files are secret (a common word matches tens of thousands).
+  const { index } = ws.filesUnder("");
+  const isSecret = (rel: string) => index.byRel.get(rel)?.secret ?? ws.isSecret(rel);
+  const filter = (rel: string): "ok" | "secret" | "tooLarge" => (isSecret(rel) ? "secret" : (ws.stat(rel)?.size ?? 0) > ws.maxSearchFileBytes ? "tooLarge" : "ok");
+  const chunks: Buffer[] = [];
+  let stderr = "";
+  let timedOut = false;
+  const kill = () => {
+    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
+  };
+  const onAbort = () => kill();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, options.timeoutMs);
+  child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    child.on("close", (c) => resolve(c));
+    child.on("error", (error) => {
+      stderr += String(error);
+      resolve(-1);
+    });
+  });
+  clearTimeout(timer);
+  options.signal.removeEventListener("abort", onAbort);
+  if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
+  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${stderr.trim()}` };
+  const files: FileMatches[] = [];
+  let secret = 0;
+  let tooLarge = 0;
+  const out = Buffer.concat(chunks);
+  // Records are `path \0 digits \n`; a path may hold a newline, never a NUL.
+  for (let start = 0; start < out.length; ) {
+    const nul = out.indexOf(0, start);
+    if (nul === -1) break;
+    const eol = out.indexOf(10, nul);
+    const end = eol === -1 ? out.length : eol;
+    const path = out.toString("utf8", start, nul);
+    const count = Number(out.toString("latin1", nul + 1, end));
+    start = end + 1;
+    if (!Number.isFinite(count) || count <= 0) continue;
+    const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
+    if (rel === null) continue;
+    const verdict = filter(rel);
+    if (verdict === "secret") secret++;
+    else if (verdict === "tooLarge") tooLarge++;
+    else files.push({ rel, lines: [], matches: count, matchLines: 0 });
+  }
+  if (code === 2 && files.length === 0 && !timedOut) {
+    const message = stderr.trim();
+    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: message.replace(/^rg: /gm, "") };
+    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
+    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
+  }
+  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const unreadable = (stderr.match(/\(os error \d+\)/g) ?? []).length;
+  return { ok: true, collected: { files, binary: 0, secret, tooLarge, unreadable, atLeast: timedOut, timedOut, engine: "ripgrep" } };
 }
