@@ -1,8 +1,9 @@
 /**
  * The embedded explorer: answers with no model at all. It plans the same Read/Glob/Grep calls a
  * model would, in turns, through the same workspace, toolbox, ledger, events and result object:
- *   turn 1 — parallel searches built from the query (identifier and keyword counts, definitions,
- *            quoted messages, named files);
+ *   turn 1 — parallel searches built from the query (identifier and keyword counts, whether dotted
+ *            names exist here at all, definitions, definitions named after the title's words,
+ *            quoted messages and options, named files, import lines);
  *   turn 2 — reads of the most promising files;
  * then ranks files and code units by the evidence and cites the enclosing functions within a budget
  * of lines. Deterministic: the same query on the same tree gives the same answer.
