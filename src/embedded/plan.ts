@@ -65,16 +65,20 @@ export function termNames(term: Term): string[] {
 }
 
 /**
- * The qualified tail of a dotted or scoped name (`pmxbot.logging.Logger` → `logging.Logger`), or
- * null for a plain name. Counting it tells whether the name belongs to this repository at all: an
- * issue names the reporter's own modules and variables as often as the project's.
+ * A pattern for the qualified tail of a dotted or scoped name (`pmxbot.logging.Logger` →
+ * `logging.Logger`, in any of the languages' separators: `.`, `::`, `->`), or null for a plain name.
+ * Counting it tells whether the name belongs to this repository at all: an issue names the
+ * reporter's own modules and variables as often as the project's.
  */
-export function qualifiedTail(term: Term): string | null {
-  const parts = term.text.split(/(\.|::|->)/);
-  if (parts.length < 3) return null;
-  const tail = parts.slice(-3);
-  if (!IDENT.test(tail[0]!) || !IDENT.test(tail[2]!)) return null;
-  return tail.join("");
+export function qualifiedTailPattern(term: Term): string | null {
+  const parts = term.text.split(/\.|::|->/);
+  if (parts.length < 2) return null;
+  const [owner, leaf] = parts.slice(-2) as [string, string];
+  if (!IDENT.test(owner) || !IDENT.test(leaf)) return null;
+  // Word boundaries only where the name starts or ends with a word character (`$order->save`).
+  const start = /^\w/.test(owner) ? "\\b" : "";
+  const end = /\w$/.test(leaf) ? "\\b" : "";
+  return `${start}${escapeRegex(owner)}(?:\\.|::|->)${escapeRegex(leaf)}${end}`;
 }
 
 /** A light stem pattern for a keyword: `\bstem\w*` over its variants (case-insensitive). */
@@ -118,10 +122,9 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
       push(count, pattern);
     }
     for (const n of names) if (!defNames.includes(n)) defNames.push(n);
-    const tail = qualifiedTail(term);
-    if (tail && qualifiedChecks < limits.qualified) {
+    const qualified = qualifiedTailPattern(term);
+    if (qualified && qualifiedChecks < limits.qualified) {
       qualifiedChecks++;
-      const qualified = `\\b${escapeRegex(tail)}\\b`;
       push({ call: { id: id(), name: "Grep", arguments: { pattern: qualified, output_mode: "count", head_limit: 5000 } }, purpose: "qualified", term }, qualified);
     }
   }
