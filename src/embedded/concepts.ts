@@ -71,19 +71,35 @@ export function conceptWords(analysis: QueryAnalysis, query: string): ConceptWor
     .sort((x, y) => y.weight - x.weight || (x.word < y.word ? -1 : 1));
 }
 
+/** Keywords that introduce a named definition (Python, Ruby, JS/TS, Go, Swift, Kotlin, Rust, Scala...). */
+const DEF_KEYWORDS = String.raw`def|class|function\*?|func(?:\s*\([^)]*\))?|fun|fn|interface|type|struct|enum|trait|impl|object|protocol|record|module`;
+/** Modifiers in front of a definition; a run of them also introduces a Java/C#/Kotlin method. */
+const MODIFIERS = "export|default|pub(?:\\([^)]*\\))?|async|static|public|private|protected|internal|abstract|final|override|virtual|inline|unsafe|const|synchronized|open|suspend";
+
 /**
- * Definitions (`def`, `class`, `function`, `fn`, `struct`... at the start of a line, after any
- * modifiers) whose name holds one of `words` as a snake_case or CamelCase part. Case is spelled out
- * per part (`[Ii]mport_?[Mm]ode`) so that keywords stay lower-case and prose in comments is skipped.
+ * Definitions whose name holds one of `words` as a snake_case or CamelCase part: a definition
+ * keyword at the start of a line (after any modifiers), or a Java/C#-style method (modifiers, a
+ * return type, the name, `(`). Case is spelled out per part (`[Ii]mport_?[Mm]ode`) so that keywords
+ * stay lower-case and prose in comments is skipped.
  */
 export function definitionNamePattern(words: readonly ConceptWord[]): string {
   const part = (w: string) => `[${w[0]!.toUpperCase()}${w[0]}]${escapeRegex(w.slice(1))}`;
   const alt = words.map((w) => w.parts.map(part).join("_?")).join("|");
-  return `^\\s*(?:(?:export|default|pub(?:\\([^)]*\\))?|async|static|public|private|protected|abstract|final|override|inline|unsafe|const)\\s+)*(?:def|class|function\\*?|func(?:\\s*\\([^)]*\\))?|fn|interface|type|struct|enum|trait|impl)\\s+[\\w$]*(?:${alt})`;
+  const keyword = `^\\s*(?:(?:${MODIFIERS})\\s+)*(?:${DEF_KEYWORDS})\\s+[\\w$]*(?:${alt})`;
+  const method = `^\\s*(?:(?:${MODIFIERS})\\s+)+[\\w<>\\[\\],.?]+\\s+[\\w$]*(?:${alt})[\\w$]*\\s*\\(`;
+  return `${keyword}|${method}`;
 }
 
-/** The name a definition line declares (the pattern's keywords, without the line anchor). */
-export const DEFINED_NAME = /\b(?:def|class|function\*?|func(?:\s*\([^)]*\))?|fn|interface|type|struct|enum|trait|impl)\s+([\w$]+)/;
+/** The name a definition line declares (either form of `definitionNamePattern`, without the anchor). */
+export const DEFINED_NAME = new RegExp(
+  String.raw`\b(?:${DEF_KEYWORDS})\s+([\w$]+)|\b(?:(?:${MODIFIERS})\s+)+[\w<>\[\],.?]+\s+([\w$]+)\s*\(`,
+);
+
+/** The name declared on a definition line, or undefined. */
+export function definedName(line: string): string | undefined {
+  const m = DEFINED_NAME.exec(line);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
 
 /** The concept words a definition name is made of: a part's stem, or two adjacent parts joined. */
 export function conceptsInName(name: string, words: readonly ConceptWord[]): ConceptWord[] {

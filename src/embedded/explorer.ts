@@ -21,7 +21,7 @@ import { Toolbox } from "../tools/toolbox.js";
 import { Workspace } from "../workspace/workspace.js";
 import { isLikelyBinary } from "./file-kinds.js";
 import { buildImportGraph, proximity } from "./import-graph.js";
-import { conceptsInName, DEFINED_NAME } from "./concepts.js";
+import { conceptsInName, definedName } from "./concepts.js";
 import { OPTION_CONTEXT, planSearch, type PlannedCall } from "./plan.js";
 import { framesToFiles, rankFiles, type FileEvidence, type RankedFile, type TermCounts } from "./rank-files.js";
 import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
@@ -97,7 +97,7 @@ function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis
       for (const f of data.files) {
         for (const l of f.lines) {
           if (!l.match) continue;
-          const name = DEFINED_NAME.exec(l.text)?.[1];
+          const name = definedName(l.text);
           if (!name) continue;
           for (const w of conceptsInName(name, p.words)) {
             const list = defNames.get(f.path) ?? [];

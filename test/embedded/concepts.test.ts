@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyzeQuery } from "../../src/analysis/query.js";
-import { conceptsInName, conceptWords, DEFINED_NAME, definitionNamePattern } from "../../src/embedded/concepts.js";
+import { conceptsInName, conceptWords, definedName, definitionNamePattern } from "../../src/embedded/concepts.js";
 
 const words = (query: string) => conceptWords(analyzeQuery(query), query);
 
@@ -47,20 +47,24 @@ describe("definitionNamePattern", () => {
       "export function xfailMarker() {",
       "pub fn import_mode() -> Mode {",
       "func (r *Runner) XfailAll() error {",
+      "    fun importModeFor(path: Path): Mode {",
+      "    public static String resolveImportMode(Path p) {",
+      "  protected override async Task<Mode> ImportModeAsync(string p)",
     ]) {
       assert.ok(pattern.test(line), line);
     }
   });
 
   it("skips prose in comments and mere calls", () => {
-    for (const line of ["# For type annotation of xfail markers", "    result = evaluate_xfail_marks(item)", "// the import mode is read here"]) {
+    for (const line of ["# For type annotation of xfail markers", "    result = evaluate_xfail_marks(item)", "// the import mode is read here", "  private final Map<String, X> xfailCache = new HashMap<>();", "    return new XfailMarker(reason);"]) {
       assert.ok(!pattern.test(line), line);
     }
   });
 
   it("reads the declared name back and matches parts, not substrings", () => {
     const concepts = words("Dynamically adding xfail marker under import mode");
-    const name = (line: string) => DEFINED_NAME.exec(line)?.[1] ?? "";
+    const name = (line: string) => definedName(line) ?? "";
+    assert.equal(name("    public static String resolveImportMode(Path p) {"), "resolveImportMode");
     assert.deepEqual(conceptsInName(name("def evaluate_xfail_marks(item):"), concepts).map((w) => w.word).sort(), ["mark", "xfail", "xfailmark"]);
     assert.ok(conceptsInName("ImportMode", concepts).some((w) => w.word === "importmode"));
     assert.deepEqual(conceptsInName("remarkable", concepts), [], "`mark` inside another word is not a part");

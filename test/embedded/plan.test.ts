@@ -2,13 +2,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analyzeQuery } from "../../src/analysis/query.js";
-import { planSearch, qualifiedTailPattern } from "../../src/embedded/plan.js";
+import { planSearch, qualifiedTailPattern, type PlannedCall } from "../../src/embedded/plan.js";
 
 const plan = (query: string) => planSearch(analyzeQuery(query), undefined, query);
+const args = (p: PlannedCall) => p.call.arguments as Record<string, unknown>;
 
 describe("planSearch", () => {
   it("checks whether dotted and scoped names exist, in every language's separator", () => {
-    const checks = (query: string) => plan(query).filter((p) => p.purpose === "qualified").map((p) => new RegExp(String(p.call.arguments.pattern)));
+    const checks = (query: string) => plan(query).filter((p) => p.purpose === "qualified").map((p) => new RegExp(String(args(p).pattern)));
     const [rust] = checks("`std::vec::Vec` grows without bound");
     assert.ok(rust && rust.test("use std::vec::Vec;") && rust.test("x = vec.Vec()") && !rust.test("myvec::Vec"));
     const [php] = checks("Calling `$order->save()` twice fails");
@@ -24,7 +25,7 @@ describe("planSearch", () => {
   });
 
   it("counts a leaf once for every dotted name ending in it", () => {
-    const counts = plan("`acme.logging.configure()` calls `setup.configure()`").filter((p) => p.purpose === "identifier" && String(p.call.arguments.pattern).includes("configure"));
+    const counts = plan("`acme.logging.configure()` calls `setup.configure()`").filter((p) => p.purpose === "identifier" && String(args(p).pattern).includes("configure"));
     assert.equal(counts.length, 1);
     assert.deepEqual([counts[0]!.term!.text, ...(counts[0]!.aliases ?? []).map((t) => t.text)].sort(), ["acme.logging.configure", "configure", "setup.configure"]);
   });
@@ -32,8 +33,8 @@ describe("planSearch", () => {
   it("searches definitions named after the title's words, and options with the lines above them", () => {
     const p = plan("`--collect-only` needs a one letter shortcut\n\nThe collection option is long.");
     const defnames = p.find((x) => x.purpose === "defnames");
-    assert.ok(defnames && new RegExp(String(defnames.call.arguments.pattern), "m").test("def pytest_collection_shortcut(config):"));
+    assert.ok(defnames && new RegExp(String(args(defnames).pattern), "m").test("def pytest_collection_shortcut(config):"));
     const option = p.find((x) => x.purpose === "option");
-    assert.equal(option?.call.arguments["-B"], 3);
+    assert.equal(option && args(option)["-B"], 3);
   });
 });
