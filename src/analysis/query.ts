@@ -215,7 +215,8 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
   const wholeSpan = seg.source === "inline_code" && /^[\w$.:>-]+(?:\(\))?$/.test(seg.text.trim()) ? 1.2 : 1;
   for (const m of text.matchAll(TOKEN_RE)) {
     const raw = m[1]!;
-    const call = !!m[2];
+    // `name(` is a call; in prose, `word (see below)` and a PR number `word (#809)` are not.
+    const call = !!m[2] && (m[2] === "(" || seg.source === "code") && text[m.index + m[0].length] !== "#";
     const quoted = text[m.index - 1] === QUOTE_MARK;
     if (raw.startsWith("-")) {
       if (raw.startsWith("--") && raw.length >= 5) bag.add(raw, "identifier", 2.0 * factor, source, [raw.slice(2), raw.slice(2).replace(/-/g, "_")]);

@@ -174,6 +174,18 @@ describe("analyzeQuery: small inputs", () => {
     assert.deepEqual(texts(q.keywords).sort(), ["backoff", "computed", "retry"]);
   });
 
+  it("does not read a word before a parenthesis in prose, or before a PR number, as a call", () => {
+    const pr = analyzeQuery("Fix response body cleanup after hooks (#809)");
+    assert.ok(!pr.identifiers.some((t) => t.text === "hooks"), "hooks (#809) is a word, not a call");
+    assert.ok(pr.keywords.some((t) => t.text === "hooks"));
+    const aside = analyzeQuery("The retry loop (see below) never stops");
+    assert.ok(!aside.identifiers.some((t) => t.text === "loop"));
+    const called = analyzeQuery("Calling retry() twice hangs");
+    assert.ok(called.identifiers.some((t) => t.text === "retry"), "retry() is a call");
+    const code = analyzeQuery("Hangs:\n\n```\nresult = retry (fn)\n```\n");
+    assert.ok(code.identifiers.some((t) => t.text === "retry"), "in code, spacing does not matter");
+  });
+
   it("reads linked source files and unfenced tracebacks", () => {
     const q = analyzeQuery(
       "Crash in the importer\n\nSee https://github.com/acme/tool/blob/main/src/tool/importer.py#L40-L52\n\nTraceback (most recent call last):\n  File \"src/tool/importer.py\", line 44, in load_rows\n    rows = parse(raw)\nUnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte\n",
