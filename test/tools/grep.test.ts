@@ -170,7 +170,11 @@ describe("Grep (both engines, exact text)", () => {
       assert.equal(dir.text, `${sized.path("small.txt")}\n1:foo`, engine);
       assert.equal(dir.skipped?.tooLarge, 1, engine);
       const named = await tb.run({ id: "g", name: "Grep", arguments: { pattern: "foo", path: "big.txt" } });
-      assert.equal(named.text, `${sized.path("big.txt")}\n1:foo`, engine);
+      assert.equal(named.text, `${sized.path("big.txt")}\n1:foo`, engine);      const dirCount = await tb.run({ id: "g", name: "Grep", arguments: { pattern: "foo", output_mode: "count" } });
+      assert.equal(dirCount.text, `${sized.path("small.txt")}:1`, `${engine} count`);
+      assert.equal(dirCount.skipped?.tooLarge, 1, `${engine} count`);
+      const namedCount = await tb.run({ id: "g", name: "Grep", arguments: { pattern: "foo", path: "big.txt", output_mode: "count" } });
+      assert.equal(namedCount.text, `${sized.path("big.txt")}:1`, `${engine} count`);
     }
   });
 

@@ -168,7 +168,8 @@ async function search(
   follow: boolean,
 ): Promise<RipgrepOutcome> {
   const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
-  if (q.mode === "count") return collectCounts(ws, child, options);
+  const verdictOf = fileVerdict(ws, q);
+  if (q.mode === "count") return collectCounts(ws, child, verdictOf, options);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
   let binary = 0;
@@ -176,34 +177,12 @@ async function search(
   let tooLarge = 0;
   let collectedLines = 0;
   let atLeast = false;
-  let timedOut = false;
-  let stderr = "";
-  const kill = () => {
-    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
-  };
-  const onAbort = () => kill();
-  options.signal.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    atLeast = true;
-    kill();
-  }, options.timeoutMs);
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    if (stderr.length < 16_384) stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("close", (code) => resolve(code));
-    child.on("error", (error) => {
-      stderr += String(error);
-      resolve(-1);
-    });
-  });
+  const run = supervise(child, options);
   const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const raw of lines) {
-      if (atLeast) continue; // drain after the cap without storing
+      if (atLeast || run.timedOut()) continue; // drain after the cap without storing
       let event: { type: string; data: Record<string, unknown> };
       try {
         event = JSON.parse(raw) as typeof event;
@@ -226,16 +205,11 @@ async function search(
       const rel = toRel(path);
       if (rel === null || dropped.has(rel)) continue;
       if (!perFile.has(rel)) {
-        if (ws.isSecret(rel)) {
+        const verdict = verdictOf(rel);
+        if (verdict !== "ok") {
           dropped.add(rel);
-          secret++;
-          continue;
-        }
-        // Directory searches skip files over the size limit, as the fallback engine does.
-        const size = q.targetIsFile ? 0 : (ws.stat(rel)?.size ?? 0);
-        if (size > ws.maxSearchFileBytes) {
-          dropped.add(rel);
-          tooLarge++;
+          if (verdict === "secret") secret++;
+          else tooLarge++;
           continue;
         }
       }
@@ -262,67 +236,109 @@ async function search(
       }
       if (collectedLines >= MAX_COLLECTED_LINES) {
         atLeast = true;
-        kill();
+        run.kill();
       }
     }
   } finally {
-    clearTimeout(timer);
-    options.signal.removeEventListener("abort", onAbort);
+    run.release();
   }
-  const code = await exited;
-  if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
-  if (code === 2 && perFile.size === 0 && !timedOut) {
-    const message = stderr.trim();
-    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: message.replace(/^rg: /gm, "") };
-    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
-    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
-    // Otherwise: unreadable files and no match anywhere else; fall through to "no matches".
-  }
-  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${stderr.trim()}` };
+  const code = await run.exited;
+  const failure = failureOf(code, run, options.signal, perFile.size > 0);
+  if (failure) return failure;
   const files = [...perFile.entries()].map(([rel, e]) => finalizeFile(rel, e.lines, e.matches));
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const unreadable = (stderr.match(/\(os error \d+\)/g) ?? []).length;
-  return { ok: true, collected: { files, binary, secret, tooLarge, unreadable, atLeast, timedOut, engine: "ripgrep" } };
+  const timedOut = run.timedOut();
+  return { ok: true, collected: { files, binary, secret, tooLarge, unreadable: unreadableCount(run.stderr()), atLeast: atLeast || timedOut, timedOut, engine: "ripgrep" } };
 }
+
+type FileVerdict = "ok" | "secret" | "tooLarge";
+
+/**
+ * Whether a file ripgrep matched may be shown: never a secret file; in a directory search, never a
+ * file over the size limit (as the fallback engine). The index already knows which files are
+ * secret, which matters when a common word matches tens of thousands.
+ */
+function fileVerdict(ws: Workspace, q: GrepQuery): (rel: string) => FileVerdict {
+  const { index } = ws.filesUnder("");
+  return (rel) => {
+    if (index.byRel.get(rel)?.secret ?? ws.isSecret(rel)) return "secret";
+    if (!q.targetIsFile && (ws.stat(rel)?.size ?? 0) > ws.maxSearchFileBytes) return "tooLarge";
+    return "ok";
+  };
+}
+
+interface Supervised {
+  exited: Promise<number | null>;
+  kill(): void;
+  /** Stop watching the abort signal and the time limit. */
+  release(): void;
+  timedOut(): boolean;
+  stderr(): string;
+}
+
+/** Kill ripgrep on abort or after the time limit; keep the start of its stderr; -1 when it cannot run. */
+function supervise(child: ChildProcessByStdio<null, Readable, Readable>, options: { signal: AbortSignal; timeoutMs: number }): Supervised {
+  let stderr = "";
+  let timedOut = false;
+  const kill = () => {
+    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
+  };
+  options.signal.addEventListener("abort", kill, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, options.timeoutMs);
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("close", (code) => resolve(code));
+    child.on("error", (error) => {
+      stderr += String(error);
+      resolve(-1);
+    });
+  });
+  return {
+    exited,
+    kill,
+    release: () => {
+      clearTimeout(timer);
+      options.signal.removeEventListener("abort", kill);
+    },
+    timedOut: () => timedOut,
+    stderr: () => stderr,
+  };
+}
+
+/** The failure a finished ripgrep run stands for, or null when its output is the answer. */
+function failureOf(code: number | null, run: Supervised, signal: AbortSignal, found: boolean): RipgrepOutcome | null {
+  if (signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
+  const message = run.stderr().trim();
+  if (code === 2 && !found && !run.timedOut()) {
+    const clean = message.replace(/^rg: /gm, "");
+    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: clean };
+    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
+    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
+    // Otherwise: unreadable files and no match anywhere else; "no matches".
+  }
+  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${message}` };
+  return null;
+}
+
+const unreadableCount = (stderr: string) => (stderr.match(/\(os error \d+\)/g) ?? []).length;
 
 /**
  * Count mode: ripgrep prints `path NUL count` per file (`--count-matches --null`); binary files are
  * left out by ripgrep itself, as the JSON mode drops them. Files over the size limit and secret
  * files are dropped here, as in the other modes.
  */
-async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Readable, Readable>, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
-  // The index already knows which files are secret (a common word matches tens of thousands).
-  const { index } = ws.filesUnder("");
-  const isSecret = (rel: string) => index.byRel.get(rel)?.secret ?? ws.isSecret(rel);
-  const filter = (rel: string): "ok" | "secret" | "tooLarge" => (isSecret(rel) ? "secret" : (ws.stat(rel)?.size ?? 0) > ws.maxSearchFileBytes ? "tooLarge" : "ok");
+async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Readable, Readable>, verdictOf: (rel: string) => FileVerdict, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
   const chunks: Buffer[] = [];
-  let stderr = "";
-  let timedOut = false;
-  const kill = () => {
-    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
-  };
-  const onAbort = () => kill();
-  options.signal.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, options.timeoutMs);
+  const run = supervise(child, options);
   child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    if (stderr.length < 16_384) stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    child.on("close", (c) => resolve(c));
-    child.on("error", (error) => {
-      stderr += String(error);
-      resolve(-1);
-    });
-  });
-  clearTimeout(timer);
-  options.signal.removeEventListener("abort", onAbort);
-  if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
-  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${stderr.trim()}` };
+  const code = await run.exited;
+  run.release();
   const files: FileMatches[] = [];
   let secret = 0;
   let tooLarge = 0;
@@ -339,18 +355,14 @@ async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Rea
     if (!Number.isFinite(count) || count <= 0) continue;
     const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
     if (rel === null) continue;
-    const verdict = filter(rel);
+    const verdict = verdictOf(rel);
     if (verdict === "secret") secret++;
     else if (verdict === "tooLarge") tooLarge++;
     else files.push({ rel, lines: [], matches: count, matchLines: 0 });
   }
-  if (code === 2 && files.length === 0 && !timedOut) {
-    const message = stderr.trim();
-    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: message.replace(/^rg: /gm, "") };
-    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
-    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: message.replace(/^rg: /gm, "") };
-  }
+  const failure = failureOf(code, run, options.signal, files.length > 0);
+  if (failure) return failure;
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const unreadable = (stderr.match(/\(os error \d+\)/g) ?? []).length;
-  return { ok: true, collected: { files, binary: 0, secret, tooLarge, unreadable, atLeast: timedOut, timedOut, engine: "ripgrep" } };
+  const timedOut = run.timedOut();
+  return { ok: true, collected: { files, binary: 0, secret, tooLarge, unreadable: unreadableCount(run.stderr()), atLeast: timedOut, timedOut, engine: "ripgrep" } };
 }
