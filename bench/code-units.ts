@@ -11,7 +11,12 @@ function python(lines: number): string {
   const out: string[] = [];
   for (let n = 0; out.length < lines; n++) {
     out.push(`class Handler${n}(Base):`, `    """Handles ${n}."""`);
-    for (let m = 0; m < 8; m++) out.push(`    def method_${m}(self, value):`, `        return {"a": value, "b": [x * ${m} for x in range(value)]}`, "");
+    for (let m = 0; m < 8; m++)
+      out.push(
+        `    def method_${m}(self, value):`,
+        `        return {"a": value, "b": [x * ${m} for x in range(value)]}`,
+        "",
+      );
   }
   return out.join("\n");
 }
@@ -38,8 +43,14 @@ async function measure(label: string, texts: string[], lang: "python" | "typescr
     runs.push(performance.now() - t0);
   }
   const best = Math.min(...runs);
-  console.log(`${label}: ${(bytes / 1e6).toFixed(2)} MB, ${units} units, best of 3 ${best.toFixed(1)} ms = ${(bytes / 1e6 / (best / 1000)).toFixed(1)} MB/s`);
+  console.log(
+    `${label}: ${(bytes / 1e6).toFixed(2)} MB, ${units} units, best of 3 ${best.toFixed(1)} ms = ${(bytes / 1e6 / (best / 1000)).toFixed(1)} MB/s`,
+  );
 }
 
 await measure("generated Python, 5,000 lines", [python(5000)], "python");
-await measure("fastcontext src/**/*.ts", sources(new URL("../src", import.meta.url).pathname).map((f) => readFileSync(f, "utf8")), "typescript");
+await measure(
+  "fastcontext src/**/*.ts",
+  sources(new URL("../src", import.meta.url).pathname).map((f) => readFileSync(f, "utf8")),
+  "typescript",
+);

@@ -11,12 +11,12 @@
  * reported separately from the per-call ratio.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { Toolbox } from "../src/tools/toolbox.js";
 import { shutdownFallbackPool } from "../src/tools/grep/fallback.js";
 import { locateRipgrep } from "../src/tools/grep/ripgrep.js";
+import { Toolbox } from "../src/tools/toolbox.js";
 import { Workspace } from "../src/workspace/workspace.js";
 
 interface Options {
@@ -30,19 +30,28 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(`--${name}`);
     return i === -1 ? undefined : argv[i + 1];
   };
-  return { tree: get("tree") ?? "/tmp/fc-bench-tree", runs: Number(get("runs") ?? 7), copies: Number(get("copies") ?? 6) };
+  return {
+    tree: get("tree") ?? "/tmp/fc-bench-tree",
+    runs: Number(get("runs") ?? 7),
+    copies: Number(get("copies") ?? 6),
+  };
 }
 
 function buildTree(o: Options): void {
   if (existsSync(join(o.tree, ".built"))) return;
-  const mirrors = existsSync("/work/.mirror") ? readdirSync("/work/.mirror").filter((m) => existsSync(join("/work/.mirror", m, "repo"))) : [];
-  if (mirrors.length === 0) throw new Error("no git mirrors under /work/.mirror to build the tree from; pass --tree DIR with a large tree");
+  const mirrors = existsSync("/work/.mirror")
+    ? readdirSync("/work/.mirror").filter((m) => existsSync(join("/work/.mirror", m, "repo")))
+    : [];
+  if (mirrors.length === 0)
+    throw new Error("no git mirrors under /work/.mirror to build the tree from; pass --tree DIR with a large tree");
   mkdirSync(o.tree, { recursive: true });
   for (let k = 0; k < o.copies; k++) {
     for (const m of mirrors) {
       const dest = join(o.tree, `copy${k}`, m);
       mkdirSync(dest, { recursive: true });
-      const archive = spawnSync("git", ["--git-dir", join("/work/.mirror", m, "repo"), "archive", "HEAD"], { maxBuffer: 1 << 30 });
+      const archive = spawnSync("git", ["--git-dir", join("/work/.mirror", m, "repo"), "archive", "HEAD"], {
+        maxBuffer: 1 << 30,
+      });
       if (archive.status !== 0) throw new Error(`git archive failed for ${m}: ${archive.stderr}`);
       execFileSync("tar", ["-x", "-C", dest], { input: archive.stdout, maxBuffer: 1 << 30 });
     }
@@ -80,9 +89,27 @@ function ownCpuMs(): number {
 }
 
 /** Raw ripgrep as a user would run it, output fully read from a pipe. */
-function rawRg(rg: string, tree: string, pattern: string, ignoreCase: boolean, count = false): Promise<{ ms: number; cpu: number; bytes: number }> {
+function rawRg(
+  rg: string,
+  tree: string,
+  pattern: string,
+  ignoreCase: boolean,
+  count = false,
+): Promise<{ ms: number; cpu: number; bytes: number }> {
   const mode = count ? ["--count-matches"] : ["--line-number", "--heading"];
-  const args = ["--no-config", "--hidden", "--glob", "!.git", ...mode, "--color", "never", ...(ignoreCase ? ["-i"] : []), "--regexp", pattern, tree];
+  const args = [
+    "--no-config",
+    "--hidden",
+    "--glob",
+    "!.git",
+    ...mode,
+    "--color",
+    "never",
+    ...(ignoreCase ? ["-i"] : []),
+    "--regexp",
+    pattern,
+    tree,
+  ];
   const cpu0 = childCpuMs();
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -95,7 +122,10 @@ function rawRg(rg: string, tree: string, pattern: string, ignoreCase: boolean, c
 }
 
 /** One Grep call: wall time, and CPU time of this process plus the ripgrep it ran. */
-async function timeTool(tb: Toolbox, args: Record<string, unknown>): Promise<{ ms: number; cpu: number; text: string }> {
+async function timeTool(
+  tb: Toolbox,
+  args: Record<string, unknown>,
+): Promise<{ ms: number; cpu: number; text: string }> {
   const child0 = childCpuMs();
   const own0 = ownCpuMs();
   const started = performance.now();
@@ -113,12 +143,19 @@ async function main(): Promise<void> {
   buildTree(o);
   const rg = await locateRipgrep();
   if (!rg) throw new Error("no ripgrep binary");
-  const files = execFileSync(rg.path, ["--no-config", "--files", "--hidden", "--glob", "!.git", o.tree], { maxBuffer: 1 << 28 }).toString().split("\n").length - 1;
+  const files =
+    execFileSync(rg.path, ["--no-config", "--files", "--hidden", "--glob", "!.git", o.tree], { maxBuffer: 1 << 28 })
+      .toString()
+      .split("\n").length - 1;
 
   // First call: a fresh workspace builds its file index.
   const coldStarted = performance.now();
   const cold = Workspace.openSync(o.tree);
-  await new Toolbox(cold, { config: { grepEngine: "ripgrep" } }).run({ id: "c", name: "Grep", arguments: { pattern: "zzzq_no_such_thing_qqq" } });
+  await new Toolbox(cold, { config: { grepEngine: "ripgrep" } }).run({
+    id: "c",
+    name: "Grep",
+    arguments: { pattern: "zzzq_no_such_thing_qqq" },
+  });
   const firstCallMs = performance.now() - coldStarted;
   const indexMs = cold.files().buildMs;
 
@@ -137,7 +174,9 @@ async function main(): Promise<void> {
     { name: "common word, count", args: { pattern: "import", output_mode: "count" } },
   ];
   const rows: string[] = [];
-  rows.push(`| pattern | raw rg wall best / median (ms) | Grep (ripgrep) wall best / median | ratio best / median | Grep (fallback) wall best / median | ratio best / median | CPU median (ms): raw rg / Grep rg / fallback | CPU ratio rg / fallback | raw rg output |`);
+  rows.push(
+    `| pattern | raw rg wall best / median (ms) | Grep (ripgrep) wall best / median | ratio best / median | Grep (fallback) wall best / median | ratio best / median | CPU median (ms): raw rg / Grep rg / fallback | CPU ratio rg / fallback | raw rg output |`,
+  );
   rows.push(`|---|---|---|---|---|---|---|---|---|`);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   for (const c of cases) {
@@ -151,7 +190,13 @@ async function main(): Promise<void> {
     let sample = "";
     for (let i = 0; i < o.runs; i++) {
       // Interleaved, so load changes on the machine hit all three alike.
-      const r = await rawRg(rg.path, o.tree, String(c.args.pattern), c.args["-i"] === true, c.args.output_mode === "count");
+      const r = await rawRg(
+        rg.path,
+        o.tree,
+        String(c.args.pattern),
+        c.args["-i"] === true,
+        c.args.output_mode === "count",
+      );
       raw.push(r.ms);
       rawCpu.push(r.cpu);
       bytes = r.bytes;

@@ -3,8 +3,8 @@
 // package, or a checkout after `npm run build`); otherwise runs the TypeScript sources through tsx,
 // so a development checkout never runs stale compiled code.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const built = join(root, "dist", "surfaces", "cli", "main.js");

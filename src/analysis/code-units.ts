@@ -10,15 +10,15 @@
  */
 import type { Node, Tree } from "web-tree-sitter";
 import { createLogger } from "../util/log.js";
-import { GrammarRegistry, type GrammarLoader } from "./grammar.js";
+import { type GrammarLoader, GrammarRegistry } from "./grammar.js";
 import { heuristicUnits } from "./heuristic-units.js";
-import { languageForPath, type LanguageId } from "./languages.js";
+import { type LanguageId, languageForPath } from "./languages.js";
 import { LANGUAGE_RULES, type LanguageRules, type UnitRule } from "./unit-rules.js";
 import { buildUnitTree, type CodeUnit, type RawUnit } from "./unit-types.js";
 
+export type { GrammarLoader } from "./grammar.js";
 export type { CodeUnit, UnitKind } from "./unit-types.js";
 export { enclosingUnit, unitsContaining, unitsOverlapping } from "./unit-types.js";
-export type { GrammarLoader } from "./grammar.js";
 
 const log = createLogger("analysis.units");
 
@@ -36,10 +36,24 @@ export interface ExtractorOptions {
 }
 
 const BODY_TYPES = new Set([
-  "block", "statement_block", "class_body", "declaration_list", "field_declaration_list", "enum_body",
-  "enum_variant_list", "interface_body", "compound_statement", "template_body", "function_body",
-  "body_statement", "enum_class_body", "protocol_body", "enumerator_list", "enum_declaration_list",
-  "annotation_type_body", "object_type",
+  "block",
+  "statement_block",
+  "class_body",
+  "declaration_list",
+  "field_declaration_list",
+  "enum_body",
+  "enum_variant_list",
+  "interface_body",
+  "compound_statement",
+  "template_body",
+  "function_body",
+  "body_statement",
+  "enum_class_body",
+  "protocol_body",
+  "enumerator_list",
+  "enum_declaration_list",
+  "annotation_type_body",
+  "object_type",
 ]);
 
 /**
@@ -68,7 +82,10 @@ export class CodeUnitExtractor {
       tree = parser?.parse(text) ?? null;
     } catch (err) {
       // tree-sitter reports syntax errors inside the tree; a throw means the runtime itself failed.
-      log.warn("parse failed; using the heuristic extractor", { lang, error: err instanceof Error ? err.message : String(err) });
+      log.warn("parse failed; using the heuristic extractor", {
+        lang,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     if (!tree) return { units: heuristicUnits(text, lang), source: "heuristic" };
     try {

@@ -15,10 +15,12 @@ export interface FoundMessage {
 
 const EXCEPTION_LINE =
   /^\s*(?:E\s+|>\s+|Uncaught\s+(?:\(in promise\)\s+)?|Unhandled\s+(?:\w+\s+)?(?:exception|rejection)[.:]?\s+|Caused by:\s+|Exception in thread "[^"]*"\s+|raise\s+)?((?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Panic)|Error))(?:\(.*\))?(?::\s*(.*?))?\s*$/;
-const GENERIC_LINE = /^\s*(?:error(?:\[E\d+\])?|fatal(?: error)?|panic|FAIL(?:ED)?|ERROR|FATAL|warning|Assertion failed)\s*[:!]\s*(.+?)\s*$/i;
+const GENERIC_LINE =
+  /^\s*(?:error(?:\[E\d+\])?|fatal(?: error)?|panic|FAIL(?:ED)?|ERROR|FATAL|warning|Assertion failed)\s*[:!]\s*(.+?)\s*$/i;
 const RUST_OLD_PANIC = /panicked at '([^]+?)', \S+\.rs:\d+/;
 /** Compiler/linter/doc-tool diagnostics: `path/file.ext:12: message` or `file.ext:12:3: message`. */
-const DIAGNOSTIC_LINE = /^\s*[^\s:]+\.[A-Za-z][\w.]*:\d+(?::\d+)?:\s*(?:(?:WARNING|ERROR|SEVERE|CRITICAL|INFO|warning|error|note)\s*:\s*)?([A-Za-z].{7,})$/;
+const DIAGNOSTIC_LINE =
+  /^\s*[^\s:]+\.[A-Za-z][\w.]*:\d+(?::\d+)?:\s*(?:(?:WARNING|ERROR|SEVERE|CRITICAL|INFO|warning|error|note)\s*:\s*)?([A-Za-z].{7,})$/;
 const RUST_NEW_PANIC = /panicked at \S+\.rs:\d+:\d+:\s*$/;
 const EXCEPTION_WORD = /\b[A-Z][\w$]*(?:Error|Exception|Warning)\b/g;
 
@@ -45,7 +47,8 @@ export function messagesInCode(text: string): FoundMessage[] {
     const line = lines[i]!;
     let m: RegExpExecArray | null;
     if ((m = RUST_OLD_PANIC.exec(line))) out.push({ message: tidyMessage(m[1]!), kind: "error" });
-    else if (RUST_NEW_PANIC.test(line) && lines[i + 1]?.trim()) out.push({ message: tidyMessage(lines[i + 1]!), kind: "error" });
+    else if (RUST_NEW_PANIC.test(line) && lines[i + 1]?.trim())
+      out.push({ message: tidyMessage(lines[i + 1]!), kind: "error" });
     else if ((m = EXCEPTION_LINE.exec(line))) out.push(found(m[2]!, m[3]));
     else if ((m = GENERIC_LINE.exec(line))) out.push({ message: tidyMessage(m[1]!), kind: "error" });
     else if ((m = DIAGNOSTIC_LINE.exec(line))) out.push({ message: tidyMessage(m[1]!), kind: "error" });
@@ -54,7 +57,12 @@ export function messagesInCode(text: string): FoundMessage[] {
       let j = i + 1;
       while (j < lines.length && (/^\s/.test(lines[j]!) || !lines[j]!.trim())) j++;
       const last = /^((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))(?::\s*(.*))?$/.exec(lines[j]?.trim() ?? "");
-      if (last && j < lines.length && !/^(?:File|Traceback|During|The above)\b/.test(lines[j]!.trim()) && (last[3] !== undefined || /^[A-Z]/.test(last[2]!)))
+      if (
+        last &&
+        j < lines.length &&
+        !/^(?:File|Traceback|During|The above)\b/.test(lines[j]!.trim()) &&
+        (last[3] !== undefined || /^[A-Z]/.test(last[2]!))
+      )
         out.push(found(last[2]!, last[3]));
     }
     for (const w of line.matchAll(EXCEPTION_WORD)) out.push({ exception: w[0], kind: "error" });
@@ -80,5 +88,9 @@ export function messagesInProse(text: string): FoundMessage[] {
 /** An inline code span that is a sentence rather than code (`Cannot find module 'x'`). */
 export function looksLikeMessage(span: string): boolean {
   const words = span.match(/[A-Za-z]{2,}/g) ?? [];
-  return words.length >= 3 && / /.test(span) && !/[=;{}]|\w\(|^\s*(?:import|from|def|class|const|let|var|return)\b|^\s*[$>#]\s/.test(span);
+  return (
+    words.length >= 3 &&
+    / /.test(span) &&
+    !/[=;{}]|\w\(|^\s*(?:import|from|def|class|const|let|var|return)\b|^\s*[$>#]\s/.test(span)
+  );
 }

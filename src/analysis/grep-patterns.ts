@@ -60,8 +60,7 @@ export function distinctiveLiteral(message: string, maxWords = 6): string | null
 }
 
 /** A format placeholder or the end of a string literal that a value is concatenated onto. */
-const PLACEHOLDER =
-  String.raw`%(?:\(\w+\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlL]?[sdifrxXoeEgGcuvqwT]|\{[^{}\s]*\}|\$\{[^}]*\}|#\{[^}]*\}|\$\w+|["'\x60]\s*(?:\+|\.|%|,|\))`;
+const PLACEHOLDER = String.raw`%(?:\(\w+\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[hlL]?[sdifrxXoeEgGcuvqwT]|\{[^{}\s]*\}|\$\{[^}]*\}|#\{[^}]*\}|\$\w+|["'\x60]\s*(?:\+|\.|%|,|\))`;
 
 /**
  * A regex for a message literal as it is written in source: the user saw values where the source
@@ -73,8 +72,10 @@ export function messagePattern(literal: string): string {
   return words.map((w, i) => (i < 2 ? escapeRegex(w) : `(?:${escapeRegex(w)}|${PLACEHOLDER})`)).join(String.raw`\s+`);
 }
 
-const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace|union";
-const MODIFIERS = "public|private|protected|internal|static|final|override|virtual|abstract|async|suspend|inline|export|void";
+const DEF_KEYWORDS =
+  "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace|union";
+const MODIFIERS =
+  "public|private|protected|internal|static|final|override|virtual|abstract|async|suspend|inline|export|void";
 
 /** A definition of `name` in most languages: keyword forms, Go receivers, JS assignments, Java/C# members. */
 function definitionPattern(name: string): string {

@@ -42,7 +42,8 @@ function indentUnits(text: string, lang: "python" | "ruby"): RawUnit[] {
     let first = i;
     while (first > 0 && /^[ \t]*(@|#)/.test(original[first - 1]!) && indentOf(original[first - 1]!) === indent) first--;
     let header = i;
-    if (lang === "python") while (header < Math.min(lines.length - 1, i + 40) && !/:\s*$/.test(lines[header]!)) header++;
+    if (lang === "python")
+      while (header < Math.min(lines.length - 1, i + 40) && !/:\s*$/.test(lines[header]!)) header++;
     let last = header;
     for (let k = header + 1; k < lines.length; k++) {
       const l = lines[k]!;
@@ -59,7 +60,14 @@ function indentUnits(text: string, lang: "python" | "ruby"): RawUnit[] {
   return units;
 }
 
-function rawUnit(kind: RawUnit["kind"], name: string, first: number, header: number, last: number, offsets: number[]): RawUnit {
+function rawUnit(
+  kind: RawUnit["kind"],
+  name: string,
+  first: number,
+  header: number,
+  last: number,
+  offsets: number[],
+): RawUnit {
   return {
     kind,
     name,
@@ -72,22 +80,55 @@ function rawUnit(kind: RawUnit["kind"], name: string, first: number, header: num
 }
 
 const TYPE_KEYWORDS: Readonly<Record<string, UnitKind>> = {
-  class: "class", struct: "struct", interface: "interface", enum: "enum", trait: "trait", union: "struct",
-  namespace: "module", module: "module", mod: "module", object: "class", record: "class", protocol: "interface",
-  extension: "impl", impl: "impl",
+  class: "class",
+  struct: "struct",
+  interface: "interface",
+  enum: "enum",
+  trait: "trait",
+  union: "struct",
+  namespace: "module",
+  module: "module",
+  mod: "module",
+  object: "class",
+  record: "class",
+  protocol: "interface",
+  extension: "impl",
+  impl: "impl",
 };
 // Group 1 keyword, 2 name (dotted/scoped for namespaces); group 3 a Rust impl target; 4–5 a Go type spec.
 const TYPE_DEF =
   /\b(class|struct|interface|enum|trait|union|namespace|module|mod|object|record|protocol|extension)[ \t]+(?!(?:class|struct|interface|enum|object)\b)([A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*)|\bimpl\b(?:[ \t]*<[^>{]*>)?[ \t]+(?:[\w:<>, ]+?[ \t]+for[ \t]+)?([\w:]+)|\btype[ \t]+([A-Za-z_]\w*)[ \t]+(struct|interface)\b/g;
 // Group 1 is a Go receiver (`func (s *T) Name(`), group 2 the name.
-const KEYWORD_FN = /\b(?:function\*?|func|fn|def|fun)[ \t]*(?:\(([^)]*)\)[ \t]*)?([A-Za-z_$][\w$]*)[ \t]*(?:<[^>]*>)?[ \t]*\(/g;
+const KEYWORD_FN =
+  /\b(?:function\*?|func|fn|def|fun)[ \t]*(?:\(([^)]*)\)[ \t]*)?([A-Za-z_$][\w$]*)[ \t]*(?:<[^>]*>)?[ \t]*\(/g;
 const ASSIGNED_FN =
   /\b(?:const|let|var)[ \t]+([A-Za-z_$][\w$]*)[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]*)?(?:function\b|\([^)]*\)[ \t]*(?::[^=\n]+)?=>|[A-Za-z_$][\w$]*[ \t]*=>)/g;
 // C-family definitions: a return type (or modifiers) then `name(` at the start of a line.
-const TYPED_FN = /^[ \t]*(?:[\w:<>,*&\[\]]+[ \t]+)+[*&]*([A-Za-z_~][\w:~]*)[ \t]*\(/gm;
+const TYPED_FN = /^[ \t]*(?:[\w:<>,*&[\]]+[ \t]+)+[*&]*([A-Za-z_~][\w:~]*)[ \t]*\(/gm;
 // Methods without a leading type: JS/TS class members, constructors.
-const BARE_METHOD = /^[ \t]*(?:(?:async|static|public|private|protected|override|get|set)[ \t]+)*\*?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{;\n]+)?\{/gm;
-const NOT_NAMES = new Set(["if", "for", "while", "switch", "catch", "return", "else", "new", "sizeof", "do", "try", "with", "elif", "until", "foreach", "using", "lock", "synchronized", "defined"]);
+const BARE_METHOD =
+  /^[ \t]*(?:(?:async|static|public|private|protected|override|get|set)[ \t]+)*\*?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{;\n]+)?\{/gm;
+const NOT_NAMES = new Set([
+  "if",
+  "for",
+  "while",
+  "switch",
+  "catch",
+  "return",
+  "else",
+  "new",
+  "sizeof",
+  "do",
+  "try",
+  "with",
+  "elif",
+  "until",
+  "foreach",
+  "using",
+  "lock",
+  "synchronized",
+  "defined",
+]);
 
 function braceUnits(text: string, lang: LanguageId): RawUnit[] {
   const masked = maskSource(text, lang, { strings: true });
@@ -95,7 +136,14 @@ function braceUnits(text: string, lang: LanguageId): RawUnit[] {
   const found = new Map<number, RawUnit>();
   // In C/C++ `struct node *make(…) {` is a function returning a struct: a type's `{` precedes any `(`.
   const typeParens = lang !== "c" && lang !== "cpp";
-  const add = (kind: RawUnit["kind"], name: string, qualifier: string, at: number, headerFrom: number, parens = true) => {
+  const add = (
+    kind: RawUnit["kind"],
+    name: string,
+    qualifier: string,
+    at: number,
+    headerFrom: number,
+    parens = true,
+  ) => {
     if (!name || NOT_NAMES.has(name)) return;
     const open = openingBrace(masked, headerFrom, parens);
     if (open < 0) return;
@@ -130,7 +178,8 @@ function braceUnits(text: string, lang: LanguageId): RawUnit[] {
       else add(kind, m[2]!.split(/::|\./).pop() ?? m[2]!, "", m.index, end, typeParens);
     }
   }
-  for (const m of masked.matchAll(KEYWORD_FN)) add("callable", m[2]!, m[1] ? bareReceiver(m[1]) : "", m.index, m.index + m[0].length);
+  for (const m of masked.matchAll(KEYWORD_FN))
+    add("callable", m[2]!, m[1] ? bareReceiver(m[1]) : "", m.index, m.index + m[0].length);
   for (const re of [ASSIGNED_FN, TYPED_FN, BARE_METHOD])
     for (const m of masked.matchAll(re)) {
       const end = m.index + m[0].length - (m[0].endsWith("{") ? 1 : 0); // BARE_METHOD consumes the `{`
@@ -141,7 +190,10 @@ function braceUnits(text: string, lang: LanguageId): RawUnit[] {
 
 /** `s *Server[T]` → `Server`. */
 function bareReceiver(receiver: string): string {
-  const words = receiver.replace(/\[[^\]]*\]/g, "").trim().split(/\s+/);
+  const words = receiver
+    .replace(/\[[^\]]*\]/g, "")
+    .trim()
+    .split(/\s+/);
   return (words[words.length - 1] ?? "").replace(/^\*+/, "");
 }
 

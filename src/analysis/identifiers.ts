@@ -29,8 +29,34 @@ export function isCompoundShape(shape: IdentifierShape): boolean {
 
 // Leading verbs that name the action rather than the thing: `getUserName` is also found as `user_name`.
 const VERB_PREFIXES = new Set([
-  "get", "set", "is", "has", "on", "handle", "create", "make", "build", "to", "from", "do", "can", "should", "add",
-  "remove", "update", "fetch", "load", "parse", "init", "with", "use", "find", "read", "write", "check", "validate",
+  "get",
+  "set",
+  "is",
+  "has",
+  "on",
+  "handle",
+  "create",
+  "make",
+  "build",
+  "to",
+  "from",
+  "do",
+  "can",
+  "should",
+  "add",
+  "remove",
+  "update",
+  "fetch",
+  "load",
+  "parse",
+  "init",
+  "with",
+  "use",
+  "find",
+  "read",
+  "write",
+  "check",
+  "validate",
 ]);
 
 const pascal = (parts: string[]): string => parts.map((p) => p[0]!.toUpperCase() + p.slice(1).toLowerCase()).join("");
@@ -101,8 +127,15 @@ export function tokenizeForSearch(text: string): string[] {
  * (`caching` → `cach`, `queries` → `query`), meant for substring matching, never shown to users.
  */
 const STEM_RULES: ReadonlyArray<[RegExp, string]> = [
-  [/ies$/, "y"], [/sses$/, "ss"], [/ations?$/, "at"], [/(?<=[^aeiou])ing$/, ""], [/(?<=[^aeiou])ed$/, ""],
-  [/ers?$/, ""], [/ly$/, ""], [/(?<=[^su])s$/, ""], [/e$/, ""],
+  [/ies$/, "y"],
+  [/sses$/, "ss"],
+  [/ations?$/, "at"],
+  [/(?<=[^aeiou])ing$/, ""],
+  [/(?<=[^aeiou])ed$/, ""],
+  [/ers?$/, ""],
+  [/ly$/, ""],
+  [/(?<=[^su])s$/, ""],
+  [/e$/, ""],
 ];
 
 export function lightStem(word: string): string {

@@ -50,7 +50,11 @@ export function extractImports(text: string, lang: LanguageId): ImportRef[] {
     case "c":
     case "cpp":
       refs = [...masked.matchAll(/^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)/gm)].map((m) => ({
-        module: (m[1] ?? m[2])!, names: [], line: at(m.index), relative: m[1] !== undefined, kind: "include" as const,
+        module: (m[1] ?? m[2])!,
+        names: [],
+        line: at(m.index),
+        relative: m[1] !== undefined,
+        kind: "include" as const,
       }));
       break;
     default:
@@ -62,7 +66,16 @@ export function extractImports(text: string, lang: LanguageId): ImportRef[] {
 type LineOf = (offset: number) => number;
 
 const PY_NAME_LIST = (list: string): string[] =>
-  list.replace(/[()\\\n]/g, " ").split(",").map((s) => s.trim().split(/\s+as\s+/)[0]!.trim()).filter((s) => /^[\w*]+$/.test(s));
+  list
+    .replace(/[()\\\n]/g, " ")
+    .split(",")
+    .map((s) =>
+      s
+        .trim()
+        .split(/\s+as\s+/)[0]!
+        .trim(),
+    )
+    .filter((s) => /^[\w*]+$/.test(s));
 
 function pythonImports(masked: string, at: LineOf): ImportRef[] {
   const refs: ImportRef[] = [];
@@ -71,13 +84,24 @@ function pythonImports(masked: string, at: LineOf): ImportRef[] {
   for (const m of masked.matchAll(FROM)) {
     const level = m[1]!.length;
     if (!level && !m[2]) continue;
-    refs.push({ module: m[1]! + m[2]!, names: PY_NAME_LIST(m[3]!), line: at(m.index), relative: level > 0, ...(level ? { level } : {}), kind: "from" });
+    refs.push({
+      module: m[1]! + m[2]!,
+      names: PY_NAME_LIST(m[3]!),
+      line: at(m.index),
+      relative: level > 0,
+      ...(level ? { level } : {}),
+      kind: "from",
+    });
   }
   const IMPORT = /^[ \t]*import[ \t]+((?:[^\n\\;]|\\\n)+)/gm;
   for (const m of masked.matchAll(IMPORT)) {
     for (const part of m[1]!.replace(/\\\n/g, " ").split(",")) {
-      const module = part.trim().split(/\s+as\s+/)[0]!.trim();
-      if (/^[A-Za-z_][\w.]*$/.test(module)) refs.push({ module, names: [], line: at(m.index), relative: false, kind: "import" });
+      const module = part
+        .trim()
+        .split(/\s+as\s+/)[0]!
+        .trim();
+      if (/^[A-Za-z_][\w.]*$/.test(module))
+        refs.push({ module, names: [], line: at(m.index), relative: false, kind: "import" });
     }
   }
   return refs;
@@ -89,7 +113,11 @@ function jsNamed(clause: string): string[] {
   const braces = /\{([^}]*)\}/.exec(clause);
   if (braces) {
     for (const part of braces[1]!.split(",")) {
-      const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0]!.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)[0]!
+        .trim();
       if (name) names.push(name.replace(/^["']|["']$/g, ""));
     }
   }
@@ -109,11 +137,17 @@ function jsImports(masked: string, at: LineOf): ImportRef[] {
   const STATIC = new RegExp(String.raw`(?:^|;)[ \t]*(import|export)\s+(${CLAUSE})\s*from\s*(["'])([^"'\n]+)\3`, "gm");
   for (const m of masked.matchAll(STATIC)) {
     const offset = m.index + m[0].indexOf(m[1]!);
-    push(m[4]!, m[1] === "import" ? jsNamed(m[2]!) : jsNamed(m[2]!).filter((n) => n !== "type"), offset, m[1] === "import" ? "import" : "export");
+    push(
+      m[4]!,
+      m[1] === "import" ? jsNamed(m[2]!) : jsNamed(m[2]!).filter((n) => n !== "type"),
+      offset,
+      m[1] === "import" ? "import" : "export",
+    );
   }
   for (const m of masked.matchAll(/(?:^|[;}])[ \t]*import[ \t]*(["'])([^"'\n]+)\1/gm))
     push(m[2]!, [], m.index + m[0].indexOf("import"), "import");
-  for (const m of masked.matchAll(/\brequire[ \t]*\([ \t]*(["'`])([^"'`\n]+)\1[ \t]*\)/g)) push(m[2]!, [], m.index, "require");
+  for (const m of masked.matchAll(/\brequire[ \t]*\([ \t]*(["'`])([^"'`\n]+)\1[ \t]*\)/g))
+    push(m[2]!, [], m.index, "require");
   for (const m of masked.matchAll(/\bimport[ \t]*\([ \t]*(["'`])([^"'`\n]+)\1/g)) push(m[2]!, [], m.index, "dynamic");
   return refs;
 }
@@ -151,7 +185,10 @@ function flattenUseTree(tree: string, prefix: string, out: Map<string, string[]>
     else out.set(key, [...(out.get(key) ?? []), full.slice(key.length + 2)]);
     return;
   }
-  const head = t.slice(0, brace).replace(/::\s*$/, "").trim();
+  const head = t
+    .slice(0, brace)
+    .replace(/::\s*$/, "")
+    .trim();
   const inner = t.slice(brace + 1, t.lastIndexOf("}"));
   const base = [prefix, head].filter(Boolean).join("::");
   let depth = 0;
@@ -184,13 +221,23 @@ function rustImports(masked: string, at: LineOf): ImportRef[] {
 function dottedImports(masked: string, lang: LanguageId, at: LineOf): ImportRef[] {
   const refs: ImportRef[] = [];
   if (lang === "ruby" || lang === "php") {
-    for (const m of masked.matchAll(/\b(require_relative|require|require_once|include|include_once|load)\b[ \t(]*["']([^"'\n]+)["']/g))
-      refs.push({ module: m[2]!, names: [], line: at(m.index), relative: m[1] === "require_relative" || m[2]!.startsWith("."), kind: "require" });
+    for (const m of masked.matchAll(
+      /\b(require_relative|require|require_once|include|include_once|load)\b[ \t(]*["']([^"'\n]+)["']/g,
+    ))
+      refs.push({
+        module: m[2]!,
+        names: [],
+        line: at(m.index),
+        relative: m[1] === "require_relative" || m[2]!.startsWith("."),
+        kind: "require",
+      });
   }
   const RE =
-    lang === "c_sharp" ? /^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:\w+[ \t]*=[ \t]*)?([\w.]+)[ \t]*;/gm
-    : lang === "php" ? /^[ \t]*use[ \t]+(?:function[ \t]+|const[ \t]+)?([\w\\]+)(?:[ \t]+as[ \t]+\w+)?[ \t]*;/gm
-    : /^[ \t]*import[ \t]+(static[ \t]+)?(\w+(?:\.(?!_(?!\w))\w+)*)(?:\.\*|\._|\.\{([^}]*)\})?/gm;
+    lang === "c_sharp"
+      ? /^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:\w+[ \t]*=[ \t]*)?([\w.]+)[ \t]*;/gm
+      : lang === "php"
+        ? /^[ \t]*use[ \t]+(?:function[ \t]+|const[ \t]+)?([\w\\]+)(?:[ \t]+as[ \t]+\w+)?[ \t]*;/gm
+        : /^[ \t]*import[ \t]+(static[ \t]+)?(\w+(?:\.(?!_(?!\w))\w+)*)(?:\.\*|\._|\.\{([^}]*)\})?/gm;
   for (const m of masked.matchAll(RE)) {
     if (lang === "c_sharp" || lang === "php") {
       refs.push({ module: m[1]!, names: [], line: at(m.index), relative: false, kind: "import" });
@@ -198,13 +245,28 @@ function dottedImports(masked: string, lang: LanguageId, at: LineOf): ImportRef[
     }
     const path = m[2]!;
     const glob = /\.(?:\*|_)$/.test(m[0]);
-    const selectors = m[3]?.split(",").map((s) => s.trim().split(/\s*(?:=>|as)\s*/)[0]!).filter(Boolean);
+    const selectors = m[3]
+      ?.split(",")
+      .map((s) => s.trim().split(/\s*(?:=>|as)\s*/)[0]!)
+      .filter(Boolean);
     if (m[1]) {
       // `import static a.b.C.m;` → module a.b.C, name m
       const cut = path.lastIndexOf(".");
-      refs.push({ module: glob ? path : path.slice(0, cut), names: [glob ? "*" : path.slice(cut + 1)], line: at(m.index), relative: false, kind: "import" });
+      refs.push({
+        module: glob ? path : path.slice(0, cut),
+        names: [glob ? "*" : path.slice(cut + 1)],
+        line: at(m.index),
+        relative: false,
+        kind: "import",
+      });
     } else {
-      refs.push({ module: path, names: glob ? ["*"] : selectors ?? [], line: at(m.index), relative: false, kind: "import" });
+      refs.push({
+        module: path,
+        names: glob ? ["*"] : (selectors ?? []),
+        line: at(m.index),
+        relative: false,
+        kind: "import",
+      });
     }
   }
   return refs;

@@ -28,7 +28,8 @@ export interface IssueDocument {
 
 const NOISE_HEADING =
   /\b(?:environment|versions?|system info|system information|platform|operating system|os|installed|pip (?:freeze|list)|dependencies|browser|device|smartphone|desktop|checklist|prerequisites?|screenshots?|code of conduct|contributing|before submitting|search terms)\b/i;
-const HEADING = /^\s{0,3}(?:#{1,6}\s+(.+?)\s*#*\s*$|\*\*([^*]+?)\*\*:?\s*$|__([^_]+?)__:?\s*$|([A-Z][\w /&()-]{2,40}):\s*$)/;
+const HEADING =
+  /^\s{0,3}(?:#{1,6}\s+(.+?)\s*#*\s*$|\*\*([^*]+?)\*\*:?\s*$|__([^_]+?)__:?\s*$|([A-Z][\w /&()-]{2,40}):\s*$)/;
 const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)/;
 const CHECKBOX = /^\s*(?:[-*+]|\d+\.)\s+\[[ xX]\]/;
 const VERSION_LINE = [
@@ -43,7 +44,8 @@ const TRACE_LINE =
   /^(?:\s*Traceback \(most recent call last\)|\s*File ".+", line \d+|\s+at \S|\s+\S+\.go:\d+|goroutine \d+ \[|\s*\d+: \S|\s*(?:from )?\S+\.rb:\d+:in |#\d+ \S+\.php\(|\s*Caused by: |thread '.+' panicked at )/;
 
 // Only real HTML tags: `<module>` in tracebacks and `List<String>` in prose must survive.
-const HTML_TAG = /<\/?(?:details|summary|br|p|div|span|img|a|b|i|u|em|strong|code|pre|sup|sub|kbd|table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|hr|blockquote|picture|source|video)\b[^>\n]*>/g;
+const HTML_TAG =
+  /<\/?(?:details|summary|br|p|div|span|img|a|b|i|u|em|strong|code|pre|sup|sub|kbd|table|thead|tbody|tr|td|th|ul|ol|li|h[1-6]|hr|blockquote|picture|source|video)\b[^>\n]*>/g;
 
 const isVersionLine = (line: string): boolean => VERSION_LINE.some((re) => re.test(line));
 
@@ -70,7 +72,9 @@ export function segmentIssue(text: string): IssueDocument {
   const clean = text
     .slice(0, MAX_QUERY_CHARS)
     .replace(new RegExp(`^(.{${MAX_LINE_CHARS}}).+$`, "gm"), "$1")
-    .replace(/\r\n?/g, "\n").replace(/<!--[\s\S]*?(?:-->|$)/g, "").replace(HTML_TAG, " ");
+    .replace(/\r\n?/g, "\n")
+    .replace(/<!--[\s\S]*?(?:-->|$)/g, "")
+    .replace(HTML_TAG, " ");
   const lines = clean.split("\n");
   const segments: TextSegment[] = [];
   const codeBlocks: string[] = [];
@@ -86,7 +90,9 @@ export function segmentIssue(text: string): IssueDocument {
   let title = "";
   let start = lines.findIndex((l) => l.trim());
   if (start >= 0 && !FENCE.test(lines[start]!)) {
-    const first = lines[start]!.trim().replace(/^#+\s*/, "").replace(/^(?:title|subject)\s*:\s*/i, "");
+    const first = lines[start]!.trim()
+      .replace(/^#+\s*/, "")
+      .replace(/^(?:title|subject)\s*:\s*/i, "");
     if (!isTemplateHeading(first) && !CHECKBOX.test(first)) {
       title = first;
       start++;
@@ -122,7 +128,11 @@ export function segmentIssue(text: string): IssueDocument {
     for (const s of t) segments.push({ ...s, source: s.source === "prose" ? "title" : s.source, inTitle: true });
   }
   for (const block of splitOutCode(prose)) {
-    if (block.code) addCode(block.lines.map((l) => l.text).join("\n"), block.lines.every((l) => l.noise));
+    if (block.code)
+      addCode(
+        block.lines.map((l) => l.text).join("\n"),
+        block.lines.every((l) => l.noise),
+      );
     else for (const l of block.lines) proseSegments(l, segments, linkedPaths);
   }
   return { title, segments, codeBlocks, linkedPaths };
@@ -140,7 +150,15 @@ function splitOutCode(lines: Line[]): Array<{ code: boolean; lines: Line[] }> {
       const next = lines[j + 1];
       if (next && continues(next)) j++;
       // One other line between trace lines ("stack backtrace:", a chained message) belongs to the trace.
-      else if (next && !next.fenced && next.text.trim() && lines[j + 2] && !lines[j + 2]!.fenced && TRACE_LINE.test(lines[j + 2]!.text)) j += 2;
+      else if (
+        next &&
+        !next.fenced &&
+        next.text.trim() &&
+        lines[j + 2] &&
+        !lines[j + 2]!.fenced &&
+        TRACE_LINE.test(lines[j + 2]!.text)
+      )
+        j += 2;
       else break;
     }
     if (j + 1 < lines.length && !lines[j + 1]!.fenced && lines[j + 1]!.text.trim()) j++;
@@ -151,13 +169,25 @@ function splitOutCode(lines: Line[]): Array<{ code: boolean; lines: Line[] }> {
   }
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    if (isCode[i] || l.fenced || !/^(?: {4}|\t)\S/.test(l.text) || (i > 0 && lines[i - 1]!.text.trim() && !isCode[i - 1])) continue;
-    for (let k = i; k < lines.length && !lines[k]!.fenced && (/^(?: {4}|\t)/.test(lines[k]!.text) || !lines[k]!.text.trim()); k++) isCode[k] = true;
+    if (
+      isCode[i] ||
+      l.fenced ||
+      !/^(?: {4}|\t)\S/.test(l.text) ||
+      (i > 0 && lines[i - 1]!.text.trim() && !isCode[i - 1])
+    )
+      continue;
+    for (
+      let k = i;
+      k < lines.length && !lines[k]!.fenced && (/^(?: {4}|\t)/.test(lines[k]!.text) || !lines[k]!.text.trim());
+      k++
+    )
+      isCode[k] = true;
   }
   const blocks: Array<{ code: boolean; lines: Line[] }> = [];
   lines.forEach((l, i) => {
     const last = blocks[blocks.length - 1];
-    if (l.fenced) blocks.push({ code: true, lines: [l] }); // a fenced block is never merged with neighbours
+    if (l.fenced)
+      blocks.push({ code: true, lines: [l] }); // a fenced block is never merged with neighbours
     else if (last && last.code === isCode[i] && !last.lines[0]!.fenced) last.lines.push(l);
     else blocks.push({ code: isCode[i]!, lines: [l] });
   });

@@ -11,18 +11,30 @@
  * - repeats: the strongest mention counts fully, further mentions add logarithmically.
  */
 import { createLogger } from "../util/log.js";
-import { looksLikeMessage, hasWords, messagesInCode, messagesInProse, type FoundMessage } from "./error-messages.js";
+import { type FoundMessage, hasWords, looksLikeMessage, messagesInCode, messagesInProse } from "./error-messages.js";
 import { identifierShape, identifierVariants, isCompoundShape, lightStem } from "./identifiers.js";
 import { extractImports } from "./imports.js";
 import { segmentIssue, type TextSegment } from "./issue-text.js";
-import { parseStackFrames, repoRelative, isExternalPath, type StackFrame } from "./stack-frames.js";
-import { ENGLISH_STOPWORDS, GENERIC_CODE_WORDS, ISSUE_NOISE, LANGUAGE_KEYWORDS, PLATFORM_EXCEPTIONS } from "./stopwords.js";
-import { groupOf, SOURCE_FACTOR, TermBag, type Term, type TermSource } from "./term-bag.js";
+import { isExternalPath, parseStackFrames, repoRelative, type StackFrame } from "./stack-frames.js";
+import {
+  ENGLISH_STOPWORDS,
+  GENERIC_CODE_WORDS,
+  ISSUE_NOISE,
+  LANGUAGE_KEYWORDS,
+  PLATFORM_EXCEPTIONS,
+} from "./stopwords.js";
+import { groupOf, SOURCE_FACTOR, type Term, TermBag, type TermSource } from "./term-bag.js";
 
+export {
+  buildGrepPatterns,
+  distinctiveLiteral,
+  escapeRegex,
+  type GrepPattern,
+  type GrepPatternOptions,
+} from "./grep-patterns.js";
+export { identifierVariants, splitIdentifier, tokenizeForSearch } from "./identifiers.js";
+export type { FrameLang, StackFrame } from "./stack-frames.js";
 export type { Term, TermKind, TermSource } from "./term-bag.js";
-export type { StackFrame, FrameLang } from "./stack-frames.js";
-export { splitIdentifier, tokenizeForSearch, identifierVariants } from "./identifiers.js";
-export { buildGrepPatterns, distinctiveLiteral, escapeRegex, type GrepPattern, type GrepPatternOptions } from "./grep-patterns.js";
 
 /** Everything `analyzeQuery` extracts; every list is sorted by weight, heaviest first. */
 export interface QueryAnalysis {
@@ -55,7 +67,7 @@ const TOKEN_RE = /(?<![\w$./\\-])(--?[a-z][\w-]*[a-z0-9]|[A-Za-z_$][\w$]*(?:(?:\
 // Lines of a trace that only locate code (frames, Go function lines, headers); their paths and function
 // names are taken from the parsed frames, so token scanning skips them.
 const FRAME_LINE =
-  /^\s*(?:File ".+", line \d+|at \S|\S+\.(?:go|rs|rb|php)[:(]\d+|\d+: \S|#\d+ |goroutine \d+|created by |Traceback \(most recent call last\))|^[\w.\/-]+\.(?:\(\*?[\w[\]]+\)\.)?[\w[\]]+\(.*\)$/;
+  /^\s*(?:File ".+", line \d+|at \S|\S+\.(?:go|rs|rb|php)[:(]\d+|\d+: \S|#\d+ |goroutine \d+|created by |Traceback \(most recent call last\))|^[\w./-]+\.(?:\(\*?[\w[\]]+\)\.)?[\w[\]]+\(.*\)$/;
 const QUOTE_MARK = "\u0001";
 const RECEIVERS = new Set(["self", "this", "cls", "super", "@"]);
 const log = createLogger("analysis.query");
@@ -65,7 +77,7 @@ export function analyzeQuery(text: string): QueryAnalysis {
   try {
     return analyze(text);
   } catch (err) {
-    log.error("query analysis failed", { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    log.error("query analysis failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return { identifiers: [], paths: [], frames: [], errorMessages: [], codeBlocks: [], keywords: [], all: [] };
   }
 }
@@ -127,7 +139,13 @@ function addFrames(bag: TermBag, frames: StackFrame[]): void {
     const factor = installed ? 0.45 : 1;
     if (f.func && !LANGUAGE_KEYWORDS.has(f.func) && f.func.length > 1) {
       const shape = identifierShape(f.func.split(".").pop()!);
-      bag.add(f.func, "frame", (2.2 + near + (isCompoundShape(shape) ? 0.6 : 0)) * factor, "traceback", identifierVariants(f.func));
+      bag.add(
+        f.func,
+        "frame",
+        (2.2 + near + (isCompoundShape(shape) ? 0.6 : 0)) * factor,
+        "traceback",
+        identifierVariants(f.func),
+      );
     }
     bag.add(f.repoPath, "path", (2.6 + near) * factor, "traceback", pathVariants(f.repoPath));
   }
@@ -135,7 +153,12 @@ function addFrames(bag: TermBag, frames: StackFrame[]): void {
 
 /** Drops frame lines from code: frames contribute their paths and functions separately. */
 const withoutFrameLines = (seg: TextSegment): string =>
-  seg.source === "code" ? seg.text.split("\n").filter((l) => !FRAME_LINE.test(l)).join("\n") : seg.text;
+  seg.source === "code"
+    ? seg.text
+        .split("\n")
+        .filter((l) => !FRAME_LINE.test(l))
+        .join("\n")
+    : seg.text;
 
 function addPaths(bag: TermBag, seg: TextSegment, source: TermSource, factor: number): void {
   for (const m of withoutFrameLines(seg).replace(URL_RE, " ").matchAll(PATH_RE)) {
@@ -156,7 +179,9 @@ function addImports(bag: TermBag, code: string, factor: number): void {
       if (module.length < 2) continue;
       const slash = module.replace(/\./g, "/").replace(/::/g, "/");
       bag.add(module, "module", 2.8 * factor, "code", [slash, module.split(/[./:]/).pop() ?? module]);
-      for (const name of ref.names) if (name !== "*" && name.length > 1) bag.add(name, "identifier", 2.8 * factor, "code", identifierVariants(name));
+      for (const name of ref.names)
+        if (name !== "*" && name.length > 1)
+          bag.add(name, "identifier", 2.8 * factor, "code", identifierVariants(name));
     }
   }
 }
@@ -184,7 +209,15 @@ function addMessages(bag: TermBag, seg: TextSegment, source: TermSource, factor:
 /** Weight of one identifier mention before source factors. */
 function shapeWeight(token: string, call: boolean): number {
   const shape = identifierShape(token);
-  const base = { dotted: 2.6, camel: 2.5, snake: 2.4, constant: 2.3, dunder: 2.0, kebab: 1.4, plain: /^[A-Z]/.test(token) ? 1.6 : 1.0 }[shape];
+  const base = {
+    dotted: 2.6,
+    camel: 2.5,
+    snake: 2.4,
+    constant: 2.3,
+    dunder: 2.0,
+    kebab: 1.4,
+    plain: /^[A-Z]/.test(token) ? 1.6 : 1.0,
+  }[shape];
   const generic = GENERIC_CODE_WORDS.has(token.toLowerCase()) || ENGLISH_STOPWORDS.has(token.toLowerCase());
   const length = Math.min(0.6, Math.max(0, token.length - 6) * 0.05);
   return (base + (call ? 0.4 : 0) + length) * (generic && shape === "plain" ? 0.15 : 1);
@@ -193,7 +226,8 @@ function shapeWeight(token: string, call: boolean): number {
 /** Strings in code: keep single-token literals (`'user_id'` names something), blank the rest. */
 function maskCodeStrings(code: string): string {
   return code.replace(/(["'`])((?:\\.|(?!\1)[^\\\n])*)\1/g, (_all, _q: string, inner: string) =>
-    /^[A-Za-z_$][\w$.]*$/.test(inner) ? ` ${QUOTE_MARK}${inner} ` : " ");
+    /^[A-Za-z_$][\w$.]*$/.test(inner) ? ` ${QUOTE_MARK}${inner} ` : " ",
+  );
 }
 
 function isNoiseToken(token: string): boolean {
@@ -209,7 +243,8 @@ function isNoiseToken(token: string): boolean {
 
 function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, factor: number): void {
   // Message-like inline spans (`Cannot find module 'x'`) are read like prose.
-  const prose = seg.source === "prose" || seg.source === "title" || (seg.source === "inline_code" && looksLikeMessage(seg.text));
+  const prose =
+    seg.source === "prose" || seg.source === "title" || (seg.source === "inline_code" && looksLikeMessage(seg.text));
   let text = withoutFrameLines(seg).replace(URL_RE, " ").replace(PATH_RE, " ");
   if (seg.source === "code") text = maskCodeStrings(text);
   const wholeSpan = seg.source === "inline_code" && /^[\w$.:>-]+(?:\(\))?$/.test(seg.text.trim()) ? 1.2 : 1;
@@ -219,7 +254,8 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
     const call = !!m[2] && (m[2] === "(" || seg.source === "code") && text[m.index + m[0].length] !== "#";
     const quoted = text[m.index - 1] === QUOTE_MARK;
     if (raw.startsWith("-")) {
-      if (raw.startsWith("--") && raw.length >= 5) bag.add(raw, "identifier", 2.0 * factor, source, [raw.slice(2), raw.slice(2).replace(/-/g, "_")]);
+      if (raw.startsWith("--") && raw.length >= 5)
+        bag.add(raw, "identifier", 2.0 * factor, source, [raw.slice(2), raw.slice(2).replace(/-/g, "_")]);
       continue;
     }
     const segs = raw.replace(/::|->/g, ".").split(".");
@@ -227,14 +263,19 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
     const leaf = segs[segs.length - 1]!;
     // File names are paths; domains and abbreviations are not code; qualified exception names are
     // reported as exceptions.
-    if (segs.length > 1 && (FILE_EXT_RE.test(leaf) || /^(?:com|org|net|io|dev)$/.test(leaf) || /^(?:e\.g|i\.e|etc|vs)$/i.test(raw))) continue;
+    if (
+      segs.length > 1 &&
+      (FILE_EXT_RE.test(leaf) || /^(?:com|org|net|io|dev)$/.test(leaf) || /^(?:e\.g|i\.e|etc|vs)$/i.test(raw))
+    )
+      continue;
     if (segs.length > 1 && isNoiseToken(leaf)) continue;
     const token = segs.join(".");
     if (segs.length > 1) {
       const w = shapeWeight(token, call) * factor * wholeSpan;
       bag.add(token, "identifier", w, source, identifierVariants(token));
       // Lower-case dotted names in prose may be modules (`pkg.sub.mod`); in code they are mostly attribute access.
-      if (seg.source !== "code" && segs.every((s) => /^[a-z_][a-z0-9_]*$/.test(s))) bag.add(token, "module", w * 0.6, source, [segs.join("/")]);
+      if (seg.source !== "code" && segs.every((s) => /^[a-z_][a-z0-9_]*$/.test(s)))
+        bag.add(token, "module", w * 0.6, source, [segs.join("/")]);
     }
     for (const [i, part] of segs.entries()) {
       const last = i === segs.length - 1;
@@ -242,7 +283,8 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
       const shape = identifierShape(part);
       // In prose (and in trace output, which reads like prose) only code-shaped, called or quoted words are
       // identifiers; other plain words become keywords or are dropped.
-      if ((prose || source === "traceback") && segs.length === 1 && !isCompoundShape(shape) && !call && !quoted) continue;
+      if ((prose || source === "traceback") && segs.length === 1 && !isCompoundShape(shape) && !call && !quoted)
+        continue;
       if (prose && ISSUE_NOISE.has(part.toLowerCase())) continue;
       const w = shapeWeight(part, call && last) * factor * (segs.length > 1 ? 0.8 : wholeSpan);
       bag.add(part, "identifier", w, source, identifierVariants(part));
@@ -258,7 +300,13 @@ function addKeywords(bag: TermBag, text: string, source: TermSource, factor: num
     const parts = token.toLowerCase().split("-");
     for (const part of parts) {
       // Prefix fragments of hyphenated words (`sub-`, `non-`, `re-`) say nothing alone.
-      if (part.length < (parts.length > 1 ? 4 : 3) || ENGLISH_STOPWORDS.has(part) || ISSUE_NOISE.has(part) || /['’]/.test(part)) continue;
+      if (
+        part.length < (parts.length > 1 ? 4 : 3) ||
+        ENGLISH_STOPWORDS.has(part) ||
+        ISSUE_NOISE.has(part) ||
+        /['’]/.test(part)
+      )
+        continue;
       const generic = GENERIC_CODE_WORDS.has(part) ? 0.2 : 1;
       // Adverbs ("unfortunately", "currently", "explicitly") describe the report, not the code.
       const adverb = part.length > 5 && part.endsWith("ly") ? 0.35 : 1;

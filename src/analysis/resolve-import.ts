@@ -5,8 +5,9 @@
  * path suffix (Java packages under any `…/java/` root, C include roots, workspace crates).
  * Returns only paths that exist, most specific first.
  */
-import { extensionOf, languageForPath, type LanguageId } from "./languages.js";
+
 import type { ImportRef } from "./imports.js";
+import { extensionOf, type LanguageId, languageForPath } from "./languages.js";
 
 /** All repository files (relative, `/`-separated), indexed for suffix lookups. */
 export interface PathIndex {
@@ -105,7 +106,13 @@ export function resolveImport(
       break;
     case "c":
     case "cpp":
-      for (const base of [...(ref.relative ? [dirOf(fromPath)] : []), "", "include", "src", ...ancestors(fromPath).reverse()])
+      for (const base of [
+        ...(ref.relative ? [dirOf(fromPath)] : []),
+        "",
+        "include",
+        "src",
+        ...ancestors(fromPath).reverse(),
+      ])
         consider(join(base, ref.module));
       for (const f of suffixMatches(options.index, ref.module, fromPath)) consider(f);
       break;
@@ -129,7 +136,8 @@ function python(ref: ImportRef, fromPath: string, roots: string[], consider: Con
   for (const base of bases) {
     const mod = join(base, ...segs);
     if (segs.length) for (const ext of [".py", ".pyi", "/__init__.py", "/__init__.pyi"]) consider(mod + ext);
-    for (const name of ref.names) if (name !== "*") for (const ext of [".py", "/__init__.py"]) consider(join(mod, name) + ext);
+    for (const name of ref.names)
+      if (name !== "*") for (const ext of [".py", "/__init__.py"]) consider(join(mod, name) + ext);
     if (!segs.length) consider(join(mod, "__init__.py"));
   }
 }
@@ -141,26 +149,36 @@ function javascript(spec: string, fromPath: string, consider: Consider): void {
   const clean = spec.replace(/[?#].*$/, "");
   let bases: string[];
   if (/^\.\.?(?:\/|$)/.test(clean)) bases = [join(dirOf(fromPath), clean)];
-  else if (/^[@~]\//.test(clean)) bases = [join("src", clean.slice(2)), clean.slice(2)]; // common path aliases
+  else if (/^[@~]\//.test(clean))
+    bases = [join("src", clean.slice(2)), clean.slice(2)]; // common path aliases
   else {
     // Bare specifiers: baseUrl-style paths and workspace packages (`@scope/name/sub` → packages/name/sub).
     const pkg = /^(?:@[^/]+\/)?([^/]+)(\/.*)?$/.exec(clean);
     bases = [clean, join("src", clean)];
-    if (pkg) for (const dir of ["packages", "libs", "apps"]) bases.push(`${dir}/${pkg[1]}${pkg[2] ?? ""}`, `${dir}/${pkg[1]}/src${pkg[2] ?? "/index"}`);
+    if (pkg)
+      for (const dir of ["packages", "libs", "apps"])
+        bases.push(`${dir}/${pkg[1]}${pkg[2] ?? ""}`, `${dir}/${pkg[1]}/src${pkg[2] ?? "/index"}`);
   }
   for (const base of bases) {
     const ext = extensionOf(base);
     if (ext) {
       consider(base);
       // TypeScript ESM imports name the emitted `.js` file.
-      if (/^[mc]?jsx?$/.test(ext)) for (const ts of [".ts", ".tsx", ".mts", ".cts"]) consider(base.replace(/\.[mc]?jsx?$/, ts));
+      if (/^[mc]?jsx?$/.test(ext))
+        for (const ts of [".ts", ".tsx", ".mts", ".cts"]) consider(base.replace(/\.[mc]?jsx?$/, ts));
     }
     for (const e of JS_EXTS) consider(base + e);
     for (const idx of JS_INDEX) consider(join(base, idx));
   }
 }
 
-function go(spec: string, fromPath: string, exists: (p: string) => boolean, index: PathIndex | undefined, consider: Consider): void {
+function go(
+  spec: string,
+  fromPath: string,
+  exists: (p: string) => boolean,
+  index: PathIndex | undefined,
+  consider: Consider,
+): void {
   if (spec.startsWith(".")) return consider(join(dirOf(fromPath), spec));
   // The module prefix (github.com/org/repo) is unknown without go.mod: the longest existing suffix wins.
   const segs = spec.split("/");
@@ -201,7 +219,9 @@ function rust(ref: ImportRef, fromPath: string, index: PathIndex | undefined, co
   } else {
     // Another crate of the workspace (`my_crate::x`); else a 2015-style crate-relative path (root above).
     const names = [head, head.replace(/_/g, "-")];
-    const libs = names.flatMap((n) => (index ? index.withSuffix(`${n}/src/lib.rs`) : [`${n}/src/lib.rs`, `crates/${n}/src/lib.rs`]));
+    const libs = names.flatMap((n) =>
+      index ? index.withSuffix(`${n}/src/lib.rs`) : [`${n}/src/lib.rs`, `crates/${n}/src/lib.rs`],
+    );
     for (const lib of libs) {
       rustPath(dirOf(lib), segs.slice(1), ref.names, consider);
       consider(lib);
@@ -212,10 +232,11 @@ function rust(ref: ImportRef, fromPath: string, index: PathIndex | undefined, co
 
 /** Longest module path first: a/b/C may be an item in a/b, so shorter prefixes are candidates too. */
 function rustPath(root: string, segs: string[], names: string[], consider: Consider): void {
-  for (const name of names) if (name !== "*" && name !== "self" && /^[a-z_]/.test(name)) {
-    consider(join(root, ...segs, `${name}.rs`));
-    consider(join(root, ...segs, name, "mod.rs"));
-  }
+  for (const name of names)
+    if (name !== "*" && name !== "self" && /^[a-z_]/.test(name)) {
+      consider(join(root, ...segs, `${name}.rs`));
+      consider(join(root, ...segs, name, "mod.rs"));
+    }
   for (let n = segs.length; n > 0; n--) {
     consider(join(root, ...segs.slice(0, n - 1), `${segs[n - 1]}.rs`));
     consider(join(root, ...segs.slice(0, n), "mod.rs"));
@@ -231,15 +252,30 @@ function suffixMatches(index: PathIndex | undefined, suffix: string, fromPath: s
     while (i < p.length && p[i] === fromPath[i]) i++;
     return i;
   };
-  return index.withSuffix(suffix).sort((a, b) => shared(b) - shared(a)).slice(0, 8);
+  return index
+    .withSuffix(suffix)
+    .sort((a, b) => shared(b) - shared(a))
+    .slice(0, 8);
 }
 
 const QUALIFIED_EXTS: Partial<Record<LanguageId, string[]>> = {
-  java: [".java", ".kt"], kotlin: [".kt", ".kts", ".java"], scala: [".scala", ".java"], php: [".php"], ruby: [".rb"], swift: [".swift"],
+  java: [".java", ".kt"],
+  kotlin: [".kt", ".kts", ".java"],
+  scala: [".scala", ".java"],
+  php: [".php"],
+  ruby: [".rb"],
+  swift: [".swift"],
 };
 
 /** Java/Kotlin/Scala packages, PHP namespaces (PSR-4 style), Ruby requires. */
-function qualified(ref: ImportRef, fromPath: string, lang: LanguageId | null, roots: string[], index: PathIndex | undefined, consider: Consider): void {
+function qualified(
+  ref: ImportRef,
+  fromPath: string,
+  lang: LanguageId | null,
+  roots: string[],
+  index: PathIndex | undefined,
+  consider: Consider,
+): void {
   const exts = (lang && QUALIFIED_EXTS[lang]) ?? [];
   if (!exts.length) return;
   if (ref.kind === "require") {
@@ -249,12 +285,15 @@ function qualified(ref: ImportRef, fromPath: string, lang: LanguageId | null, ro
     return;
   }
   const segs = ref.module.split(/[.\\]/).filter(Boolean);
-  if (ref.names[0] === "*") return [...roots, ...sourceRootsOf(fromPath, segs[0])].forEach((r) => consider(join(r, ...segs)));
+  if (ref.names[0] === "*")
+    return [...roots, ...sourceRootsOf(fromPath, segs[0])].forEach((r) => consider(join(r, ...segs)));
   // Nested types (`a.b.Outer.Inner`): drop trailing capitalized segments until a file matches.
   for (let n = segs.length; n > 0 && (n === segs.length || /^[A-Z]/.test(segs[n]!)); n--) {
     const rel = segs.slice(0, n).join("/");
-    const variants = lang === "php" ? [rel, rel.replace(/^[^/]+/, (s) => s.toLowerCase()), join("src", ...segs.slice(1, n))] : [rel];
-    for (const base of [...sourceRootsOf(fromPath, segs[0]), ...roots]) for (const v of variants) for (const e of exts) consider(join(base, v + e));
+    const variants =
+      lang === "php" ? [rel, rel.replace(/^[^/]+/, (s) => s.toLowerCase()), join("src", ...segs.slice(1, n))] : [rel];
+    for (const base of [...sourceRootsOf(fromPath, segs[0]), ...roots])
+      for (const v of variants) for (const e of exts) consider(join(base, v + e));
     if (n >= 2) for (const e of exts) for (const f of suffixMatches(index, rel + e, fromPath)) consider(f);
   }
 }
@@ -263,5 +302,7 @@ function qualified(ref: ImportRef, fromPath: string, lang: LanguageId | null, ro
 function sourceRootsOf(fromPath: string, first: string | undefined): string[] {
   if (!first) return [];
   const at = `/${fromPath}`.indexOf(`/${first}/`);
-  return at >= 0 ? [fromPath.slice(0, Math.max(0, at - 1))] : ["src/main/java", "src/main/kotlin", "src/main/scala", "src/test/java"];
+  return at >= 0
+    ? [fromPath.slice(0, Math.max(0, at - 1))]
+    : ["src/main/java", "src/main/kotlin", "src/main/scala", "src/test/java"];
 }

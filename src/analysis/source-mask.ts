@@ -30,7 +30,13 @@ function styleFor(lang: LanguageId): Style {
     case "scala":
     case "swift":
       // In these languages `'` opens only a short char literal (Rust also uses it for lifetimes).
-      return { line: ["//"], block: true, triple: lang === "kotlin" || lang === "scala" || lang === "swift", backtick: false, charQuotes: true };
+      return {
+        line: ["//"],
+        block: true,
+        triple: lang === "kotlin" || lang === "scala" || lang === "swift",
+        backtick: false,
+        charQuotes: true,
+      };
     default:
       return { line: ["//"], block: true, triple: false, backtick: true, charQuotes: false };
   }

@@ -33,7 +33,8 @@ export interface StackFrame {
 
 const EXTERNAL_PATH =
   /(?:^|\/)(?:site-packages|dist-packages|node_modules|vendor|\.venv|venv|\.tox|\.cargo\/registry|pkg\/mod|bower_components)\/|^<|^node:|^internal\/|\/lib\/python\d(?:\.\d+)?\/(?!site-packages)|^\/usr\/(?:local\/)?(?:lib|include|share)\/|\/rustc\/[0-9a-f]+\/|(?:^|\/)library\/(?:std|core|alloc)\/src\/|\/(?:usr\/local\/)?go\/src\/|^\/opt\/hostedtoolcache\/|\/Frameworks\/|\/jdk[\w.-]*\//;
-const EXTERNAL_JAVA = /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx\.coroutines|scala|org\.junit|junit|org\.gradle|org\.apache\.maven\.surefire|System|Microsoft)\./;
+const EXTERNAL_JAVA =
+  /^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx\.coroutines|scala|org\.junit|junit|org\.gradle|org\.apache\.maven\.surefire|System|Microsoft)\./;
 
 /** True when `path` points into third-party, runtime or standard-library code. */
 export function isExternalPath(path: string): boolean {
@@ -67,15 +68,23 @@ type Found = Omit<StackFrame, "distance" | "repoPath" | "external"> & {
   chained?: boolean;
 };
 
-const CHAIN = /^\s*(?:Caused by:|During handling of the above exception|The above exception was the direct cause|Traceback \(most recent call last\))/;
+const CHAIN =
+  /^\s*(?:Caused by:|During handling of the above exception|The above exception was the direct cause|Traceback \(most recent call last\))/;
 
 const num = (s: string | undefined): number | undefined => (s ? Number(s) : undefined);
 
 /** Go `main.(*Server).Start` / Rust `app::server::Server::start::h1234` → `Server.Start` / `Server.start`. */
 function simplifyFunc(raw: string): string {
-  let f = raw.trim().replace(/::h[0-9a-f]{16}$/, "").replace(/\{\{closure\}\}/g, "");
+  let f = raw
+    .trim()
+    .replace(/::h[0-9a-f]{16}$/, "")
+    .replace(/\{\{closure\}\}/g, "");
   for (let i = 0; i < 4 && /<[^<>]*>/.test(f); i++) f = f.replace(/<[^<>]*>/g, "");
-  f = f.replace(/\(\*?(\w+)\)/g, "$1").replace(/\[[^\]]*\]/g, "").replace(/::/g, ".").replace(/\.+$/, "");
+  f = f
+    .replace(/\(\*?(\w+)\)/g, "$1")
+    .replace(/\[[^\]]*\]/g, "")
+    .replace(/::/g, ".")
+    .replace(/\.+$/, "");
   const segs = f.split(/[./]/).filter(Boolean);
   const last = segs[segs.length - 1] ?? f;
   const prev = segs[segs.length - 2];
@@ -84,14 +93,16 @@ function simplifyFunc(raw: string): string {
 
 const PY = /^\s*File "([^"]+)", line (\d+)(?:, in ([^\s]+))?/;
 const JS = /^\s*at (?:async )?(?:new )?(?:(.+?) \()?((?:[A-Za-z]+:\/\/\/?)?[^\s()]+?):(\d+):(\d+)\)?\s*$/;
-const JAVA = /^\s*at (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)+)([\w$<>-]+)\(([^():]*)(?::(\d+))?\)(?: in (.+?):line (\d+))?/;
+const JAVA =
+  /^\s*at (?:[\w.$-]+(?:@[\w.-]+)?\/)?((?:[\w$]+\.)+)([\w$<>-]+)\(([^():]*)(?::(\d+))?\)(?: in (.+?):line (\d+))?/;
 const GO_LOC = /^\s+(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?\s*$/;
 const RUST_AT = /^\s+at (\S.*?):(\d+)(?::(\d+))?\s*$/;
 const RUST_FN = /^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$/;
 const RUST_PANIC = /panicked at (?:'[^]*?', |"[^]*?", )?(\S+?\.rs):(\d+):(\d+)/;
 const RUBY = /^\s*(?:from\s+)?(\S+\.rb):(\d+):in [`']([^']+)'/;
 const PHP = /^\s*#\d+ (\S+\.php)\((\d+)\): (.+)$/;
-const DIAG = /(?:^|[\s(\['"`])(\/?(?:[\w.@~-]+\/)*[\w.@-]+\.(?:py|pyi|js|jsx|mjs|cjs|ts|tsx|mts|go|rs|java|kt|scala|c|h|cc|cpp|hpp|cs|rb|php|swift))(?::(\d+)(?::(\d+))?|\((\d+),(\d+)\))(?=[:\s,)]|$)/;
+const DIAG =
+  /(?:^|[\s(['"`])(\/?(?:[\w.@~-]+\/)*[\w.@-]+\.(?:py|pyi|js|jsx|mjs|cjs|ts|tsx|mts|go|rs|java|kt|scala|c|h|cc|cpp|hpp|cs|rb|php|swift))(?::(\d+)(?::(\d+))?|\((\d+),(\d+)\))(?=[:\s,)]|$)/;
 
 /** All frames in `text`, in printed order. */
 export function parseStackFrames(text: string): StackFrame[] {
@@ -105,30 +116,76 @@ export function parseStackFrames(text: string): StackFrame[] {
     if (CHAIN.test(line)) chained = true;
     if ((m = PY.exec(line))) {
       const func = m[3] && !m[3].startsWith("<") ? m[3] : undefined;
-      found.push({ path: m[1]!, line: num(m[2]), ...(func ? { func } : {}), lang: "python", at: i, innermostFirst: false });
+      found.push({
+        path: m[1]!,
+        line: num(m[2]),
+        ...(func ? { func } : {}),
+        lang: "python",
+        at: i,
+        innermostFirst: false,
+      });
     } else if ((m = JAVA.exec(line))) {
       found.push(javaFrame(m, i));
     } else if ((m = RUST_AT.exec(line)) && /\.rs$/.test(m[1]!)) {
       const fn = RUST_FN.exec(lines[i - 1] ?? "")?.[1];
-      found.push({ path: m[1]!, line: num(m[2]), column: num(m[3]), ...(fn ? { func: simplifyFunc(fn) } : {}), lang: "rust", at: i, innermostFirst: true });
+      found.push({
+        path: m[1]!,
+        line: num(m[2]),
+        column: num(m[3]),
+        ...(fn ? { func: simplifyFunc(fn) } : {}),
+        lang: "rust",
+        at: i,
+        innermostFirst: true,
+      });
     } else if ((m = JS.exec(line))) {
       const func = m[1] && !/^(?:<anonymous>|Object\.<anonymous>)$/.test(m[1]) ? simplifyJsFunc(m[1]) : undefined;
-      found.push({ path: m[2]!, line: num(m[3]), column: num(m[4]), ...(func ? { func } : {}), lang: "javascript", at: i, innermostFirst: true });
+      found.push({
+        path: m[2]!,
+        line: num(m[3]),
+        column: num(m[4]),
+        ...(func ? { func } : {}),
+        lang: "javascript",
+        at: i,
+        innermostFirst: true,
+      });
     } else if ((m = GO_LOC.exec(line))) {
       const prev = lines[i - 1]?.trim() ?? "";
-      const fn = /^((?:[\w.-]+\/)*[\w.()*\[\]-]+)\(.*\)$/.exec(prev)?.[1];
-      found.push({ path: m[1]!, line: num(m[2]), ...(fn ? { func: simplifyFunc(fn) } : {}), lang: "go", at: i, innermostFirst: true, ...(fn?.startsWith("runtime.") ? { external: true } : {}) });
+      const fn = /^((?:[\w.-]+\/)*[\w.()*[\]-]+)\(.*\)$/.exec(prev)?.[1];
+      found.push({
+        path: m[1]!,
+        line: num(m[2]),
+        ...(fn ? { func: simplifyFunc(fn) } : {}),
+        lang: "go",
+        at: i,
+        innermostFirst: true,
+        ...(fn?.startsWith("runtime.") ? { external: true } : {}),
+      });
     } else if ((m = RUST_PANIC.exec(line))) {
       found.push({ path: m[1]!, line: num(m[2]), column: num(m[3]), lang: "rust", at: i, innermostFirst: true });
     } else if ((m = RUBY.exec(line))) {
-      found.push({ path: m[1]!, line: num(m[2]), func: m[3]!.replace(/^block (?:\(\d+ levels\) )?in /, ""), lang: "ruby", at: i, innermostFirst: true });
+      found.push({
+        path: m[1]!,
+        line: num(m[2]),
+        func: m[3]!.replace(/^block (?:\(\d+ levels\) )?in /, ""),
+        lang: "ruby",
+        at: i,
+        innermostFirst: true,
+      });
     } else if ((m = PHP.exec(line))) {
       const fn = /([\w\\]+)(?:->|::)(\w+)\(/.exec(m[3]!) ?? /(\w+)\(/.exec(m[3]!);
       const func = fn ? (fn[2] ? `${fn[1]!.split("\\").pop()}.${fn[2]}` : fn[1]) : undefined;
       found.push({ path: m[1]!, line: num(m[2]), ...(func ? { func } : {}), lang: "php", at: i, innermostFirst: true });
     } else if ((m = DIAG.exec(line)) && !/https?:\/\//.test(line)) {
       const inFn = /:\d+:?\s+in\s+([A-Za-z_]\w*)/.exec(line)?.[1];
-      found.push({ path: m[1]!, line: num(m[2] ?? m[4]), column: num(m[3] ?? m[5]), ...(inFn ? { func: inFn } : {}), lang: "generic", at: i, innermostFirst: true });
+      found.push({
+        path: m[1]!,
+        line: num(m[2] ?? m[4]),
+        column: num(m[3] ?? m[5]),
+        ...(inFn ? { func: inFn } : {}),
+        lang: "generic",
+        at: i,
+        innermostFirst: true,
+      });
     }
     if (found.length > before && chained) {
       found[before]!.chained = true;
@@ -151,7 +208,11 @@ function javaFrame(m: RegExpExecArray, at: number): Found {
   const pkg = segs.slice(0, -1);
   const file = m[3] && /\.\w+$/.test(m[3]) ? m[3] : `${cls.split("$")[0]}.java`;
   const csPath = m[5];
-  const simpleClass = cls.split("$").filter((s) => !/^\d+$/.test(s)).pop() ?? cls;
+  const simpleClass =
+    cls
+      .split("$")
+      .filter((s) => !/^\d+$/.test(s))
+      .pop() ?? cls;
   return {
     path: csPath ?? [...pkg, file].join("/"),
     line: num(m[4] ?? m[6]),

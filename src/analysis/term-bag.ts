@@ -29,7 +29,14 @@ export const SOURCE_FACTOR: Readonly<Record<TermSource, number>> = {
 
 const SOURCE_RANK: Readonly<Record<TermSource, number>> = { title: 5, traceback: 4, inline_code: 3, code: 2, prose: 1 };
 const KIND_RANK: Readonly<Record<TermKind, number>> = {
-  frame: 8, exception: 7, error: 6, identifier: 5, path: 4, module: 3, quoted: 2, keyword: 1,
+  frame: 8,
+  exception: 7,
+  error: 6,
+  identifier: 5,
+  path: 4,
+  module: 3,
+  quoted: 2,
+  keyword: 1,
 };
 
 /** The result-list a term belongs to. */
@@ -67,7 +74,10 @@ export class TermBag {
     const key = `${groupOf(kind)}\u0000${clean.toLowerCase()}`;
     const entry = this.entries.get(key);
     if (!entry) {
-      this.entries.set(key, { term: { text: clean, kind, weight, source, variants: unique([clean, ...variants]) }, count: 1 });
+      this.entries.set(key, {
+        term: { text: clean, kind, weight, source, variants: unique([clean, ...variants]) },
+        count: 1,
+      });
       return;
     }
     const t = entry.term;

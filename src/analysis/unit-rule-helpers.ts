@@ -29,8 +29,15 @@ export interface LanguageRules {
 }
 
 const NAME_TYPES = new Set([
-  "identifier", "type_identifier", "simple_identifier", "constant", "name", "property_identifier",
-  "field_identifier", "namespace_identifier", "package_identifier",
+  "identifier",
+  "type_identifier",
+  "simple_identifier",
+  "constant",
+  "name",
+  "property_identifier",
+  "field_identifier",
+  "namespace_identifier",
+  "package_identifier",
 ]);
 
 /** The `name` field, else the first identifier-like child. */
@@ -77,4 +84,3 @@ export function byKeyword(map: Readonly<Record<string, UnitKind>>, fallback: Uni
     return name ? { kind, name } : null;
   };
 }
-

@@ -3,13 +3,18 @@
  * Swift. Same conventions as `unit-rules.ts`; node types checked against the bundled grammars.
  */
 import type { LanguageId } from "./languages.js";
-import { COMMENTS, byKeyword, named, nameOf, set, type LanguageRules } from "./unit-rule-helpers.js";
+import { byKeyword, COMMENTS, type LanguageRules, named, nameOf, set } from "./unit-rule-helpers.js";
 
 type MoreLanguage = Extract<LanguageId, "ruby" | "php" | "c_sharp" | "kotlin" | "scala" | "swift">;
 
 export const MORE_LANGUAGE_RULES: Readonly<Record<MoreLanguage, LanguageRules>> = {
   ruby: {
-    rules: { method: named("callable"), singleton_method: named("method"), class: named("class"), module: named("module") },
+    rules: {
+      method: named("callable"),
+      singleton_method: named("method"),
+      class: named("class"),
+      module: named("module"),
+    },
     wrappers: set(),
     attachments: set("comment"),
   },
@@ -64,7 +69,10 @@ export const MORE_LANGUAGE_RULES: Readonly<Record<MoreLanguage, LanguageRules>> 
   },
   swift: {
     rules: {
-      class_declaration: byKeyword({ struct: "struct", enum: "enum", extension: "impl", protocol: "interface" }, "class"),
+      class_declaration: byKeyword(
+        { struct: "struct", enum: "enum", extension: "impl", protocol: "interface" },
+        "class",
+      ),
       protocol_declaration: named("interface"),
       function_declaration: (node) => ({ kind: "callable", name: nameOf(node) ?? "init" }),
       protocol_function_declaration: named("method"),

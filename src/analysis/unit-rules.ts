@@ -6,7 +6,16 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { LanguageId } from "./languages.js";
-import { bareTypeName, COMMENTS, named, nameOf, set, type LanguageRules, type UnitMatch, type UnitRule } from "./unit-rule-helpers.js";
+import {
+  bareTypeName,
+  COMMENTS,
+  type LanguageRules,
+  named,
+  nameOf,
+  set,
+  type UnitMatch,
+  type UnitRule,
+} from "./unit-rule-helpers.js";
 import { MORE_LANGUAGE_RULES } from "./unit-rules-more.js";
 import type { UnitKind } from "./unit-types.js";
 
@@ -90,7 +99,10 @@ function jsDeclarator(node: Node): UnitMatch | null {
   if (value && FUNCTION_VALUES.has(value.type)) return { kind: "callable", name };
   if (value?.type === "class") return { kind: "class", name };
   if (!isTopLevelDeclaration(node.parent)) return null;
-  if (value?.type === "object" && value.namedChildren.some((c) => c?.type === "method_definition" || c?.type === "pair"))
+  if (
+    value?.type === "object" &&
+    value.namedChildren.some((c) => c?.type === "method_definition" || c?.type === "pair")
+  )
     return { kind: "constant", name };
   return UPPER_CONSTANT.test(name) ? { kind: "constant", name } : null;
 }
@@ -136,7 +148,6 @@ function rustImpl(node: Node): UnitMatch | null {
   return type ? { kind: "impl", name: bareTypeName(type.text) } : null;
 }
 
-
 const JS_RULES: Record<string, UnitRule> = {
   function_declaration: named("callable"),
   generator_function_declaration: named("callable"),
@@ -158,7 +169,13 @@ const JS_RULES: Record<string, UnitRule> = {
 };
 const JS: LanguageRules = {
   rules: JS_RULES,
-  wrappers: set("export_statement", "lexical_declaration", "variable_declaration", "ambient_declaration", "expression_statement"),
+  wrappers: set(
+    "export_statement",
+    "lexical_declaration",
+    "variable_declaration",
+    "ambient_declaration",
+    "expression_statement",
+  ),
   attachments: set(...COMMENTS, "decorator"),
 };
 

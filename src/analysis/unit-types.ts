@@ -119,11 +119,13 @@ export function buildUnitTree(raw: RawUnit[]): CodeUnit[] {
 
 /** Stable sort by start line (outer first on ties) that keeps `parent` indices valid. */
 function sortByStart(units: CodeUnit[]): CodeUnit[] {
-  const order = units.map((_, i) => i).sort((a, b) => {
-    const x = units[a]!;
-    const y = units[b]!;
-    return x.start - y.start || y.end - x.end || x.depth - y.depth || a - b;
-  });
+  const order = units
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = units[a]!;
+      const y = units[b]!;
+      return x.start - y.start || y.end - x.end || x.depth - y.depth || a - b;
+    });
   const newIndex = new Array<number>(units.length);
   order.forEach((old, pos) => (newIndex[old] = pos));
   return order.map((old) => {

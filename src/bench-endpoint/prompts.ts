@@ -4,7 +4,7 @@
  * a cached prefill would measure the cache, not the GPU.
  */
 import { randomBytes } from "node:crypto";
-import { TokenCounter, estimateTokens, type TokenizerFamily } from "../tokens/counter.js";
+import { estimateTokens, TokenCounter, type TokenizerFamily } from "../tokens/counter.js";
 
 /** A new nonce for one request. */
 export function nonce(): string {

@@ -4,12 +4,13 @@
  * (prefill). Reports time to first token, decode tokens/s per stream, aggregate tokens/s and the
  * prompt-processing rate, each as median and min–max — the table the NVFP4 model cards publish.
  */
-import { joinUrl } from "../llm/url.js";
+
 import type { ChatRequestOptions } from "../llm/types.js";
+import { joinUrl } from "../llm/url.js";
 import type { TokenizerFamily } from "../tokens/counter.js";
 import { decodePrompt, longPromptBuilder, nonce } from "./prompts.js";
-import { spread, type Spread } from "./stats.js";
-import { decodeRate, timeStream, type StreamSample } from "./stream-request.js";
+import { type Spread, spread } from "./stats.js";
+import { decodeRate, type StreamSample, timeStream } from "./stream-request.js";
 
 /** What to measure. */
 export interface BenchSettings {
@@ -80,7 +81,12 @@ type Ok = Extract<StreamSample, { ok: true }>;
 export class BenchUnusableError extends Error {}
 
 /** Measure one endpoint. */
-export async function benchEndpoint(target: BenchTarget, settings: BenchSettings, progress: BenchProgress = () => undefined, signal?: AbortSignal): Promise<EndpointBench> {
+export async function benchEndpoint(
+  target: BenchTarget,
+  settings: BenchSettings,
+  progress: BenchProgress = () => undefined,
+  signal?: AbortSignal,
+): Promise<EndpointBench> {
   const url = joinUrl(target.baseUrl, "chat/completions");
   const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
@@ -109,14 +115,17 @@ export async function benchEndpoint(target: BenchTarget, settings: BenchSettings
       const retry = await send(decodePrompt(nonce()), Math.min(32, settings.maxTokens), false);
       if (retry.ok) {
         ignoreEos = false;
-        progress(`[${target.label}] the server refused ignore_eos (${sample.error}); replies may end before ${settings.maxTokens} tokens`);
+        progress(
+          `[${target.label}] the server refused ignore_eos (${sample.error}); replies may end before ${settings.maxTokens} tokens`,
+        );
       }
       sample = retry;
     }
     if (!sample.ok) throw new BenchUnusableError(`${target.label}: the warm-up request failed: ${sample.error}`);
   }
 
-  const longPrompt = settings.promptTokens > 0 ? await longPromptBuilder(settings.promptTokens, target.tokenizer) : undefined;
+  const longPrompt =
+    settings.promptTokens > 0 ? await longPromptBuilder(settings.promptTokens, target.tokenizer) : undefined;
   const levels: LevelResult[] = [];
   for (const c of settings.concurrency) {
     const decodeSamples: Ok[] = [];
@@ -161,9 +170,11 @@ export async function benchEndpoint(target: BenchTarget, settings: BenchSettings
       decodeTps: spread(decodeSamples.map(decodeRate).filter((r): r is number => r !== null)),
       aggregateTps: spread(aggregates),
       promptTps: spread(prefillRates),
-      promptTokens: spread(prefillSamples.flatMap((s) => (s.promptTokens !== undefined ? [s.promptTokens] : [])))?.median ?? null,
+      promptTokens:
+        spread(prefillSamples.flatMap((s) => (s.promptTokens !== undefined ? [s.promptTokens] : [])))?.median ?? null,
       completionTokens: spread(decodeSamples.map((s) => s.completionTokens))?.median ?? null,
-      counted: decodeSamples.length === 0 ? "none" : decodeSamples.every((s) => s.counted === "usage") ? "usage" : "deltas",
+      counted:
+        decodeSamples.length === 0 ? "none" : decodeSamples.every((s) => s.counted === "usage") ? "usage" : "deltas",
     });
   }
   return { label: target.label, baseUrl: target.baseUrl, model: target.model, ignoreEos, levels };
@@ -172,7 +183,8 @@ export async function benchEndpoint(target: BenchTarget, settings: BenchSettings
 /** The profile's sampling fields that belong in a benchmark request (not max tokens or tools). */
 function samplingBody(sampling: ChatRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...(sampling.extraBody ?? {}) };
-  for (const key of ["temperature", "top_p", "top_k", "chat_template_kwargs", "reasoning_effort"] as const) if (sampling[key] !== undefined) body[key] = sampling[key];
+  for (const key of ["temperature", "top_p", "top_k", "chat_template_kwargs", "reasoning_effort"] as const)
+    if (sampling[key] !== undefined) body[key] = sampling[key];
   return body;
 }
 

@@ -41,13 +41,24 @@ export async function timeStream(request: StreamRequest): Promise<StreamSample> 
   const startedAt = performance.now();
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-  const failed = (error: string, status?: number): StreamSample => ({ ok: false, startedAt, endedAt: performance.now(), error, ...(status !== undefined ? { status } : {}) });
+  const failed = (error: string, status?: number): StreamSample => ({
+    ok: false,
+    startedAt,
+    endedAt: performance.now(),
+    error,
+    ...(status !== undefined ? { status } : {}),
+  });
   let first: number | undefined;
   let last: number | undefined;
   let deltas = 0;
   let usage: { prompt?: number; completion?: number } | undefined;
   try {
-    const response = await fetch(request.url, { method: "POST", headers: request.headers, body: JSON.stringify(request.body), signal });
+    const response = await fetch(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: JSON.stringify(request.body),
+      signal,
+    });
     if (!response.ok || !response.body) {
       const text = await response.text();
       return failed(`HTTP ${response.status}: ${errorDetail(text).slice(0, 300)}`, response.status);
@@ -57,8 +68,15 @@ export async function timeStream(request: StreamRequest): Promise<StreamSample> 
       if (message.type === "invalid") return failed(`a stream event is not JSON: ${message.data.slice(0, 120)}`);
       const chunk = message.value;
       if (!isRecord(chunk)) continue;
-      if (isRecord(chunk.error)) return failed(`error in the stream: ${String(chunk.error.message ?? JSON.stringify(chunk.error)).slice(0, 300)}`);
-      if (isRecord(chunk.usage)) usage = { ...(typeof chunk.usage.prompt_tokens === "number" ? { prompt: chunk.usage.prompt_tokens } : {}), ...(typeof chunk.usage.completion_tokens === "number" ? { completion: chunk.usage.completion_tokens } : {}) };
+      if (isRecord(chunk.error))
+        return failed(
+          `error in the stream: ${String(chunk.error.message ?? JSON.stringify(chunk.error)).slice(0, 300)}`,
+        );
+      if (isRecord(chunk.usage))
+        usage = {
+          ...(typeof chunk.usage.prompt_tokens === "number" ? { prompt: chunk.usage.prompt_tokens } : {}),
+          ...(typeof chunk.usage.completion_tokens === "number" ? { completion: chunk.usage.completion_tokens } : {}),
+        };
       if (carriesToken(chunk)) {
         const now = performance.now();
         first ??= now;
@@ -100,7 +118,9 @@ function carriesToken(chunk: Record<string, unknown>): boolean {
   return choices.some((choice) => {
     if (!isRecord(choice) || !isRecord(choice.delta)) return false;
     const d = choice.delta;
-    const text = [d.content, d.reasoning_content, d.reasoning, d.reasoning_text].some((v) => typeof v === "string" && v.length > 0);
+    const text = [d.content, d.reasoning_content, d.reasoning, d.reasoning_text].some(
+      (v) => typeof v === "string" && v.length > 0,
+    );
     return text || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0);
   });
 }

@@ -24,7 +24,10 @@ export function renderSingle(bench: EndpointBench, promptTokens: number): string
   const rows = [
     `| concurrency | TTFT ms | decode tok/s per stream | aggregate tok/s | ${prompt} | failed |`,
     "|---:|---:|---:|---:|---:|---:|",
-    ...bench.levels.map((l) => `| ${l.concurrency} | ${formatSpread(l.ttftMs)} | ${formatSpread(l.decodeTps, 1)} | ${formatSpread(l.aggregateTps, 1)} | ${formatSpread(l.promptTps)} | ${l.failed}/${l.requests} |`),
+    ...bench.levels.map(
+      (l) =>
+        `| ${l.concurrency} | ${formatSpread(l.ttftMs)} | ${formatSpread(l.decodeTps, 1)} | ${formatSpread(l.aggregateTps, 1)} | ${formatSpread(l.promptTps)} | ${l.failed}/${l.requests} |`,
+    ),
   ];
   return rows.join("\n");
 }
@@ -43,9 +46,19 @@ export function renderComparison(a: EndpointBench, b: EndpointBench): string {
   for (const la of a.levels) {
     const lb = b.levels.find((l) => l.concurrency === la.concurrency);
     if (!lb) continue;
-    out.push(`concurrency ${la.concurrency}`, "", `| metric | ${a.label} | ${b.label} | ${a.label} vs ${b.label} |`, "|---|---:|---:|---|");
-    const row = (name: string, pick: (l: LevelResult) => Spread | null, digits: number, lowerIsBetter = false) => `| ${name} | ${formatSpread(pick(la), digits)} | ${formatSpread(pick(lb), digits)} | ${ratio(pick(la), pick(lb), lowerIsBetter)} |`;
-    out.push(row("TTFT (ms)", (l) => l.ttftMs, 0, true), row("decode tok/s per stream", (l) => l.decodeTps, 1), row("aggregate tok/s", (l) => l.aggregateTps, 1));
+    out.push(
+      `concurrency ${la.concurrency}`,
+      "",
+      `| metric | ${a.label} | ${b.label} | ${a.label} vs ${b.label} |`,
+      "|---|---:|---:|---|",
+    );
+    const row = (name: string, pick: (l: LevelResult) => Spread | null, digits: number, lowerIsBetter = false) =>
+      `| ${name} | ${formatSpread(pick(la), digits)} | ${formatSpread(pick(lb), digits)} | ${ratio(pick(la), pick(lb), lowerIsBetter)} |`;
+    out.push(
+      row("TTFT (ms)", (l) => l.ttftMs, 0, true),
+      row("decode tok/s per stream", (l) => l.decodeTps, 1),
+      row("aggregate tok/s", (l) => l.aggregateTps, 1),
+    );
     if (la.promptTps || lb.promptTps) out.push(row("prompt tok/s", (l) => l.promptTps, 0));
     out.push(`| failed requests | ${la.failed}/${la.requests} | ${lb.failed}/${lb.requests} | |`, "");
   }

@@ -10,7 +10,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "../util/errors.js";
 import { createLogger } from "../util/log.js";
-import { CONFIG_KEYS, ConfigSchema, LEGACY_ENV, envName, type Config, type ConfigKey } from "./schema.js";
+import { CONFIG_KEYS, type Config, type ConfigKey, ConfigSchema, envName, LEGACY_ENV } from "./schema.js";
 
 const log = createLogger("config");
 
@@ -73,8 +73,16 @@ export function fromEnv(key: ConfigKey, raw: string): unknown {
   }
   const n = Number(raw);
   if (raw.trim() !== "" && Number.isFinite(n) && probe(n)) return n;
-  if (key === "secret_allow") return raw.split(",").map((s) => s.trim()).filter(Boolean);
-  if (key === "allowed_roots") return raw.split(delimiter).map((s) => s.trim()).filter(Boolean);
+  if (key === "secret_allow")
+    return raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (key === "allowed_roots")
+    return raw
+      .split(delimiter)
+      .map((s) => s.trim())
+      .filter(Boolean);
   return raw;
 }
 
@@ -88,7 +96,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const layer = (values: Record<string, unknown>, source: string) => {
     for (const [k, v] of Object.entries(values)) {
       if (v === undefined) continue;
-      if (!(CONFIG_KEYS as string[]).includes(k)) throw new ConfigError(`unknown config key "${k}" in ${source}; known keys: ${CONFIG_KEYS.join(", ")}`);
+      if (!(CONFIG_KEYS as string[]).includes(k))
+        throw new ConfigError(`unknown config key "${k}" in ${source}; known keys: ${CONFIG_KEYS.join(", ")}`);
       merged[k] = v;
       sources[k as ConfigKey] = source;
     }
@@ -116,19 +125,29 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const name = names.find((n) => env[n] !== undefined && env[n] !== "");
     if (name) layer({ [key]: fromEnv(key, env[name]!) }, `environment variable ${name}`);
   }
-  for (const [key, value] of Object.entries(options.flags ?? {})) layer({ [key]: value }, `flag --${key === "deadline_s" ? "deadline" : key.replace(/_/g, "-")}`);
+  for (const [key, value] of Object.entries(options.flags ?? {}))
+    layer({ [key]: value }, `flag --${key === "deadline_s" ? "deadline" : key.replace(/_/g, "-")}`);
   // A project config file comes with the repository being explored, which may not be trusted: it
   // must not redirect the user's own API key (from the environment, a flag or the user config) to
   // an endpoint of its choosing. The key is kept only when it came with that endpoint.
   const projectFile = files.find((f) => f !== options.configFile && f !== userConfigPath(env, options.home));
-  if (projectFile && sources.base_url === projectFile && merged.api_key !== undefined && sources.api_key !== projectFile) {
+  if (
+    projectFile &&
+    sources.base_url === projectFile &&
+    merged.api_key !== undefined &&
+    sources.api_key !== projectFile
+  ) {
     delete merged.api_key;
-    warnings.push(`ignoring the API key for base_url ${String(merged.base_url)} set by ${projectFile}: a repository's config cannot receive your key (set base_url in your user config or with --base-url to use it)`);
+    warnings.push(
+      `ignoring the API key for base_url ${String(merged.base_url)} set by ${projectFile}: a repository's config cannot receive your key (set base_url in your user config or with --base-url to use it)`,
+    );
   }
   // Nor may it widen what an MCP server lets its clients explore.
   if (projectFile && sources.allowed_roots === projectFile) {
     delete merged.allowed_roots;
-    warnings.push(`ignoring allowed_roots set by ${projectFile}: only your user config, FC_ALLOWED_ROOTS or --allow-root can widen the MCP allowlist`);
+    warnings.push(
+      `ignoring allowed_roots set by ${projectFile}: only your user config, FC_ALLOWED_ROOTS or --allow-root can widen the MCP allowlist`,
+    );
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -60,13 +60,21 @@ export function detectProfile(model: string | undefined): ProfileName {
 }
 
 /** The effective profile plus the user's explicit sampling settings layered on top. */
-export function effectiveSampling(config: Config): { profile: Profile; sampling: Profile["sampling"]; maxCompletionTokens: number } {
+export function effectiveSampling(config: Config): {
+  profile: Profile;
+  sampling: Profile["sampling"];
+  maxCompletionTokens: number;
+} {
   const profile = PROFILES[config.profile === "auto" ? detectProfile(config.model) : config.profile];
   const sampling: Profile["sampling"] = { ...profile.sampling };
   if (config.temperature !== undefined) sampling.temperature = config.temperature;
   if (config.top_p !== undefined) sampling.top_p = config.top_p;
   if (config.top_k !== undefined) sampling.top_k = config.top_k;
   if (config.reasoning_effort !== undefined) sampling.reasoning_effort = config.reasoning_effort;
-  if (config.enable_thinking !== undefined) sampling.chat_template_kwargs = { ...(sampling.chat_template_kwargs ?? {}), enable_thinking: config.enable_thinking };
+  if (config.enable_thinking !== undefined)
+    sampling.chat_template_kwargs = {
+      ...(sampling.chat_template_kwargs ?? {}),
+      enable_thinking: config.enable_thinking,
+    };
   return { profile, sampling, maxCompletionTokens: config.max_completion_tokens ?? profile.maxCompletionTokens };
 }

@@ -15,8 +15,14 @@ export const ConfigSchema = z.object({
   model: z.string().optional().describe("Served model id"),
   api_key: z.string().optional().describe("Bearer token for the endpoint (optional)"),
   profile: z.enum(PROFILE_NAMES).default("auto").describe("Model profile: sampling, prompt and tokenizer defaults"),
-  policy: z.enum(POLICY_NAMES).default("auto").describe("auto: the model when base_url is set, else the embedded explorer"),
-  fallback: z.boolean().default(false).describe("When the model's answer is empty or fails validation, let the embedded explorer answer"),
+  policy: z
+    .enum(POLICY_NAMES)
+    .default("auto")
+    .describe("auto: the model when base_url is set, else the embedded explorer"),
+  fallback: z
+    .boolean()
+    .default(false)
+    .describe("When the model's answer is empty or fails validation, let the embedded explorer answer"),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().optional(),
@@ -24,7 +30,10 @@ export const ConfigSchema = z.object({
   reasoning_effort: z.string().optional(),
   enable_thinking: z.boolean().optional(),
   max_turns: z.number().int().min(1).max(100).default(12),
-  max_context: z.union([z.literal("auto"), positiveInt]).default("auto").describe("Context window in tokens, or auto-detect from /v1/models"),
+  max_context: z
+    .union([z.literal("auto"), positiveInt])
+    .default("auto")
+    .describe("Context window in tokens, or auto-detect from /v1/models"),
   context_reserve: positiveInt.optional(),
   max_turn_output_tokens: positiveInt.default(12_000),
   max_result_output_tokens: positiveInt.default(0),
@@ -39,10 +48,16 @@ export const ConfigSchema = z.object({
   tool_descriptions: z.string().optional().describe("Directory with replacement read.md, glob.md, grep.md"),
   final_nudge: z.enum(["user", "assistant"]).default("user"),
   allow_secrets: z.boolean().default(false),
-  allowed_roots: z.array(z.string()).default([]).describe("MCP server: directory trees it may explore (user config, env or flags only)"),
+  allowed_roots: z
+    .array(z.string())
+    .default([])
+    .describe("MCP server: directory trees it may explore (user config, env or flags only)"),
   secret_allow: z.array(z.string()).default([]),
   cited_lines: positiveInt.default(150).describe("Embedded explorer: budget of cited lines"),
-  traj_dir: z.string().optional().describe("Where --traj writes when given without a file (default: the XDG state dir)"),
+  traj_dir: z
+    .string()
+    .optional()
+    .describe("Where --traj writes when given without a file (default: the XDG state dir)"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -51,7 +66,11 @@ export type ConfigKey = keyof Config;
 export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 
 /** Keys whose environment variables have a legacy name too. */
-export const LEGACY_ENV: Partial<Record<ConfigKey, string>> = { base_url: "BASE_URL", model: "MODEL", api_key: "API_KEY" };
+export const LEGACY_ENV: Partial<Record<ConfigKey, string>> = {
+  base_url: "BASE_URL",
+  model: "MODEL",
+  api_key: "API_KEY",
+};
 
 export function envName(key: ConfigKey): string {
   return `FC_${key.toUpperCase()}`;

@@ -6,7 +6,7 @@
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "../util/errors.js";
 import { fromEnv } from "./load.js";
-import { ConfigSchema, envName, type ConfigKey } from "./schema.js";
+import { type ConfigKey, ConfigSchema, envName } from "./schema.js";
 
 export interface StarterOptions {
   env?: NodeJS.ProcessEnv;
@@ -29,7 +29,10 @@ function line(key: ConfigKey, env: NodeJS.ProcessEnv, placeholder: string, baked
   if (raw === undefined || raw === "") return `# ${key} = ${placeholder}`;
   const value = fromEnv(key, raw);
   const checked = ConfigSchema.shape[key].safeParse(value);
-  if (!checked.success) throw new ConfigError(`invalid value for ${key} (from environment variable ${name}): ${checked.error.issues[0]?.message ?? "invalid"}`);
+  if (!checked.success)
+    throw new ConfigError(
+      `invalid value for ${key} (from environment variable ${name}): ${checked.error.issues[0]?.message ?? "invalid"}`,
+    );
   baked.push(name);
   return `${key} = ${tomlValue(checked.data)}`;
 }
@@ -38,7 +41,12 @@ export function starterConfig(options: StarterOptions): { text: string; baked: s
   const env = options.env ?? process.env;
   const baked: string[] = [];
   const apiKey = options.includeApiKey
-    ? line("api_key", env, '"sk-..."            # sent as "Authorization: Bearer ..."; optional for local servers', baked)
+    ? line(
+        "api_key",
+        env,
+        '"sk-..."            # sent as "Authorization: Bearer ..."; optional for local servers',
+        baked,
+      )
     : `# api_key = "sk-..."          # not stored in project files: export FC_API_KEY or use the user config`;
   const text = `# fastcontext configuration.
 # Precedence: command-line flag > FC_* environment variable (legacy MODEL, BASE_URL, API_KEY) >
@@ -72,6 +80,7 @@ ${apiKey}
 `;
   // The file must load: a baked value that the schema rejects was caught above; this checks the whole.
   const parsed = ConfigSchema.safeParse(parseToml(text));
-  if (!parsed.success) throw new ConfigError(`internal: the starter config does not validate: ${parsed.error.issues[0]?.message ?? ""}`);
+  if (!parsed.success)
+    throw new ConfigError(`internal: the starter config does not validate: ${parsed.error.issues[0]?.message ?? ""}`);
   return { text, baked };
 }

@@ -39,7 +39,8 @@ export class CallCache {
     entry.count++;
     const where = entry.turn === turn ? "earlier in this turn" : `in turn ${entry.turn}`;
     let text = `<system-reminder>This exact ${call.name} call was already made ${where}; its result is above and has not changed.`;
-    if (entry.count >= 3) text += ` You have now repeated it ${entry.count} times: it will not return anything new. Try a different search or give your final answer.`;
+    if (entry.count >= 3)
+      text += ` You have now repeated it ${entry.count} times: it will not return anything new. Try a different search or give your final answer.`;
     return `${text}</system-reminder>`;
   }
 

@@ -5,10 +5,11 @@
  * (its rank), merges duplicates and overlaps, caps the count (what the cap cuts is reported as
  * dropped, never lost silently).
  */
-import type { Citation, LineSpan, Verification } from "./types.js";
+
 import { countLines } from "../tools/support/line-reader.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { RawCitation } from "./final-answer.js";
+import type { Citation, LineSpan, Verification } from "./types.js";
 
 export interface ValidationResult {
   citations: Citation[];
@@ -47,7 +48,8 @@ function mergeInto(list: Candidate[], c: Candidate): void {
       existing.end = Math.max(existing.end, c.end);
       existing.verified = existing.verified && c.verified;
       // A merged span is only as well verified as its weakest part.
-      if (c.verification && existing.verification && STRENGTH[c.verification] < STRENGTH[existing.verification]) existing.verification = c.verification;
+      if (c.verification && existing.verification && STRENGTH[c.verification] < STRENGTH[existing.verification])
+        existing.verification = c.verification;
       if (!existing.reason && c.reason) existing.reason = c.reason;
       return;
     }
@@ -55,7 +57,11 @@ function mergeInto(list: Candidate[], c: Candidate): void {
   list.push(c);
 }
 
-export async function validateCitations(ws: Workspace, raw: readonly RawCitation[], options: ValidationOptions): Promise<ValidationResult> {
+export async function validateCitations(
+  ws: Workspace,
+  raw: readonly RawCitation[],
+  options: ValidationOptions,
+): Promise<ValidationResult> {
   const dropped: ValidationResult["dropped"] = [];
   const unseen: ValidationResult["unseen"] = [];
   const kept: Candidate[] = [];
@@ -65,7 +71,12 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
     const resolved = ws.resolve(rc.path, "file");
     if (!resolved.ok) {
       const span = rc.ranges[0] ?? { start: 0, end: 0 };
-      dropped.push({ path: rc.path, start: span.start, end: span.end, reason: resolved.reason === "ambiguous" ? "ambiguous path" : "file does not exist in the workspace" });
+      dropped.push({
+        path: rc.path,
+        start: span.start,
+        end: span.end,
+        reason: resolved.reason === "ambiguous" ? "ambiguous path" : "file does not exist in the workspace",
+      });
       continue;
     }
     const rel = resolved.rel;
@@ -91,7 +102,12 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
     }
     for (const range of ranges) {
       if (range.start > total) {
-        dropped.push({ path: rel, start: range.start, end: range.end, reason: `beyond the end of the file (${total} lines)` });
+        dropped.push({
+          path: rel,
+          start: range.start,
+          end: range.end,
+          reason: `beyond the end of the file (${total} lines)`,
+        });
         continue;
       }
       const start = range.start;
@@ -101,17 +117,35 @@ export async function validateCitations(ws: Workspace, raw: readonly RawCitation
       if (seen.full) {
         mergeInto(kept, { path: rel, start, end, verified: true, verification: seen.kind, ...base, order: order++ });
       } else if (seen.covered.length > 0 && coverage(seen.covered, start, end) >= (options.minCoverageToTrim ?? 0)) {
-        for (const [a, b] of seen.covered) mergeInto(kept, { path: rel, start: a, end: b, verified: true, verification: "trimmed", ...base, order: order++ });
+        for (const [a, b] of seen.covered)
+          mergeInto(kept, {
+            path: rel,
+            start: a,
+            end: b,
+            verified: true,
+            verification: "trimmed",
+            ...base,
+            order: order++,
+          });
       } else if (options.requireObserved) {
         unseen.push({ path: rel, start, end, ...base });
       } else {
-        mergeInto(kept, { path: rel, start, end, verified: false, verification: "unverified", ...base, order: order++ });
+        mergeInto(kept, {
+          path: rel,
+          start,
+          end,
+          verified: false,
+          verification: "unverified",
+          ...base,
+          order: order++,
+        });
       }
     }
   }
   kept.sort((a, b) => a.order - b.order);
   const cap = options.maxCitations > 0 ? options.maxCitations : kept.length;
-  for (const c of kept.slice(cap)) dropped.push({ path: c.path, start: c.start, end: c.end, reason: `over the cap of ${cap} citations` });
+  for (const c of kept.slice(cap))
+    dropped.push({ path: c.path, start: c.start, end: c.end, reason: `over the cap of ${cap} citations` });
   const citations = kept.slice(0, cap).map(({ order: _order, ...c }) => c);
   return { citations, dropped, unseen };
 }

@@ -2,8 +2,9 @@
  * The run's single event stream. Every surface (text, --json, the TUI, MCP progress, the eval,
  * trajectories) is a listener; a listener that throws is logged and never breaks the run.
  */
-import type { ExploreEvent } from "./types.js";
+
 import { createLogger } from "../util/log.js";
+import type { ExploreEvent } from "./types.js";
 
 const log = createLogger("core.events");
 

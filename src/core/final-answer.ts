@@ -69,7 +69,10 @@ function parseReason(rest: string): string | undefined {
   let r = rest.trim();
   r = r.replace(/^[-–—:|]+\s*/, "").trim();
   if (r.startsWith("(") && r.endsWith(")")) r = r.slice(1, -1).trim();
-  r = r.replace(/^(?:Optional\s+)?(?:Brief\s+)?Reason:\s*/i, "").replace(/^["']|["']$/g, "").trim();
+  r = r
+    .replace(/^(?:Optional\s+)?(?:Brief\s+)?Reason:\s*/i, "")
+    .replace(/^["']|["']$/g, "")
+    .trim();
   return r === "" ? undefined : r;
 }
 

@@ -13,11 +13,19 @@ import type { AssistantTurn, ChatMessage, ChatRequestOptions } from "../llm/type
 import type { Toolbox } from "../tools/toolbox.js";
 import { ContextBudget } from "./budget.js";
 import { CallCache } from "./call-cache.js";
-import { correctionMessage, validateCitations, type ValidationResult } from "./citations.js";
-import { createEmitter, newRunId, previewText, type Emit } from "./events.js";
+import { correctionMessage, type ValidationResult, validateCitations } from "./citations.js";
+import { createEmitter, type Emit, newRunId, previewText } from "./events.js";
 import { parseFinalAnswer } from "./final-answer.js";
 import { loadSystemPrompt, queryMessage } from "./prompt.js";
-import type { Citation, ExploreEvent, ExploreResult, LineSpan, StopReason, ToolCallRequest, ToolResult } from "./types.js";
+import type {
+  Citation,
+  ExploreEvent,
+  ExploreResult,
+  LineSpan,
+  StopReason,
+  ToolCallRequest,
+  ToolResult,
+} from "./types.js";
 
 export interface ModelLoopConfig {
   maxTurns: number;
@@ -68,7 +76,8 @@ export interface ModelLoopInput {
   onMessage?: (message: ChatMessage, meta?: Record<string, unknown>) => void;
 }
 
-export const MAX_TURNS_MESSAGE = "Max number of turns reached. Please provide the final answer based on the information you have gathered.";
+export const MAX_TURNS_MESSAGE =
+  "Max number of turns reached. Please provide the final answer based on the information you have gathered.";
 export const FINALIZE_MESSAGES: Record<"token_budget" | "deadline", string> = {
   token_budget:
     "The context limit is close: this is your last turn. Do not call any more tools. Give your final answer now, based only on what you have already read, citing only line ranges you have seen, in a <final_answer> block.",
@@ -78,7 +87,8 @@ export const FINALIZE_MESSAGES: Record<"token_budget" | "deadline", string> = {
 export const RL_NUDGE = "Stop exploring and return the final answer directly.";
 export const MISSING_ANSWER_MESSAGE =
   "Your reply has no <final_answer> block. Give your final answer now: an optional brief explanation, then a <final_answer> block with one absolute path and line range per line.";
-export const NO_TOOLS_NOW = "<system-reminder>No more tool calls are allowed in this turn: give your final answer now.</system-reminder>";
+export const NO_TOOLS_NOW =
+  "<system-reminder>No more tool calls are allowed in this turn: give your final answer now.</system-reminder>";
 
 type FinalReason = "max_turns" | "token_budget" | "deadline";
 
@@ -116,10 +126,13 @@ function timerSignal(ms: number): { signal: AbortSignal; fired: () => boolean; c
   const controller = new AbortController();
   let fired = false;
   const timer = Number.isFinite(ms)
-    ? setTimeout(() => {
-        fired = true;
-        controller.abort(new Error("deadline"));
-      }, Math.max(1, ms))
+    ? setTimeout(
+        () => {
+          fired = true;
+          controller.abort(new Error("deadline"));
+        },
+        Math.max(1, ms),
+      )
     : undefined;
   return { signal: controller.signal, fired: () => fired, clear: () => clearTimeout(timer) };
 }
@@ -140,7 +153,12 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
   const messages: ChatMessage[] = [];
   const tools = toolbox.definitions();
   const budget = new ContextBudget(
-    { window: config.contextWindow, maxCompletionTokens: config.maxCompletionTokens, perTurnTokens: config.perTurnTokens, ...(config.contextReserve ? { reserve: config.contextReserve } : {}) },
+    {
+      window: config.contextWindow,
+      maxCompletionTokens: config.maxCompletionTokens,
+      perTurnTokens: config.perTurnTokens,
+      ...(config.contextReserve ? { reserve: config.contextReserve } : {}),
+    },
     toolbox.counter,
     JSON.stringify(tools),
   );
@@ -153,11 +171,23 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
   append({ role: "system", content: loadSystemPrompt(ws.root, config.systemPromptFile) });
   append({ role: "user", content: queryMessage(input.query) });
   // Per-turn output can never be allowed to overflow a small window on its own.
-  const perTurnCap = config.contextWindow > 0 && config.perTurnTokens > 0 ? Math.min(config.perTurnTokens, Math.floor(config.contextWindow * 0.25)) : config.perTurnTokens;
+  const perTurnCap =
+    config.contextWindow > 0 && config.perTurnTokens > 0
+      ? Math.min(config.perTurnTokens, Math.floor(config.contextWindow * 0.25))
+      : config.perTurnTokens;
   // Time kept for the grace turn: the last turn's pace, at least 2 s, at most a quarter of the deadline.
   const totalMs = input.deadline === undefined ? Number.POSITIVE_INFINITY : input.deadline - startedAt;
   const graceMs = (lastTurnMs: number) => Math.min(Math.max(GRACE_MIN_MS, lastTurnMs * 1.5), totalMs * GRACE_MAX_SHARE);
-  emit({ type: "run_start", runId, query: input.query, root: ws.root, policy: "model", model: client.model, maxTurns: config.maxTurns, ...(config.contextWindow ? { contextWindow: config.contextWindow } : {}) });
+  emit({
+    type: "run_start",
+    runId,
+    query: input.query,
+    root: ws.root,
+    policy: "model",
+    model: client.model,
+    maxTurns: config.maxTurns,
+    ...(config.contextWindow ? { contextWindow: config.contextWindow } : {}),
+  });
 
   const cache = new CallCache();
   let turn = 0;
@@ -181,7 +211,15 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
 
   const finish = (reason: StopReason): ExploreResult => {
     const citations: Citation[] = lastValidation?.citations ?? [];
-    const dropped: Array<LineSpan & { reason: string }> = [...(lastValidation?.dropped ?? []), ...(lastValidation?.unseen ?? []).map((u) => ({ path: u.path, start: u.start, end: u.end, reason: "never shown by a tool" }))];
+    const dropped: Array<LineSpan & { reason: string }> = [
+      ...(lastValidation?.dropped ?? []),
+      ...(lastValidation?.unseen ?? []).map((u) => ({
+        path: u.path,
+        start: u.start,
+        end: u.end,
+        reason: "never shown by a tool",
+      })),
+    ];
     let stopReason = reason;
     if (reason === "answered" && citations.length === 0) stopReason = "no_answer";
     const totalMs = performance.now() - started;
@@ -196,7 +234,12 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       turns: turn,
       toolCalls,
       tokens,
-      timings: { totalMs, modelMs: timings.modelMs, toolMs: timings.toolMs, otherMs: Math.max(0, totalMs - timings.modelMs - timings.toolMs) },
+      timings: {
+        totalMs,
+        modelMs: timings.modelMs,
+        toolMs: timings.toolMs,
+        otherMs: Math.max(0, totalMs - timings.modelMs - timings.toolMs),
+      },
       warnings,
       model: client.model,
       ...(dropped.length ? { dropped } : {}),
@@ -228,7 +271,9 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
     emit({ type: "turn_start", turn });
     emit({ type: "model_request", turn, messages: messages.length, promptTokens: budget.estimate(), finalTurn });
     // A regular turn must end early enough to leave the grace turn its time.
-    const turnTimer = timerSignal(finalTurn ? remaining(input.deadline) : remaining(input.deadline) - graceMs(lastTurnMs));
+    const turnTimer = timerSignal(
+      finalTurn ? remaining(input.deadline) : remaining(input.deadline) - graceMs(lastTurnMs),
+    );
     const requestSignal = input.signal ? AbortSignal.any([input.signal, turnTimer.signal]) : turnTimer.signal;
     const t0 = performance.now();
     let reply: AssistantTurn;
@@ -237,7 +282,11 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
         messages,
         tools,
         // The final turn keeps the tools in the prompt (prompt cache) and forbids calling them.
-        { ...config.sampling, max_completion_tokens: config.maxCompletionTokens, ...(finalTurn ? { tool_choice: "none" as const } : {}) },
+        {
+          ...config.sampling,
+          max_completion_tokens: config.maxCompletionTokens,
+          ...(finalTurn ? { tool_choice: "none" as const } : {}),
+        },
         {
           signal: requestSignal,
           onDelta: (channel, text) => emit({ type: "model_delta", turn, channel, text }),
@@ -258,7 +307,10 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       } else if (isLlmError(error) && (error as LlmError).contextOverflow) {
         // The server refused the prompt as too long: the window is spent, whatever our count said.
         stop = "token_budget";
-        failure = { kind: "model", message: `the model server refused the prompt as too long for its context window: ${(error as LlmError).message}` };
+        failure = {
+          kind: "model",
+          message: `the model server refused the prompt as too long for its context window: ${(error as LlmError).message}`,
+        };
         emit({ type: "notice", level: "warn", message: failure.message });
       } else {
         stop = "model_error";
@@ -290,15 +342,26 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       ...(reply.usage ? { usage: reply.usage } : {}),
       ms: modelMs,
     });
-    if (usage && config.contextWindow > 0) emit({ type: "budget", turn, usedTokens: usage.promptTokens + usage.completionTokens, window: config.contextWindow });
-    append(toAssistantMessage(reply), { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source }, usage !== undefined);
+    if (usage && config.contextWindow > 0)
+      emit({
+        type: "budget",
+        turn,
+        usedTokens: usage.promptTokens + usage.completionTokens,
+        window: config.contextWindow,
+      });
+    append(
+      toAssistantMessage(reply),
+      { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source },
+      usage !== undefined,
+    );
 
     const hasCalls = calls.length > 0 || reply.malformed.length > 0;
     const parsed = parseFinalAnswer(reply.content);
     if (hasCalls && finalTurn && !parsed.found) {
       // The final turn asked for no tools and got some anyway: answer each call with a refusal,
       // nudge once more, then give up with a partial result.
-      for (const call of [...calls, ...reply.malformed]) append({ role: "tool", content: NO_TOOLS_NOW, tool_call_id: call.id });
+      for (const call of [...calls, ...reply.malformed])
+        append({ role: "tool", content: NO_TOOLS_NOW, tool_call_id: call.id });
       graceTurns++;
       emit({ type: "notice", level: "warn", message: "the model called tools on its final turn" });
       if (graceTurns >= 2) {
@@ -306,7 +369,10 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
         stop = finalReason ?? "max_turns";
         break;
       }
-      append({ role: "user", content: finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason!] });
+      append({
+        role: "user",
+        content: finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason!],
+      });
       continue;
     }
     if (hasCalls && !finalTurn) {
@@ -323,7 +389,10 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
         warn(`tool execution failed: ${message}`);
         emit({ type: "notice", level: "warn", message: `tool execution failed: ${message}` });
         results = [
-          ...calls.map((c) => ({ id: c.id, text: `<system-reminder>Error: the ${c.name} call failed: ${message}</system-reminder>` })),
+          ...calls.map((c) => ({
+            id: c.id,
+            text: `<system-reminder>Error: the ${c.name} call failed: ${message}</system-reminder>`,
+          })),
           ...reply.malformed.map((bad) => ({ id: bad.id, text: malformedCallResult(bad.error) })),
         ];
       } finally {
@@ -347,7 +416,9 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
       if (lastValidation) {
         // Asked to correct its answer, the model did not give one again: its first answer's
         // verified citations stand.
-        warn("the model did not repeat its answer after the correction request; its earlier verified citations are kept");
+        warn(
+          "the model did not repeat its answer after the correction request; its earlier verified citations are kept",
+        );
         stop = finalReason ?? "answered";
       } else {
         explanation = parsed.explanation.slice(0, 2000);
@@ -359,28 +430,63 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
     if (toolCalls === 0) warn("the model answered without calling any tool; its citations could not be verified");
     const canCorrect = corrections < config.maxCorrections && !finalTurn && turn <= config.maxTurns;
     // While a correction turn is still possible, mostly-unseen ranges are questioned rather than trimmed.
-    lastValidation = await validateCitations(ws, parsed.citations, { maxCitations: config.maxCitations, requireObserved: true, minCoverageToTrim: canCorrect ? 0.5 : 0 });
+    lastValidation = await validateCitations(ws, parsed.citations, {
+      maxCitations: config.maxCitations,
+      requireObserved: true,
+      minCoverageToTrim: canCorrect ? 0.5 : 0,
+    });
     if (lastValidation.unseen.length > 0 && canCorrect) {
       corrections++;
-      emit({ type: "notice", level: "info", message: `${lastValidation.unseen.length} citation(s) cite unseen lines; asking the model to check them` });
+      emit({
+        type: "notice",
+        level: "info",
+        message: `${lastValidation.unseen.length} citation(s) cite unseen lines; asking the model to check them`,
+      });
       append({ role: "user", content: correctionMessage(ws, lastValidation.unseen) });
       continue;
     }
-    if (lastValidation.unseen.length > 0) warn(`${lastValidation.unseen.length} citation(s) removed: they cite lines no tool showed`);
-    if (lastValidation.dropped.length > 0) warn(`${lastValidation.dropped.length} citation(s) removed: missing files, secrets, out-of-range lines or over the cap`);
+    if (lastValidation.unseen.length > 0)
+      warn(`${lastValidation.unseen.length} citation(s) removed: they cite lines no tool showed`);
+    if (lastValidation.dropped.length > 0)
+      warn(
+        `${lastValidation.dropped.length} citation(s) removed: missing files, secrets, out-of-range lines or over the cap`,
+      );
     stop = finalReason ?? "answered";
   }
   return finish(stop);
 
-  async function runCalls(calls: ToolCallRequest[], malformed: AssistantTurn["malformed"], turnNo: number, signal: AbortSignal): Promise<Array<{ id: string; text: string }>> {
+  async function runCalls(
+    calls: ToolCallRequest[],
+    malformed: AssistantTurn["malformed"],
+    turnNo: number,
+    signal: AbortSignal,
+  ): Promise<Array<{ id: string; text: string }>> {
     const out: Array<{ id: string; text: string } | undefined> = new Array(calls.length);
     const fresh: Array<{ index: number; call: ToolCallRequest }> = [];
     calls.forEach((call, index) => {
       const hit = cache.lookup(call, turnNo);
       if (hit) {
         out[index] = { id: call.id, text: hit };
-        emit({ type: "tool_start", turn: turnNo, index, call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) } });
-        emit({ type: "tool_end", turn: turnNo, index, callId: call.id, name: call.name, ms: 0, chars: hit.length, tokens: toolbox.counter.estimate(hit), lines: 1, truncated: false, cached: true, preview: previewText(hit) });
+        emit({
+          type: "tool_start",
+          turn: turnNo,
+          index,
+          call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
+        });
+        emit({
+          type: "tool_end",
+          turn: turnNo,
+          index,
+          callId: call.id,
+          name: call.name,
+          ms: 0,
+          chars: hit.length,
+          tokens: toolbox.counter.estimate(hit),
+          lines: 1,
+          truncated: false,
+          cached: true,
+          preview: previewText(hit),
+        });
       } else {
         fresh.push({ index, call });
         cache.store(call, turnNo);
@@ -396,7 +502,13 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
               perResultTokens: config.perResultTokens,
               perTurnTokens: perTurnCap,
               signal,
-              onStart: (i, call, args) => emit({ type: "tool_start", turn: turnNo, index: fresh[i]!.index, call: { id: call.id, name: call.name, args } }),
+              onStart: (i, call, args) =>
+                emit({
+                  type: "tool_start",
+                  turn: turnNo,
+                  index: fresh[i]!.index,
+                  call: { id: call.id, name: call.name, args },
+                }),
               onEnd: (i, call, result, ms) =>
                 emit({
                   type: "tool_end",

@@ -43,7 +43,8 @@ export function promptVariables(root: string): PromptVariables {
 /** Fill `${NAME}` placeholders; an unknown placeholder is an error (as the trained Jinja template was strict). */
 export function renderTemplate(template: string, vars: PromptVariables): string {
   return template.trim().replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => {
-    if (!(VARIABLES as readonly string[]).includes(name)) throw new ConfigError(`system prompt template uses unknown variable ${whole}; known: ${VARIABLES.join(", ")}`);
+    if (!(VARIABLES as readonly string[]).includes(name))
+      throw new ConfigError(`system prompt template uses unknown variable ${whole}; known: ${VARIABLES.join(", ")}`);
     return vars[name as keyof PromptVariables];
   });
 }

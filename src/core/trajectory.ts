@@ -7,18 +7,28 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { VERSION } from "../version.js";
 import type { ExploreEvent } from "./types.js";
 
 export const TRAJECTORY_VERSION = 1;
 
 export type TrajectoryRecord =
-  | { kind: "header"; version: number; fastcontext: string; startedAt: string; query: string; root: string; policy: string; model?: string; settings?: Record<string, unknown> }
+  | {
+      kind: "header";
+      version: number;
+      fastcontext: string;
+      startedAt: string;
+      query: string;
+      root: string;
+      policy: string;
+      model?: string;
+      settings?: Record<string, unknown>;
+    }
   | { kind: "event"; event: ExploreEvent }
   | { kind: "message"; message: unknown; meta?: Record<string, unknown> };
 
 export function defaultTrajectoryDir(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME !== "" ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  const state =
+    env.XDG_STATE_HOME && env.XDG_STATE_HOME !== "" ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
   return join(state, "fastcontext", "trajectories");
 }
 
@@ -59,4 +69,3 @@ export function readTrajectory(file: string): TrajectoryRecord[] {
   }
   return out;
 }
-

@@ -179,7 +179,17 @@ export interface ToolResult {
 
 /** One event of a run. CLI text, `--json`, the TUI, MCP progress and the eval all read this stream. */
 export type ExploreEvent =
-  | { type: "run_start"; runId: string; query: string; root: string; policy: PolicyName; model?: string; maxTurns: number; contextWindow?: number; at: number }
+  | {
+      type: "run_start";
+      runId: string;
+      query: string;
+      root: string;
+      policy: PolicyName;
+      model?: string;
+      maxTurns: number;
+      contextWindow?: number;
+      at: number;
+    }
   | { type: "turn_start"; turn: number; at: number }
   | { type: "model_request"; turn: number; messages: number; promptTokens: number; finalTurn: boolean; at: number }
   | { type: "model_delta"; turn: number; channel: "content" | "reasoning"; text: string }
@@ -194,7 +204,13 @@ export type ExploreEvent =
       at: number;
     }
   | { type: "model_retry"; turn: number; attempt: number; delayMs: number; reason: string; at: number }
-  | { type: "tool_start"; turn: number; index: number; call: { id: string; name: string; args: Record<string, unknown> | string }; at: number }
+  | {
+      type: "tool_start";
+      turn: number;
+      index: number;
+      call: { id: string; name: string; args: Record<string, unknown> | string };
+      at: number;
+    }
   | {
       type: "tool_end";
       turn: number;
@@ -214,7 +230,13 @@ export type ExploreEvent =
     }
   | { type: "notice"; level: "info" | "warn"; message: string; at: number }
   | { type: "budget"; turn: number; usedTokens: number; window: number; at: number }
-  | { type: "answer"; citations: Citation[]; explanation: string; dropped: Array<LineSpan & { reason: string }>; at: number }
+  | {
+      type: "answer";
+      citations: Citation[];
+      explanation: string;
+      dropped: Array<LineSpan & { reason: string }>;
+      at: number;
+    }
   | { type: "run_end"; result: ExploreResult; at: number };
 
 export function emptySkipStats(): SkipStats {

@@ -35,7 +35,13 @@ export async function checkTokenizers(families: TokenizerFamily[]): Promise<Chec
       await counter.warm();
       const n = await counter.exact("Hello, world!");
       if (n !== HELLO_TOKENS[family]) {
-        return { name: "tokenizer", status: "warn", detail: `the ${family} tokenizer loaded but counts "Hello, world!" as ${n} tokens (expected ${HELLO_TOKENS[family]})`, fix: "reinstall fastcontext: its tokenizer asset looks altered", ms: performance.now() - started };
+        return {
+          name: "tokenizer",
+          status: "warn",
+          detail: `the ${family} tokenizer loaded but counts "Hello, world!" as ${n} tokens (expected ${HELLO_TOKENS[family]})`,
+          fix: "reinstall fastcontext: its tokenizer asset looks altered",
+          ms: performance.now() - started,
+        };
       }
       found.push(family);
     } catch (error) {
@@ -44,7 +50,10 @@ export async function checkTokenizers(families: TokenizerFamily[]): Promise<Chec
         name: "tokenizer",
         status: "fail",
         detail: `the ${family} tokenizer does not load: ${message.slice(0, 200)}`,
-        fix: family === "qwen3" ? "reinstall fastcontext: assets/qwen3/tokenizer.json.gz and tokenizer_config.json ship with the package" : "reinstall fastcontext (the gpt-tokenizer package provides o200k)",
+        fix:
+          family === "qwen3"
+            ? "reinstall fastcontext: assets/qwen3/tokenizer.json.gz and tokenizer_config.json ship with the package"
+            : "reinstall fastcontext (the gpt-tokenizer package provides o200k)",
         ms: performance.now() - started,
       };
     }

@@ -8,7 +8,9 @@ const COLOR: Record<Check["status"], string> = { ok: "32", warn: "33", fail: "31
 export function renderCheck(check: Check, color = false): string {
   const label = color ? `\u001b[${COLOR[check.status]}m${LABEL[check.status]}\u001b[0m` : LABEL[check.status];
   const head = `  ${label}  ${check.name.padEnd(15)} ${check.detail}`;
-  return check.fix && (check.status === "warn" || check.status === "fail") ? `${head}\n${" ".repeat(23)}fix: ${check.fix}` : head;
+  return check.fix && (check.status === "warn" || check.status === "fail")
+    ? `${head}\n${" ".repeat(23)}fix: ${check.fix}`
+    : head;
 }
 
 /** The heading line of the report. */
@@ -18,7 +20,9 @@ export function renderHeading(report: Pick<DoctorReport, "baseUrl" | "model" | "
 
 /** The closing summary line (with the model and profile the checks used). */
 export function renderSummary(report: DoctorReport): string {
-  const used = report.model ? `checked ${report.model} with the ${report.profile} profile${report.server ? ` on ${report.server}` : ""}\n` : "";
+  const used = report.model
+    ? `checked ${report.model} with the ${report.profile} profile${report.server ? ` on ${report.server}` : ""}\n`
+    : "";
   return `${used}${verdict(report)}`;
 }
 
@@ -26,6 +30,8 @@ function verdict(report: DoctorReport): string {
   const fails = report.checks.filter((c) => c.status === "fail").length;
   const warns = report.checks.filter((c) => c.status === "warn").length;
   if (fails === 0 && warns === 0) return "all checks passed";
-  const parts = [fails ? `${fails} failed` : "", warns ? `${warns} warning${warns === 1 ? "" : "s"}` : ""].filter(Boolean);
+  const parts = [fails ? `${fails} failed` : "", warns ? `${warns} warning${warns === 1 ? "" : "s"}` : ""].filter(
+    Boolean,
+  );
   return `${parts.join(", ")}: apply the fixes above${fails ? "" : " (fastcontext will still run)"}`;
 }

@@ -32,12 +32,18 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push(check);
     options.onCheck?.(check);
   };
-  const skip = (names: CheckName[], why: string) => names.forEach((name) => add({ name, status: "skip", detail: `not run: ${why}` }));
+  const skip = (names: CheckName[], why: string) =>
+    names.forEach((name) => add({ name, status: "skip", detail: `not run: ${why}` }));
   let model = config.model;
   let server: string | undefined;
 
   if (!config.base_url) {
-    add({ name: "endpoint", status: "warn", detail: "no model endpoint configured: the embedded explorer answers without a model", fix: "to use a model, pass --base-url (or set FC_BASE_URL / base_url in the config)" });
+    add({
+      name: "endpoint",
+      status: "warn",
+      detail: "no model endpoint configured: the embedded explorer answers without a model",
+      fix: "to use a model, pass --base-url (or set FC_BASE_URL / base_url in the config)",
+    });
     skip(["model", "context-window", "chat", "tool-call", "tool-result", "thinking"], "no endpoint");
   } else {
     const endpoint = await probeEndpoint(config.base_url, config.api_key, timeoutMs);
@@ -53,10 +59,25 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       if (!resolved.model) {
         skip(["context-window", "chat", "tool-call", "tool-result", "thinking"], "no usable model id");
       } else {
-        add(await checkWindow(config.base_url, config.api_key, resolved.model, { ...(config.max_context !== "auto" ? { configured: config.max_context } : {}), body: endpoint.body, server: endpoint.server, timeoutMs }));
+        add(
+          await checkWindow(config.base_url, config.api_key, resolved.model, {
+            ...(config.max_context !== "auto" ? { configured: config.max_context } : {}),
+            body: endpoint.body,
+            server: endpoint.server,
+            timeoutMs,
+          }),
+        );
         const { sampling } = effectiveSampling({ ...config, model: resolved.model });
         const thinkingOff = sampling.chat_template_kwargs?.enable_thinking === false;
-        const probes = await runChatProbes({ baseUrl: config.base_url, ...(config.api_key ? { apiKey: config.api_key } : {}), model: resolved.model, sampling, thinkingOff, server: endpoint.server, timeoutMs });
+        const probes = await runChatProbes({
+          baseUrl: config.base_url,
+          ...(config.api_key ? { apiKey: config.api_key } : {}),
+          model: resolved.model,
+          sampling,
+          thinkingOff,
+          server: endpoint.server,
+          timeoutMs,
+        });
         [probes.chat, probes.toolCall, probes.toolResult, probes.thinking].forEach(add);
       }
     }
@@ -70,5 +91,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   const ok = !checks.some((c) => c.status === "fail");
-  return { ok, exitCode: ok ? 0 : 1, ...(config.base_url ? { baseUrl: config.base_url } : {}), ...(model ? { model } : {}), profile: profile.name, ...(server ? { server } : {}), checks };
+  return {
+    ok,
+    exitCode: ok ? 0 : 1,
+    ...(config.base_url ? { baseUrl: config.base_url } : {}),
+    ...(model ? { model } : {}),
+    profile: profile.name,
+    ...(server ? { server } : {}),
+    checks,
+  };
 }

@@ -23,8 +23,12 @@ export function guessServer(body: unknown): ServerKind {
 }
 
 const PARSER_FIX: Record<Exclude<ServerKind, "unknown">, (harmony: boolean) => string> = {
-  vLLM: (harmony) => (harmony ? "vLLM: add --enable-auto-tool-choice --tool-call-parser openai (and make generation_config stop on <|call|>, id 200012)" : "vLLM: add --enable-auto-tool-choice --tool-call-parser hermes"),
-  SGLang: (harmony) => (harmony ? "SGLang: add --tool-call-parser gpt-oss" : "SGLang: add --tool-call-parser qwen (qwen25 in older builds)"),
+  vLLM: (harmony) =>
+    harmony
+      ? "vLLM: add --enable-auto-tool-choice --tool-call-parser openai (and make generation_config stop on <|call|>, id 200012)"
+      : "vLLM: add --enable-auto-tool-choice --tool-call-parser hermes",
+  SGLang: (harmony) =>
+    harmony ? "SGLang: add --tool-call-parser gpt-oss" : "SGLang: add --tool-call-parser qwen (qwen25 in older builds)",
   "llama.cpp": () => "llama.cpp: start llama-server with --jinja",
   Ollama: () => "Ollama: use a model whose template declares tools (check `ollama show --modelfile`)",
   "LM Studio": () => "LM Studio: load a build whose chat template supports tools",
@@ -39,7 +43,8 @@ export function parserFix(kind: ServerKind, harmony = false): string {
 const WINDOW_FIX: Record<Exclude<ServerKind, "unknown">, (tokens: number) => string> = {
   vLLM: (n) => `vLLM: --max-model-len ${n}`,
   SGLang: (n) => `SGLang: --context-length ${n}`,
-  "llama.cpp": (n) => `llama.cpp: --ctx-size ${n} times the --parallel slot count (each request gets ctx-size ÷ parallel)`,
+  "llama.cpp": (n) =>
+    `llama.cpp: --ctx-size ${n} times the --parallel slot count (each request gets ctx-size ÷ parallel)`,
   Ollama: (n) => `Ollama: OLLAMA_CONTEXT_LENGTH=${n} (or PARAMETER num_ctx ${n} in the Modelfile)`,
   "LM Studio": (n) => `LM Studio: load the model with a context length of ${n}`,
 };
@@ -54,7 +59,8 @@ export function windowFix(kind: ServerKind, tokens = 32768): string {
 export function thinkingFix(kind: ServerKind): string {
   const perServer: Record<Exclude<ServerKind, "unknown">, string> = {
     vLLM: "vLLM: serve the Instruct (non-thinking) build, or keep the model's own chat template so chat_template_kwargs.enable_thinking=false applies",
-    SGLang: "SGLang: serve the Instruct (non-thinking) build, or keep the model's own chat template so enable_thinking=false applies",
+    SGLang:
+      "SGLang: serve the Instruct (non-thinking) build, or keep the model's own chat template so enable_thinking=false applies",
     "llama.cpp": "llama.cpp: --reasoning-budget 0 (with --jinja)",
     Ollama: "Ollama: a no-think Modelfile, or think=false",
     "LM Studio": "LM Studio: turn thinking off in the model's settings",

@@ -8,7 +8,16 @@
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
 /** The checks, in the order they run. */
-export type CheckName = "endpoint" | "model" | "context-window" | "chat" | "tool-call" | "tool-result" | "thinking" | "ripgrep" | "tokenizer";
+export type CheckName =
+  | "endpoint"
+  | "model"
+  | "context-window"
+  | "chat"
+  | "tool-call"
+  | "tool-result"
+  | "thinking"
+  | "ripgrep"
+  | "tokenizer";
 
 /** One check's outcome. */
 export interface Check {

@@ -6,7 +6,7 @@
  */
 import { lightStem } from "../analysis/identifiers.js";
 import { segmentIssue } from "../analysis/issue-text.js";
-import { escapeRegex, splitIdentifier, type QueryAnalysis, type Term } from "../analysis/query.js";
+import { escapeRegex, type QueryAnalysis, splitIdentifier, type Term } from "../analysis/query.js";
 import { ENGLISH_STOPWORDS, GENERIC_CODE_WORDS } from "../analysis/stopwords.js";
 
 /** A word of the query looked for inside definition names (`xfail` in `evaluate_xfail_marks`). */
@@ -40,7 +40,13 @@ export function conceptWords(analysis: QueryAnalysis, query: string): ConceptWor
   const singles = new Map<string, number>();
   const add = (w: string, weight: number) => {
     const word = w.toLowerCase();
-    if (word.length < 4 || !/^[a-z][a-z0-9]*$/.test(word) || GENERIC_CODE_WORDS.has(word) || ENGLISH_STOPWORDS.has(word)) return;
+    if (
+      word.length < 4 ||
+      !/^[a-z][a-z0-9]*$/.test(word) ||
+      GENERIC_CODE_WORDS.has(word) ||
+      ENGLISH_STOPWORDS.has(word)
+    )
+      return;
     singles.set(word, Math.max(singles.get(word) ?? 0, weight));
   };
   for (const t of analysis.keywords) if (inTitle(t)) add(lightStem(t.text), t.weight);
@@ -59,7 +65,14 @@ export function conceptWords(analysis: QueryAnalysis, query: string): ConceptWor
     const words = seg.text.toLowerCase().match(/[a-z][a-z0-9]*/g) ?? [];
     for (let i = 0; i + 1 < words.length; i++) {
       const [x, y] = [words[i]!, words[i + 1]!];
-      if (x.length < 3 || y.length < 3 || ENGLISH_STOPWORDS.has(x) || ENGLISH_STOPWORDS.has(y) || lightStem(x) === lightStem(y)) continue;
+      if (
+        x.length < 3 ||
+        y.length < 3 ||
+        ENGLISH_STOPWORDS.has(x) ||
+        ENGLISH_STOPWORDS.has(y) ||
+        lightStem(x) === lightStem(y)
+      )
+        continue;
       const weight = Math.max(kept.get(lightStem(x)) ?? 0, kept.get(lightStem(y)) ?? 0);
       if (weight === 0) continue;
       const joined = `${x} ${lightStem(y)}`;
@@ -74,7 +87,8 @@ export function conceptWords(analysis: QueryAnalysis, query: string): ConceptWor
 /** Keywords that introduce a named definition (Python, Ruby, JS/TS, Go, Swift, Kotlin, Rust, Scala...). */
 const DEF_KEYWORDS = String.raw`def|class|function\*?|func(?:\s*\([^)]*\))?|fun|fn|interface|type|struct|enum|trait|impl|object|protocol|record|module`;
 /** Modifiers in front of a definition; a run of them also introduces a Java/C#/Kotlin method. */
-const MODIFIERS = "export|default|pub(?:\\([^)]*\\))?|async|static|public|private|protected|internal|abstract|final|override|virtual|inline|unsafe|const|synchronized|open|suspend";
+const MODIFIERS =
+  "export|default|pub(?:\\([^)]*\\))?|async|static|public|private|protected|internal|abstract|final|override|virtual|inline|unsafe|const|synchronized|open|suspend";
 
 /**
  * Definitions whose name holds one of `words` as a snake_case or CamelCase part: a definition

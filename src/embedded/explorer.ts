@@ -12,20 +12,27 @@ import { CodeUnitCache } from "../analysis/code-units.js";
 import { languageForPath } from "../analysis/languages.js";
 import { analyzeQuery, type QueryAnalysis, type Term } from "../analysis/query.js";
 import { validateCitations } from "../core/citations.js";
-import { createEmitter, newRunId, previewText, type Emit } from "../core/events.js";
+import { createEmitter, type Emit, newRunId, previewText } from "../core/events.js";
 import type { RawCitation } from "../core/final-answer.js";
-import type { ExploreRequest, ExploreResult, Explorer, StopReason, ToolCallRequest, ToolResult } from "../core/types.js";
-import type { SecretPolicy } from "../workspace/secrets.js";
+import type {
+  ExploreRequest,
+  ExploreResult,
+  Explorer,
+  StopReason,
+  ToolCallRequest,
+  ToolResult,
+} from "../core/types.js";
 import { countLines } from "../tools/support/line-reader.js";
 import { Toolbox } from "../tools/toolbox.js";
+import type { SecretPolicy } from "../workspace/secrets.js";
 import { Workspace } from "../workspace/workspace.js";
+import { conceptsInName, definedName } from "./concepts.js";
 import { isLikelyBinary } from "./file-kinds.js";
 import { buildImportGraph, proximity } from "./import-graph.js";
-import { conceptsInName, definedName } from "./concepts.js";
-import { OPTION_CONTEXT, planSearch, type PlannedCall } from "./plan.js";
-import { framesToFiles, rankFiles, type FileEvidence, type RankedFile, type TermCounts } from "./rank-files.js";
+import { OPTION_CONTEXT, type PlannedCall, planSearch } from "./plan.js";
+import { type FileEvidence, framesToFiles, type RankedFile, rankFiles, type TermCounts } from "./rank-files.js";
 import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
-import { DEFAULT_SELECT, selectCitations, type FileChoice } from "./select.js";
+import { DEFAULT_SELECT, type FileChoice, selectCitations } from "./select.js";
 
 export interface EmbeddedOptions {
   /** Budget of cited lines (default 120). */
@@ -41,7 +48,8 @@ export interface EmbeddedOptions {
 
 const READ_CHUNK = 2000;
 /** Calls that declare a command-line option or setting in common libraries (argparse, optparse, click, commander, cobra, clap...). */
-const OPTION_DECLARATION = /\b(?:add_?argument|add_?option|addoption|add_config_value|option|Option|flag|Flag|arg|Arg|define|register)\s*\(/;
+const OPTION_DECLARATION =
+  /\b(?:add_?argument|add_?option|addoption|add_config_value|option|Option|flag|Flag|arg|Arg|define|register)\s*\(/;
 const MAX_CHUNKS = 4;
 
 /** Shared across runs: keyed by absolute path and validated by mtime and size. */
@@ -56,7 +64,12 @@ function nameInLine(names: readonly string[], text: string): string | undefined 
   return best;
 }
 
-function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis: QueryAnalysis, files: readonly string[]): FileEvidence {
+function collectEvidence(
+  planned: PlannedCall[],
+  results: ToolResult[],
+  analysis: QueryAnalysis,
+  files: readonly string[],
+): FileEvidence {
   const termCounts: TermCounts[] = [];
   const definitions: FileEvidence["definitions"] = new Map();
   const messages: FileEvidence["messages"] = new Map();
@@ -88,8 +101,17 @@ function collectEvidence(planned: PlannedCall[], results: ToolResult[], analysis
           if (!l.match) return;
           // An option is defined once (add_argument, addoption, .option(...)), possibly by a call
           // that opens a few lines above; elsewhere it is only mentioned.
-          const declares = p.purpose === "option" && f.lines.slice(Math.max(0, k - OPTION_CONTEXT), k + 1).some((c) => c.line >= l.line - OPTION_CONTEXT && OPTION_DECLARATION.test(c.text));
-          list.push({ line: l.line, weight: term.weight * (declares ? 2 : 1), literal: term.text, ...(p.purpose === "option" ? { option: true } : {}) });
+          const declares =
+            p.purpose === "option" &&
+            f.lines
+              .slice(Math.max(0, k - OPTION_CONTEXT), k + 1)
+              .some((c) => c.line >= l.line - OPTION_CONTEXT && OPTION_DECLARATION.test(c.text));
+          list.push({
+            line: l.line,
+            weight: term.weight * (declares ? 2 : 1),
+            literal: term.text,
+            ...(p.purpose === "option" ? { option: true } : {}),
+          });
         });
         messages.set(f.path, list);
       }
@@ -121,11 +143,17 @@ const FOREIGN_NAME_WEIGHT = 0.3;
  * when `pmxbot.logging` itself occurs in no file, the name is the reporter's, not the project's,
  * and its leaf counts are weak evidence.
  */
-function discountForeignNames(evidence: FileEvidence, terms: readonly Term[], planned: PlannedCall[], results: ToolResult[]): { evidence: FileEvidence; terms: Term[] } {
+function discountForeignNames(
+  evidence: FileEvidence,
+  terms: readonly Term[],
+  planned: PlannedCall[],
+  results: ToolResult[],
+): { evidence: FileEvidence; terms: Term[] } {
   const qualifiedFound = new Map<Term, boolean>();
   planned.forEach((p, i) => {
     const data = results[i]?.data;
-    if (p.purpose === "qualified" && p.term && data?.tool === "Grep" && !results[i]?.error) qualifiedFound.set(p.term, data.files.length > 0);
+    if (p.purpose === "qualified" && p.term && data?.tool === "Grep" && !results[i]?.error)
+      qualifiedFound.set(p.term, data.files.length > 0);
   });
   // A count is discounted only when every qualified name it stands for is foreign (the bare leaf,
   // `configure`, is in the query because the dotted name is: it says nothing either way).
@@ -145,7 +173,11 @@ function discountForeignNames(evidence: FileEvidence, terms: readonly Term[], pl
   };
 }
 
-async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: string) => Promise<number>): Promise<ToolCallRequest[]> {
+async function readCalls(
+  ranked: RankedFile[],
+  count: number,
+  lineCount: (rel: string) => Promise<number>,
+): Promise<ToolCallRequest[]> {
   const calls: ToolCallRequest[] = [];
   let n = 0;
   for (const f of ranked.slice(0, count)) {
@@ -167,12 +199,21 @@ async function readCalls(ranked: RankedFile[], count: number, lineCount: (rel: s
 const PROXIMITY_WEIGHT = 0.2;
 
 /** Raise files adjacent (in the import graph) to the strongest hits. */
-function applyImportProximity(ranked: RankedFile[], planned: PlannedCall[], results: ToolResult[], files: readonly string[]): RankedFile[] {
+function applyImportProximity(
+  ranked: RankedFile[],
+  planned: PlannedCall[],
+  results: ToolResult[],
+  files: readonly string[],
+): RankedFile[] {
   const i = planned.findIndex((p) => p.purpose === "imports");
   const data = i === -1 ? undefined : results[i]?.data;
-  if (!data || data.tool !== "Grep" || ranked.length === 0) return ranked;
+  if (data?.tool !== "Grep" || ranked.length === 0) return ranked;
   const linesByFile = new Map<string, string[]>();
-  for (const f of data.files) linesByFile.set(f.path, f.lines.filter((l) => l.match).map((l) => l.text));
+  for (const f of data.files)
+    linesByFile.set(
+      f.path,
+      f.lines.filter((l) => l.match).map((l) => l.text),
+    );
   const graph = buildImportGraph(linesByFile, files);
   const top = ranked[0]!.score;
   const seeds = new Map(ranked.slice(0, 5).map((f) => [f.rel, f.score / top]));
@@ -193,7 +234,14 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const ws = await Workspace.open(request.root, { ...(options.secrets ? { secrets: options.secrets } : {}) });
     const toolbox = new Toolbox(ws, { config: { grepEngine: options.grepEngine ?? "auto" } });
     const deadline = request.deadlineMs !== undefined ? Date.now() + request.deadlineMs : Number.POSITIVE_INFINITY;
-    emit({ type: "run_start", runId: newRunId(), query: request.query, root: ws.root, policy: "embedded", maxTurns: 2 });
+    emit({
+      type: "run_start",
+      runId: newRunId(),
+      query: request.query,
+      root: ws.root,
+      policy: "embedded",
+      maxTurns: 2,
+    });
     let toolMs = 0;
     let toolCalls = 0;
     let turns = 0;
@@ -208,16 +256,36 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       const results = await toolbox.runTurn(calls, {
         concurrency: 4,
         ...(request.signal ? { signal: request.signal } : {}),
-        onStart: (index, call, args) => emit({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args } }),
+        onStart: (index, call, args) =>
+          emit({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args } }),
         onEnd: (index, call, result, ms) =>
-          emit({ type: "tool_end", turn, index, callId: call.id, name: call.name, ms, chars: result.text.length, tokens: toolbox.counter.estimate(result.text), lines: result.text.split("\n").length, truncated: result.truncated, cached: false, ...(result.error ? { error: result.error.message } : {}), preview: previewText(result.text) }),
+          emit({
+            type: "tool_end",
+            turn,
+            index,
+            callId: call.id,
+            name: call.name,
+            ms,
+            chars: result.text.length,
+            tokens: toolbox.counter.estimate(result.text),
+            lines: result.text.split("\n").length,
+            truncated: result.truncated,
+            cached: false,
+            ...(result.error ? { error: result.error.message } : {}),
+            preview: previewText(result.text),
+          }),
       });
       toolMs += performance.now() - t0;
       toolCalls += calls.length;
       return results;
     };
 
-    const finish = (stopReason: StopReason, citations: ExploreResult["citations"], explanation: string, dropped: ExploreResult["dropped"] = []): ExploreResult => {
+    const finish = (
+      stopReason: StopReason,
+      citations: ExploreResult["citations"],
+      explanation: string,
+      dropped: ExploreResult["dropped"] = [],
+    ): ExploreResult => {
       const totalMs = performance.now() - started;
       const result: ExploreResult = {
         query: request.query,
@@ -232,7 +300,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         tokens: { input: 0, output: 0 },
         timings: { totalMs, modelMs: 0, toolMs, otherMs: Math.max(0, totalMs - toolMs) },
         warnings,
-        ...(dropped && dropped.length ? { dropped } : {}),
+        ...(dropped?.length ? { dropped } : {}),
       };
       emit({ type: "answer", citations, explanation, dropped: dropped ?? [] });
       emit({ type: "run_end", result });
@@ -241,7 +309,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
 
     const analysis = analyzeQuery(request.query);
     const planned = planSearch(analysis, undefined, request.query);
-    if (planned.length === 0) return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
+    if (planned.length === 0)
+      return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
     const firstResults = await runTurn(
       planned.map((p) => p.call),
       `Searching for ${planned.length} signals from the query.`,
@@ -252,10 +321,22 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       .files()
       .files.filter((f) => !f.secret && !isLikelyBinary(f.rel))
       .map((f) => f.rel);
-    const { evidence, terms } = discountForeignNames(collectEvidence(planned, firstResults, analysis, candidates), analysis.all, planned, firstResults);
-    const lexicalRanking = rankFiles({ query: request.query, files: candidates, sizeOf: (rel) => ws.stat(rel)?.size ?? 1, evidence, terms }).filter((f) => f.score > 0);
+    const { evidence, terms } = discountForeignNames(
+      collectEvidence(planned, firstResults, analysis, candidates),
+      analysis.all,
+      planned,
+      firstResults,
+    );
+    const lexicalRanking = rankFiles({
+      query: request.query,
+      files: candidates,
+      sizeOf: (rel) => ws.stat(rel)?.size ?? 1,
+      evidence,
+      terms,
+    }).filter((f) => f.score > 0);
     const ranked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
-    if (ranked.length === 0) return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
+    if (ranked.length === 0)
+      return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");
 
     const secondResults = await runTurn(
@@ -287,7 +368,9 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       const units = languageForPath(f.rel) ? await unitCache.get(ws.display(f.rel), stat, () => lines.join("\n")) : [];
       const ev: UnitEvidence = {
         messageLines: evidence.messages.get(f.rel) ?? [],
-        frameLines: (evidence.frames.get(f.rel) ?? []).filter((x): x is { line: number; distance: number } => x.line !== undefined),
+        frameLines: (evidence.frames.get(f.rel) ?? []).filter(
+          (x): x is { line: number; distance: number } => x.line !== undefined,
+        ),
         definitions: evidence.definitions.get(f.rel) ?? [],
         conceptLines: evidence.defNames.get(f.rel) ?? [],
       };
@@ -295,8 +378,16 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     }
     options.onRanking?.(ranked, choices);
     const selected = selectCitations(choices, { ...DEFAULT_SELECT, budget });
-    const raw: RawCitation[] = selected.map((s) => ({ path: s.path, ranges: [{ start: s.start, end: s.end }], reason: s.reason, source: `${s.path}:${s.start}-${s.end}` }));
-    const validated = await validateCitations(ws, raw, { maxCitations: options.maxCitations ?? 25, requireObserved: true });
+    const raw: RawCitation[] = selected.map((s) => ({
+      path: s.path,
+      ranges: [{ start: s.start, end: s.end }],
+      reason: s.reason,
+      source: `${s.path}:${s.start}-${s.end}`,
+    }));
+    const validated = await validateCitations(ws, raw, {
+      maxCitations: options.maxCitations ?? 25,
+      requireObserved: true,
+    });
     const top = ranked[0]!;
     const strongest = top.matched
       .sort((a, b) => b.term.weight * b.idf - a.term.weight * a.idf)
@@ -305,6 +396,11 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const explanation = validated.citations.length
       ? `Ranked ${ranked.length} candidate files by definitions, identifiers and keywords from the query${strongest.length ? ` (strongest: ${strongest.join(", ")})` : ""}; cited the best-matching code units.`
       : "No code unit matched the query strongly enough to cite.";
-    return finish(validated.citations.length ? "answered" : "no_answer", validated.citations, explanation, validated.dropped);
+    return finish(
+      validated.citations.length ? "answered" : "no_answer",
+      validated.citations,
+      explanation,
+      validated.dropped,
+    );
   };
 }

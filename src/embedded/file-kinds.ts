@@ -6,21 +6,37 @@
 
 import { languageForPath } from "../analysis/languages.js";
 
-export type FileRole = "source" | "test" | "doc" | "changelog" | "example" | "vendored" | "generated" | "config" | "data" | "other";
+export type FileRole =
+  | "source"
+  | "test"
+  | "doc"
+  | "changelog"
+  | "example"
+  | "vendored"
+  | "generated"
+  | "config"
+  | "data"
+  | "other";
 
-const TEST_SEGMENT = /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)/i;
+const TEST_SEGMENT =
+  /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)/i;
 const TEST_NAME = /(?:^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|.*Test|.*Tests|.*_spec|conftest)\.[A-Za-z]+$/;
 const DOC_SEGMENT = /(?:^|\/)(?:docs?|documentation|man|site|website)(?:\/|$)/i;
 const DOC_EXT = /\.(?:md|mdx|rst|txt|adoc|asciidoc|org|texi|tex|html?)$/i;
-const DOC_NAME = /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|AUTHORS|CONTRIBUTING|README|LICENSE|NOTICE|CODE_OF_CONDUCT)[^/]*$/i;
+const DOC_NAME =
+  /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|AUTHORS|CONTRIBUTING|README|LICENSE|NOTICE|CODE_OF_CONDUCT)[^/]*$/i;
 /** Release notes mention every feature by name: the strongest decoys there are. */
-const CHANGELOG = /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|RELEASE[-_]?NOTES)(?:[._-][^/]*)?$|(?:^|\/)(?:changelog|changes|whatsnew|release[-_]?notes)(?:\/|[^/]*\.(?:md|rst|txt)$)/i;
+const CHANGELOG =
+  /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|RELEASE[-_]?NOTES)(?:[._-][^/]*)?$|(?:^|\/)(?:changelog|changes|whatsnew|release[-_]?notes)(?:\/|[^/]*\.(?:md|rst|txt)$)/i;
 const EXAMPLE_SEGMENT = /(?:^|\/)(?:examples?|samples?|demos?|tutorials?|scripts|tools|contrib)(?:\/|$)/i;
-const VENDORED_SEGMENT = /(?:^|\/)(?:vendor|vendored|third[_-]?party|external|extern|deps|node_modules|bower_components|\.venv|venv|site-packages|_vendor)(?:\/|$)/i;
+const VENDORED_SEGMENT =
+  /(?:^|\/)(?:vendor|vendored|third[_-]?party|external|extern|deps|node_modules|bower_components|\.venv|venv|site-packages|_vendor)(?:\/|$)/i;
 /** A `packages/` folder inside a package (not a monorepo's top-level `packages/`) holds copied libraries. */
 const NESTED_PACKAGES = /^[^/]+\/(?:[^/]+\/)*packages\/[^/]+\//;
-const GENERATED = /(?:^|\/)(?:dist|build|out|target|gen|generated|__generated__|\.next|coverage)\/|\.min\.(?:js|css)$|\.(?:pb|pb2|g)\.\w+$|_pb2\.py$|\.generated\.\w+$|\.lock$|lock\.json$/i;
-const CONFIG_EXT = /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
+const GENERATED =
+  /(?:^|\/)(?:dist|build|out|target|gen|generated|__generated__|\.next|coverage)\/|\.min\.(?:js|css)$|\.(?:pb|pb2|g)\.\w+$|_pb2\.py$|\.generated\.\w+$|\.lock$|lock\.json$/i;
+const CONFIG_EXT =
+  /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
 const DATA_EXT = /\.(?:csv|tsv|svg|po|pot|mo|map|snap|ipynb|sql)$/i;
 
 export function fileRole(rel: string): FileRole {
@@ -45,7 +61,8 @@ export function isVersionedBundle(rel: string): boolean {
 }
 
 /** Binary-looking extensions never worth a search or a read. */
-const BINARY_EXT = /\.(?:png|jpe?g|gif|bmp|ico|icns|webp|tiff?|psd|pdf|zip|gz|tgz|bz2|xz|7z|rar|jar|war|whl|egg|so|dylib|dll|exe|o|a|lib|class|pyc|pyo|wasm|woff2?|ttf|otf|eot|mp[34]|wav|ogg|flac|mov|avi|mkv|webm|sqlite|db|bin|dat|pkl|npy|npz|h5|onnx|pt|ckpt|safetensors)$/i;
+const BINARY_EXT =
+  /\.(?:png|jpe?g|gif|bmp|ico|icns|webp|tiff?|psd|pdf|zip|gz|tgz|bz2|xz|7z|rar|jar|war|whl|egg|so|dylib|dll|exe|o|a|lib|class|pyc|pyo|wasm|woff2?|ttf|otf|eot|mp[34]|wav|ogg|flac|mov|avi|mkv|webm|sqlite|db|bin|dat|pkl|npy|npz|h5|onnx|pt|ckpt|safetensors)$/i;
 
 export function isLikelyBinary(rel: string): boolean {
   return BINARY_EXT.test(rel);
@@ -55,7 +72,10 @@ export function isLikelyBinary(rel: string): boolean {
 export function queryInterests(query: string): { tests: boolean; docs: boolean; examples: boolean } {
   const q = query.toLowerCase();
   return {
-    tests: /\b(?:unit ?tests?|test suite|test case|tests? (?:fail|file|for)|pytest fixture|conftest|spec file|in the tests?)\b/.test(q),
+    tests:
+      /\b(?:unit ?tests?|test suite|test case|tests? (?:fail|file|for)|pytest fixture|conftest|spec file|in the tests?)\b/.test(
+        q,
+      ),
     docs: /\b(?:documentation|docs?\b|docstring|readme|changelog|typo in the doc)/.test(q),
     examples: /\b(?:examples?|tutorial|sample code)\b/.test(q),
   };
@@ -104,7 +124,8 @@ export function languagePrior(files: readonly string[], query: string): (rel: st
   if (total < 20) return () => 1;
   const share = (lang: string) => (counts.get(lang) ?? 0) / total;
   const q = query.toLowerCase();
-  const family = (lang: string) => (lang === "tsx" || lang === "typescript" || lang === "javascript" ? "js" : lang === "cpp" ? "c" : lang);
+  const family = (lang: string) =>
+    lang === "tsx" || lang === "typescript" || lang === "javascript" ? "js" : lang === "cpp" ? "c" : lang;
   return (rel) => {
     const lang = languageForPath(rel);
     if (!lang) return 1;
@@ -112,7 +133,12 @@ export function languagePrior(files: readonly string[], query: string): (rel: st
     const famShare = [...counts.keys()].filter((l) => family(l) === fam).reduce((n, l) => n + share(l), 0);
     if (famShare >= 0.15) return 1;
     const ext = rel.slice(rel.lastIndexOf(".") + 1).toLowerCase();
-    if (q.includes(`.${ext}`) || q.includes(lang.replace("_", " ")) || (fam === "js" && /\b(?:javascript|js|typescript|ts)\b/.test(q))) return 1;
+    if (
+      q.includes(`.${ext}`) ||
+      q.includes(lang.replace("_", " ")) ||
+      (fam === "js" && /\b(?:javascript|js|typescript|ts)\b/.test(q))
+    )
+      return 1;
     return 0.4;
   };
 }

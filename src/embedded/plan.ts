@@ -6,14 +6,24 @@
  * title's words, literal searches for quoted error messages (placeholders allowed) and command-line
  * options (with the lines above, to see a multi-line declaration), and globs for named files.
  */
+
+import { messagePattern } from "../analysis/grep-patterns.js";
 import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
-import { messagePattern } from "../analysis/grep-patterns.js";
-import { conceptWords, definitionNamePattern, type ConceptWord } from "./concepts.js";
 import type { ToolCallRequest } from "../core/types.js";
+import { type ConceptWord, conceptWords, definitionNamePattern } from "./concepts.js";
 import { IMPORT_LINE_PATTERN } from "./import-graph.js";
 
-export type SearchPurpose = "identifier" | "keyword" | "qualified" | "definition" | "defnames" | "message" | "option" | "path" | "imports";
+export type SearchPurpose =
+  | "identifier"
+  | "keyword"
+  | "qualified"
+  | "definition"
+  | "defnames"
+  | "message"
+  | "option"
+  | "path"
+  | "imports";
 
 export interface PlannedCall {
   call: ToolCallRequest;
@@ -43,7 +53,8 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 14, qualified: 6, 
 export const OPTION_CONTEXT = 3;
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
-const DEF_KEYWORDS = "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
+const DEF_KEYWORDS =
+  "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
 
 /**
  * Grep-able names of a term: identifier-shaped forms of 3+ characters. A dotted or scoped name
@@ -96,7 +107,11 @@ function keywordPattern(term: Term): string | null {
 }
 
 /** `query` is the raw text `analysis` came from: its title gives the concept words. */
-export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT_PLAN_LIMITS, query = ""): PlannedCall[] {
+export function planSearch(
+  analysis: QueryAnalysis,
+  limits: PlanLimits = DEFAULT_PLAN_LIMITS,
+  query = "",
+): PlannedCall[] {
   let n = 0;
   const id = () => `call_t1_${++n}`;
   const planned: PlannedCall[] = [];
@@ -107,7 +122,9 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     planned.push(p);
   };
 
-  const identifiers = analysis.identifiers.filter((t) => t.weight > 0 && termNames(t).length > 0).slice(0, limits.identifiers);
+  const identifiers = analysis.identifiers
+    .filter((t) => t.weight > 0 && termNames(t).length > 0)
+    .slice(0, limits.identifiers);
   const defNames: string[] = [];
   const counts = new Map<string, PlannedCall>();
   let qualifiedChecks = 0;
@@ -117,7 +134,11 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     const same = counts.get(pattern);
     if (same) (same.aliases ??= []).push(term);
     else {
-      const count: PlannedCall = { call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "count", head_limit: 5000 } }, purpose: "identifier", term };
+      const count: PlannedCall = {
+        call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "count", head_limit: 5000 } },
+        purpose: "identifier",
+        term,
+      };
       counts.set(pattern, count);
       push(count, pattern);
     }
@@ -125,22 +146,45 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     const qualified = qualifiedTailPattern(term);
     if (qualified && qualifiedChecks < limits.qualified) {
       qualifiedChecks++;
-      push({ call: { id: id(), name: "Grep", arguments: { pattern: qualified, output_mode: "count", head_limit: 5000 } }, purpose: "qualified", term }, qualified);
+      push(
+        {
+          call: { id: id(), name: "Grep", arguments: { pattern: qualified, output_mode: "count", head_limit: 5000 } },
+          purpose: "qualified",
+          term,
+        },
+        qualified,
+      );
     }
   }
   if (defNames.length > 0) {
     const names = defNames.slice(0, 16);
     const alt = names.map(escapeRegex).join("|");
     const pattern = `\\b(?:${DEF_KEYWORDS})\\s+(?:${alt})\\b|\\bfunc\\s*\\([^)]*\\)\\s*(?:${alt})\\b|\\b(?:${alt})\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\([^)]*\\)\\s*=>)`;
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 400 } }, purpose: "definition", names }, pattern);
+    push(
+      {
+        call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 400 } },
+        purpose: "definition",
+        names,
+      },
+      pattern,
+    );
   }
 
   const identifierTexts = new Set(identifiers.flatMap((t) => termNames(t).map((n) => n.toLowerCase())));
-  const keywords = analysis.keywords.filter((t) => t.weight > 0 && !identifierTexts.has(t.text.toLowerCase())).slice(0, limits.keywords);
+  const keywords = analysis.keywords
+    .filter((t) => t.weight > 0 && !identifierTexts.has(t.text.toLowerCase()))
+    .slice(0, limits.keywords);
   for (const term of keywords) {
     const pattern = keywordPattern(term);
     if (!pattern) continue;
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "count", head_limit: 5000 } }, purpose: "keyword", term }, `i:${pattern}`);
+    push(
+      {
+        call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "count", head_limit: 5000 } },
+        purpose: "keyword",
+        term,
+      },
+      `i:${pattern}`,
+    );
   }
 
   // Command-line options and dashed config keys (`--collect-only`, `ignore-paths`) are defined
@@ -151,7 +195,18 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     const name = m[2]!;
     const pattern = `--${escapeRegex(name)}(?:[^\\w-]|$)|["']${escapeRegex(name)}["']`;
     // Declarations often span lines (`addoption(\n    "--collect-only",`): keep the lines before each match.
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", "-B": OPTION_CONTEXT, head_limit: 400 } }, purpose: "option", term }, pattern);
+    push(
+      {
+        call: {
+          id: id(),
+          name: "Grep",
+          arguments: { pattern, output_mode: "content", "-B": OPTION_CONTEXT, head_limit: 400 },
+        },
+        purpose: "option",
+        term,
+      },
+      pattern,
+    );
   }
 
   let messages = 0;
@@ -162,7 +217,14 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
     if (!literal) continue;
     const pattern = messagePattern(literal);
     messages++;
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } }, purpose: "message", term }, pattern);
+    push(
+      {
+        call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } },
+        purpose: "message",
+        term,
+      },
+      pattern,
+    );
   }
 
   let paths = 0;
@@ -179,8 +241,25 @@ export function planSearch(analysis: QueryAnalysis, limits: PlanLimits = DEFAULT
   const concepts = conceptWords(analysis, query);
   if (concepts.length > 0) {
     const pattern = definitionNamePattern(concepts);
-    push({ call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 5000 } }, purpose: "defnames", words: concepts }, `d:${pattern}`);
+    push(
+      {
+        call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 5000 } },
+        purpose: "defnames",
+        words: concepts,
+      },
+      `d:${pattern}`,
+    );
   }
-  push({ call: { id: id(), name: "Grep", arguments: { pattern: IMPORT_LINE_PATTERN, output_mode: "content", head_limit: 50 } }, purpose: "imports" }, "imports");
+  push(
+    {
+      call: {
+        id: id(),
+        name: "Grep",
+        arguments: { pattern: IMPORT_LINE_PATTERN, output_mode: "content", head_limit: 50 },
+      },
+      purpose: "imports",
+    },
+    "imports",
+  );
   return planned;
 }

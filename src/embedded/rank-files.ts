@@ -8,10 +8,11 @@
  * then scaled by the file's role (tests, docs, examples, vendored and generated code count less
  * unless the query is about them).
  */
+
+import { lightStem } from "../analysis/identifiers.js";
 import type { StackFrame, Term } from "../analysis/query.js";
 import { splitIdentifier } from "../analysis/query.js";
-import { lightStem } from "../analysis/identifiers.js";
-import { fileRole, languagePrior, queryInterests, roleWeight, type FileRole } from "./file-kinds.js";
+import { type FileRole, fileRole, languagePrior, queryInterests, roleWeight } from "./file-kinds.js";
 
 export interface TermCounts {
   term: Term;
@@ -39,7 +40,15 @@ export interface RankedFile {
   score: number;
   role: FileRole;
   /** Score parts, for explanations and debugging. */
-  parts: { lexical: number; definitions: number; messages: number; paths: number; frames: number; pathWords: number; defNames: number };
+  parts: {
+    lexical: number;
+    definitions: number;
+    messages: number;
+    paths: number;
+    frames: number;
+    pathWords: number;
+    defNames: number;
+  };
   /** What the file's role and language multiply its evidence by. */
   factor: number;
   /** The terms that matched here, with their idf-weighted strength. */
@@ -67,7 +76,10 @@ export function idf(n: number, df: number): number {
 /** Words of a path, lower-cased (`src/flask/blueprints.py` → src, flask, blueprints, blueprint). */
 function pathWords(rel: string): Set<string> {
   const words = new Set<string>();
-  for (const seg of rel.toLowerCase().replace(/\.[a-z0-9]+$/, "").split(/[/._-]+/)) {
+  for (const seg of rel
+    .toLowerCase()
+    .replace(/\.[a-z0-9]+$/, "")
+    .split(/[/._-]+/)) {
     if (seg.length < 3) continue;
     words.add(seg);
     for (const part of splitIdentifier(seg)) if (part.length >= 3) words.add(part.toLowerCase());
@@ -94,7 +106,14 @@ export function rankFiles(input: RankInput): RankedFile[] {
   const entry = (rel: string): RankedFile => {
     let e = scores.get(rel);
     if (!e) {
-      e = { rel, score: 0, role: fileRole(rel), parts: { lexical: 0, definitions: 0, messages: 0, paths: 0, frames: 0, pathWords: 0, defNames: 0 }, factor: 1, matched: [] };
+      e = {
+        rel,
+        score: 0,
+        role: fileRole(rel),
+        parts: { lexical: 0, definitions: 0, messages: 0, paths: 0, frames: 0, pathWords: 0, defNames: 0 },
+        factor: 1,
+        matched: [],
+      };
       scores.set(rel, e);
     }
     return e;
@@ -121,26 +140,34 @@ export function rankFiles(input: RankInput): RankedFile[] {
   const maxIdf = Math.max(1, ...termIdf.values());
   const idfOfName = (name: string): number => {
     for (const tc of evidence.termCounts) {
-      if (tc.purpose === "identifier" && [tc.term.text, ...tc.term.variants].some((v) => v === name || v.endsWith(`.${name}`))) return termIdf.get(tc.term) ?? maxIdf;
+      if (
+        tc.purpose === "identifier" &&
+        [tc.term.text, ...tc.term.variants].some((v) => v === name || v.endsWith(`.${name}`))
+      )
+        return termIdf.get(tc.term) ?? maxIdf;
     }
     return maxIdf;
   };
   const weightOfName = (name: string): number => {
-    for (const t of input.terms) if (t.text === name || t.variants.includes(name) || t.text.endsWith(`.${name}`)) return t.weight;
+    for (const t of input.terms)
+      if (t.text === name || t.variants.includes(name) || t.text.endsWith(`.${name}`)) return t.weight;
     return 1;
   };
 
   // A definition is strong evidence when few files define that name (`__init__` is everywhere).
   const definers = new Map<string, number>();
-  for (const defs of evidence.definitions.values()) for (const name of new Set(defs.map((d) => d.name))) definers.set(name, (definers.get(name) ?? 0) + 1);
+  for (const defs of evidence.definitions.values())
+    for (const name of new Set(defs.map((d) => d.name))) definers.set(name, (definers.get(name) ?? 0) + 1);
   for (const [rel, defs] of evidence.definitions) {
     const e = entry(rel);
     const names = new Set(defs.map((d) => d.name));
-    for (const name of names) e.parts.definitions += 2.0 * weightOfName(name) * Math.min(idfOfName(name), idf(n, definers.get(name) ?? 1));
+    for (const name of names)
+      e.parts.definitions += 2.0 * weightOfName(name) * Math.min(idfOfName(name), idf(n, definers.get(name) ?? 1));
   }
   // Literal hits (quoted messages, option names): strong, and stronger the fewer files hold them.
   const literalDf = new Map<string, number>();
-  for (const hits of evidence.messages.values()) for (const lit of new Set(hits.map((h) => h.literal))) literalDf.set(lit, (literalDf.get(lit) ?? 0) + 1);
+  for (const hits of evidence.messages.values())
+    for (const lit of new Set(hits.map((h) => h.literal))) literalDf.set(lit, (literalDf.get(lit) ?? 0) + 1);
   for (const [rel, hits] of evidence.messages) {
     const e = entry(rel);
     const best = new Map<string, number>();
@@ -149,13 +176,16 @@ export function rankFiles(input: RankInput): RankedFile[] {
     // the file declaring them counts once, with diminishing credit for each further option.
     const options = new Set(hits.filter((h) => h.option).map((h) => h.literal));
     let optionRank = 0;
-    const scored = [...best].map(([lit, weight]) => ({ lit, v: 2.5 * Math.min(maxIdf, idf(n, literalDf.get(lit) ?? 1)) * weight })).sort((a, b) => b.v - a.v);
+    const scored = [...best]
+      .map(([lit, weight]) => ({ lit, v: 2.5 * Math.min(maxIdf, idf(n, literalDf.get(lit) ?? 1)) * weight }))
+      .sort((a, b) => b.v - a.v);
     for (const { lit, v } of scored) e.parts.messages += options.has(lit) ? v * OPTION_DECAY ** optionRank++ : v;
   }
   // Definitions named after the query's words (`evaluate_xfail_marks` for "xfail marker"): the rarer
   // the word among definition names, the stronger.
   const defWordDf = new Map<string, number>();
-  for (const hits of evidence.defNames.values()) for (const w of new Set(hits.map((h) => h.word))) defWordDf.set(w, (defWordDf.get(w) ?? 0) + 1);
+  for (const hits of evidence.defNames.values())
+    for (const w of new Set(hits.map((h) => h.word))) defWordDf.set(w, (defWordDf.get(w) ?? 0) + 1);
   // A word common across the repository (`table` in a documentation tool) says little even when a
   // definition is named after it: take the lower of its idf over files and over definitions.
   const lexicalIdf = new Map<string, number>();
@@ -171,7 +201,9 @@ export function rankFiles(input: RankInput): RankedFile[] {
     const best = new Map<string, number>();
     for (const h of hits) best.set(h.word, Math.max(best.get(h.word) ?? 0, h.weight * wordIdf(h.word)));
     // Several words in one file's definitions add with diminishing returns.
-    [...best.values()].sort((a, b) => b - a).forEach((v, i) => (entry(rel).parts.defNames += DEFNAME_WEIGHT * v * DEF_DECAY ** i));
+    [...best.values()]
+      .sort((a, b) => b - a)
+      .forEach((v, i) => (entry(rel).parts.defNames += DEFNAME_WEIGHT * v * DEF_DECAY ** i));
   }
   for (const [rel, weight] of evidence.pathHits) entry(rel).parts.paths += 2.5 * weight * maxIdf * 0.5;
   for (const [rel, frames] of evidence.frames) {
@@ -216,7 +248,10 @@ export function rankFiles(input: RankInput): RankedFile[] {
   }
   const lookup = (word: string) => queryWords.get(word) ?? stemWeight.get(lightStem(word));
   for (const e of scores.values()) {
-    const file = e.rel.slice(e.rel.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").toLowerCase();
+    const file = e.rel
+      .slice(e.rel.lastIndexOf("/") + 1)
+      .replace(/\.[^.]+$/, "")
+      .toLowerCase();
     const joined = file.replace(/[-_.]+/g, "");
     const stems = new Set([file, file.replace(/s$/, ""), file.replace(/^_+/, ""), joined]);
     let s = 0;
@@ -260,4 +295,3 @@ export function framesToFiles(frames: readonly StackFrame[], files: readonly str
   }
   return out;
 }
-

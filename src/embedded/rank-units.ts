@@ -26,7 +26,9 @@ export interface UnitCandidate {
   hits: Map<number, number>;
 }
 
-export function buildMatchers(terms: Array<{ term: Term; idf: number; purpose: "identifier" | "keyword" }>): TermMatcher[] {
+export function buildMatchers(
+  terms: Array<{ term: Term; idf: number; purpose: "identifier" | "keyword" }>,
+): TermMatcher[] {
   const out: TermMatcher[] = [];
   for (const { term, idf, purpose } of terms) {
     const forms = [term.text, ...term.variants].filter((v) => v.length >= 3);
@@ -60,7 +62,12 @@ const K1 = 1.2;
 const CONCEPT_UNIT_WEIGHT = 0.5;
 
 /** Units of one file, best first. `lines` are the file's lines (index 0 = line 1). */
-export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], matchers: readonly TermMatcher[], evidence: UnitEvidence): UnitCandidate[] {
+export function rankUnits(
+  lines: readonly string[],
+  units: readonly CodeUnit[],
+  matchers: readonly TermMatcher[],
+  evidence: UnitEvidence,
+): UnitCandidate[] {
   const n = lines.length;
   // Innermost unit of each line (-1: module level).
   const owner = new Int32Array(n + 1).fill(-1);
@@ -70,7 +77,15 @@ export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], 
       if (cur === -1 || units[cur]!.depth <= u.depth) owner[l] = i;
     }
   });
-  const candidates: UnitCandidate[] = units.map((u) => ({ name: u.qualifiedName, kind: u.kind, start: u.start, end: u.end, headerEnd: u.headerEnd, score: 0, hits: new Map() }));
+  const candidates: UnitCandidate[] = units.map((u) => ({
+    name: u.qualifiedName,
+    kind: u.kind,
+    start: u.start,
+    end: u.end,
+    headerEnd: u.headerEnd,
+    score: 0,
+    hits: new Map(),
+  }));
   // Module-level regions: runs of lines outside every unit.
   const regionOf = new Map<number, number>();
   let l = 1;
@@ -82,7 +97,15 @@ export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], 
     const start = l;
     while (l <= n && owner[l] === -1) l++;
     const idx = candidates.length;
-    candidates.push({ name: `<module lines ${start}-${l - 1}>`, kind: "region", start, end: l - 1, headerEnd: start, score: 0, hits: new Map() });
+    candidates.push({
+      name: `<module lines ${start}-${l - 1}>`,
+      kind: "region",
+      start,
+      end: l - 1,
+      headerEnd: start,
+      score: 0,
+      hits: new Map(),
+    });
     for (let k = start; k < l; k++) regionOf.set(k, idx);
   }
   const candidateOf = (line: number) => (owner[line] !== -1 ? owner[line]! : (regionOf.get(line) ?? -1));
@@ -107,8 +130,11 @@ export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], 
   for (const m of matchers) {
     for (const f of [m.term.text, ...m.term.variants]) {
       const leaf = f.split(/\.|::/).pop() ?? f;
-      if (m.term.kind === "identifier" || m.term.kind === "frame") identifierNames.set(leaf, { weight: m.term.weight, idf: m.idf });
-      for (const w of splitIdentifier(leaf)) if (w.length >= 4) queryWords.set(w.toLowerCase(), Math.max(queryWords.get(w.toLowerCase()) ?? 0, m.term.weight * 0.3));
+      if (m.term.kind === "identifier" || m.term.kind === "frame")
+        identifierNames.set(leaf, { weight: m.term.weight, idf: m.idf });
+      for (const w of splitIdentifier(leaf))
+        if (w.length >= 4)
+          queryWords.set(w.toLowerCase(), Math.max(queryWords.get(w.toLowerCase()) ?? 0, m.term.weight * 0.3));
     }
   }
   candidates.forEach((c, i) => {
@@ -125,12 +151,14 @@ export function rankUnits(lines: readonly string[], units: readonly CodeUnit[], 
         if (w) s += w;
       }
     }
-    for (const msg of evidence.messageLines) if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) s += 3 * maxIdf * msg.weight;
+    for (const msg of evidence.messageLines)
+      if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) s += 3 * maxIdf * msg.weight;
     // A unit named after the title's words (`evaluate_xfail_marks`): credit each word once.
     const concept = new Map<string, number>();
     for (const d of evidence.conceptLines ?? []) if (candidateOf(d.line) === i) concept.set(d.word, d.weight);
     for (const w of concept.values()) s += CONCEPT_UNIT_WEIGHT * maxIdf * w;
-    for (const fr of evidence.frameLines) if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) s += (5 * maxIdf) / (1 + fr.distance);
+    for (const fr of evidence.frameLines)
+      if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) s += (5 * maxIdf) / (1 + fr.distance);
     // Classes: their own lines are few; small classes may be the target themselves.
     if ((c.kind === "class" || c.kind === "struct" || c.kind === "interface") && size > 80) s *= 0.6;
     c.score = s;

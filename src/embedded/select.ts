@@ -35,7 +35,15 @@ export interface SelectOptions {
   firstUnitLines?: number;
 }
 
-export const DEFAULT_SELECT: SelectOptions = { budget: 150, maxFiles: 5, minRelativeScore: 0.05, topShare: 0.6, maxUnitLines: 40, minUnitRelative: 0.25, firstUnitLines: 60 };
+export const DEFAULT_SELECT: SelectOptions = {
+  budget: 150,
+  maxFiles: 5,
+  minRelativeScore: 0.05,
+  topShare: 0.6,
+  maxUnitLines: 40,
+  minUnitRelative: 0.25,
+  firstUnitLines: 60,
+};
 
 function reasonFor(u: UnitCandidate): string {
   if (u.kind === "region") return "module-level code matching the query";
@@ -64,12 +72,20 @@ function citeFile(file: FileChoice, allowance: number, options: SelectOptions, o
 
 export function selectCitations(files: FileChoice[], options: SelectOptions = DEFAULT_SELECT): SelectedCitation[] {
   const top = files[0]?.score ?? 0;
-  const eligible = files.filter((f) => f.units.length > 0 && f.score >= top * options.minRelativeScore).slice(0, options.maxFiles);
+  const eligible = files
+    .filter((f) => f.units.length > 0 && f.score >= top * options.minRelativeScore)
+    .slice(0, options.maxFiles);
   if (eligible.length === 0) return [];
   const out: SelectedCitation[] = [];
   const others = eligible.length - 1;
   const minPerOther = 8;
-  const topAllowance = others === 0 ? options.budget : Math.max(options.maxUnitLines, Math.min(Math.round(options.budget * options.topShare), options.budget - others * minPerOther));
+  const topAllowance =
+    others === 0
+      ? options.budget
+      : Math.max(
+          options.maxUnitLines,
+          Math.min(Math.round(options.budget * options.topShare), options.budget - others * minPerOther),
+        );
   let left = options.budget - citeFile(eligible[0]!, topAllowance, options, out);
   // The rest is shared by score among the other files, each getting at least a small citation.
   const rest = eligible.slice(1);
@@ -78,9 +94,21 @@ export function selectCitations(files: FileChoice[], options: SelectOptions = DE
     const remainingFiles = rest.length - i;
     const fair = Math.floor(left / remainingFiles);
     const byScore = Math.round((left * f.score) / total);
-    const allowance = Math.max(minPerOther, Math.min(left - (remainingFiles - 1) * minPerOther, Math.max(fair, byScore)));
+    const allowance = Math.max(
+      minPerOther,
+      Math.min(left - (remainingFiles - 1) * minPerOther, Math.max(fair, byScore)),
+    );
     if (allowance < 5) return;
-    left -= citeFile(f, allowance, { ...options, maxUnitLines: Math.min(options.maxUnitLines, 25), firstUnitLines: Math.min(options.maxUnitLines, 25) }, out);
+    left -= citeFile(
+      f,
+      allowance,
+      {
+        ...options,
+        maxUnitLines: Math.min(options.maxUnitLines, 25),
+        firstUnitLines: Math.min(options.maxUnitLines, 25),
+      },
+      out,
+    );
   });
   return out;
 }

@@ -3,7 +3,7 @@
  * every explorer is shown against: plain lexical retrieval with code-aware tokens and nothing tuned
  * to any repository. Reads files; writes nothing.
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 
 /** Okapi parameters (the usual defaults). */
@@ -150,7 +150,10 @@ export interface QueryWeights {
  * Rank `files` for `query`. Each document is the file's path followed by its content (the path names
  * what the code is about). Only query terms are counted, so one pass over the text suffices.
  */
-export function rankFiles(files: readonly SourceFile[], query: string): { ranked: ScoredFile[]; weights: QueryWeights } {
+export function rankFiles(
+  files: readonly SourceFile[],
+  query: string,
+): { ranked: ScoredFile[]; weights: QueryWeights } {
   const queryTerms = new Set(tokens(query));
   const docs: Array<{ file: SourceFile; text: string; length: number; tf: Map<string, number> }> = [];
   const df = new Map<string, number>();
@@ -198,7 +201,11 @@ export function rankFiles(files: readonly SourceFile[], query: string): { ranked
  * the same length, so length normalization is constant). Ties keep the earliest window. A file no
  * longer than `size` is returned whole.
  */
-export function bestWindow(text: string, weights: QueryWeights, size = 60): { start: number; end: number; score: number } {
+export function bestWindow(
+  text: string,
+  weights: QueryWeights,
+  size = 60,
+): { start: number; end: number; score: number } {
   const lines = text.split("\n");
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   const total = Math.max(1, lines.length);

@@ -30,7 +30,15 @@ export function createBm25Explorer(options: Bm25Options = {}): Explorer {
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     const started = Date.now();
     const root = realpathSync(request.root);
-    request.onEvent?.({ type: "run_start", runId: `bm25-${started}`, query: request.query, root, policy: "bm25", maxTurns: 0, at: started });
+    request.onEvent?.({
+      type: "run_start",
+      runId: `bm25-${started}`,
+      query: request.query,
+      root,
+      policy: "bm25",
+      maxTurns: 0,
+      at: started,
+    });
     const files = listFiles(root);
     const { ranked, weights } = rankFiles(files, request.query);
     const citations: Citation[] = ranked.slice(0, topFiles).map((hit) => {

@@ -54,7 +54,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 
 /** Quantile of unsorted values. */
 export function quantile(values: readonly number[], q: number): number {
-  return quantileSorted([...values].sort((a, b) => a - b), q);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 /**

@@ -6,12 +6,12 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { CliContext } from "../surfaces/cli/context.js";
+import { collect, numberFlag } from "../surfaces/cli/flags.js";
 import { ConfigError } from "../util/errors.js";
 import { compareRuns, loadRun, renderCompareMd } from "./compare.js";
 import { DEFAULT_EVAL_DEPS, type EvalDeps } from "./explorers.js";
 import { mineTasks } from "./mine.js";
-import { runEvalCommand, type EvalFlags } from "./run-command.js";
-import { collect, numberFlag } from "../surfaces/cli/flags.js";
+import { type EvalFlags, runEvalCommand } from "./run-command.js";
 
 interface CompareFlags {
   json?: boolean;
@@ -31,7 +31,6 @@ interface MineFlags {
   out?: string;
 }
 
-
 /** The command line as typed, for the summary (commander keeps the raw arguments on the root). */
 function commandLine(cmd: Command): string {
   let root = cmd;
@@ -47,9 +46,14 @@ function commandLine(cmd: Command): string {
 export function registerEvalCommand(program: Command, ctx: CliContext, deps: EvalDeps = DEFAULT_EVAL_DEPS): void {
   const evalCmd = program
     .command("eval")
-    .description("Score the explorer on localization tasks (file and line accuracy, cost); see also `eval compare` and `eval mine`")
+    .description(
+      "Score the explorer on localization tasks (file and line accuracy, cost); see also `eval compare` and `eval mine`",
+    )
     .option("--tasks <file>", "tasks JSONL (the shared SWE-bench Lite schema, or from `eval mine`)")
-    .option("--mirrors <dir>", "directory of bare git mirrors (owner/name.git, owner/name, owner+name/repo, owner__name.git)")
+    .option(
+      "--mirrors <dir>",
+      "directory of bare git mirrors (owner/name.git, owner/name, owner+name/repo, owner__name.git)",
+    )
     .option("--mirror <owner/name=path>", "git repository for one owner/name (repeatable)", collect)
     .option("--repo-dir <dir>", "local git repository used for every task (mined tasks)")
     .option("--policy <policy>", "embedded | model | bm25", "embedded")
@@ -75,21 +79,28 @@ export function registerEvalCommand(program: Command, ctx: CliContext, deps: Eva
 
   evalCmd
     .command("compare")
-    .description("Compare run B against run A task by task (paired bootstrap); verdicts only where the 95% interval excludes zero")
+    .description(
+      "Compare run B against run A task by task (paired bootstrap); verdicts only where the 95% interval excludes zero",
+    )
     .argument("<a>", "baseline run: an eval output directory, its summary.json or its results.jsonl")
     .argument("<b>", "candidate run, same forms")
     .option("--json", "print the comparison as JSON")
     .option("--resamples <n>", "bootstrap resamples", "2000")
     .option("--seed <n>", "bootstrap seed", "1")
     .action((a: string, b: string, flags: CompareFlags) => {
-      const result = compareRuns(loadRun(a), loadRun(b), { resamples: numberFlag("--resamples", flags.resamples, 100) ?? 2000, seed: numberFlag("--seed", flags.seed, 0) ?? 1 });
+      const result = compareRuns(loadRun(a), loadRun(b), {
+        resamples: numberFlag("--resamples", flags.resamples, 100) ?? 2000,
+        seed: numberFlag("--seed", flags.seed, 0) ?? 1,
+      });
       process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : renderCompareMd(result));
       ctx.setExitCode(0);
     });
 
   evalCmd
     .command("mine")
-    .description("Build tasks from a repository's history: fix/issue commits touching 1-3 source files (message = query, pre-image changed lines = gold)")
+    .description(
+      "Build tasks from a repository's history: fix/issue commits touching 1-3 source files (message = query, pre-image changed lines = gold)",
+    )
     .option("--repo <dir>", "repository to mine (work tree or bare)")
     .option("--name <owner/name>", "repository name written into the tasks (default: from the origin remote)")
     .option("--rev <rev>", "history to walk", "HEAD")
@@ -115,8 +126,13 @@ export function registerEvalCommand(program: Command, ctx: CliContext, deps: Eva
       const jsonl = tasks.map((t) => JSON.stringify(t)).join("\n") + (tasks.length ? "\n" : "");
       if (flags.out) writeFileSync(flags.out, jsonl);
       else process.stdout.write(jsonl);
-      process.stderr.write(`eval mine: ${repo}: ${stats.examined} commits examined, ${stats.byMessage} with a fix/issue message, ${stats.tasks} task${stats.tasks === 1 ? "" : "s"}${flags.out ? ` written to ${flags.out}` : ""}\n`);
-      if (flags.out && tasks.length > 0) process.stderr.write(`eval mine: run them with: fastcontext eval --tasks ${flags.out} --repo-dir ${flags.repo} --policy bm25\n`);
+      process.stderr.write(
+        `eval mine: ${repo}: ${stats.examined} commits examined, ${stats.byMessage} with a fix/issue message, ${stats.tasks} task${stats.tasks === 1 ? "" : "s"}${flags.out ? ` written to ${flags.out}` : ""}\n`,
+      );
+      if (flags.out && tasks.length > 0)
+        process.stderr.write(
+          `eval mine: run them with: fastcontext eval --tasks ${flags.out} --repo-dir ${flags.repo} --policy bm25\n`,
+        );
       ctx.setExitCode(tasks.length > 0 ? 0 : 1);
     });
 }

@@ -6,9 +6,16 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ConfigError } from "../util/errors.js";
-import { DEFAULT_RESAMPLES, DEFAULT_SEED, mean, pairedBootstrap, type BootstrapOptions, type Interval } from "./bootstrap.js";
-import { RESULTS_FILE, latestById, readResults } from "./results.js";
-import { taskRow, type TaskRow } from "./summary.js";
+import {
+  type BootstrapOptions,
+  DEFAULT_RESAMPLES,
+  DEFAULT_SEED,
+  type Interval,
+  mean,
+  pairedBootstrap,
+} from "./bootstrap.js";
+import { latestById, RESULTS_FILE, readResults } from "./results.js";
+import { type TaskRow, taskRow } from "./summary.js";
 
 /** One run's per-task rows, from a run directory, a summary.json or a results.jsonl. */
 export interface RunRows {
@@ -52,7 +59,18 @@ export interface CompareResult {
   bootstrap: { resamples: number; seed: number };
 }
 
-type ComparedMetric = "file_acc_at_1" | "file_acc_at_3" | "file_acc_at_5" | "mrr" | "line_hit_edit" | "line_recall_edit" | "line_f1_edit" | "line_f1_hunk" | "function_hit" | "cited_lines" | "wall_s";
+type ComparedMetric =
+  | "file_acc_at_1"
+  | "file_acc_at_3"
+  | "file_acc_at_5"
+  | "mrr"
+  | "line_hit_edit"
+  | "line_recall_edit"
+  | "line_f1_edit"
+  | "line_f1_hunk"
+  | "function_hit"
+  | "cited_lines"
+  | "wall_s";
 
 const COMPARED: ReadonlyArray<[ComparedMetric, string, boolean]> = [
   ["file_acc_at_1", "File Acc@1", true],
@@ -71,7 +89,12 @@ const COMPARED: ReadonlyArray<[ComparedMetric, string, boolean]> = [
 /** Shallow check of summary.json's `tasks` (rows written by this module's sibling `summary.ts`). */
 function isTaskRows(value: unknown): value is TaskRow[] {
   // Reading one optional field of an object of unknown shape.
-  return Array.isArray(value) && value.every((r) => typeof r === "object" && r !== null && typeof (r as { instance_id?: unknown }).instance_id === "string");
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (r) => typeof r === "object" && r !== null && typeof (r as { instance_id?: unknown }).instance_id === "string",
+    )
+  );
 }
 
 /** Load a run for comparison: a run directory, its summary.json, or its results.jsonl. */
@@ -87,7 +110,8 @@ export function loadRun(path: string): RunRows {
       throw new ConfigError(`${file} is not valid JSON`, { cause: error });
     }
     // Only `tasks` and `policy` are read, each checked before use.
-    const summary = typeof parsed === "object" && parsed !== null ? (parsed as { tasks?: unknown; policy?: unknown }) : {};
+    const summary =
+      typeof parsed === "object" && parsed !== null ? (parsed as { tasks?: unknown; policy?: unknown }) : {};
     if (isTaskRows(summary.tasks)) return { label, policy: String(summary.policy ?? "?"), rows: summary.tasks };
     // An older or foreign summary without per-task rows: fall back to the results next to it.
     const sibling = join(dirname(file), RESULTS_FILE);
@@ -120,17 +144,29 @@ export function compareRuns(a: RunRows, b: RunRows, options: BootstrapOptions = 
     return rb ? [[ra, rb] as const] : [];
   });
   const metrics = COMPARED.map(([metric, label, higherIsBetter]): MetricComparison => {
-    const pool = metric === "function_hit" ? pairs.filter(([ra, rb]) => ra.function_applicable && rb.function_applicable) : pairs;
+    const pool =
+      metric === "function_hit" ? pairs.filter(([ra, rb]) => ra.function_applicable && rb.function_applicable) : pairs;
     const va = pool.map(([ra]) => value(ra, metric));
     const vb = pool.map(([, rb]) => value(rb, metric));
     const diff = pairedBootstrap(va, vb, boot);
-    return { metric, label, n: pool.length, a: mean(va), b: mean(vb), diff, higherIsBetter, verdict: pool.length === 0 ? "no significant difference" : verdictOf(diff, higherIsBetter) };
+    return {
+      metric,
+      label,
+      n: pool.length,
+      a: mean(va),
+      b: mean(vb),
+      diff,
+      higherIsBetter,
+      verdict: pool.length === 0 ? "no significant difference" : verdictOf(diff, higherIsBetter),
+    };
   });
-  const flips = (["file_acc_at_1", "line_hit_edit"] as const).map((metric): Flips => ({
-    metric,
-    hitToMiss: pairs.filter(([ra, rb]) => ra[metric] > 0 && rb[metric] === 0).map(([ra]) => ra.instance_id),
-    missToHit: pairs.filter(([ra, rb]) => ra[metric] === 0 && rb[metric] > 0).map(([ra]) => ra.instance_id),
-  }));
+  const flips = (["file_acc_at_1", "line_hit_edit"] as const).map(
+    (metric): Flips => ({
+      metric,
+      hitToMiss: pairs.filter(([ra, rb]) => ra[metric] > 0 && rb[metric] === 0).map(([ra]) => ra.instance_id),
+      missToHit: pairs.filter(([ra, rb]) => ra[metric] === 0 && rb[metric] > 0).map(([ra]) => ra.instance_id),
+    }),
+  );
   return {
     a: { label: a.label, policy: a.policy, n: a.rows.length },
     b: { label: b.label, policy: b.policy, n: b.rows.length },
@@ -148,7 +184,10 @@ function show(m: MetricComparison, x: number): string {
 }
 
 function showDiff(m: MetricComparison, i: Interval): string {
-  const f = (x: number) => (m.higherIsBetter && m.metric !== "mrr" ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}` : `${x >= 0 ? "+" : ""}${x.toFixed(m.metric === "mrr" ? 3 : 2)}`);
+  const f = (x: number) =>
+    m.higherIsBetter && m.metric !== "mrr"
+      ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`
+      : `${x >= 0 ? "+" : ""}${x.toFixed(m.metric === "mrr" ? 3 : 2)}`;
   return `${f(i.mean)} [${f(i.lo)}, ${f(i.hi)}]`;
 }
 
@@ -156,14 +195,28 @@ function showDiff(m: MetricComparison, i: Interval): string {
 export function renderCompareMd(r: CompareResult): string {
   const A = `A = ${r.a.label} (${r.a.policy})`;
   const B = `B = ${r.b.label} (${r.b.policy})`;
-  const out = [`# fastcontext eval compare`, "", `${A}, ${B}. ${r.nPaired} paired tasks; differences are B − A with 95% paired-bootstrap intervals (${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}).`, ""];
-  if (r.onlyA.length + r.onlyB.length > 0) out.push(`Not paired: ${r.onlyA.length} task(s) only in A, ${r.onlyB.length} only in B (left out of every number below).`, "");
+  const out = [
+    `# fastcontext eval compare`,
+    "",
+    `${A}, ${B}. ${r.nPaired} paired tasks; differences are B − A with 95% paired-bootstrap intervals (${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}).`,
+    "",
+  ];
+  if (r.onlyA.length + r.onlyB.length > 0)
+    out.push(
+      `Not paired: ${r.onlyA.length} task(s) only in A, ${r.onlyB.length} only in B (left out of every number below).`,
+      "",
+    );
   out.push("| metric | n | A | B | B − A [95% CI] | verdict for B |", "|---|---|---|---|---|---|");
-  for (const m of r.metrics) out.push(`| ${m.label}${m.higherIsBetter ? "" : " (lower is better)"} | ${m.n} | ${show(m, m.a)} | ${show(m, m.b)} | ${showDiff(m, m.diff)} | ${m.verdict} |`);
+  for (const m of r.metrics)
+    out.push(
+      `| ${m.label}${m.higherIsBetter ? "" : " (lower is better)"} | ${m.n} | ${show(m, m.a)} | ${show(m, m.b)} | ${showDiff(m, m.diff)} | ${m.verdict} |`,
+    );
   out.push("", "## Tasks that flipped", "");
   for (const f of r.flips) {
     const name = f.metric === "file_acc_at_1" ? "File Acc@1" : "Line hit (edit)";
-    out.push(`- ${name}: ${f.missToHit.length} miss→hit${f.missToHit.length ? ` (${f.missToHit.join(", ")})` : ""}; ${f.hitToMiss.length} hit→miss${f.hitToMiss.length ? ` (${f.hitToMiss.join(", ")})` : ""}`);
+    out.push(
+      `- ${name}: ${f.missToHit.length} miss→hit${f.missToHit.length ? ` (${f.missToHit.join(", ")})` : ""}; ${f.hitToMiss.length} hit→miss${f.hitToMiss.length ? ` (${f.hitToMiss.join(", ")})` : ""}`,
+    );
   }
   out.push("", "## Verdict", "", conclusion(r), "");
   return out.join("\n");
@@ -179,6 +232,8 @@ export function conclusion(r: CompareResult): string {
   if (better.length) parts.push(`B is better than A on ${better.join(", ")}`);
   if (worse.length) parts.push(`B is worse than A on ${worse.join(", ")}`);
   const rest = names("no significant difference");
-  const tail = rest.length ? `${parts.length ? "; on" : "On"} ${rest.join(", ")} the difference is within noise (the 95% interval includes zero): no significant difference` : "";
+  const tail = rest.length
+    ? `${parts.length ? "; on" : "On"} ${rest.join(", ")} the difference is within noise (the 95% interval includes zero): no significant difference`
+    : "";
   return `${parts.join("; ")}${tail}.`;
 }

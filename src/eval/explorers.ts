@@ -40,7 +40,9 @@ export function parsePolicy(value: string): PolicyName {
 export const DEFAULT_EVAL_DEPS: EvalDeps = {
   async getExplorer(policy) {
     if (policy === "bm25") return createBm25Explorer();
-    throw new ConfigError(`the "${policy}" policy is not available to eval in this build (only bm25 is built in); wire it through registerEvalCommand's getExplorer`);
+    throw new ConfigError(
+      `the "${policy}" policy is not available to eval in this build (only bm25 is built in); wire it through registerEvalCommand's getExplorer`,
+    );
   },
 };
 
@@ -50,6 +52,7 @@ export const DEFAULT_EVAL_DEPS: EvalDeps = {
  */
 export function withBm25(getExplorer: EvalDeps["getExplorer"]): EvalDeps {
   return {
-    getExplorer: (policy, options) => (policy === "bm25" ? Promise.resolve(createBm25Explorer()) : getExplorer(policy, options)),
+    getExplorer: (policy, options) =>
+      policy === "bm25" ? Promise.resolve(createBm25Explorer()) : getExplorer(policy, options),
   };
 }

@@ -22,8 +22,13 @@ export function runGit(gitDir: string, args: readonly string[], options: { maxBu
 /** The short commit of the work tree at `dir` with "-dirty" when it has changes; null when unavailable. */
 export async function describeCheckout(dir: string): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile("git", ["-C", dir, "describe", "--always", "--dirty", "--abbrev=10"], { encoding: "utf8" }, (error, stdout) => {
-      resolve(error ? null : stdout.trim() || null);
-    });
+    execFile(
+      "git",
+      ["-C", dir, "describe", "--always", "--dirty", "--abbrev=10"],
+      { encoding: "utf8" },
+      (error, stdout) => {
+        resolve(error ? null : stdout.trim() || null);
+      },
+    );
   });
 }

@@ -43,7 +43,9 @@ const inflight = new Map<string, Promise<MaterializedTree>>();
 /** Run `git archive <commit>` piped into `tar -x -C <dir>`; rejects with git's or tar's stderr. */
 function exportTree(gitDir: string, commit: string, dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const git = spawn("git", [`--git-dir=${gitDir}`, "archive", "--format=tar", commit], { stdio: ["ignore", "pipe", "pipe"] });
+    const git = spawn("git", [`--git-dir=${gitDir}`, "archive", "--format=tar", commit], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const tar = spawn("tar", ["-x", "-f", "-", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
     let gitErr = "";
     let tarErr = "";
@@ -56,7 +58,7 @@ function exportTree(gitDir: string, commit: string, dir: string): Promise<void> 
     let failure: Error | undefined;
     const done = (what: string, code: number | null, err: string) => {
       if (code !== 0 && !failure) failure = new Error(`${what} failed (exit ${code}): ${err.trim() || "no message"}`);
-      if (--pending === 0) (failure ? reject(failure) : resolve());
+      if (--pending === 0) failure ? reject(failure) : resolve();
     };
     git.on("error", (e) => reject(new Error(`cannot run git: ${e.message}`)));
     tar.on("error", (e) => reject(new Error(`cannot run tar: ${e.message}`)));
@@ -69,7 +71,10 @@ async function materializeOnce(request: MaterializeRequest, target: string): Pro
   const started = Date.now();
   if (existsSync(target)) return { root: target, reused: true, ms: Date.now() - started };
   mkdirSync(request.cacheDir, { recursive: true });
-  const temp = join(request.cacheDir, `${TEMP_PREFIX}${treeKey(request.repo, request.commit)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const temp = join(
+    request.cacheDir,
+    `${TEMP_PREFIX}${treeKey(request.repo, request.commit)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  );
   mkdirSync(temp);
   try {
     await exportTree(request.gitDir, request.commit, temp);

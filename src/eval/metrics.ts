@@ -64,7 +64,10 @@ export type RateMetric = (typeof RATE_METRICS)[number];
  * repeated slashes collapse. Both citations and gold go through it before comparing.
  */
 export function normalizePath(path: string): string {
-  let p = path.trim().replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+  let p = path
+    .trim()
+    .replace(/\\/g, "/")
+    .replace(/\/{2,}/g, "/");
   for (;;) {
     const next = p.replace(/^\.\//, "").replace(/^\//, "");
     if (next === p) break;
@@ -121,7 +124,10 @@ function intersectionSize(a: Set<string>, b: Set<string>): number {
 }
 
 /** Precision, recall, F1 and "hit" of a cited set against a gold set (all 0 when either is empty). */
-export function setScores(cited: Set<string>, gold: Set<string>): { precision: number; recall: number; f1: number; hit: number } {
+export function setScores(
+  cited: Set<string>,
+  gold: Set<string>,
+): { precision: number; recall: number; f1: number; hit: number } {
   const inter = intersectionSize(cited, gold);
   const precision = cited.size === 0 ? 0 : inter / cited.size;
   const recall = gold.size === 0 ? 0 : inter / gold.size;
@@ -150,8 +156,12 @@ export function scoreCitations(citations: readonly LineSpan[], task: EvalTask): 
   const edit = setScores(cited, goldLineSet(task, "edit"));
   const hunk = setScores(cited, goldLineSet(task, "hunk"));
 
-  const spans = task.locations.flatMap((loc) => (loc.function_spans ?? []).map(([, start, end]) => ({ path: normalizePath(loc.path), start, end })));
-  const functionHit = spans.some((span) => citations.some((c) => normalizePath(c.path) === span.path && overlaps(c, span.start, span.end)));
+  const spans = task.locations.flatMap((loc) =>
+    (loc.function_spans ?? []).map(([, start, end]) => ({ path: normalizePath(loc.path), start, end })),
+  );
+  const functionHit = spans.some((span) =>
+    citations.some((c) => normalizePath(c.path) === span.path && overlaps(c, span.start, span.end)),
+  );
 
   return {
     file_acc_at_1: accAtK(distinct, goldFiles, 1),

@@ -85,7 +85,13 @@ function parseLog(text: string): LogEntry[] {
         .map((l) => l.split("\t"))
         .filter((p) => p.length >= 2 && p[0] !== "")
         .map((p) => ({ status: (p[0] ?? "").trim(), path: p[p.length - 1] ?? "" }));
-      return { sha: sha.trim(), parents: parents.trim().split(" ").filter(Boolean), date: date.trim(), message: message.trim(), changes };
+      return {
+        sha: sha.trim(),
+        parents: parents.trim().split(" ").filter(Boolean),
+        date: date.trim(),
+        message: message.trim(),
+        changes,
+      };
     });
 }
 
@@ -108,9 +114,27 @@ function countLines(text: string): number {
 }
 
 /** Build the task of one qualifying commit, or null when its diff does not fit after all. */
-async function taskOf(gitDir: string, repoName: string, entry: LogEntry, files: string[], reason: "issue" | "fix", maxChangedLines: number): Promise<MinedTask | null> {
+async function taskOf(
+  gitDir: string,
+  repoName: string,
+  entry: LogEntry,
+  files: string[],
+  reason: "issue" | "fix",
+  maxChangedLines: number,
+): Promise<MinedTask | null> {
   const parent = entry.parents[0] ?? "";
-  const diff = (context: number) => runGit(gitDir, ["diff", "--no-color", "--no-ext-diff", "--no-renames", `-U${context}`, parent, entry.sha, "--", ...files]);
+  const diff = (context: number) =>
+    runGit(gitDir, [
+      "diff",
+      "--no-color",
+      "--no-ext-diff",
+      "--no-renames",
+      `-U${context}`,
+      parent,
+      entry.sha,
+      "--",
+      ...files,
+    ]);
   const [u0, u3] = await Promise.all([diff(0), diff(3)]);
   const strict = new Map(parseUnifiedDiff(u0).map((f) => [f.path, f.hunks]));
   const context = new Map(parseUnifiedDiff(u3).map((f) => [f.path, f.hunks]));
@@ -164,7 +188,14 @@ export async function mineTasks(options: MineOptions): Promise<{ tasks: MinedTas
   if (!gitDir) throw new ConfigError(`--repo ${options.repo}: not a git repository`);
   const repoName = options.name ?? (await defaultName(gitDir, options.repo));
   if (!/^[^/\s]+\/[^/\s]+$/.test(repoName)) throw new ConfigError(`--name expects owner/name, got "${repoName}"`);
-  const args = ["log", "--no-merges", "--no-renames", "--name-status", "--format=%x1e%H%x1f%P%x1f%cI%x1f%B%x1f", `--max-count=${options.maxCommits ?? 2000}`];
+  const args = [
+    "log",
+    "--no-merges",
+    "--no-renames",
+    "--name-status",
+    "--format=%x1e%H%x1f%P%x1f%cI%x1f%B%x1f",
+    `--max-count=${options.maxCommits ?? 2000}`,
+  ];
   if (options.since) args.push(`--since=${options.since}`);
   args.push(options.rev ?? "HEAD", "--");
   let log: string;
@@ -186,7 +217,14 @@ export async function mineTasks(options: MineOptions): Promise<{ tasks: MinedTas
     const sources = entry.changes.filter((c) => isMinableSource(c.path));
     // Every source file must exist before and after: an added or deleted file cannot be cited at the base.
     if (sources.length === 0 || sources.length > maxFiles || sources.some((c) => c.status !== "M")) continue;
-    const task = await taskOf(gitDir, repoName, entry, sources.map((c) => c.path), reason, options.maxChangedLines ?? 200);
+    const task = await taskOf(
+      gitDir,
+      repoName,
+      entry,
+      sources.map((c) => c.path),
+      reason,
+      options.maxChangedLines ?? 200,
+    );
     if (task) tasks.push(task);
   }
   stats.tasks = tasks.length;

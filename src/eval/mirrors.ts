@@ -67,7 +67,8 @@ export function parseMirrorFlags(values: readonly string[]): Map<string, string>
     const eq = value.indexOf("=");
     const repo = eq > 0 ? value.slice(0, eq) : "";
     const path = eq > 0 ? value.slice(eq + 1) : "";
-    if (!/^[^/\s]+\/[^/\s]+$/.test(repo) || path === "") throw new ConfigError(`--mirror expects owner/name=PATH, got "${value}"`);
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repo) || path === "")
+      throw new ConfigError(`--mirror expects owner/name=PATH, got "${value}"`);
     map.set(repo, path);
   }
   return map;
@@ -86,7 +87,8 @@ export function findMirror(repo: string, sources: MirrorSources): string {
     if (!dir) throw new ConfigError(`--repo-dir ${sources.repoDir}: not a git repository`);
     return dir;
   }
-  if (sources.mirrorsDir === undefined) throw new ConfigError(`no mirror for ${repo}: pass --mirrors DIR, --mirror ${repo}=PATH or --repo-dir DIR`);
+  if (sources.mirrorsDir === undefined)
+    throw new ConfigError(`no mirror for ${repo}: pass --mirrors DIR, --mirror ${repo}=PATH or --repo-dir DIR`);
   const candidates = mirrorCandidates(repo);
   for (const rel of candidates) {
     const dir = gitDirOf(join(sources.mirrorsDir, rel));

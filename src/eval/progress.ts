@@ -12,7 +12,11 @@ export interface ProgressSink {
 }
 
 /** A sink that shows nothing (`--quiet`, tests). */
-export const SILENT_PROGRESS: ProgressSink = { start: () => undefined, taskDone: () => undefined, end: () => undefined };
+export const SILENT_PROGRESS: ProgressSink = {
+  start: () => undefined,
+  taskDone: () => undefined,
+  end: () => undefined,
+};
 
 function clock(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -59,7 +63,9 @@ export function createProgress(stream: ProgressStream = process.stderr, now: () 
         return;
       }
       const s = record.scores;
-      const status = record.error ? `ERROR ${record.error.split("\n")[0]}` : `file@1=${s.file_acc_at_1} file@5=${s.file_acc_at_5} line_hit=${s.line_hit_edit} lines=${record.cost.cited_lines}`;
+      const status = record.error
+        ? `ERROR ${record.error.split("\n")[0]}`
+        : `file@1=${s.file_acc_at_1} file@5=${s.file_acc_at_5} line_hit=${s.line_hit_edit} lines=${record.cost.cited_lines}`;
       stream.write(`[${done}/${total}] ${record.instance_id} ${status} ${record.cost.wall_s.toFixed(2)}s\n`);
     },
     end() {

@@ -5,9 +5,9 @@
  */
 import { normalizePath } from "./metrics.js";
 import type { TaskRecord } from "./results.js";
-import { METRIC_LABELS, pct, withInterval } from "./summary-md.js";
 import type { EvalSummary } from "./summary.js";
-import { PALETTE, esc, groupedBars, histogram, scatter } from "./svg-charts.js";
+import { METRIC_LABELS, pct, withInterval } from "./summary-md.js";
+import { esc, groupedBars, histogram, PALETTE, scatter } from "./svg-charts.js";
 
 const CSS = `
 :root{--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f8fafc;--card:#fff;--good:#2b8a3e;--bad:#c92a2a;--accent:#3b5bdb}
@@ -68,7 +68,11 @@ function cards(s: EvalSummary): string {
 function repoBars(s: EvalSummary): string {
   const groups = [...Object.entries(s.per_repo), ["all", s] as const].map(([repo, g]) => ({
     label: `${repo === "all" ? "all" : (repo.split("/")[1] ?? repo)}\nn=${g.n}`,
-    values: (["file_acc_at_1", "file_acc_at_5", "line_hit_edit"] as const).map((k) => ({ value: g[k], lo: g.ci[k].lo, hi: g.ci[k].hi })),
+    values: (["file_acc_at_1", "file_acc_at_5", "line_hit_edit"] as const).map((k) => ({
+      value: g[k],
+      lo: g.ci[k].lo,
+      hi: g.ci[k].hi,
+    })),
   }));
   return groupedBars({
     title: "Per-repository file Acc@1, Acc@5 and line hit",
@@ -132,13 +136,31 @@ function taskTable(records: readonly TaskRecord[], gold: ReadonlyMap<string, Rea
       const s = r.scores;
       const goldFiles = gold.get(r.instance_id) ?? new Set<string>();
       const cites = r.citations
-        .map((c) => `<li${goldFiles.has(normalizePath(c.path)) ? ' class="gold"' : ""}><code>${esc(`${c.path}:${c.start}-${c.end}`)}</code>${c.reason ? ` <span class="ci">${esc(c.reason)}</span>` : ""}</li>`)
+        .map(
+          (c) =>
+            `<li${goldFiles.has(normalizePath(c.path)) ? ' class="gold"' : ""}><code>${esc(`${c.path}:${c.start}-${c.end}`)}</code>${c.reason ? ` <span class="ci">${esc(c.reason)}</span>` : ""}</li>`,
+        )
         .join("");
-      const detail = r.citations.length > 0 ? `<details><summary>${r.citations.length} citation${r.citations.length === 1 ? "" : "s"}</summary><ol class="cites">${cites}</ol></details>` : '<span class="ci">no citations</span>';
+      const detail =
+        r.citations.length > 0
+          ? `<details><summary>${r.citations.length} citation${r.citations.length === 1 ? "" : "s"}</summary><ol class="cites">${cites}</ol></details>`
+          : '<span class="ci">no citations</span>';
       const err = r.error ? `<div class="err">${esc(r.error.split("\n")[0] ?? "")}</div>` : "";
       return `<tr><td><code>${esc(r.instance_id)}</code>${err}${detail}</td><td>${esc(r.repo)}</td><td class="n">${s.first_gold_rank || "–"}</td><td>${badge(s.file_acc_at_1)}</td><td>${badge(s.file_acc_at_5)}</td><td>${badge(s.line_hit_edit)}</td><td class="n">${pct(s.line_recall_edit)}</td><td class="n">${pct(s.line_f1_hunk)}</td><td class="n">${r.cost.cited_lines}</td><td class="n">${r.cost.wall_s.toFixed(2)}</td><td>${esc(r.stop_reason ?? "error")}</td></tr>`;
     });
-  const head = ["task", "repository", "gold rank", "Acc@1", "Acc@5", "line hit", "recall (edit)", "F1 (hunk)", "cited lines", "wall s", "stop"];
+  const head = [
+    "task",
+    "repository",
+    "gold rank",
+    "Acc@1",
+    "Acc@5",
+    "line hit",
+    "recall (edit)",
+    "F1 (hunk)",
+    "cited lines",
+    "wall s",
+    "stop",
+  ];
   return `<div class="wrap"><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
@@ -146,7 +168,11 @@ function taskTable(records: readonly TaskRecord[], gold: ReadonlyMap<string, Rea
  * Render the report. `goldFiles` (instance id → gold paths) highlights gold files among the
  * citations; pass an empty map when the tasks are not at hand.
  */
-export function renderReportHtml(s: EvalSummary, records: readonly TaskRecord[], goldFiles: ReadonlyMap<string, ReadonlySet<string>> = new Map()): string {
+export function renderReportHtml(
+  s: EvalSummary,
+  records: readonly TaskRecord[],
+  goldFiles: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): string {
   const title = `fastcontext eval · ${s.policy}`;
   const sub = `${s.n} tasks${s.n < s.n_selected ? ` of ${s.n_selected}` : ""} · ${s.errors} error${s.errors === 1 ? "" : "s"} · ${s.finished_at.slice(0, 16).replace("T", " ")} UTC · fastcontext ${s.fastcontext_version}${s.fastcontext_commit ? ` (${s.fastcontext_commit})` : ""}`;
   return `<!doctype html>

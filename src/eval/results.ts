@@ -54,7 +54,13 @@ function isRecord(value: unknown): value is TaskRecord {
   if (typeof value !== "object" || value === null) return false;
   // Field checks on an object of unknown shape; the guard below decides.
   const v = value as Record<string, unknown>;
-  return typeof v.instance_id === "string" && typeof v.policy === "string" && typeof v.scores === "object" && typeof v.cost === "object" && Array.isArray(v.citations);
+  return (
+    typeof v.instance_id === "string" &&
+    typeof v.policy === "string" &&
+    typeof v.scores === "object" &&
+    typeof v.cost === "object" &&
+    Array.isArray(v.citations)
+  );
 }
 
 /** Every valid record of a results file in order (missing file: none). Lines that do not parse are skipped. */

@@ -5,23 +5,23 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberFlag } from "../surfaces/cli/flags.js";
 import { ConfigError, EXIT } from "../util/errors.js";
 import { VERSION } from "../version.js";
+import type { EvalDeps } from "./explorers.js";
+import { parsePolicy } from "./explorers.js";
 import { describeCheckout } from "./git.js";
 import { cleanStaleTemps, defaultCacheDir } from "./materialize.js";
 import { normalizePath } from "./metrics.js";
-import { findMirror, parseMirrorFlags, type MirrorSources } from "./mirrors.js";
-import { SILENT_PROGRESS, createProgress } from "./progress.js";
-import type { EvalDeps } from "./explorers.js";
-import { parsePolicy } from "./explorers.js";
+import { findMirror, type MirrorSources, parseMirrorFlags } from "./mirrors.js";
+import { createProgress, SILENT_PROGRESS } from "./progress.js";
 import { renderReportHtml } from "./report-html.js";
 import { runEval } from "./runner.js";
+import { type EvalSummary, summarize } from "./summary.js";
 import { renderSummaryMd } from "./summary-md.js";
-import { summarize, type EvalSummary } from "./summary.js";
 import { loadTasks } from "./tasks.js";
-import { numberFlag } from "../surfaces/cli/flags.js";
 
 /** Flags of `fastcontext eval`, as commander hands them over. */
 export interface EvalFlags {
@@ -65,7 +65,10 @@ function stamp(date: Date): string {
 export function defaultOutDir(policy: string, avoid: readonly string[], now = new Date(), cwd = process.cwd()): string {
   const name = `${stamp(now)}-${policy}`;
   if (!avoid.some((dir) => isInside(dir, cwd))) return join(cwd, "eval-out", name);
-  const state = process.env.XDG_STATE_HOME && process.env.XDG_STATE_HOME !== "" ? process.env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  const state =
+    process.env.XDG_STATE_HOME && process.env.XDG_STATE_HOME !== ""
+      ? process.env.XDG_STATE_HOME
+      : join(homedir(), ".local", "state");
   return join(state, "fastcontext", "eval-out", name);
 }
 
@@ -84,11 +87,19 @@ function writeAtomic(file: string, text: string): void {
 /** Run `fastcontext eval` with parsed flags. Returns the exit code. */
 export async function runEvalCommand(flags: EvalFlags, deps: EvalDeps, commandLine: string): Promise<number> {
   const startedAt = new Date();
-  if (!flags.tasks) throw new ConfigError("eval needs --tasks FILE.jsonl (see `fastcontext eval mine` to build tasks from a repository)");
+  if (!flags.tasks)
+    throw new ConfigError(
+      "eval needs --tasks FILE.jsonl (see `fastcontext eval mine` to build tasks from a repository)",
+    );
   const policy = parsePolicy(flags.policy ?? "embedded");
   let tasks = loadTasks(flags.tasks);
   if (flags.only) {
-    const only = new Set(flags.only.split(",").map((s) => s.trim()).filter(Boolean));
+    const only = new Set(
+      flags.only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     tasks = tasks.filter((t) => only.has(t.instance_id));
   }
   const limit = numberFlag("--limit", flags.limit, 1);
@@ -105,7 +116,11 @@ export async function runEvalCommand(flags: EvalFlags, deps: EvalDeps, commandLi
   const avoid = [...gitDirs, ...(flags.repoDir ? [flags.repoDir] : [])];
   const cacheDir = resolve(flags.cache ?? defaultCacheDir());
   const outDir = resolve(flags.out ?? defaultOutDir(policy, avoid, startedAt));
-  for (const dir of avoid) if (isInside(dir, outDir) || isInside(dir, cacheDir)) throw new ConfigError(`refusing to write into ${dir}, a repository being evaluated; choose another --out or --cache`);
+  for (const dir of avoid)
+    if (isInside(dir, outDir) || isInside(dir, cacheDir))
+      throw new ConfigError(
+        `refusing to write into ${dir}, a repository being evaluated; choose another --out or --cache`,
+      );
 
   const maxTurns = numberFlag("--max-turns", flags.maxTurns, 1);
   const deadlineS = numberFlag("--deadline", flags.deadline, 1);
@@ -121,7 +136,9 @@ export async function runEvalCommand(flags: EvalFlags, deps: EvalDeps, commandLi
 
   const controller = new AbortController();
   const onSignal = () => {
-    process.stderr.write("\neval: interrupted; finishing the summary of the tasks already scored (re-run the same command to resume)\n");
+    process.stderr.write(
+      "\neval: interrupted; finishing the summary of the tasks already scored (re-run the same command to resume)\n",
+    );
     controller.abort();
   };
   process.once("SIGINT", onSignal);
@@ -182,6 +199,7 @@ export async function runEvalCommand(flags: EvalFlags, deps: EvalDeps, commandLi
   writeAtomic(join(outDir, "report.html"), renderReportHtml(summary, outcome.records, gold));
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else if (!flags.quiet) process.stdout.write(markdown);
-  if (!flags.quiet) process.stderr.write(`eval: results in ${outDir} (summary.md, summary.json, report.html, results.jsonl)\n`);
+  if (!flags.quiet)
+    process.stderr.write(`eval: results in ${outDir} (summary.md, summary.json, report.html, results.jsonl)\n`);
   return outcome.interrupted && controller.signal.aborted ? EXIT.cancelled : EXIT.ok;
 }

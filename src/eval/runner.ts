@@ -11,8 +11,8 @@ import { ConfigError, errorMessage } from "../util/errors.js";
 import { materializeTree } from "./materialize.js";
 import { emptyScores, scoreCitations } from "./metrics.js";
 import { findMirror, type MirrorSources } from "./mirrors.js";
-import { SILENT_PROGRESS, type ProgressSink } from "./progress.js";
-import { RESULTS_FILE, appendResult, latestById, readResults, repairTail, type TaskRecord } from "./results.js";
+import { type ProgressSink, SILENT_PROGRESS } from "./progress.js";
+import { appendResult, latestById, RESULTS_FILE, readResults, repairTail, type TaskRecord } from "./results.js";
 import type { EvalTask } from "./tasks.js";
 
 export interface RunOptions {
@@ -54,7 +54,12 @@ export interface RunOutcome {
 function defaultResolveTree(options: RunOptions): (task: EvalTask) => Promise<{ root: string; seconds: number }> {
   return async (task) => {
     const gitDir = findMirror(task.repo, options.mirrors);
-    const tree = await materializeTree({ gitDir, repo: task.repo, commit: task.base_commit, cacheDir: options.cacheDir });
+    const tree = await materializeTree({
+      gitDir,
+      repo: task.repo,
+      commit: task.base_commit,
+      cacheDir: options.cacheDir,
+    });
     return { root: tree.root, seconds: tree.reused ? 0 : tree.ms / 1000 };
   };
 }
@@ -72,7 +77,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string, onTimeout
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function record(task: EvalTask, policy: PolicyName, result: ExploreResult | null, wallS: number, materializeS: number, error: string | null): TaskRecord {
+function record(
+  task: EvalTask,
+  policy: PolicyName,
+  result: ExploreResult | null,
+  wallS: number,
+  materializeS: number,
+  error: string | null,
+): TaskRecord {
   const citations = result?.citations ?? [];
   const scores = result ? scoreCitations(citations, task) : emptyScores(task);
   return {
@@ -80,7 +92,13 @@ function record(task: EvalTask, policy: PolicyName, result: ExploreResult | null
     repo: task.repo,
     base_commit: task.base_commit,
     policy,
-    citations: citations.map((c) => ({ path: c.path, start: c.start, end: c.end, reason: c.reason ?? null, verified: c.verified })),
+    citations: citations.map((c) => ({
+      path: c.path,
+      start: c.start,
+      end: c.end,
+      reason: c.reason ?? null,
+      verified: c.verified,
+    })),
     scores,
     cost: {
       cited_lines: scores.cited_lines,
@@ -100,7 +118,11 @@ function record(task: EvalTask, policy: PolicyName, result: ExploreResult | null
 }
 
 /** Run one task to a record; never throws (except when the whole run is aborted). */
-async function runTask(task: EvalTask, options: RunOptions, resolveTree: NonNullable<RunOptions["resolveTree"]>): Promise<TaskRecord> {
+async function runTask(
+  task: EvalTask,
+  options: RunOptions,
+  resolveTree: NonNullable<RunOptions["resolveTree"]>,
+): Promise<TaskRecord> {
   let tree: { root: string; seconds: number };
   try {
     tree = await resolveTree(task);
@@ -126,7 +148,14 @@ async function runTask(task: EvalTask, options: RunOptions, resolveTree: NonNull
     );
     return record(task, options.policy, result, (performance.now() - started) / 1000, tree.seconds, null);
   } catch (error) {
-    return record(task, options.policy, null, (performance.now() - started) / 1000, tree.seconds, `explorer: ${errorMessage(error)}`);
+    return record(
+      task,
+      options.policy,
+      null,
+      (performance.now() - started) / 1000,
+      tree.seconds,
+      `explorer: ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -137,7 +166,10 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   repairTail(file);
   const previous = latestById(readResults(file));
   const other = [...previous.values()].find((r) => r.policy !== options.policy);
-  if (other) throw new ConfigError(`${file} holds results of policy "${other.policy}", not "${options.policy}"; use another --out`);
+  if (other)
+    throw new ConfigError(
+      `${file} holds results of policy "${other.policy}", not "${options.policy}"; use another --out`,
+    );
 
   const retryErrors = options.retryErrors ?? true;
   const todo = options.tasks.filter((t) => {
@@ -167,5 +199,10 @@ export async function runEval(options: RunOptions): Promise<RunOutcome> {
   progress.end();
 
   const records = options.tasks.map((t) => previous.get(t.instance_id)).filter((r): r is TaskRecord => r !== undefined);
-  return { records, ran: done, skipped: options.tasks.length - todo.length, interrupted: records.length < options.tasks.length };
+  return {
+    records,
+    ran: done,
+    skipped: options.tasks.length - todo.length,
+    interrupted: records.length < options.tasks.length,
+  };
 }

@@ -49,7 +49,10 @@ function repoRow(name: string, g: GroupStats): string {
 export function renderSummaryMd(s: EvalSummary): string {
   const out: string[] = [];
   out.push(`# fastcontext eval: ${s.policy}`, "");
-  out.push(`${s.n} task${s.n === 1 ? "" : "s"} scored${s.n < s.n_selected ? ` of ${s.n_selected} selected (run interrupted; re-run the same command to resume)` : ""}, ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.partial} partial. Rates are macro averages over tasks with 95% bootstrap intervals (${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed}); errored tasks count as misses.`, "");
+  out.push(
+    `${s.n} task${s.n === 1 ? "" : "s"} scored${s.n < s.n_selected ? ` of ${s.n_selected} selected (run interrupted; re-run the same command to resume)` : ""}, ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.partial} partial. Rates are macro averages over tasks with 95% bootstrap intervals (${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed}); errored tasks count as misses.`,
+    "",
+  );
   out.push("| metric | value [95% CI] |", "|---|---|");
   for (const [key, label] of METRIC_LABELS) {
     const note = key === "function_hit" ? ` (n=${s.function_hit_n})` : "";
@@ -58,19 +61,42 @@ export function renderSummaryMd(s: EvalSummary): string {
   out.push("", "## Cost", "", "| | median | p90 | mean |", "|---|---|---|---|");
   out.push(`| cited lines | ${s.cited_lines_median} | ${s.cited_lines_p90} | ${s.cited_lines_mean} |`);
   out.push(`| wall time per task | ${seconds(s.wall_s_p50)} | ${seconds(s.wall_s_p90)} | ${seconds(s.wall_s_mean)} |`);
-  out.push("", `Tool calls ${s.tool_calls_mean} and turns ${s.turns_mean} per task on average; tokens in ${s.tokens_in_total}, out ${s.tokens_out_total} in total.`);
-  out.push(`Whole run: ${seconds(s.wall_s_total)} wall (tree exports included), peak RSS ${s.peak_rss_mb} MB, concurrency ${s.concurrency} on ${s.cpus} CPUs.`);
-  out.push("", "## Per repository", "", "| repository | n | Acc@1 | Acc@5 | MRR | line hit | line F1 (edit) | line F1 (hunk) | cited lines (median) | wall p50 | errors |", "|---|---|---|---|---|---|---|---|---|---|---|");
+  out.push(
+    "",
+    `Tool calls ${s.tool_calls_mean} and turns ${s.turns_mean} per task on average; tokens in ${s.tokens_in_total}, out ${s.tokens_out_total} in total.`,
+  );
+  out.push(
+    `Whole run: ${seconds(s.wall_s_total)} wall (tree exports included), peak RSS ${s.peak_rss_mb} MB, concurrency ${s.concurrency} on ${s.cpus} CPUs.`,
+  );
+  out.push(
+    "",
+    "## Per repository",
+    "",
+    "| repository | n | Acc@1 | Acc@5 | MRR | line hit | line F1 (edit) | line F1 (hunk) | cited lines (median) | wall p50 | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  );
   for (const [repo, g] of Object.entries(s.per_repo)) out.push(repoRow(repo, g));
   out.push(repoRow("**all**", s));
-  const reasons = Object.entries(s.stop_reasons).map(([k, v]) => `${k} ${v}`).join(", ");
+  const reasons = Object.entries(s.stop_reasons)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   out.push("", `Stop reasons: ${reasons || "none"}.`);
   const failed = s.tasks.filter((t) => t.error !== null);
   if (failed.length > 0) {
     out.push("", "## Errors", "");
     for (const t of failed) out.push(`- \`${t.instance_id}\`: ${(t.error ?? "").split("\n")[0]}`);
   }
-  out.push("", "## Run", "", `- command: \`${s.command}\``, `- tasks: \`${s.tasks_file}\``, `- started ${s.started_at}, finished ${s.finished_at}`);
-  out.push(`- fastcontext ${s.fastcontext_version}${s.fastcontext_commit ? ` (${s.fastcontext_commit})` : ""}, node ${s.node} on ${s.platform}`, "");
+  out.push(
+    "",
+    "## Run",
+    "",
+    `- command: \`${s.command}\``,
+    `- tasks: \`${s.tasks_file}\``,
+    `- started ${s.started_at}, finished ${s.finished_at}`,
+  );
+  out.push(
+    `- fastcontext ${s.fastcontext_version}${s.fastcontext_commit ? ` (${s.fastcontext_commit})` : ""}, node ${s.node} on ${s.platform}`,
+    "",
+  );
   return out.join("\n");
 }

@@ -3,7 +3,7 @@
  * bootstrap intervals, a per-repository breakdown with counts, cost distribution and run facts.
  * An errored task counts as a miss (zero on every rate): an error is not a free pass.
  */
-import { DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrapMean, mean, quantile, type Interval } from "./bootstrap.js";
+import { bootstrapMean, DEFAULT_RESAMPLES, DEFAULT_SEED, type Interval, mean, quantile } from "./bootstrap.js";
 import { RATE_METRICS, type RateMetric } from "./metrics.js";
 import type { TaskRecord } from "./results.js";
 
@@ -141,7 +141,12 @@ export function taskRow(r: TaskRecord): TaskRow {
 }
 
 /** Build the summary of a run from its records (in task order) and the facts of the invocation. */
-export function summarize(records: readonly TaskRecord[], facts: RunFacts, nSelected: number, options: SummaryOptions = {}): EvalSummary {
+export function summarize(
+  records: readonly TaskRecord[],
+  facts: RunFacts,
+  nSelected: number,
+  options: SummaryOptions = {},
+): EvalSummary {
   const byRepo = new Map<string, TaskRecord[]>();
   for (const r of records) byRepo.set(r.repo, [...(byRepo.get(r.repo) ?? []), r]);
   const perRepo: Record<string, GroupStats> = {};

@@ -6,7 +6,12 @@
 
 /** Escape text for XML/HTML content and attribute values. */
 export function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 const INK = "#1f2937";
@@ -73,7 +78,9 @@ export function groupedBars(spec: GroupedBarsSpec): string {
   for (let t = 0; t <= 4; t++) {
     const v = (yMax * t) / 4;
     parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${fmt(y(v))}" y2="${fmt(y(v))}" stroke="${GRID}"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${fmt(y(v) + 4)}" font-size="10" text-anchor="end" ${FONT}>${yMax === 1 ? `${Math.round(v * 100)}%` : fmt(v)}</text>`);
+    parts.push(
+      `<text x="${m.left - 6}" y="${fmt(y(v) + 4)}" font-size="10" text-anchor="end" ${FONT}>${yMax === 1 ? `${Math.round(v * 100)}%` : fmt(v)}</text>`,
+    );
   }
   const groupW = plotW / Math.max(1, spec.groups.length);
   const barW = Math.min(34, (groupW * 0.8) / Math.max(1, spec.series.length));
@@ -84,15 +91,21 @@ export function groupedBars(spec: GroupedBarsSpec): string {
       const color = spec.series[si]?.color ?? INK;
       const top = y(v.value);
       const label = `${spec.series[si]?.name ?? ""} ${g.label}: ${yMax === 1 ? `${(v.value * 100).toFixed(1)}%` : fmt(v.value)}`;
-      parts.push(`<rect x="${fmt(x + 1)}" y="${fmt(top)}" width="${fmt(barW - 2)}" height="${fmt(m.top + plotH - top)}" rx="2" fill="${color}"><title>${esc(label)}</title></rect>`);
+      parts.push(
+        `<rect x="${fmt(x + 1)}" y="${fmt(top)}" width="${fmt(barW - 2)}" height="${fmt(m.top + plotH - top)}" rx="2" fill="${color}"><title>${esc(label)}</title></rect>`,
+      );
       if (v.lo !== undefined && v.hi !== undefined) {
         const cx = x + barW / 2;
-        parts.push(`<path d="M${fmt(cx)} ${fmt(y(v.lo))}V${fmt(y(v.hi))}M${fmt(cx - 3)} ${fmt(y(v.lo))}h6M${fmt(cx - 3)} ${fmt(y(v.hi))}h6" stroke="${INK}" stroke-width="1.2" opacity="0.7"/>`);
+        parts.push(
+          `<path d="M${fmt(cx)} ${fmt(y(v.lo))}V${fmt(y(v.hi))}M${fmt(cx - 3)} ${fmt(y(v.lo))}h6M${fmt(cx - 3)} ${fmt(y(v.hi))}h6" stroke="${INK}" stroke-width="1.2" opacity="0.7"/>`,
+        );
       }
     });
     const lines = g.label.split("\n");
     lines.forEach((line, li) => {
-      parts.push(`<text x="${fmt(m.left + gi * groupW + groupW / 2)}" y="${height - m.bottom + 16 + li * 13}" font-size="11" text-anchor="middle" fill="${li === 0 ? INK : MUTED}" font-family="inherit">${esc(line)}</text>`);
+      parts.push(
+        `<text x="${fmt(m.left + gi * groupW + groupW / 2)}" y="${height - m.bottom + 16 + li * 13}" font-size="11" text-anchor="middle" fill="${li === 0 ? INK : MUTED}" font-family="inherit">${esc(line)}</text>`,
+      );
     });
   });
   parts.push(legend(spec.series, m.left, 16));
@@ -126,18 +139,30 @@ export function scatter(spec: ScatterSpec): string {
   for (let t = 0; t <= 4; t++) {
     const v = t / 4;
     parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${fmt(y(v))}" y2="${fmt(y(v))}" stroke="${GRID}"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${fmt(y(v) + 4)}" font-size="10" text-anchor="end" ${FONT}>${t * 25}%</text>`);
+    parts.push(
+      `<text x="${m.left - 6}" y="${fmt(y(v) + 4)}" font-size="10" text-anchor="end" ${FONT}>${t * 25}%</text>`,
+    );
   }
-  const ticks = spec.logX ? [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000].filter((t) => t <= maxX * 1.05) : [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(maxX * f));
+  const ticks = spec.logX
+    ? [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000].filter((t) => t <= maxX * 1.05)
+    : [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(maxX * f));
   for (const t of ticks) {
     parts.push(`<line x1="${fmt(x(t))}" x2="${fmt(x(t))}" y1="${m.top}" y2="${m.top + plotH}" stroke="${GRID}"/>`);
-    parts.push(`<text x="${fmt(x(t))}" y="${m.top + plotH + 14}" font-size="10" text-anchor="middle" ${FONT}>${t}</text>`);
+    parts.push(
+      `<text x="${fmt(x(t))}" y="${m.top + plotH + 14}" font-size="10" text-anchor="middle" ${FONT}>${t}</text>`,
+    );
   }
   for (const p of spec.points) {
-    parts.push(`<circle cx="${fmt(x(p.x) + jitter(p.label))}" cy="${fmt(y(p.y) + jitter(`${p.label}.`))}" r="4.5" fill="${p.color}" fill-opacity="0.72" stroke="white" stroke-width="1"><title>${esc(p.label)}</title></circle>`);
+    parts.push(
+      `<circle cx="${fmt(x(p.x) + jitter(p.label))}" cy="${fmt(y(p.y) + jitter(`${p.label}.`))}" r="4.5" fill="${p.color}" fill-opacity="0.72" stroke="white" stroke-width="1"><title>${esc(p.label)}</title></circle>`,
+    );
   }
-  parts.push(`<text x="${m.left + plotW / 2}" y="${height - 6}" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.xLabel)}</text>`);
-  parts.push(`<text transform="translate(12 ${m.top + plotH / 2}) rotate(-90)" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.yLabel)}</text>`);
+  parts.push(
+    `<text x="${m.left + plotW / 2}" y="${height - 6}" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(12 ${m.top + plotH / 2}) rotate(-90)" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.yLabel)}</text>`,
+  );
   if (spec.legend) parts.push(legend(spec.legend, m.left, 16));
   return svg(width, height, parts, spec.title);
 }
@@ -181,20 +206,30 @@ export function histogram(spec: HistogramSpec): string {
   counts.forEach((c, i) => {
     const lo = (max * i) / bins;
     const hi = (max * (i + 1)) / bins;
-    parts.push(`<rect x="${fmt(m.left + i * bw + 1)}" y="${fmt(y(c))}" width="${fmt(bw - 2)}" height="${fmt(m.top + plotH - y(c))}" rx="2" fill="${spec.color}" fill-opacity="0.85"><title>${fmt(lo)}–${fmt(hi)}: ${c} task${c === 1 ? "" : "s"}</title></rect>`);
+    parts.push(
+      `<rect x="${fmt(m.left + i * bw + 1)}" y="${fmt(y(c))}" width="${fmt(bw - 2)}" height="${fmt(m.top + plotH - y(c))}" rx="2" fill="${spec.color}" fill-opacity="0.85"><title>${fmt(lo)}–${fmt(hi)}: ${c} task${c === 1 ? "" : "s"}</title></rect>`,
+    );
   });
   for (const mk of spec.markers ?? []) {
     const mx = x(Math.min(max, mk.value));
-    parts.push(`<line x1="${fmt(mx)}" x2="${fmt(mx)}" y1="${m.top - 6}" y2="${m.top + plotH}" stroke="${INK}" stroke-dasharray="3 3"/>`);
+    parts.push(
+      `<line x1="${fmt(mx)}" x2="${fmt(mx)}" y1="${m.top - 6}" y2="${m.top + plotH}" stroke="${INK}" stroke-dasharray="3 3"/>`,
+    );
     // Past the middle the label goes on the left of its line so it never runs off the chart.
     const left = mx > m.left + plotW / 2;
-    parts.push(`<text x="${fmt(left ? mx - 3 : mx + 3)}" y="${m.top - 8}" font-size="10" text-anchor="${left ? "end" : "start"}" fill="${INK}" font-family="inherit">${esc(mk.label)}</text>`);
+    parts.push(
+      `<text x="${fmt(left ? mx - 3 : mx + 3)}" y="${m.top - 8}" font-size="10" text-anchor="${left ? "end" : "start"}" fill="${INK}" font-family="inherit">${esc(mk.label)}</text>`,
+    );
   }
   for (let v = 0; v <= max + step / 2; v += step) {
     const anchor = v === 0 ? "start" : v + step / 2 > max ? "end" : "middle";
-    parts.push(`<text x="${fmt(x(v))}" y="${m.top + plotH + 14}" font-size="10" text-anchor="${anchor}" ${FONT}>${tick(v)}</text>`);
+    parts.push(
+      `<text x="${fmt(x(v))}" y="${m.top + plotH + 14}" font-size="10" text-anchor="${anchor}" ${FONT}>${tick(v)}</text>`,
+    );
   }
-  parts.push(`<text x="${m.left + plotW / 2}" y="${height - 6}" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.xLabel)}</text>`);
+  parts.push(
+    `<text x="${m.left + plotW / 2}" y="${height - 6}" font-size="11" text-anchor="middle" ${FONT}>${esc(spec.xLabel)}</text>`,
+  );
   return svg(width, height, parts, spec.title);
 }
 

@@ -52,7 +52,10 @@ const LocationSchema = z.object({
   insert_after: z.array(z.number().int()).default([]),
   edit_ranges: z.array(RangeSchema).optional(),
   hunk_ranges: z.array(RangeSchema).optional(),
-  function_spans: z.array(z.tuple([z.string(), z.number().int(), z.number().int()])).nullable().optional(),
+  function_spans: z
+    .array(z.tuple([z.string(), z.number().int(), z.number().int()]))
+    .nullable()
+    .optional(),
 });
 
 const TaskSchema = z.object({
@@ -137,7 +140,8 @@ export function loadTasks(file: string): EvalTask[] {
     } catch (error) {
       throw new ConfigError(`${file}:${i + 1}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (seen.has(task.instance_id)) throw new ConfigError(`${file}:${i + 1}: duplicate instance_id ${task.instance_id}`);
+    if (seen.has(task.instance_id))
+      throw new ConfigError(`${file}:${i + 1}: duplicate instance_id ${task.instance_id}`);
     seen.add(task.instance_id);
     tasks.push(task);
   });

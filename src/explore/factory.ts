@@ -28,12 +28,24 @@ export function resolvePolicy(config: Config, override?: string): Exclude<Policy
 /** Why a model result should be handed to the fallback, or null when it stands. */
 export function fallbackReason(result: ExploreResult): string | null {
   if (result.stopReason === "aborted") return null;
-  if (result.citations.length === 0) return result.error ? `the model run failed (${result.error.message})` : `the model returned no verified citation (${result.stopReason})`;
+  if (result.citations.length === 0)
+    return result.error
+      ? `the model run failed (${result.error.message})`
+      : `the model returned no verified citation (${result.stopReason})`;
   return null;
 }
 
-export function createExplorer(config: Config, policy: Exclude<PolicyName, "bm25">, options: ExplorerOptions = {}): Explorer {
-  const embedded = createEmbeddedExplorer({ citedLines: config.cited_lines, secrets: { allowAll: config.allow_secrets, allow: config.secret_allow }, grepEngine: config.grep_engine, maxCitations: config.max_citations });
+export function createExplorer(
+  config: Config,
+  policy: Exclude<PolicyName, "bm25">,
+  options: ExplorerOptions = {},
+): Explorer {
+  const embedded = createEmbeddedExplorer({
+    citedLines: config.cited_lines,
+    secrets: { allowAll: config.allow_secrets, allow: config.secret_allow },
+    grepEngine: config.grep_engine,
+    maxCitations: config.max_citations,
+  });
   if (policy === "embedded") return embedded;
   const model = createModelExplorer({ config, ...(options.onMessage ? { onMessage: options.onMessage } : {}) });
   if (!config.fallback) return model;
@@ -50,11 +62,25 @@ export function createExplorer(config: Config, policy: Exclude<PolicyName, "bm25
       why = `the model server could not be reached (${error.message})`;
     }
     if (first && (!why || request.signal?.aborted)) return first;
-    request.onEvent?.({ type: "notice", level: "warn", message: `falling back to the embedded explorer: ${why}`, at: Date.now() });
+    request.onEvent?.({
+      type: "notice",
+      level: "warn",
+      message: `falling back to the embedded explorer: ${why}`,
+      at: Date.now(),
+    });
     // The fallback gets what is left of the deadline (at least a second to work with).
-    const left = request.deadlineMs === undefined ? undefined : Math.max(FALLBACK_MIN_MS, request.deadlineMs - (Date.now() - started));
+    const left =
+      request.deadlineMs === undefined
+        ? undefined
+        : Math.max(FALLBACK_MIN_MS, request.deadlineMs - (Date.now() - started));
     const second = await embedded({ ...request, ...(left !== undefined ? { deadlineMs: left } : {}) });
-    const none = { turns: 0, toolCalls: 0, tokens: { input: 0, output: 0 }, warnings: [], timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 } };
+    const none = {
+      turns: 0,
+      toolCalls: 0,
+      tokens: { input: 0, output: 0 },
+      warnings: [],
+      timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 },
+    };
     const head = first ?? none;
     return {
       ...second,
@@ -81,10 +107,16 @@ export async function explorerForEval(
 ): Promise<Explorer> {
   if (policy === "bm25") throw new ConfigError("the bm25 policy is provided by the eval harness itself");
   const { config } = loadConfig({
-    flags: { base_url: options.baseUrl, model: options.model, max_turns: options.maxTurns, deadline_s: options.deadlineS },
+    flags: {
+      base_url: options.baseUrl,
+      model: options.model,
+      max_turns: options.maxTurns,
+      deadline_s: options.deadlineS,
+    },
     ...(options.configFile ? { configFile: options.configFile } : {}),
   });
   // Fail before any task runs rather than recording the same error for every task.
-  if (policy === "model" && !config.base_url) throw new ConfigError('the "model" policy needs an endpoint: pass --base-url (or set FC_BASE_URL)');
+  if (policy === "model" && !config.base_url)
+    throw new ConfigError('the "model" policy needs an endpoint: pass --base-url (or set FC_BASE_URL)');
   return createExplorer(config, policy);
 }

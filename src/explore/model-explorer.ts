@@ -4,7 +4,7 @@
  */
 import { effectiveSampling } from "../config/profiles.js";
 import type { Config } from "../config/schema.js";
-import { runModelLoop, type ModelLoopConfig } from "../core/model-loop.js";
+import { type ModelLoopConfig, runModelLoop } from "../core/model-loop.js";
 import type { ExploreRequest, ExploreResult, Explorer } from "../core/types.js";
 import { createChatClient } from "../llm/client.js";
 import { isLlmError } from "../llm/errors.js";
@@ -32,7 +32,10 @@ export async function resolveModelId(config: Config, signal?: AbortSignal): Prom
   try {
     served = await listModels(config.base_url, config.api_key, { ...(signal ? { signal } : {}), timeoutMs: 10_000 });
   } catch (error) {
-    throw new EndpointError(`cannot list models at ${config.base_url}: ${isLlmError(error) ? error.message : String(error)}`, { cause: error });
+    throw new EndpointError(
+      `cannot list models at ${config.base_url}: ${isLlmError(error) ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (served.length === 1) return served[0]!;
   if (served.length === 0) throw new ConfigError(`the endpoint ${config.base_url} serves no model; set --model`);
@@ -46,7 +49,9 @@ async function contextWindow(config: Config, model: string, timeoutMs: number): 
   const key = `${config.base_url}|${model}`;
   let pending = windowCache.get(key);
   if (!pending) {
-    pending = detectContextWindow(config.base_url!, config.api_key, model, { timeoutMs: Math.max(1, Math.min(5000, timeoutMs)) }).then((info) => {
+    pending = detectContextWindow(config.base_url!, config.api_key, model, {
+      timeoutMs: Math.max(1, Math.min(5000, timeoutMs)),
+    }).then((info) => {
       if (info.window <= 0) {
         log.warn("context window unknown: the token budget is off (set max_context)", { source: info.source });
         // Not remembered: the server may just have been starting; the next exploration asks again.
@@ -73,18 +78,22 @@ function sharedCounter(family: TokenizerFamily): TokenCounter {
 export function createModelExplorer(options: ModelExplorerOptions): Explorer {
   const { config } = options;
   return async (request: ExploreRequest): Promise<ExploreResult> => {
-    if (!config.base_url) throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL), or use --policy embedded");
+    if (!config.base_url)
+      throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL), or use --policy embedded");
     // The deadline covers the whole exploration, model discovery included.
     const deadline = Date.now() + (request.deadlineMs ?? config.deadline_s * 1000);
     let model: string;
     try {
       model = await resolveModelId(config, request.signal);
     } catch (error) {
-      if (request.signal?.aborted) throw new CancelledError("cancelled while contacting the model server", { cause: error });
+      if (request.signal?.aborted)
+        throw new CancelledError("cancelled while contacting the model server", { cause: error });
       throw error;
     }
     const { profile, sampling, maxCompletionTokens } = effectiveSampling({ ...config, model });
-    const ws = await Workspace.open(request.root, { secrets: { allowAll: config.allow_secrets, allow: config.secret_allow } });
+    const ws = await Workspace.open(request.root, {
+      secrets: { allowAll: config.allow_secrets, allow: config.secret_allow },
+    });
     const toolbox = new Toolbox(ws, {
       config: { toolTimeoutMs: config.tool_timeout_s * 1000, grepEngine: config.grep_engine },
       counter: sharedCounter(profile.tokenizer),

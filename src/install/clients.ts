@@ -65,7 +65,8 @@ export type ClientSpec = JsonClient | TomlClient;
 /** Seconds/ms an exploration may take before a client gives up (explorations report progress). */
 const CALL_TIMEOUT_S = 600;
 
-const withEnv = (env: Record<string, string>, key = "env"): JsonObject => (Object.keys(env).length > 0 ? { [key]: env } : {});
+const withEnv = (env: Record<string, string>, key = "env"): JsonObject =>
+  Object.keys(env).length > 0 ? { [key]: env } : {};
 
 function xdgConfig(places: InstallPlaces): string {
   const value = places.env.XDG_CONFIG_HOME;
@@ -74,7 +75,8 @@ function xdgConfig(places: InstallPlaces): string {
 
 function vscodeUserDir(places: InstallPlaces): string {
   if (places.platform === "darwin") return join(places.home, "Library", "Application Support", "Code", "User");
-  if (places.platform === "win32") return join(places.env.APPDATA ?? join(places.home, "AppData", "Roaming"), "Code", "User");
+  if (places.platform === "win32")
+    return join(places.env.APPDATA ?? join(places.home, "AppData", "Roaming"), "Code", "User");
   return join(xdgConfig(places), "Code", "User");
 }
 
@@ -84,7 +86,8 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
     label: "Claude Code",
     format: "json",
     notesFile: "CLAUDE.md",
-    nextStep: "Start Claude Code in the project (it asks once before using servers from a project .mcp.json); `/mcp` or `claude mcp list` shows the server.",
+    nextStep:
+      "Start Claude Code in the project (it asks once before using servers from a project .mcp.json); `/mcp` or `claude mcp list` shows the server.",
     file: (scope, p) => (scope === "project" ? join(p.project, ".mcp.json") : join(p.home, ".claude.json")),
     path: ["mcpServers"],
     entry: ({ launcher, env }) => ({ type: "stdio", command: launcher.command, args: launcher.args, ...withEnv(env) }),
@@ -94,8 +97,12 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
     label: "Codex",
     format: "toml",
     notesFile: "AGENTS.md",
-    nextStep: "Restart Codex; `codex mcp list` or `/mcp` shows the server (project .codex/config.toml is read only for trusted projects).",
-    file: (scope, p) => (scope === "project" ? join(p.project, ".codex", "config.toml") : join(p.env.CODEX_HOME && p.env.CODEX_HOME !== "" ? p.env.CODEX_HOME : join(p.home, ".codex"), "config.toml")),
+    nextStep:
+      "Restart Codex; `codex mcp list` or `/mcp` shows the server (project .codex/config.toml is read only for trusted projects).",
+    file: (scope, p) =>
+      scope === "project"
+        ? join(p.project, ".codex", "config.toml")
+        : join(p.env.CODEX_HOME && p.env.CODEX_HOME !== "" ? p.env.CODEX_HOME : join(p.home, ".codex"), "config.toml"),
     section: "mcp_servers",
     entry: ({ launcher, env }) => ({
       command: launcher.command,
@@ -114,7 +121,9 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
     file: (scope, p) => {
       if (scope === "user") return join(xdgConfig(p), "opencode", "opencode.json");
       const jsonc = join(p.project, "opencode.jsonc");
-      return existsSync(jsonc) && !existsSync(join(p.project, "opencode.json")) ? jsonc : join(p.project, "opencode.json");
+      return existsSync(jsonc) && !existsSync(join(p.project, "opencode.json"))
+        ? jsonc
+        : join(p.project, "opencode.json");
     },
     path: ["mcp"],
     // opencode 2 reads the V1 shape (`mcp.<name>` + `enabled`); a file already in the V2 shape
@@ -127,7 +136,12 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
       return { path: ["mcp", "servers"], entry: rest };
     },
     newFileHeader: { $schema: "https://opencode.ai/config.json" },
-    entry: ({ launcher, env }) => ({ type: "local", command: [launcher.command, ...launcher.args], enabled: true, ...withEnv(env, "environment") }),
+    entry: ({ launcher, env }) => ({
+      type: "local",
+      command: [launcher.command, ...launcher.args],
+      enabled: true,
+      ...withEnv(env, "environment"),
+    }),
   },
   cursor: {
     id: "cursor",
@@ -145,7 +159,8 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
     format: "json",
     notesFile: "AGENTS.md",
     nextStep: "In VS Code run `MCP: List Servers` to start it; the tools appear in the Chat view in agent mode.",
-    file: (scope, p) => (scope === "project" ? join(p.project, ".vscode", "mcp.json") : join(vscodeUserDir(p), "mcp.json")),
+    file: (scope, p) =>
+      scope === "project" ? join(p.project, ".vscode", "mcp.json") : join(vscodeUserDir(p), "mcp.json"),
     path: ["servers"],
     entry: ({ launcher, env }) => ({ type: "stdio", command: launcher.command, args: launcher.args, ...withEnv(env) }),
   },
@@ -157,7 +172,12 @@ export const CLIENTS: Record<ClientId, ClientSpec> = {
     nextStep: "Restart Gemini CLI; `/mcp` shows the server.",
     file: (scope, p) => join(scope === "project" ? p.project : p.home, ".gemini", "settings.json"),
     path: ["mcpServers"],
-    entry: ({ launcher, env }) => ({ command: launcher.command, args: launcher.args, timeout: CALL_TIMEOUT_S * 1000, ...withEnv(env) }),
+    entry: ({ launcher, env }) => ({
+      command: launcher.command,
+      args: launcher.args,
+      timeout: CALL_TIMEOUT_S * 1000,
+      ...withEnv(env),
+    }),
   },
 };
 

@@ -4,7 +4,17 @@
  * after copying the original to `<file>.bak-<timestamp>`. An unchanged file is not touched (no
  * write, no backup), which makes a second run a no-op.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { CLIENTS, type ClientId, type EntryInput, type InstallPlaces, type Scope } from "./clients.js";
 import { unifiedDiff } from "./diff.js";
@@ -42,7 +52,12 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const oldText = existsSync(file) ? readFileSync(file, "utf8") : null;
   let newText: string;
   if (spec.format === "toml") {
-    newText = mergeTomlConfig(oldText, { file, section: spec.section, name: request.name, entry: spec.entry(request.entry) });
+    newText = mergeTomlConfig(oldText, {
+      file,
+      section: spec.section,
+      name: request.name,
+      entry: spec.entry(request.entry),
+    });
   } else {
     newText = mergeJsonConfig(oldText, {
       file,
@@ -55,12 +70,21 @@ export function planInstall(request: InstallRequest): InstallPlan {
     });
   }
   const changed = newText !== oldText;
-  return { file, oldText, newText, changed, diff: changed ? unifiedDiff(oldText ?? "", newText, oldText === null ? "/dev/null" : file, file) : "" };
+  return {
+    file,
+    oldText,
+    newText,
+    changed,
+    diff: changed ? unifiedDiff(oldText ?? "", newText, oldText === null ? "/dev/null" : file, file) : "",
+  };
 }
 
 /** A timestamp usable in a file name (UTC, no colons). */
 export function backupStamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** Write a plan: backup first, then an atomic replace that keeps the original mode. */

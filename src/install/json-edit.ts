@@ -104,7 +104,8 @@ export function withEntry(doc: JsonObject, path: string[], name: string, entry: 
   for (const key of path) {
     const next = node[key];
     if (next === undefined) node[key] = {};
-    else if (!isJsonObject(next)) throw new MergeRefusal(`${file}: "${[...path].join(".")}" is not an object; fix it by hand`);
+    else if (!isJsonObject(next))
+      throw new MergeRefusal(`${file}: "${[...path].join(".")}" is not an object; fix it by hand`);
     node = node[key] as JsonObject;
   }
   const existing = node[name];
@@ -128,11 +129,18 @@ export interface JsonMergeOptions {
 
 /** The merged text of a JSON config (`oldText` null = the file does not exist yet). */
 export function mergeJsonConfig(oldText: string | null, options: JsonMergeOptions): string {
-  const { doc, hadComments } = oldText === null ? { doc: options.newFileHeader ?? {}, hadComments: false } : parseConfigJson(oldText, options.file);
+  const { doc, hadComments } =
+    oldText === null
+      ? { doc: options.newFileHeader ?? {}, hadComments: false }
+      : parseConfigJson(oldText, options.file);
   if (hadComments && !options.allowCommentLoss) {
-    throw new MergeRefusal(`${options.file} contains comments or trailing commas; rewriting it would lose them. Add the entry by hand, or rerun with --force to rewrite it as plain JSON (a backup is kept)`);
+    throw new MergeRefusal(
+      `${options.file} contains comments or trailing commas; rewriting it would lose them. Add the entry by hand, or rerun with --force to rewrite it as plain JSON (a backup is kept)`,
+    );
   }
-  const { path, entry } = options.layout ? options.layout(doc, options.entry) : { path: options.path, entry: options.entry };
+  const { path, entry } = options.layout
+    ? options.layout(doc, options.entry)
+    : { path: options.path, entry: options.entry };
   const merged = withEntry(doc, path, options.name, entry, options.file);
   const indent = oldText === null ? "  " : detectIndent(oldText);
   const trailing = oldText === null || oldText.endsWith("\n") || oldText.trim() === "" ? "\n" : "";

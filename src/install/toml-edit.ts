@@ -20,7 +20,9 @@ function parseToml(text: string, file: string): TomlTable {
   try {
     return parse(text) as TomlTable;
   } catch (error) {
-    throw new MergeRefusal(`${file} is not valid TOML (${(error as Error).message.split("\n")[0]}); fix it or move it aside first`);
+    throw new MergeRefusal(
+      `${file} is not valid TOML (${(error as Error).message.split("\n")[0]}); fix it or move it aside first`,
+    );
   }
 }
 
@@ -52,11 +54,15 @@ function findBlock(lines: string[], section: string, name: string): { start: num
 }
 
 /** The merged text of a TOML config (`oldText` null = the file does not exist yet). */
-export function mergeTomlConfig(oldText: string | null, options: { file: string; section: string; name: string; entry: TomlTable }): string {
+export function mergeTomlConfig(
+  oldText: string | null,
+  options: { file: string; section: string; name: string; entry: TomlTable },
+): string {
   const text = oldText ?? "";
   const before = parseToml(text, options.file);
   const servers = before[options.section];
-  if (servers !== undefined && !isTable(servers)) throw new MergeRefusal(`${options.file}: "${options.section}" is not a table; fix it by hand`);
+  if (servers !== undefined && !isTable(servers))
+    throw new MergeRefusal(`${options.file}: "${options.section}" is not a table; fix it by hand`);
   const existing = isTable(servers) ? servers[options.name] : undefined;
   const merged: TomlTable = isTable(existing) ? { ...existing, ...options.entry } : options.entry;
   const block = stringify({ [options.section]: { [options.name]: merged } }).trimEnd();
@@ -67,7 +73,9 @@ export function mergeTomlConfig(oldText: string | null, options: { file: string;
   if (found) {
     result = [...lines.slice(0, found.start), ...block.split("\n"), ...lines.slice(found.end)].join("\n");
   } else if (existing !== undefined) {
-    throw new MergeRefusal(`${options.file} defines ${options.section}.${options.name} in a form this installer does not edit (inline table or dotted keys); edit it by hand`);
+    throw new MergeRefusal(
+      `${options.file} defines ${options.section}.${options.name} in a form this installer does not edit (inline table or dotted keys); edit it by hand`,
+    );
   } else {
     const head = text.trimEnd();
     result = head === "" ? `${block}\n` : `${head}\n\n${block}\n`;
@@ -87,9 +95,12 @@ export function mergeTomlConfig(oldText: string | null, options: { file: string;
     return copy;
   };
   // Compare plain JSON shapes: the parser's objects may not share Object.prototype.
-  const same = (x: unknown, y: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(x ?? null)), JSON.parse(JSON.stringify(y ?? null)));
+  const same = (x: unknown, y: unknown) =>
+    isDeepStrictEqual(JSON.parse(JSON.stringify(x ?? null)), JSON.parse(JSON.stringify(y ?? null)));
   if (!same(ours, merged) || !same(strip(after), strip(before))) {
-    throw new MergeRefusal(`${options.file} has a layout this installer cannot edit safely; add the [${options.section}.${options.name}] table by hand`);
+    throw new MergeRefusal(
+      `${options.file} has a layout this installer cannot edit safely; add the [${options.section}.${options.name}] table by hand`,
+    );
   }
   return result;
 }

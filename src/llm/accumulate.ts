@@ -71,7 +71,8 @@ export class StreamAccumulator {
         choice.content += delta.content;
         deltas.push({ channel: "content", text: delta.content });
       }
-      if (Array.isArray(delta.tool_calls)) for (const fragment of delta.tool_calls) this.mergeToolCall(choice, fragment);
+      if (Array.isArray(delta.tool_calls))
+        for (const fragment of delta.tool_calls) this.mergeToolCall(choice, fragment);
       if (typeof rawChoice.finish_reason === "string") {
         choice.finishReason = rawChoice.finish_reason;
         this.finished = true;
@@ -100,12 +101,16 @@ export class StreamAccumulator {
    * Fragments are keyed by `index`. Without one (some llama.cpp/Ollama versions), a fragment carrying
    * an id or name starts a new call and a bare arguments fragment continues the last one.
    */
-  private mergeToolCall(choice: RawChoice & { keys: Map<string, RawToolCall>; lastKey?: string }, fragment: unknown): void {
+  private mergeToolCall(
+    choice: RawChoice & { keys: Map<string, RawToolCall>; lastKey?: string },
+    fragment: unknown,
+  ): void {
     if (!isRecord(fragment)) return;
     const fn = isRecord(fragment.function) ? fragment.function : {};
     const id = typeof fragment.id === "string" ? fragment.id : "";
     const name = typeof fn.name === "string" ? fn.name : "";
-    const args = typeof fn.arguments === "string" ? fn.arguments : isRecord(fn.arguments) ? JSON.stringify(fn.arguments) : "";
+    const args =
+      typeof fn.arguments === "string" ? fn.arguments : isRecord(fn.arguments) ? JSON.stringify(fn.arguments) : "";
 
     let key: string | undefined;
     if (typeof fragment.index === "number") key = `i${fragment.index}`;
@@ -150,7 +155,12 @@ export function completionFromJson(body: unknown): RawCompletion {
         return {
           id: typeof call.id === "string" ? call.id : "",
           name: typeof fn.name === "string" ? fn.name : "",
-          arguments: typeof fn.arguments === "string" ? fn.arguments : isRecord(fn.arguments) ? JSON.stringify(fn.arguments) : "",
+          arguments:
+            typeof fn.arguments === "string"
+              ? fn.arguments
+              : isRecord(fn.arguments)
+                ? JSON.stringify(fn.arguments)
+                : "",
         };
       }),
       finishReason: typeof raw.finish_reason === "string" ? raw.finish_reason : null,

@@ -7,8 +7,8 @@ import { createLogger } from "../util/log.js";
 import type { Delta } from "./accumulate.js";
 import { LlmError } from "./errors.js";
 import { finalizeTurn } from "./finalize.js";
-import { DEFAULT_RETRY_AFTER_MAX_MS, abortedError, backoffDelay, sleep, type BackoffPolicy } from "./retry.js";
-import { attemptChat, type AttemptLimits } from "./transport.js";
+import { abortedError, type BackoffPolicy, backoffDelay, DEFAULT_RETRY_AFTER_MAX_MS, sleep } from "./retry.js";
+import { type AttemptLimits, attemptChat } from "./transport.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions, JsonSchema, ToolDefinition } from "./types.js";
 import { joinUrl, normalizeBaseUrl, redactUrl } from "./url.js";
 
@@ -72,7 +72,12 @@ export interface ChatClient {
    * Send one chat completion request and return the parsed turn. Rejects with `LlmError` only:
    * `aborted` when the caller aborted, otherwise the last failure after retries (`attempts` set).
    */
-  chat(messages: ChatMessage[], tools?: ToolDefinition[], options?: ChatRequestOptions, control?: ChatCallControl): Promise<AssistantTurn>;
+  chat(
+    messages: ChatMessage[],
+    tools?: ToolDefinition[],
+    options?: ChatRequestOptions,
+    control?: ChatCallControl,
+  ): Promise<AssistantTurn>;
 }
 
 const SAMPLING_KEYS = [
@@ -114,7 +119,9 @@ export function createChatClient(config: ChatClientConfig): ChatClient {
     const headers = buildHeaders(config, stream);
     const parseOptions = {
       knownTools: tools.map((tool) => tool.function.name),
-      schemas: Object.fromEntries(tools.map((tool): [string, JsonSchema] => [tool.function.name, tool.function.parameters])),
+      schemas: Object.fromEntries(
+        tools.map((tool): [string, JsonSchema] => [tool.function.name, tool.function.parameters]),
+      ),
     };
     const onDelta = control.onDelta ? safeDelta(control.onDelta) : undefined;
 

@@ -115,12 +115,16 @@ export function inStreamError(payload: unknown): LlmError {
   const detail = findMessage(payload) ?? JSON.stringify(payload);
   const code = isRecord(payload) && isRecord(payload.error) ? payload.error.code : undefined;
   const status = typeof code === "number" ? code : undefined;
-  return new LlmError("stream", `the model server reported an error mid-stream: ${truncate(detail, MAX_MESSAGE_DETAIL)}`, {
-    status,
-    body: truncate(JSON.stringify(payload), MAX_BODY),
-    // An explicit 4xx means the request itself is bad; anything else may be transient.
-    retryable: status === undefined || status >= 500 || status === 429,
-  });
+  return new LlmError(
+    "stream",
+    `the model server reported an error mid-stream: ${truncate(detail, MAX_MESSAGE_DETAIL)}`,
+    {
+      status,
+      body: truncate(JSON.stringify(payload), MAX_BODY),
+      // An explicit 4xx means the request itself is bad; anything else may be transient.
+      retryable: status === undefined || status >= 500 || status === 429,
+    },
+  );
 }
 
 const NON_RETRYABLE_NET = new Set(["ENOTFOUND", "ERR_INVALID_URL", "ERR_INVALID_ARG_TYPE", "UND_ERR_INVALID_ARG"]);

@@ -7,7 +7,13 @@ import type { RawChoice, RawCompletion } from "./accumulate.js";
 import { LlmError } from "./errors.js";
 import { newCallId } from "./ids.js";
 import { splitThink } from "./think.js";
-import { looksLikeToolCallContent, normalizeArguments, normalizeToolName, parseToolCallsFromContent, type ContentParseOptions } from "./tool-call-parse.js";
+import {
+  type ContentParseOptions,
+  looksLikeToolCallContent,
+  normalizeArguments,
+  normalizeToolName,
+  parseToolCallsFromContent,
+} from "./tool-call-parse.js";
 import type { AssistantTurn, MalformedToolCall, ParsedToolCall } from "./types.js";
 
 /** Build the turn. Throws `LlmError{kind:"parse"}` when the response had no choice at all. */
@@ -56,7 +62,10 @@ function callChoices(choices: RawChoice[]): RawChoice[] {
   return flagged.length > 0 ? flagged : choices;
 }
 
-function normalizeNative(choices: RawChoice[], knownTools?: string[]): { calls: ParsedToolCall[]; malformed: MalformedToolCall[] } {
+function normalizeNative(
+  choices: RawChoice[],
+  knownTools?: string[],
+): { calls: ParsedToolCall[]; malformed: MalformedToolCall[] } {
   const calls: ParsedToolCall[] = [];
   const malformed: MalformedToolCall[] = [];
   const seen = new Set<string>();

@@ -14,11 +14,25 @@ export const UNKNOWN_TOOL_NAME = "unknown";
  */
 export function toAssistantMessage(turn: AssistantTurn): ChatMessage {
   const calls: WireToolCall[] = [
-    ...turn.toolCalls.map((call): WireToolCall => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })),
-    ...turn.malformed.map((bad): WireToolCall => ({ id: bad.id, type: "function", function: { name: bad.name ?? UNKNOWN_TOOL_NAME, arguments: "{}" } })),
+    ...turn.toolCalls.map(
+      (call): WireToolCall => ({
+        id: call.id,
+        type: "function",
+        function: { name: call.name, arguments: call.arguments },
+      }),
+    ),
+    ...turn.malformed.map(
+      (bad): WireToolCall => ({
+        id: bad.id,
+        type: "function",
+        function: { name: bad.name ?? UNKNOWN_TOOL_NAME, arguments: "{}" },
+      }),
+    ),
   ];
   const content = turn.content.length > 0 ? turn.content : null;
-  return calls.length > 0 ? { role: "assistant", content, tool_calls: calls } : { role: "assistant", content: content ?? "" };
+  return calls.length > 0
+    ? { role: "assistant", content, tool_calls: calls }
+    : { role: "assistant", content: content ?? "" };
 }
 
 /** The error text a malformed call gets as its tool result (the reference harness's wording). */

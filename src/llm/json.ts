@@ -26,7 +26,14 @@ export function parseJsonLenient(text: string): LenientResult {
   }
 }
 
-const PY_LITERALS: Record<string, string> = { True: "true", False: "false", None: "null", true: "true", false: "false", null: "null" };
+const PY_LITERALS: Record<string, string> = {
+  True: "true",
+  False: "false",
+  None: "null",
+  true: "true",
+  false: "false",
+  null: "null",
+};
 const SIMPLE_ESCAPES = '"\\/bfnrt';
 
 /** Rewrite almost-JSON into JSON. The result may still be invalid when the damage is beyond these rules. */

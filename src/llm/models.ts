@@ -3,7 +3,7 @@
  * window (vLLM/SGLang `max_model_len`, LM Studio `loaded_context_length`, llama.cpp `/props`,
  * llama-swap launch arguments…). Detection never throws; it reports window 0 when unsure.
  */
-import { LlmError, httpError, networkError } from "./errors.js";
+import { httpError, LlmError, networkError } from "./errors.js";
 import { isRecord } from "./json.js";
 import { abortedError } from "./retry.js";
 import { joinUrl, normalizeBaseUrl, serverRoot } from "./url.js";
@@ -57,7 +57,11 @@ export interface WindowCandidate {
 }
 
 /** List the served model ids. Rejects with `LlmError` (for `doctor`-style diagnostics). */
-export async function listModels(baseUrl: string, apiKey: string | undefined, options: ModelsRequestOptions = {}): Promise<string[]> {
+export async function listModels(
+  baseUrl: string,
+  apiKey: string | undefined,
+  options: ModelsRequestOptions = {},
+): Promise<string[]> {
   const signal = lookupSignal(options);
   return servedIds(await getJson(joinUrl(normalizeBaseUrl(baseUrl), "models"), apiKey, signal, options.signal));
 }
@@ -87,7 +91,8 @@ export async function detectContextWindow(
     const body = await getJson(joinUrl(base, "models"), apiKey, signal, options.signal);
     served = servedIds(body);
     fromModels = windowFromModels(body, model);
-    if (fromModels && !fromModels.trained) return { window: fromModels.window, source: `GET /models ${fromModels.path}`, served };
+    if (fromModels && !fromModels.trained)
+      return { window: fromModels.window, source: `GET /models ${fromModels.path}`, served };
   } catch (error) {
     problems.push(`/models: ${describe(error)}`);
   }
@@ -97,7 +102,8 @@ export async function detectContextWindow(
   } catch (error) {
     problems.push(`/props: ${describe(error)}`);
   }
-  if (fromModels) return { window: fromModels.window, source: `GET /models ${fromModels.path} (trained length)`, served };
+  if (fromModels)
+    return { window: fromModels.window, source: `GET /models ${fromModels.path} (trained length)`, served };
   return { window: 0, source: `none (${problems.join("; ") || "no window field"})`, served };
 }
 
@@ -108,7 +114,10 @@ export async function detectContextWindow(
 export function windowFromModels(body: unknown, model: string): WindowCandidate | undefined {
   const { entries, paths, ids } = modelEntries(body);
   const wanted = model.toLowerCase();
-  const found = entries.map((entry, i) => ({ match: ids[i]?.toLowerCase() === wanted, candidate: findWindow(entry, paths[i] ?? "") }));
+  const found = entries.map((entry, i) => ({
+    match: ids[i]?.toLowerCase() === wanted,
+    candidate: findWindow(entry, paths[i] ?? ""),
+  }));
   const own = found.find((f) => f.match && f.candidate)?.candidate;
   if (own) return own;
   return found.find((f) => f.candidate && !f.candidate.trained)?.candidate ?? found.find((f) => f.candidate)?.candidate;
@@ -139,7 +148,8 @@ export function findWindow(value: unknown, path: string): WindowCandidate | unde
     WINDOW_KEYS.forEach((key, rank) => {
       const n = positiveInt(node[key]);
       if (!n) return;
-      const slots = key === "n_ctx" ? SLOT_KEYS.map((k) => positiveInt(node[k])).find((v) => v !== undefined) : undefined;
+      const slots =
+        key === "n_ctx" ? SLOT_KEYS.map((k) => positiveInt(node[k])).find((v) => v !== undefined) : undefined;
       const window = slots && slots > 1 ? Math.floor(n / slots) : n;
       consider(rank, depth, { window, path: join(at, key), trained: TRAINED_KEYS.has(key) });
     });
@@ -148,7 +158,8 @@ export function findWindow(value: unknown, path: string): WindowCandidate | unde
       const window = typeof command === "string" ? windowFromLaunchArgs(command) : undefined;
       if (window) consider(LAUNCH_RANK, depth, { window, path: join(at, key), trained: false });
     }
-    for (const [key, child] of Object.entries(node)) if (typeof child === "object" && child !== null) visit(child, join(at, key), depth + 1);
+    for (const [key, child] of Object.entries(node))
+      if (typeof child === "object" && child !== null) visit(child, join(at, key), depth + 1);
   };
   visit(value, path, 0);
   return best?.candidate;
@@ -189,7 +200,12 @@ function modelEntries(body: unknown): { entries: unknown[]; paths: string[]; ids
   return { entries, paths, ids };
 }
 
-async function getJson(url: string, apiKey: string | undefined, signal: AbortSignal, caller?: AbortSignal): Promise<unknown> {
+async function getJson(
+  url: string,
+  apiKey: string | undefined,
+  signal: AbortSignal,
+  caller?: AbortSignal,
+): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   let response: Response;

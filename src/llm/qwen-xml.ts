@@ -124,7 +124,10 @@ export function coerceValue(value: string, property: unknown): unknown {
   if (types.includes("boolean") && /^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
   if (types.includes("object") || types.includes("array")) {
     const parsed = parseJsonLenient(text);
-    if (parsed.ok && ((types.includes("object") && isRecord(parsed.value)) || (types.includes("array") && Array.isArray(parsed.value)))) {
+    if (
+      parsed.ok &&
+      ((types.includes("object") && isRecord(parsed.value)) || (types.includes("array") && Array.isArray(parsed.value)))
+    ) {
       return parsed.value;
     }
   }

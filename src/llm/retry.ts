@@ -22,7 +22,12 @@ export const DEFAULT_RETRY_AFTER_MAX_MS = 60_000;
  * `retryAfterMaxMs`); otherwise `baseMs * 2^(attempt-1)` capped at `maxMs`, with "equal jitter" (half
  * fixed, half random) so retries from parallel runs spread out but never collapse to zero.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.retryAfterMaxMs);
   const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exponential / 2 + (random() * exponential) / 2);

@@ -28,7 +28,10 @@ export interface SseReadOptions {
  * Yield each event of the stream. An event still buffered at end of stream (no closing blank line) is
  * dispatched too: some servers omit the last blank line. Returning early cancels the stream.
  */
-export async function* readSseEvents(body: ReadableStream<Uint8Array>, options: SseReadOptions = {}): AsyncGenerator<SseEvent> {
+export async function* readSseEvents(
+  body: ReadableStream<Uint8Array>,
+  options: SseReadOptions = {},
+): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder("utf-8");
   const parser = new SseLineParser();
@@ -50,7 +53,10 @@ export async function* readSseEvents(body: ReadableStream<Uint8Array>, options: 
 }
 
 /** Yield the JSON payloads of an OpenAI-style stream, stopping at `data: [DONE]`. Never throws on bad JSON. */
-export async function* readSseJson(body: ReadableStream<Uint8Array>, options: SseReadOptions = {}): AsyncGenerator<SseMessage> {
+export async function* readSseJson(
+  body: ReadableStream<Uint8Array>,
+  options: SseReadOptions = {},
+): AsyncGenerator<SseMessage> {
   for await (const event of readSseEvents(body, options)) {
     const data = event.data.trim();
     if (data === "[DONE]") {

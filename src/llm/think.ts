@@ -52,7 +52,10 @@ export function splitThink(text: string): ThinkSplit {
   }
   return {
     content: content.trim(),
-    reasoning: reasoning.map((part) => part.trim()).filter(Boolean).join("\n\n"),
+    reasoning: reasoning
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .join("\n\n"),
   };
 }
 

@@ -3,7 +3,7 @@
  * Qwen3-Coder `<function=…>` XML form, fenced `{"name","arguments"}` JSON, and leaked gpt-oss harmony.
  * Used when the server's parser is off or failed. Pure; a broken call becomes a `malformed` entry.
  */
-import { parseHarmony, isHarmony } from "./harmony.js";
+import { isHarmony, parseHarmony } from "./harmony.js";
 import { newCallId } from "./ids.js";
 import { findJsonValues, isRecord, parseJsonLenient } from "./json.js";
 import { findFunctionSpans, parseFunctionXml } from "./qwen-xml.js";
@@ -175,7 +175,11 @@ function addObjectCall(value: unknown, raw: string, options: ContentParseOptions
 function addXml(raw: string, options: ContentParseOptions, out: ContentParse): void {
   const parsed = parseFunctionXml(raw, options.schemas);
   if (!parsed.ok) return addMalformed(out, raw, parsed.error, parsed.name);
-  out.calls.push({ id: newCallId(), name: normalizeToolName(parsed.name, options.knownTools), arguments: JSON.stringify(parsed.args) });
+  out.calls.push({
+    id: newCallId(),
+    name: normalizeToolName(parsed.name, options.knownTools),
+    arguments: JSON.stringify(parsed.args),
+  });
 }
 
 function addMalformed(out: ContentParse, raw: string, error: string, name?: string): void {

@@ -2,8 +2,8 @@
  * One HTTP attempt of a chat completion: POST, timeouts, SSE or JSON body → raw completion, every
  * failure classified as an `LlmError`. No retries here (client.ts owns them).
  */
-import { StreamAccumulator, completionFromJson, type Delta, type RawCompletion } from "./accumulate.js";
-import { LlmError, httpError, networkError, truncate } from "./errors.js";
+import { completionFromJson, type Delta, type RawCompletion, StreamAccumulator } from "./accumulate.js";
+import { httpError, LlmError, networkError, truncate } from "./errors.js";
 import { abortedError, parseRetryAfter } from "./retry.js";
 import { readSseJson } from "./sse.js";
 import { createThinkSplitter } from "./think.js";
@@ -51,7 +51,11 @@ export async function attemptChat(request: AttemptRequest): Promise<RawCompletio
   const classify = (error: unknown, stage: "connect" | "body"): LlmError => {
     if (request.signal?.aborted) return abortedError(request.signal);
     if (total.aborted) {
-      return new LlmError("timeout", `the model server did not complete the response within ${limits.timeoutMs} ms (timeoutMs)`, { cause: error });
+      return new LlmError(
+        "timeout",
+        `the model server did not complete the response within ${limits.timeoutMs} ms (timeoutMs)`,
+        { cause: error },
+      );
     }
     if (phaseTimeout) return new LlmError("timeout", phaseTimeout, { cause: error });
     if (error instanceof LlmError) return error;
@@ -59,7 +63,10 @@ export async function attemptChat(request: AttemptRequest): Promise<RawCompletio
   };
 
   try {
-    arm(limits.connectTimeoutMs, `the model server sent no response headers within ${limits.connectTimeoutMs} ms (connectTimeoutMs)`);
+    arm(
+      limits.connectTimeoutMs,
+      `the model server sent no response headers within ${limits.connectTimeoutMs} ms (connectTimeoutMs)`,
+    );
     let response: Response;
     try {
       response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body, signal });
@@ -87,7 +94,11 @@ export async function attemptChat(request: AttemptRequest): Promise<RawCompletio
   }
 }
 
-async function readStream(body: ReadableStream<Uint8Array>, onDelta: AttemptRequest["onDelta"], onChunk: () => void): Promise<RawCompletion> {
+async function readStream(
+  body: ReadableStream<Uint8Array>,
+  onDelta: AttemptRequest["onDelta"],
+  onChunk: () => void,
+): Promise<RawCompletion> {
   const accumulator = new StreamAccumulator();
   const splitter = onDelta ? createThinkSplitter() : undefined;
   const emit = (delta: Delta) => {
@@ -102,14 +113,21 @@ async function readStream(body: ReadableStream<Uint8Array>, onDelta: AttemptRequ
       break;
     }
     if (message.type === "invalid") {
-      throw new LlmError("stream", `the model stream carried an event that is not JSON (${message.error}): ${truncate(message.data, 200)}`, {
-        body: truncate(message.data, 2000),
-      });
+      throw new LlmError(
+        "stream",
+        `the model stream carried an event that is not JSON (${message.error}): ${truncate(message.data, 200)}`,
+        {
+          body: truncate(message.data, 2000),
+        },
+      );
     }
     for (const delta of accumulator.push(message.value)) emit(delta);
   }
   if (!done && !accumulator.finished) {
-    throw new LlmError("stream", "the model stream ended before the response was complete (no finish_reason, no [DONE])");
+    throw new LlmError(
+      "stream",
+      "the model stream ended before the response was complete (no finish_reason, no [DONE])",
+    );
   }
   if (onDelta && splitter) for (const piece of splitter.flush()) onDelta(piece);
   return accumulator.result();
@@ -120,7 +138,10 @@ function parseJsonBody(text: string): RawCompletion {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new LlmError("parse", `the model server's response is not JSON: ${truncate(text.trim(), 200)}`, { cause: error, body: truncate(text, 2000) });
+    throw new LlmError("parse", `the model server's response is not JSON: ${truncate(text.trim(), 200)}`, {
+      cause: error,
+      body: truncate(text, 2000),
+    });
   }
   return completionFromJson(parsed);
 }

@@ -9,9 +9,9 @@
  * counted exactly. Exact counts are cached by text.
  */
 import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 
 export type TokenizerFamily = "qwen3" | "o200k";
 
@@ -41,7 +41,8 @@ export function estimateTokens(text: string): number {
       else spaces++;
     } else if (c === 9 || c === 13) spaces++;
     else if (c < 128) punct++;
-    else if (c >= 0xd800 && c <= 0xdbff) other += 2; // astral (emoji...): often two tokens or more
+    else if (c >= 0xd800 && c <= 0xdbff)
+      other += 2; // astral (emoji...): often two tokens or more
     else if (c < 0xdc00 || c > 0xdfff) other++;
     prevDigit = c >= 48 && c <= 57;
   }
@@ -65,7 +66,9 @@ const ASSETS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "assets
 
 async function loadQwen3(): Promise<ExactEncoder> {
   const { Tokenizer } = await import("@huggingface/tokenizers");
-  const json: unknown = JSON.parse(gunzipSync(readFileSync(join(ASSETS, "qwen3", "tokenizer.json.gz"))).toString("utf8"));
+  const json: unknown = JSON.parse(
+    gunzipSync(readFileSync(join(ASSETS, "qwen3", "tokenizer.json.gz"))).toString("utf8"),
+  );
   const config: unknown = JSON.parse(readFileSync(join(ASSETS, "qwen3", "tokenizer_config.json"), "utf8"));
   const tokenizer = new Tokenizer(json as object, config as object);
   return { count: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length };

@@ -11,7 +11,16 @@ export type ArgsResult = { ok: true; args: ParsedArgs; notes: string[] } | { ok:
 
 /** Alternative names models use for our parameters, per tool. */
 const ALIASES: Record<string, Record<string, string>> = {
-  Read: { file_path: "path", filePath: "path", file: "path", filename: "path", start_line: "offset", line: "offset", lines: "limit", max_lines: "limit" },
+  Read: {
+    file_path: "path",
+    filePath: "path",
+    file: "path",
+    filename: "path",
+    start_line: "offset",
+    line: "offset",
+    lines: "limit",
+    max_lines: "limit",
+  },
   Glob: { path: "directory", dir: "directory", cwd: "directory", glob: "pattern", include: "pattern" },
   Grep: {
     query: "pattern",
@@ -35,7 +44,11 @@ const ALIASES: Record<string, Record<string, string>> = {
   },
 };
 
-function coerce(name: string, value: unknown, schema: JsonSchemaProperty): { ok: true; value: string | number | boolean | undefined } | { ok: false; message: string } {
+function coerce(
+  name: string,
+  value: unknown,
+  schema: JsonSchemaProperty,
+): { ok: true; value: string | number | boolean | undefined } | { ok: false; message: string } {
   if (value === null || value === undefined) return { ok: true, value: undefined };
   switch (schema.type) {
     case "string": {
@@ -49,8 +62,14 @@ function coerce(name: string, value: unknown, schema: JsonSchemaProperty): { ok:
     }
     case "integer":
     case "number": {
-      const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value.trim()) : Number.NaN;
-      if (!Number.isFinite(n)) return { ok: false, message: `parameter \`${name}\` must be a number, got ${JSON.stringify(value)}` };
+      const n =
+        typeof value === "number"
+          ? value
+          : typeof value === "string" && value.trim() !== ""
+            ? Number(value.trim())
+            : Number.NaN;
+      if (!Number.isFinite(n))
+        return { ok: false, message: `parameter \`${name}\` must be a number, got ${JSON.stringify(value)}` };
       if (!Number.isInteger(n)) return { ok: false, message: `parameter \`${name}\` must be a whole number, got ${n}` };
       return { ok: true, value: n };
     }
@@ -74,7 +93,10 @@ export function parseToolArgs(definition: ToolDefinition, raw: string | Record<s
       try {
         input = JSON.parse(text);
       } catch {
-        return { ok: false, message: `Tool \`${fn.name}\` arguments are invalid: not valid JSON. Send a JSON object such as {"${fn.parameters.required[0]}": "..."}.` };
+        return {
+          ok: false,
+          message: `Tool \`${fn.name}\` arguments are invalid: not valid JSON. Send a JSON object such as {"${fn.parameters.required[0]}": "..."}.`,
+        };
       }
     }
     // Some servers double-encode the arguments.
@@ -87,7 +109,10 @@ export function parseToolArgs(definition: ToolDefinition, raw: string | Record<s
     }
   }
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { ok: false, message: `Tool \`${fn.name}\` arguments are invalid: expected a JSON object of named parameters.` };
+    return {
+      ok: false,
+      message: `Tool \`${fn.name}\` arguments are invalid: expected a JSON object of named parameters.`,
+    };
   }
   const aliases = ALIASES[fn.name] ?? {};
   const props = fn.parameters.properties;
@@ -110,9 +135,15 @@ export function parseToolArgs(definition: ToolDefinition, raw: string | Record<s
   }
   for (const required of fn.parameters.required) {
     if (args[required] === undefined || args[required] === "") {
-      return { ok: false, message: `Tool \`${fn.name}\` arguments are invalid: the required parameter \`${required}\` is missing.` };
+      return {
+        ok: false,
+        message: `Tool \`${fn.name}\` arguments are invalid: the required parameter \`${required}\` is missing.`,
+      };
     }
   }
-  if (unknown.length > 0) notes.push(`ignored unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `\`${u}\``).join(", ")}`);
+  if (unknown.length > 0)
+    notes.push(
+      `ignored unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `\`${u}\``).join(", ")}`,
+    );
   return { ok: true, args, notes };
 }

@@ -52,7 +52,12 @@ export type ToolImplementation = (args: ParsedArgs, ctx: ToolContext) => Promise
 /** The error form the model sees: `<system-reminder>Error: …</system-reminder>` (kept from the reference harness). */
 export function toolError(code: ToolErrorCode, message: string): ToolOutput {
   const body = message.startsWith("Error:") || message.startsWith("Permission error:") ? message : `Error: ${message}`;
-  return { text: `<system-reminder>${body}</system-reminder>`, observed: [], truncated: false, error: { code, message: body } };
+  return {
+    text: `<system-reminder>${body}</system-reminder>`,
+    observed: [],
+    truncated: false,
+    error: { code, message: body },
+  };
 }
 
 /** An error in one of the trained plain-text forms (e.g. ``Tool `X` not found.``). */

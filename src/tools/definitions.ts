@@ -61,7 +61,10 @@ export function toolDefinitions(options: DefinitionOptions = {}): ToolDefinition
               description:
                 "The line number to start reading from, counting from 1. A negative value counts back from the end of the file (-1 starts at the last line). Only provide if the file is too large to read at once.",
             },
-            limit: { type: "integer", description: "The number of lines to read. Only provide if the file is too large to read at once." },
+            limit: {
+              type: "integer",
+              description: "The number of lines to read. Only provide if the file is too large to read at once.",
+            },
           },
           required: ["path"],
         },
@@ -77,7 +80,8 @@ export function toolDefinitions(options: DefinitionOptions = {}): ToolDefinition
           properties: {
             directory: {
               type: "string",
-              description: "The absolute path of the directory to search in. If not provided, the current working directory will be used.",
+              description:
+                "The absolute path of the directory to search in. If not provided, the current working directory will be used.",
             },
             pattern: { type: "string", description: "The glob pattern to match files or directories." },
           },
@@ -93,29 +97,47 @@ export function toolDefinitions(options: DefinitionOptions = {}): ToolDefinition
         parameters: {
           type: "object",
           properties: {
-            pattern: { type: "string", description: "Regular expression to look for in file contents (ripgrep syntax)." },
+            pattern: {
+              type: "string",
+              description: "Regular expression to look for in file contents (ripgrep syntax).",
+            },
             path: {
               type: "string",
               description: "Absolute path of the file or directory to search. Defaults to the workspace root.",
             },
-            glob: { type: "string", description: 'Only search files whose path matches this glob, e.g. "*.js" or "*.{ts,tsx}" (rg --glob).' },
+            glob: {
+              type: "string",
+              description: 'Only search files whose path matches this glob, e.g. "*.js" or "*.{ts,tsx}" (rg --glob).',
+            },
             output_mode: {
               type: "string",
               enum: ["content", "files_with_matches", "count"],
               description:
                 'What to return: "content" gives the matching lines (with -A/-B/-C context and -n line numbers), "files_with_matches" gives only the paths of matching files, "count" gives the number of matches per file. head_limit applies to all three. Defaults to "content".',
             },
-            "-B": { type: "number", description: 'Lines of context to show before each match (rg -B). Only used with output_mode "content".' },
-            "-A": { type: "number", description: 'Lines of context to show after each match (rg -A). Only used with output_mode "content".' },
+            "-B": {
+              type: "number",
+              description: 'Lines of context to show before each match (rg -B). Only used with output_mode "content".',
+            },
+            "-A": {
+              type: "number",
+              description: 'Lines of context to show after each match (rg -A). Only used with output_mode "content".',
+            },
             "-C": {
               type: "number",
-              description: 'Lines of context to show on both sides of each match (rg -C). Only used with output_mode "content".',
+              description:
+                'Lines of context to show on both sides of each match (rg -C). Only used with output_mode "content".',
             },
-            "-n": { type: "boolean", description: 'Prefix each line with its line number (rg -n). Only used with output_mode "content". Defaults to true.' },
+            "-n": {
+              type: "boolean",
+              description:
+                'Prefix each line with its line number (rg -n). Only used with output_mode "content". Defaults to true.',
+            },
             "-i": { type: "boolean", description: "Ignore case when matching (rg -i)." },
             type: {
               type: "string",
-              description: "Only search files of this ripgrep type (rg --type), e.g. js, py, rust, go, java. Faster than a glob for the standard types.",
+              description:
+                "Only search files of this ripgrep type (rg --type), e.g. js, py, rust, go, java. Faster than a glob for the standard types.",
             },
             head_limit: {
               type: "number",
@@ -124,7 +146,8 @@ export function toolDefinitions(options: DefinitionOptions = {}): ToolDefinition
             },
             multiline: {
               type: "boolean",
-              description: "Let patterns span lines, with . also matching newlines (rg -U --multiline-dotall). Default: false.",
+              description:
+                "Let patterns span lines, with . also matching newlines (rg -U --multiline-dotall). Default: false.",
             },
           },
           required: ["pattern"],

@@ -5,12 +5,13 @@
  * harness matched it against the workspace root instead, a bug not kept.
  */
 import picomatch from "picomatch";
-import type { ParsedArgs } from "./args.js";
-import { reminder, toolError, type ToolContext, type ToolOutput } from "./context.js";
 import { isWithin, relativeTo } from "../workspace/paths.js";
 import type { Workspace } from "../workspace/workspace.js";
+import type { ParsedArgs } from "./args.js";
+import { reminder, type ToolContext, type ToolOutput, toolError } from "./context.js";
 
-const TRUNCATION_NOTE = (n: number) => `Results are truncated: showing first ${n} results. Consider using a more specific path or pattern.`;
+const TRUNCATION_NOTE = (n: number) =>
+  `Results are truncated: showing first ${n} results. Consider using a more specific path or pattern.`;
 
 /** Make a model's pattern relative to the searched directory. */
 export function normalizeGlobPattern(ws: Workspace, pattern: string, dirRel: string): string {
@@ -28,10 +29,16 @@ export function normalizeGlobPattern(ws: Workspace, pattern: string, dirRel: str
 
 function skippedNote(ignoredMatches: number, ignoredDirs: string[]): string | undefined {
   const parts: string[] = [];
-  if (ignoredMatches > 0) parts.push(`${ignoredMatches} matching file${ignoredMatches > 1 ? "s are" : " is"} excluded by ignore rules`);
+  if (ignoredMatches > 0)
+    parts.push(`${ignoredMatches} matching file${ignoredMatches > 1 ? "s are" : " is"} excluded by ignore rules`);
   if (ignoredDirs.length > 0) {
-    const shown = ignoredDirs.slice(0, 3).map((d) => `${d}/`).join(", ");
-    parts.push(`ignored director${ignoredDirs.length > 1 ? "ies were" : "y was"} not searched (${shown}${ignoredDirs.length > 3 ? ", ..." : ""}); pass one as directory to look inside`);
+    const shown = ignoredDirs
+      .slice(0, 3)
+      .map((d) => `${d}/`)
+      .join(", ");
+    parts.push(
+      `ignored director${ignoredDirs.length > 1 ? "ies were" : "y was"} not searched (${shown}${ignoredDirs.length > 3 ? ", ..." : ""}); pass one as directory to look inside`,
+    );
   }
   return parts.length ? `${parts.join("; ")}.` : undefined;
 }
@@ -42,7 +49,8 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   if (typeof args.directory === "string" && args.directory.trim() !== "") {
     const resolved = ws.resolve(args.directory, "dir");
     if (!resolved.ok) {
-      if (resolved.reason === "wrong_kind") return toolError("not_a_file", `directory \`${args.directory}\` does not exist or is not a directory.`);
+      if (resolved.reason === "wrong_kind")
+        return toolError("not_a_file", `directory \`${args.directory}\` does not exist or is not a directory.`);
       return toolError(resolved.reason === "outside" ? "outside_root" : "not_found", resolved.message);
     }
     dirRel = resolved.rel;
@@ -60,9 +68,15 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   for (const f of files) {
     if (isMatch(f.rel.slice(prefix.length))) matched.push(f.rel);
   }
-  const dirMatches = matched.length === 0 ? [...index.dirs].filter((d) => d.startsWith(prefix) && d !== dirRel && isMatch(d.slice(prefix.length))).sort() : [];
-  const ignoredMatches = index.ignoredEntries.filter((e) => !e.dir && e.rel.startsWith(prefix) && isMatch(e.rel.slice(prefix.length))).length;
-  const ignoredDirs = matched.length === 0 ? index.ignoredEntries.filter((e) => e.dir && e.rel.startsWith(prefix)).map((e) => e.rel) : [];
+  const dirMatches =
+    matched.length === 0
+      ? [...index.dirs].filter((d) => d.startsWith(prefix) && d !== dirRel && isMatch(d.slice(prefix.length))).sort()
+      : [];
+  const ignoredMatches = index.ignoredEntries.filter(
+    (e) => !e.dir && e.rel.startsWith(prefix) && isMatch(e.rel.slice(prefix.length)),
+  ).length;
+  const ignoredDirs =
+    matched.length === 0 ? index.ignoredEntries.filter((e) => e.dir && e.rel.startsWith(prefix)).map((e) => e.rel) : [];
 
   const withTime = matched.map((rel) => ({ rel, mtime: ws.stat(rel)?.mtimeMs ?? 0 }));
   withTime.sort((a, b) => b.mtime - a.mtime || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
@@ -73,7 +87,7 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   const renderPaths = (count: number, extra?: string) => {
     const shown = ordered.slice(0, count);
     const lines = shown.map((rel) => ws.display(rel));
-    if (ordered.length > count && !extra) lines.push(TRUNCATION_NOTE(count) + ` (${ordered.length} files matched.)`);
+    if (ordered.length > count && !extra) lines.push(`${TRUNCATION_NOTE(count)} (${ordered.length} files matched.)`);
     if (extra) lines.push(reminder(extra));
     return { text: lines.join("\n"), shown };
   };
@@ -98,8 +112,17 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     data: { tool: "Glob", paths: first.shown, total: ordered.length },
     units: cap,
     shrink: (units, notice) => {
-      const r = renderPaths(Math.max(0, units), `${notice} ${ordered.length} files matched; use a more specific pattern or directory.`);
-      return { text: r.text, observed: [], truncated: true, skipped, data: { tool: "Glob", paths: r.shown, total: ordered.length } };
+      const r = renderPaths(
+        Math.max(0, units),
+        `${notice} ${ordered.length} files matched; use a more specific pattern or directory.`,
+      );
+      return {
+        text: r.text,
+        observed: [],
+        truncated: true,
+        skipped,
+        data: { tool: "Glob", paths: r.shown, total: ordered.length },
+      };
     },
   };
 }

@@ -4,24 +4,30 @@
  * per-call time limit. Falls back to the built-in engine when no ripgrep binary runs; both engines
  * produce the same text.
  */
+
+import { secretMessage } from "../workspace/secrets.js";
+import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
-import { toolError, type ToolContext, type ToolOutput } from "./context.js";
+import { type ToolContext, type ToolOutput, toolError } from "./context.js";
 import type { GrepQuery } from "./grep/collect.js";
 import { runFallback } from "./grep/fallback.js";
 import { formatGrep } from "./grep/format.js";
 import { locateRipgrep, runRipgrep } from "./grep/ripgrep.js";
 import { isBinaryFile } from "./support/line-reader.js";
-import { secretMessage } from "../workspace/secrets.js";
-import type { Workspace } from "../workspace/workspace.js";
 
 const MODES = new Set(["content", "files_with_matches", "count"]);
 
 function ignoredDirsNote(ws: Workspace, targetRel: string): string | undefined {
   const { index } = ws.filesUnder(targetRel);
   const prefix = targetRel === "" ? "" : `${targetRel}/`;
-  const dirs = index.ignoredEntries.filter((e) => e.dir && (prefix === "" || e.rel.startsWith(prefix))).map((e) => e.rel);
+  const dirs = index.ignoredEntries
+    .filter((e) => e.dir && (prefix === "" || e.rel.startsWith(prefix)))
+    .map((e) => e.rel);
   if (dirs.length === 0) return undefined;
-  const shown = dirs.slice(0, 3).map((d) => `${d}/`).join(", ");
+  const shown = dirs
+    .slice(0, 3)
+    .map((d) => `${d}/`)
+    .join(", ");
   return `Not searched: ${dirs.length} director${dirs.length > 1 ? "ies" : "y"} excluded by ignore rules (${shown}${dirs.length > 3 ? ", ..." : ""}). Pass one as path to search inside it.`;
 }
 
@@ -29,7 +35,11 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   const { ws, config } = ctx;
   const pattern = String(args.pattern);
   const mode = (args.output_mode as string | undefined) ?? "content";
-  if (!MODES.has(mode)) return toolError("invalid_args", `output_mode must be one of "content", "files_with_matches", "count" (got "${mode}").`);
+  if (!MODES.has(mode))
+    return toolError(
+      "invalid_args",
+      `output_mode must be one of "content", "files_with_matches", "count" (got "${mode}").`,
+    );
   let targetRel = "";
   let targetIsFile = false;
   if (typeof args.path === "string" && args.path.trim() !== "") {
@@ -55,7 +65,8 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     ...(typeof args.glob === "string" && args.glob.trim() !== "" ? { glob: args.glob.trim() } : {}),
     ...(typeof args.type === "string" && args.type.trim() !== "" ? { type: args.type.trim() } : {}),
   };
-  const headLimit = typeof args.head_limit === "number" && args.head_limit > 0 ? Math.floor(args.head_limit) : undefined;
+  const headLimit =
+    typeof args.head_limit === "number" && args.head_limit > 0 ? Math.floor(args.head_limit) : undefined;
 
   const rg = config.grepEngine === "fallback" ? null : await locateRipgrep();
   if (!rg && config.grepEngine === "ripgrep") return toolError("io_error", "ripgrep is not available on this machine.");
@@ -68,7 +79,11 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
         `invalid regex pattern \`${pattern}\` (the search did not run, this is not "no matches"):\n${outcome.message}\nEscape special characters such as ( ) [ ] { } . * + ? | with a backslash, or search a simpler fragment.`,
       );
     }
-    if (outcome.kind === "invalid_args") return toolError("invalid_args", `${outcome.message}. Common types: py, js, ts, go, rust, java, c, cpp, rb, php, md.`);
+    if (outcome.kind === "invalid_args")
+      return toolError(
+        "invalid_args",
+        `${outcome.message}. Common types: py, js, ts, go, rust, java, c, cpp, rb, php, md.`,
+      );
     if (ctx.signal.aborted) return toolError("aborted", "the call was cancelled.");
     return toolError("io_error", outcome.message);
   }
@@ -77,8 +92,12 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   if (ignoredNote) notes.push(ignoredNote);
   if (targetIsFile && outcome.collected.files.length === 0) {
     // An explicit file that was not searched must not read as "no matches" alone.
-    if (await isBinaryFile(ws.display(targetRel)).catch(() => false)) notes.push(`${ws.display(targetRel)} is a binary file; Grep does not search binary files.`);
-    if (outcome.collected.tooLarge > 0) notes.push(`${ws.display(targetRel)} is too large for the built-in search engine; read it by ranges with Read offset and limit.`);
+    if (await isBinaryFile(ws.display(targetRel)).catch(() => false))
+      notes.push(`${ws.display(targetRel)} is a binary file; Grep does not search binary files.`);
+    if (outcome.collected.tooLarge > 0)
+      notes.push(
+        `${ws.display(targetRel)} is too large for the built-in search engine; read it by ranges with Read offset and limit.`,
+      );
   }
   const formatted = formatGrep(outcome.collected, q, {
     display: (rel) => ws.display(rel),

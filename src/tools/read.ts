@@ -6,10 +6,11 @@
  * with the trained caps (2000 lines, 500 characters per line), negative offsets counting from
  * the end, streaming for huge files, and explicit errors for binaries, secrets and directories.
  */
-import type { ParsedArgs } from "./args.js";
-import { clipLine, reminder, toolError, type ToolContext, type ToolOutput } from "./context.js";
-import { countLinesWithTail, isBinaryFile, readLineWindow, type LineWindow } from "./support/line-reader.js";
+
 import { secretMessage } from "../workspace/secrets.js";
+import type { ParsedArgs } from "./args.js";
+import { clipLine, reminder, type ToolContext, type ToolOutput, toolError } from "./context.js";
+import { countLinesWithTail, isBinaryFile, type LineWindow, readLineWindow } from "./support/line-reader.js";
 
 interface RenderInput {
   display: string;
@@ -50,11 +51,15 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   const { ws, config } = ctx;
   const resolved = ws.resolve(String(args.path), "any");
   if (!resolved.ok) {
-    const code = resolved.reason === "outside" ? "outside_root" : resolved.reason === "invalid" ? "invalid_args" : "not_found";
+    const code =
+      resolved.reason === "outside" ? "outside_root" : resolved.reason === "invalid" ? "invalid_args" : "not_found";
     return toolError(code, resolved.message);
   }
   if (resolved.kind === "dir") {
-    return toolError("not_a_file", `\`${resolved.abs}\` is a directory, not a file. Use Glob with directory=${resolved.abs} to list its files.`);
+    return toolError(
+      "not_a_file",
+      `\`${resolved.abs}\` is a directory, not a file. Use Glob with directory=${resolved.abs} to list its files.`,
+    );
   }
   if (ws.isSecret(resolved.rel)) return toolError("secret", secretMessage(resolved.abs));
 
@@ -66,14 +71,26 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   if (offset === undefined && limit === undefined && resolved.range) {
     offset = resolved.range.start;
   }
-  const rangeLimit = limit === undefined && resolved.range && args.offset === undefined ? resolved.range.end - resolved.range.start + 1 : undefined;
+  const rangeLimit =
+    limit === undefined && resolved.range && args.offset === undefined
+      ? resolved.range.end - resolved.range.start + 1
+      : undefined;
 
   const stat = ws.stat(resolved.rel);
   if (!stat) return toolError("io_error", `\`${resolved.abs}\` could not be read.`);
-  if (stat.size === 0) return { text: "File is empty.", observed: [], truncated: false, data: { tool: "Read", path: resolved.rel, start: 1, end: 0, totalLines: 0, lines: [] } };
+  if (stat.size === 0)
+    return {
+      text: "File is empty.",
+      observed: [],
+      truncated: false,
+      data: { tool: "Read", path: resolved.rel, start: 1, end: 0, totalLines: 0, lines: [] },
+    };
   try {
     if (await isBinaryFile(resolved.abs)) {
-      return toolError("binary", `\`${resolved.abs}\` is a binary file (it contains NUL bytes); its content cannot be shown as text.`);
+      return toolError(
+        "binary",
+        `\`${resolved.abs}\` is a binary file (it contains NUL bytes); its content cannot be shown as text.`,
+      );
     }
     let start = offset ?? 1;
     let total: number | null = null;
@@ -87,13 +104,21 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
       if (counted.tail) from = counted.tail;
     }
     const wanted = Math.min(limit ?? rangeLimit ?? config.readMaxLines, config.readMaxLines);
-    const window = await readLineWindow(resolved.abs, start, wanted, { signal: ctx.signal, fileSize: stat.size, ...(from ? { from } : {}) });
+    const window = await readLineWindow(resolved.abs, start, wanted, {
+      signal: ctx.signal,
+      fileSize: stat.size,
+      ...(from ? { from } : {}),
+    });
     total ??= window.totalLines;
     if (window.lines.length === 0) {
       const size = total !== null ? `${total} lines` : `${stat.size} bytes`;
-      return toolError("invalid_args", `offset ${offset} is past the end of \`${resolved.abs}\` (${size}). Use a smaller offset, or a negative one to read the end of the file.`);
+      return toolError(
+        "invalid_args",
+        `offset ${offset} is past the end of \`${resolved.abs}\` (${size}). Use a smaller offset, or a negative one to read the end of the file.`,
+      );
     }
-    const cappedByTool = window.more && (limit === undefined || limit > config.readMaxLines) && rangeLimit === undefined;
+    const cappedByTool =
+      window.more && (limit === undefined || limit > config.readMaxLines) && rangeLimit === undefined;
     const input: RenderInput = {
       display: resolved.abs,
       rel: resolved.rel,
@@ -109,7 +134,14 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
         text: r.text,
         observed: shown > 0 ? [{ path: resolved.rel, start: r.start, end: r.end }] : [],
         truncated: count < window.lines.length || cappedByTool,
-        data: { tool: "Read", path: resolved.rel, start: r.start, end: r.end, totalLines: total ?? -1, lines: window.lines.slice(0, shown) },
+        data: {
+          tool: "Read",
+          path: resolved.rel,
+          start: r.start,
+          end: r.end,
+          totalLines: total ?? -1,
+          lines: window.lines.slice(0, shown),
+        },
       };
     };
     const full = toResult(window.lines.length);
@@ -124,7 +156,8 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   } catch (error) {
     if (ctx.signal.aborted) return toolError("aborted", "the call was cancelled.");
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") return toolError("io_error", `permission denied reading \`${resolved.abs}\`.`);
+    if (code === "EACCES" || code === "EPERM")
+      return toolError("io_error", `permission denied reading \`${resolved.abs}\`.`);
     if (code === "EISDIR") return toolError("not_a_file", `\`${resolved.abs}\` is a directory, not a file.`);
     return toolError("io_error", `\`${resolved.abs}\` could not be read (${code ?? "error"}).`);
   }

@@ -8,8 +8,16 @@ import type { ToolCallRequest, ToolResult } from "../core/types.js";
 import { TokenCounter } from "../tokens/counter.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { parseToolArgs } from "./args.js";
-import { DEFAULT_TOOL_CONFIG, plainError, reminder, toolError, type ToolConfig, type ToolImplementation, type ToolOutput } from "./context.js";
-import { TOOL, TOOL_NAMES, toolDefinitions, type ToolDefinition } from "./definitions.js";
+import {
+  DEFAULT_TOOL_CONFIG,
+  plainError,
+  reminder,
+  type ToolConfig,
+  type ToolImplementation,
+  type ToolOutput,
+  toolError,
+} from "./context.js";
+import { TOOL, TOOL_NAMES, type ToolDefinition, toolDefinitions } from "./definitions.js";
 import { runGlob } from "./glob.js";
 import { runGrep } from "./grep.js";
 import { runRead } from "./read.js";
@@ -69,7 +77,10 @@ export class Toolbox {
   ) {
     this.config = { ...DEFAULT_TOOL_CONFIG, ...options.config };
     this.counter = options.counter ?? new TokenCounter("qwen3");
-    this.defs = toolDefinitions({ descriptionsDir: options.descriptionsDir, grepDefaultLimit: this.config.grepDefaultLimit });
+    this.defs = toolDefinitions({
+      descriptionsDir: options.descriptionsDir,
+      grepDefaultLimit: this.config.grepDefaultLimit,
+    });
   }
 
   /** The `tools` array sent to the model. */
@@ -116,12 +127,16 @@ export class Toolbox {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const result = await Promise.race([impl(parsed.args, { ws: this.ws, signal: controller.signal, config: this.config }), stopped]);
+      const result = await Promise.race([
+        impl(parsed.args, { ws: this.ws, signal: controller.signal, config: this.config }),
+        stopped,
+      ]);
       if (parsed.notes.length > 0 && !result.error) result.text += `\n${reminder(`Note: ${parsed.notes.join("; ")}.`)}`;
       return result;
     } catch (error) {
       if (signal?.aborted) return toolError("aborted", "the call was cancelled.");
-      if (controller.signal.aborted) return plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`);
+      if (controller.signal.aborted)
+        return plainError("timeout", `Tool \`${call.name}\` timed out after ${Math.round(limitMs / 1000)}s.`);
       return toolError("io_error", `the ${call.name} call failed: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
@@ -197,13 +212,19 @@ export class Toolbox {
     if (perResult > 0) results = await Promise.all(outputs.map((o) => this.fit(o, perResult, "per-result")));
     const perTurn = options.perTurnTokens ?? 0;
     if (perTurn > 0) {
-      const sizes = await Promise.all(results.map(async (r) => (await this.counter.countAgainst(r.text, perTurn)).tokens));
+      const sizes = await Promise.all(
+        results.map(async (r) => (await this.counter.countAgainst(r.text, perTurn)).tokens),
+      );
       const total = sizes.reduce((a, b) => a + b, 0);
       if (total > perTurn) {
         const shares = fairShares(sizes, perTurn);
         // Re-fit from the original output (a share is never above the per-result cap): a result
         // already cut for the per-result cap has lost the structure needed to cut it cleanly.
-        results = await Promise.all(results.map((r, i) => (sizes[i]! > shares[i]! ? this.fit(outputs[i]!, Math.max(1, shares[i]!), "per-turn total output") : r)));
+        results = await Promise.all(
+          results.map((r, i) =>
+            sizes[i]! > shares[i]! ? this.fit(outputs[i]!, Math.max(1, shares[i]!), "per-turn total output") : r,
+          ),
+        );
       }
     }
     results.forEach((r, i) => {
@@ -211,6 +232,13 @@ export class Toolbox {
       this.ws.ledger.recordAll(r.observed, kind);
       options.onEnd?.(i, calls[i]!, r, durations[i]!);
     });
-    return results.map(({ text, observed, truncated, error, data, skipped }) => ({ text, observed, truncated, ...(error ? { error } : {}), ...(data ? { data } : {}), ...(skipped ? { skipped } : {}) }));
+    return results.map(({ text, observed, truncated, error, data, skipped }) => ({
+      text,
+      observed,
+      truncated,
+      ...(error ? { error } : {}),
+      ...(data ? { data } : {}),
+      ...(skipped ? { skipped } : {}),
+    }));
   }
 }

@@ -4,11 +4,11 @@
  * their target stays inside the root (with loop detection) and counts what it skipped.
  * It only lists; it never reads file contents.
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
+import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SkipStats } from "../core/types.js";
 import { emptySkipStats } from "../core/types.js";
-import { isIgnored, loadIgnoreLevel, type IgnoreLevel } from "./ignore-rules.js";
+import { type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { isSecretPath, type SecretPolicy } from "./secrets.js";
 
 export interface IndexedFile {
@@ -112,10 +112,26 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
   try {
     startReal = realpathSync(startRel === "" ? root : join(root, startRel));
   } catch {
-    return { files, byRel, dirs, followedSymlinks, loopSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
+    return {
+      files,
+      byRel,
+      dirs,
+      followedSymlinks,
+      loopSymlinks,
+      ignoredEntries,
+      skipped,
+      truncated,
+      buildMs: performance.now() - started,
+    };
   }
   const stack: Frame[] = [
-    { rel: startRel, abs: startRel === "" ? root : join(root, startRel), levels: ancestorLevels(root, startRel), chain: [startReal], viaSymlink: false },
+    {
+      rel: startRel,
+      abs: startRel === "" ? root : join(root, startRel),
+      levels: ancestorLevels(root, startRel),
+      chain: [startReal],
+      viaSymlink: false,
+    },
   ];
 
   while (stack.length > 0 && !truncated) {
@@ -169,7 +185,8 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
       if (!isDir && !isFile) continue; // sockets, fifos, devices
       if (isIgnored(levels, rel, isDir)) {
         skipped.ignored++;
-        if (ignoredEntries.length < MAX_IGNORED_KEPT) ignoredEntries.push(real === undefined ? { rel, dir: isDir } : { rel, dir: isDir, link: true });
+        if (ignoredEntries.length < MAX_IGNORED_KEPT)
+          ignoredEntries.push(real === undefined ? { rel, dir: isDir } : { rel, dir: isDir, link: true });
         continue;
       }
       if (real !== undefined) followedSymlinks.push(rel);
@@ -191,5 +208,15 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return { files, byRel, dirs, followedSymlinks, loopSymlinks, ignoredEntries, skipped, truncated, buildMs: performance.now() - started };
+  return {
+    files,
+    byRel,
+    dirs,
+    followedSymlinks,
+    loopSymlinks,
+    ignoredEntries,
+    skipped,
+    truncated,
+    buildMs: performance.now() - started,
+  };
 }

@@ -79,9 +79,20 @@ function readRules(file: string): string | null {
  * Rules defined in one directory, or null when it has none. `entryNames` lets the walker avoid a
  * failed open() per directory for ignore files that do not exist.
  */
-export function loadIgnoreLevel(absDir: string, dirRel: string, entryNames: ReadonlySet<string>, isRoot: boolean): IgnoreLevel | null {
-  const kinds: Rule[][] = KIND_FILES.map((name) => (entryNames.has(name) ? compileIgnoreRules(readRules(join(absDir, name)) ?? "") : []));
-  kinds.push(isRoot && entryNames.has(".git") ? compileIgnoreRules(readRules(join(absDir, ".git", "info", "exclude")) ?? "") : []);
+export function loadIgnoreLevel(
+  absDir: string,
+  dirRel: string,
+  entryNames: ReadonlySet<string>,
+  isRoot: boolean,
+): IgnoreLevel | null {
+  const kinds: Rule[][] = KIND_FILES.map((name) =>
+    entryNames.has(name) ? compileIgnoreRules(readRules(join(absDir, name)) ?? "") : [],
+  );
+  kinds.push(
+    isRoot && entryNames.has(".git")
+      ? compileIgnoreRules(readRules(join(absDir, ".git", "info", "exclude")) ?? "")
+      : [],
+  );
   return kinds.some((k) => k.length > 0) ? { dirRel, kinds } : null;
 }
 
@@ -141,11 +152,17 @@ function rebaseLine(raw: string, dirRel: string): string | null {
  * one kind conflicts with a deeper rule of another kind.
  */
 export function rebasedIgnoreText(root: string, dirRels: Iterable<string>): string {
-  const dirs = [...new Set(dirRels)].sort((a, b) => (a === "" ? 0 : a.split("/").length) - (b === "" ? 0 : b.split("/").length) || (a < b ? -1 : a > b ? 1 : 0));
+  const dirs = [...new Set(dirRels)].sort(
+    (a, b) =>
+      (a === "" ? 0 : a.split("/").length) - (b === "" ? 0 : b.split("/").length) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const out: string[] = [];
   for (const dirRel of dirs) {
     const abs = dirRel === "" ? root : join(root, dirRel);
-    const files = [...(dirRel === "" && existsSync(join(abs, ".git")) ? [join(abs, ".git", "info", "exclude")] : []), ...[...KIND_FILES].reverse().map((n) => join(abs, n))];
+    const files = [
+      ...(dirRel === "" && existsSync(join(abs, ".git")) ? [join(abs, ".git", "info", "exclude")] : []),
+      ...[...KIND_FILES].reverse().map((n) => join(abs, n)),
+    ];
     for (const file of files) {
       const text = readRules(file);
       if (text === null) continue;

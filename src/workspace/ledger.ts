@@ -106,7 +106,12 @@ export class ObservationLedger {
     const covered = merged.list();
     const full = covered.length === 1 && covered[0]![0] === start && covered[0]![1] === end;
     const readFull = fromRead.length === 1 && fromRead[0]![0] === start && fromRead[0]![1] === end;
-    const kind: Verification = covered.length === 0 ? "unverified" : readFull || (fromRead.length > 0 && fromGrep.length === 0) ? "read" : "grep";
+    const kind: Verification =
+      covered.length === 0
+        ? "unverified"
+        : readFull || (fromRead.length > 0 && fromGrep.length === 0)
+          ? "read"
+          : "grep";
     return { full, covered, kind };
   }
 }

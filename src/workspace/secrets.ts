@@ -47,7 +47,12 @@ export const SECRET_NAME_PATTERNS: readonly string[] = [
 ];
 
 /** Path patterns (relative to the root, any depth) for credentials stored under known folders. */
-export const SECRET_PATH_PATTERNS: readonly string[] = ["**/.aws/credentials", "**/.docker/config.json", "**/.ssh/*", "**/.kube/config"];
+export const SECRET_PATH_PATTERNS: readonly string[] = [
+  "**/.aws/credentials",
+  "**/.docker/config.json",
+  "**/.ssh/*",
+  "**/.kube/config",
+];
 
 /** Names that match a secret pattern but are templates meant to be committed. */
 export const SECRET_EXCEPTIONS: readonly string[] = [

@@ -101,7 +101,13 @@ export class Workspace {
     }
     let sub = this.subIndexes.get(relDir);
     if (!sub) {
-      sub = buildFileIndex({ root: this.root, startRel: relDir, explicit: true, secrets: this.secrets, maxFiles: this.maxIndexFiles });
+      sub = buildFileIndex({
+        root: this.root,
+        startRel: relDir,
+        explicit: true,
+        secrets: this.secrets,
+        maxFiles: this.maxIndexFiles,
+      });
       this.subIndexes.set(relDir, sub);
     }
     return { files: sub.files, index: sub };
@@ -160,15 +166,28 @@ export class Workspace {
     if (typeof raw !== "string" || raw.trim() === "") {
       return { ok: false, reason: "invalid", message: "Error: a path is required.", candidates: [] };
     }
-    if (raw.includes("\0")) return { ok: false, reason: "invalid", message: `Error: invalid path \`${clipInput(raw.replace(/\0/g, "\\0"))}\` (it contains a NUL byte).`, candidates: [] };
+    if (raw.includes("\0"))
+      return {
+        ok: false,
+        reason: "invalid",
+        message: `Error: invalid path \`${clipInput(raw.replace(/\0/g, "\\0"))}\` (it contains a NUL byte).`,
+        candidates: [],
+      };
     const cleaned = cleanPathInput(raw);
     const range = cleaned.range;
     const done = (rel: string, kind: PathKind, repaired: boolean): Resolution => {
       if (expect !== "any" && kind !== expect) {
         const what = expect === "file" ? "a file" : "a directory";
-        return { ok: false, reason: "wrong_kind", message: `Error: \`${this.display(rel)}\` is not ${what}.`, candidates: [] };
+        return {
+          ok: false,
+          reason: "wrong_kind",
+          message: `Error: \`${this.display(rel)}\` is not ${what}.`,
+          candidates: [],
+        };
       }
-      return range ? { ok: true, rel, abs: this.display(rel), kind, repaired, range } : { ok: true, rel, abs: this.display(rel), kind, repaired };
+      return range
+        ? { ok: true, rel, abs: this.display(rel), kind, repaired, range }
+        : { ok: true, rel, abs: this.display(rel), kind, repaired };
     };
 
     let rel: string | null;
@@ -187,7 +206,8 @@ export class Workspace {
 
     if (!outside) {
       const kind = this.probe(rel);
-      if (kind === "outside") return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
+      if (kind === "outside")
+        return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
       if (kind) return done(rel, kind, false);
     } else if (rel === "" || !rel.includes("/")) {
       // `/` or `/myrepo`: the model's name for the workspace root (only where a directory is wanted).
@@ -205,7 +225,8 @@ export class Workspace {
     done: (rel: string, kind: PathKind, repaired: boolean) => Resolution,
   ): Resolution {
     const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
-    if (parts.includes("..")) return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
+    if (parts.includes(".."))
+      return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
     const index = this.files();
     const wantDirs = expect !== "file";
     const wantFiles = expect !== "dir";
@@ -233,9 +254,16 @@ export class Workspace {
     }
     const pool = wantFiles ? index.files.map((f) => f.rel) : [...index.dirs];
     const candidates = closestPaths(rel, pool, 5);
-    const hint = candidates.length ? `\nClosest existing paths:\n${candidates.map((c) => this.display(c)).join("\n")}` : "";
+    const hint = candidates.length
+      ? `\nClosest existing paths:\n${candidates.map((c) => this.display(c)).join("\n")}`
+      : "";
     if (outside) return { ok: false, reason: "outside", message: `${this.outsideMessage(raw)}${hint}`, candidates };
-    return { ok: false, reason: "not_found", message: `Error: \`${clipInput(raw)}\` does not exist.${hint}`, candidates };
+    return {
+      ok: false,
+      reason: "not_found",
+      message: `Error: \`${clipInput(raw)}\` does not exist.${hint}`,
+      candidates,
+    };
   }
 
   /**
@@ -255,7 +283,9 @@ export class Workspace {
       const seen = byReal.get(real);
       if (!seen || (canonical && !seen.canonical)) byReal.set(real, { ...m, canonical });
     }
-    return [...byReal.values()].map(({ rel, kind }) => ({ rel, kind })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    return [...byReal.values()]
+      .map(({ rel, kind }) => ({ rel, kind }))
+      .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   }
 }
 

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  type CodeUnit,
   CodeUnitCache,
   CodeUnitExtractor,
   enclosingUnit,
   extractCodeUnits,
   unitsContaining,
   unitsOverlapping,
-  type CodeUnit,
 } from "../../src/analysis/code-units.js";
-import { LANGUAGE_IDS, languageForPath, type LanguageId } from "../../src/analysis/languages.js";
+import { LANGUAGE_IDS, type LanguageId, languageForPath } from "../../src/analysis/languages.js";
 
 /** `kind qualifiedName start-end` per unit: compact and readable in failure diffs. */
 const summary = (units: CodeUnit[]) => units.map((u) => `${u.kind} ${u.qualifiedName} ${u.start}-${u.end}`);
@@ -135,9 +135,20 @@ describe("extractCodeUnits: typescript / javascript / tsx", () => {
   });
 
   it("parses plain JavaScript and TSX with their own grammars", async () => {
-    const js = await extractCodeUnits(`class A {\n  m() {}\n}\nmodule.exports.run = function () {};\nexports.stop = () => {};\n`, "javascript");
-    assert.deepEqual(summary(js), ["class A 1-3", "method A.m 2-2", "method module.exports.run 4-4", "function stop 5-5"]);
-    const tsx = await extractCodeUnits(`export function App(): JSX.Element {\n  return <div>{items.map((i) => <Row key={i} />)}</div>;\n}\n`, "tsx");
+    const js = await extractCodeUnits(
+      `class A {\n  m() {}\n}\nmodule.exports.run = function () {};\nexports.stop = () => {};\n`,
+      "javascript",
+    );
+    assert.deepEqual(summary(js), [
+      "class A 1-3",
+      "method A.m 2-2",
+      "method module.exports.run 4-4",
+      "function stop 5-5",
+    ]);
+    const tsx = await extractCodeUnits(
+      `export function App(): JSX.Element {\n  return <div>{items.map((i) => <Row key={i} />)}</div>;\n}\n`,
+      "tsx",
+    );
     assert.deepEqual(summary(tsx), ["function App 1-3"]);
   });
 });
@@ -305,7 +316,12 @@ namespace { void hidden() {} }
 describe("extractCodeUnits: c / c++", () => {
   it("names C functions from their declarators and finds structs, typedefs and macros", async () => {
     const units = await extractCodeUnits(C, "c");
-    assert.deepEqual(summary(units), ["struct node 3-7", "struct point_t 9-9", "function make_node 11-14", "macro MAX 16-16"]);
+    assert.deepEqual(summary(units), [
+      "struct node 3-7",
+      "struct point_t 9-9",
+      "function make_node 11-14",
+      "macro MAX 16-16",
+    ]);
     assert.equal(find(units, "make_node").headerEnd, 11);
   });
 
@@ -326,12 +342,36 @@ describe("extractCodeUnits: c / c++", () => {
 
 describe("extractCodeUnits: other grammars", () => {
   const samples: Array<[LanguageId, string, string[]]> = [
-    ["ruby", "module Shop\n  class Cart\n    def total\n    end\n    def self.empty; end\n  end\nend\n", ["module Shop 1-7", "class Shop.Cart 2-6", "method Shop.Cart.total 3-4", "method Shop.Cart.empty 5-5"]],
-    ["php", "<?php\nclass User {\n  public function save() {}\n}\nfunction helper() {}\n", ["class User 2-4", "method User.save 3-3", "function helper 5-5"]],
-    ["c_sharp", "namespace App {\n  class Foo {\n    public int Run() { return 1; }\n  }\n}\n", ["module App 1-5", "class App.Foo 2-4", "method App.Foo.Run 3-3"]],
-    ["kotlin", "class Foo {\n  fun run() {}\n}\ninterface Bar { fun m() }\nfun top() {}\n", ["class Foo 1-3", "method Foo.run 2-2", "interface Bar 4-4", "method Bar.m 4-4", "function top 5-5"]],
-    ["scala", "object Main {\n  def run(): Unit = ()\n}\ntrait T { def m(): Unit }\n", ["class Main 1-3", "method Main.run 2-2", "trait T 4-4", "method T.m 4-4"]],
-    ["swift", "struct S {\n  func m() {}\n}\nextension S { func e() {} }\n", ["struct S 1-3", "method S.m 2-2", "impl S 4-4", "method S.e 4-4"]],
+    [
+      "ruby",
+      "module Shop\n  class Cart\n    def total\n    end\n    def self.empty; end\n  end\nend\n",
+      ["module Shop 1-7", "class Shop.Cart 2-6", "method Shop.Cart.total 3-4", "method Shop.Cart.empty 5-5"],
+    ],
+    [
+      "php",
+      "<?php\nclass User {\n  public function save() {}\n}\nfunction helper() {}\n",
+      ["class User 2-4", "method User.save 3-3", "function helper 5-5"],
+    ],
+    [
+      "c_sharp",
+      "namespace App {\n  class Foo {\n    public int Run() { return 1; }\n  }\n}\n",
+      ["module App 1-5", "class App.Foo 2-4", "method App.Foo.Run 3-3"],
+    ],
+    [
+      "kotlin",
+      "class Foo {\n  fun run() {}\n}\ninterface Bar { fun m() }\nfun top() {}\n",
+      ["class Foo 1-3", "method Foo.run 2-2", "interface Bar 4-4", "method Bar.m 4-4", "function top 5-5"],
+    ],
+    [
+      "scala",
+      "object Main {\n  def run(): Unit = ()\n}\ntrait T { def m(): Unit }\n",
+      ["class Main 1-3", "method Main.run 2-2", "trait T 4-4", "method T.m 4-4"],
+    ],
+    [
+      "swift",
+      "struct S {\n  func m() {}\n}\nextension S { func e() {} }\n",
+      ["struct S 1-3", "method S.m 2-2", "impl S 4-4", "method S.e 4-4"],
+    ],
   ];
   for (const [lang, text, expected] of samples) {
     it(lang, async () => assert.deepEqual(summary(await extractCodeUnits(text, lang)), expected));
@@ -339,7 +379,8 @@ describe("extractCodeUnits: other grammars", () => {
 
   it("loads every supported grammar", async () => {
     const extractor = new CodeUnitExtractor();
-    for (const lang of LANGUAGE_IDS) assert.equal((await extractor.extractWithSource("x", lang)).source, "tree-sitter", lang);
+    for (const lang of LANGUAGE_IDS)
+      assert.equal((await extractor.extractWithSource("x", lang)).source, "tree-sitter", lang);
   });
 });
 
@@ -350,9 +391,18 @@ describe("enclosingUnit / unitsContaining / unitsOverlapping", () => {
     assert.equal(enclosingUnit(units, 18)?.qualifiedName, "JsonHandler.load");
     assert.equal(enclosingUnit(units, 8)?.qualifiedName, "JsonHandler");
     assert.equal(enclosingUnit(units, 1), undefined);
-    assert.deepEqual(unitsContaining(units, 16, 17).map((u) => u.qualifiedName), ["JsonHandler", "JsonHandler.load", "JsonHandler.load._decode"]);
-    assert.deepEqual(unitsContaining(units, 12, 16).map((u) => u.qualifiedName), ["JsonHandler"]);
-    assert.deepEqual(unitsOverlapping(units, 22, 28).map((u) => u.qualifiedName), ["JsonHandler", "JsonHandler.Options", "JsonHandler.Options.merged", "DEFAULT_TIMEOUT", "main"]);
+    assert.deepEqual(
+      unitsContaining(units, 16, 17).map((u) => u.qualifiedName),
+      ["JsonHandler", "JsonHandler.load", "JsonHandler.load._decode"],
+    );
+    assert.deepEqual(
+      unitsContaining(units, 12, 16).map((u) => u.qualifiedName),
+      ["JsonHandler"],
+    );
+    assert.deepEqual(
+      unitsOverlapping(units, 22, 28).map((u) => u.qualifiedName),
+      ["JsonHandler", "JsonHandler.Options", "JsonHandler.Options.merged", "DEFAULT_TIMEOUT", "main"],
+    );
   });
 });
 

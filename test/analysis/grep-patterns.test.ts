@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { messagePattern } from "../../src/analysis/grep-patterns.js";
-import { analyzeQuery, buildGrepPatterns, distinctiveLiteral, escapeRegex, type GrepPattern } from "../../src/analysis/query.js";
+import {
+  analyzeQuery,
+  buildGrepPatterns,
+  distinctiveLiteral,
+  escapeRegex,
+  type GrepPattern,
+} from "../../src/analysis/query.js";
 
 /** Definitions of `fetch_rows` / `fetchRows` in many languages, and lines that only use it. */
 const DEFINITIONS = [
@@ -23,7 +29,9 @@ const USES = ["rows = store.fetch_rows(10)", "return fetch_rows(q);", "// see fe
 const compile = (p: GrepPattern) => (p.fixed ? { test: (s: string) => s.includes(p.pattern) } : new RegExp(p.pattern));
 
 describe("buildGrepPatterns", () => {
-  const analysis = analyzeQuery("`Store.fetch_rows()` returns duplicates\n\nIt fails with `ValueError: Field 'id' expected a number but got 'abc'.`");
+  const analysis = analyzeQuery(
+    "`Store.fetch_rows()` returns duplicates\n\nIt fails with `ValueError: Field 'id' expected a number but got 'abc'.`",
+  );
   const patterns = buildGrepPatterns(analysis);
 
   it("builds a definition pattern that matches definitions in many languages and not mere uses", () => {
@@ -43,14 +51,21 @@ describe("buildGrepPatterns", () => {
 
   it("turns messages into fixed strings that survive runtime values", () => {
     const msg = patterns.find((p) => p.purpose === "message");
-    assert.deepEqual(msg && { pattern: msg.pattern, fixed: msg.fixed }, { pattern: "expected a number but got", fixed: true });
+    assert.deepEqual(msg && { pattern: msg.pattern, fixed: msg.fixed }, {
+      pattern: "expected a number but got",
+      fixed: true,
+    });
     assert.ok(compile(msg!).test(`raise ValueError(f"Field '{self.name}' expected a number but got {value!r}.")`));
   });
 
   it("uses only syntax ripgrep's Rust regex engine accepts, sorted by weight, capped", () => {
-    for (const p of patterns) assert.ok(!/\(\?[=!<]|\\[1-9]/.test(p.pattern), `look-around or backreference in ${p.pattern}`);
+    for (const p of patterns)
+      assert.ok(!/\(\?[=!<]|\\[1-9]/.test(p.pattern), `look-around or backreference in ${p.pattern}`);
     const weights = patterns.map((p) => p.weight);
-    assert.deepEqual(weights, [...weights].sort((a, b) => b - a));
+    assert.deepEqual(
+      weights,
+      [...weights].sort((a, b) => b - a),
+    );
     assert.ok(buildGrepPatterns(analysis, { max: 3 }).length === 3);
     assert.equal(new Set(patterns.map((p) => p.pattern)).size, patterns.length);
   });
@@ -71,7 +86,10 @@ describe("distinctiveLiteral", () => {
     assert.equal(distinctiveLiteral("'NoneType' object has no attribute 'split'"), "object has no attribute");
     assert.equal(distinctiveLiteral("{name} is not a valid choice for {field}."), "is not a valid choice for");
     assert.equal(distinctiveLiteral("%(count)d items could not be saved"), "items could not be saved");
-    assert.equal(distinctiveLiteral("TypeError: unsupported operand type(s) for +: 'int' and 'str'"), "unsupported operand type(s) for");
+    assert.equal(
+      distinctiveLiteral("TypeError: unsupported operand type(s) for +: 'int' and 'str'"),
+      "unsupported operand type(s) for",
+    );
     assert.equal(distinctiveLiteral("Could not open /tmp/x/y.db after 3 retries"), "Could not open");
     assert.equal(
       distinctiveLiteral("The connection pool has been exhausted and no further connections can be opened right now"),

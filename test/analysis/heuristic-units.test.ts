@@ -31,28 +31,51 @@ function helper() {}
   });
 
   it("go, rust, java, c: receivers, impl targets, annotations, declarations skipped", () => {
-    assert.deepEqual(summary(heuristicUnits("type Server struct {\n\taddr string\n}\n\n// Start starts.\nfunc (s *Server) Start() error {\n\treturn nil\n}\n", "go")), [
-      "struct Server 1-3",
-      "method Server.Start 5-8",
-    ]);
-    assert.deepEqual(summary(heuristicUnits("#[derive(Debug)]\npub struct P { x: i32 }\nimpl fmt::Display for crate::geo::P {\n    fn fmt(&self) {}\n}\n", "rust")), [
-      "struct P 1-2",
-      "impl P 3-5",
-      "method P.fmt 4-4",
-    ]);
-    assert.deepEqual(summary(heuristicUnits("public class A {\n    @Override\n    public String toString() {\n        return \"\";\n    }\n    abstract void decl();\n}\n", "java")), [
-      "class A 1-7",
-      "method A.toString 2-5",
-    ]);
-    assert.deepEqual(summary(heuristicUnits("struct node *make_node(int v)\n{\n    return 0;\n}\nint Widget::size() const { return 1; }\n", "cpp")), [
-      "function make_node 1-4",
-      "method Widget.size 5-5",
-    ]);
+    assert.deepEqual(
+      summary(
+        heuristicUnits(
+          "type Server struct {\n\taddr string\n}\n\n// Start starts.\nfunc (s *Server) Start() error {\n\treturn nil\n}\n",
+          "go",
+        ),
+      ),
+      ["struct Server 1-3", "method Server.Start 5-8"],
+    );
+    assert.deepEqual(
+      summary(
+        heuristicUnits(
+          "#[derive(Debug)]\npub struct P { x: i32 }\nimpl fmt::Display for crate::geo::P {\n    fn fmt(&self) {}\n}\n",
+          "rust",
+        ),
+      ),
+      ["struct P 1-2", "impl P 3-5", "method P.fmt 4-4"],
+    );
+    assert.deepEqual(
+      summary(
+        heuristicUnits(
+          'public class A {\n    @Override\n    public String toString() {\n        return "";\n    }\n    abstract void decl();\n}\n',
+          "java",
+        ),
+      ),
+      ["class A 1-7", "method A.toString 2-5"],
+    );
+    assert.deepEqual(
+      summary(
+        heuristicUnits(
+          "struct node *make_node(int v)\n{\n    return 0;\n}\nint Widget::size() const { return 1; }\n",
+          "cpp",
+        ),
+      ),
+      ["function make_node 1-4", "method Widget.size 5-5"],
+    );
   });
 
   it("ruby: def/class/module closed by end at the same indentation", () => {
     const text = "module Shop\n  class Cart\n    def total\n      1\n    end\n  end\nend\n";
-    assert.deepEqual(summary(heuristicUnits(text, "ruby")), ["module Shop 1-7", "class Shop.Cart 2-6", "method Shop.Cart.total 3-5"]);
+    assert.deepEqual(summary(heuristicUnits(text, "ruby")), [
+      "module Shop 1-7",
+      "class Shop.Cart 2-6",
+      "method Shop.Cart.total 3-5",
+    ]);
   });
 
   it("python: docstrings that mention def do not create units", () => {

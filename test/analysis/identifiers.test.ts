@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { identifierShape, identifierVariants, lightStem, splitIdentifier, tokenizeForSearch } from "../../src/analysis/identifiers.js";
+import {
+  identifierShape,
+  identifierVariants,
+  lightStem,
+  splitIdentifier,
+  tokenizeForSearch,
+} from "../../src/analysis/identifiers.js";
 
 describe("splitIdentifier", () => {
   it("splits camel, acronym, snake, kebab, dotted and digit boundaries", () => {
@@ -34,7 +40,11 @@ describe("identifierVariants", () => {
   it("gives other conventions, the verb-less form, and dotted leaves", () => {
     assert.deepEqual(identifierVariants("getUserName"), ["getUserName", "get_user_name", "user_name", "UserName"]);
     assert.deepEqual(identifierVariants("user_name"), ["user_name", "userName", "UserName"]);
-    assert.deepEqual(identifierVariants("make_struct"), ["make_struct", "makeStruct", "MakeStruct"], "a verb and one word keep the word");
+    assert.deepEqual(
+      identifierVariants("make_struct"),
+      ["make_struct", "makeStruct", "MakeStruct"],
+      "a verb and one word keep the word",
+    );
     assert.deepEqual(identifierVariants("foo.bar.Baz"), ["foo.bar.Baz", "Baz", "bar", "foo.bar"]);
     assert.deepEqual(identifierVariants("MAX_SIZE"), ["MAX_SIZE", "max_size"]);
     assert.deepEqual(identifierVariants("filter"), ["filter"]);
@@ -44,7 +54,15 @@ describe("identifierVariants", () => {
 describe("tokenizeForSearch", () => {
   it("keeps compounds and their parts, lower-cased, without numbers or one-letter tokens", () => {
     assert.deepEqual(tokenizeForSearch("def getUserName(self, user_id=3): x = 42"), [
-      "def", "getusername", "get", "user", "name", "self", "user_id", "user", "id",
+      "def",
+      "getusername",
+      "get",
+      "user",
+      "name",
+      "self",
+      "user_id",
+      "user",
+      "id",
     ]);
     assert.deepEqual(tokenizeForSearch("os.path.join"), ["os", "path", "join"]);
   });

@@ -4,7 +4,10 @@ import { extractImports, type ImportRef } from "../../src/analysis/imports.js";
 
 /** Compact `line kind module [names] rel/abs(level)` strings. */
 const show = (refs: ImportRef[]) =>
-  refs.map((r) => `${r.line} ${r.kind} ${r.module} [${r.names.join(",")}]${r.relative ? " rel" : ""}${r.level ? ` L${r.level}` : ""}`);
+  refs.map(
+    (r) =>
+      `${r.line} ${r.kind} ${r.module} [${r.names.join(",")}]${r.relative ? " rel" : ""}${r.level ? ` L${r.level}` : ""}`,
+  );
 
 describe("extractImports: python", () => {
   it("handles plain, aliased, relative, parenthesized and continued imports and ignores strings", () => {
@@ -74,7 +77,12 @@ describe("extractImports: javascript / typescript", () => {
 describe("extractImports: go, rust, java, c/c++, others", () => {
   it("go: single and grouped imports with aliases", () => {
     const text = 'package main\n\nimport "fmt"\nimport (\n\t"net/http"\n\tlog "github.com/acme/log"\n\t_ "embed"\n)\n';
-    assert.deepEqual(show(extractImports(text, "go")), ["3 import fmt []", "5 import net/http []", "6 import github.com/acme/log []", "7 import embed []"]);
+    assert.deepEqual(show(extractImports(text, "go")), [
+      "3 import fmt []",
+      "5 import net/http []",
+      "6 import github.com/acme/log []",
+      "7 import embed []",
+    ]);
   });
 
   it("rust: use trees, globs, aliases, mod declarations", () => {
@@ -101,7 +109,8 @@ describe("extractImports: go, rust, java, c/c++, others", () => {
   });
 
   it("java, kotlin, scala: plain, static and wildcard imports", () => {
-    const java = "package a;\nimport java.util.List;\nimport static org.junit.Assert.assertEquals;\nimport com.acme.model.*;\n";
+    const java =
+      "package a;\nimport java.util.List;\nimport static org.junit.Assert.assertEquals;\nimport com.acme.model.*;\n";
     assert.deepEqual(show(extractImports(java, "java")), [
       "2 import java.util.List []",
       "3 import org.junit.Assert [assertEquals]",
@@ -115,11 +124,18 @@ describe("extractImports: go, rust, java, c/c++, others", () => {
 
   it("c/c++: quoted includes are relative, angle includes are not", () => {
     const text = '#include <stdio.h>\n#include "util/str.h"\n  #  include "local.h"\n// #include "no.h"\n';
-    assert.deepEqual(show(extractImports(text, "c")), ["1 include stdio.h []", "2 include util/str.h [] rel", "3 include local.h [] rel"]);
+    assert.deepEqual(show(extractImports(text, "c")), [
+      "1 include stdio.h []",
+      "2 include util/str.h [] rel",
+      "3 include local.h [] rel",
+    ]);
   });
 
   it("c#, php, ruby", () => {
-    assert.deepEqual(show(extractImports("using System.Text;\nusing static System.Math;\n", "c_sharp")), ["1 import System.Text []", "2 import System.Math []"]);
+    assert.deepEqual(show(extractImports("using System.Text;\nusing static System.Math;\n", "c_sharp")), [
+      "1 import System.Text []",
+      "2 import System.Math []",
+    ]);
     assert.deepEqual(show(extractImports("<?php\nuse App\\Models\\User;\nrequire_once 'lib/x.php';\n", "php")), [
       "2 import App\\Models\\User []",
       "3 require lib/x.php []",

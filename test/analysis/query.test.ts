@@ -10,12 +10,15 @@ const term = (terms: Term[], text: string) => {
   assert.ok(t, `${text} not in ${JSON.stringify(texts(terms))}`);
   return t;
 };
-const frames = (a: QueryAnalysis) => a.frames.map((f) => `${f.func ?? "-"}@${f.repoPath}:${f.line} d${f.distance}${f.external ? " ext" : ""}`);
+const frames = (a: QueryAnalysis) =>
+  a.frames.map((f) => `${f.func ?? "-"}@${f.repoPath}:${f.line} d${f.distance}${f.external ? " ext" : ""}`);
 
 /** Words that must never reach the top of a query: template vocabulary, platform names, numbers. */
-const NOISE = /^(?:describe|bug|expected|actual|behaviou?r|steps?|reproduce|environment|version|versions|os|python|ubuntu|macos|windows|node|checklist|searched|issue|screenshots?|additional|context|example|following|error|function|thanks|\d[\d.]*|v\d.*)$/i;
+const NOISE =
+  /^(?:describe|bug|expected|actual|behaviou?r|steps?|reproduce|environment|version|versions|os|python|ubuntu|macos|windows|node|checklist|searched|issue|screenshots?|additional|context|example|following|error|function|thanks|\d[\d.]*|v\d.*)$/i;
 const assertNoNoise = (terms: Term[], n: number) => {
-  for (const t of terms.slice(0, n)) assert.ok(!NOISE.test(t.text), `noise term "${t.text}" (${t.weight}) in the top ${n}`);
+  for (const t of terms.slice(0, n))
+    assert.ok(!NOISE.test(t.text), `noise term "${t.text}" (${t.weight}) in the top ${n}`);
 };
 
 describe("analyzeQuery: Python traceback issue", () => {
@@ -70,10 +73,16 @@ describe("analyzeQuery: Node stack trace", () => {
   });
 
   it("ranks identifiers from inline code and the title above trace noise", () => {
-    assert.deepEqual(texts(a.identifiers, 4).sort(), ["HttpProxyMiddleware.handle", "createProxyMiddleware", "onProxyReq", "options.onProxyReq"]);
+    assert.deepEqual(texts(a.identifiers, 4).sort(), [
+      "HttpProxyMiddleware.handle",
+      "createProxyMiddleware",
+      "onProxyReq",
+      "options.onProxyReq",
+    ]);
     assert.equal(term(a.errorMessages, "Cannot read properties of undefined (reading 'headers')").kind, "error");
     assert.ok(term(a.errorMessages, "TypeError").weight < 2, "platform exceptions weigh little");
-    for (const w of ["macOS", "OS", "v20.11.0", "14.2"]) assert.ok(!a.all.some((t) => t.text === w), `${w} is environment noise`);
+    for (const w of ["macOS", "OS", "v20.11.0", "14.2"])
+      assert.ok(!a.all.some((t) => t.text === w), `${w} is environment noise`);
     assertNoNoise(a.all, 12);
   });
 });
@@ -94,7 +103,9 @@ describe("analyzeQuery: Java exception", () => {
   });
 
   it("prefers the application's exception over the platform's", () => {
-    assert.ok(term(a.errorMessages, "PricingException").weight > 3 * term(a.errorMessages, "NullPointerException").weight);
+    assert.ok(
+      term(a.errorMessages, "PricingException").weight > 3 * term(a.errorMessages, "NullPointerException").weight,
+    );
     assert.ok(texts(a.errorMessages).includes("discount lookup failed for code ''"));
     assert.ok(!a.identifiers.some((t) => /^(?:Caused|NPE|java\.lang)/.test(t.text)));
   });
@@ -134,11 +145,27 @@ describe("analyzeQuery: template full of noise", () => {
   it("keeps the few content words and drops checklists, tables, versions, links, mentions and hashes", () => {
     assert.equal(a.errorMessages.length, 0);
     assert.equal(a.frames.length, 0);
-    for (const w of ["week", "locale", "picker", "monday"]) assert.ok(texts(a.keywords, 8).includes(w), `${w} in the top keywords`);
-    for (const w of ["checklist", "searched", "documentation", "screenshot", "chrome", "browser", "maintainer", "a1b2c3d4e5f6", "1234", "2.3.1", "https"]) {
+    for (const w of ["week", "locale", "picker", "monday"])
+      assert.ok(texts(a.keywords, 8).includes(w), `${w} in the top keywords`);
+    for (const w of [
+      "checklist",
+      "searched",
+      "documentation",
+      "screenshot",
+      "chrome",
+      "browser",
+      "maintainer",
+      "a1b2c3d4e5f6",
+      "1234",
+      "2.3.1",
+      "https",
+    ]) {
       assert.ok(!a.all.some((t) => t.text.toLowerCase() === w), `${w} should be dropped`);
     }
-    assert.ok(a.all.every((t) => t.weight < 1.5), "nothing here deserves a high weight");
+    assert.ok(
+      a.all.every((t) => t.weight < 1.5),
+      "nothing here deserves a high weight",
+    );
     const listed = a.identifiers.find((t) => t.text === "datekit");
     assert.ok(!listed || listed.weight < 0.5, "a pip-freeze listing weighs little");
     assertNoNoise(a.all, 20);
@@ -181,9 +208,15 @@ describe("analyzeQuery: small inputs", () => {
     const aside = analyzeQuery("The retry loop (see below) never stops");
     assert.ok(!aside.identifiers.some((t) => t.text === "loop"));
     const called = analyzeQuery("Calling retry() twice hangs");
-    assert.ok(called.identifiers.some((t) => t.text === "retry"), "retry() is a call");
+    assert.ok(
+      called.identifiers.some((t) => t.text === "retry"),
+      "retry() is a call",
+    );
     const code = analyzeQuery("Hangs:\n\n```\nresult = retry (fn)\n```\n");
-    assert.ok(code.identifiers.some((t) => t.text === "retry"), "in code, spacing does not matter");
+    assert.ok(
+      code.identifiers.some((t) => t.text === "retry"),
+      "in code, spacing does not matter",
+    );
   });
 
   it("reads linked source files and unfenced tracebacks", () => {
@@ -193,7 +226,9 @@ describe("analyzeQuery: small inputs", () => {
     assert.equal(q.paths[0]!.text, "src/tool/importer.py");
     assert.equal(q.codeBlocks.length, 1);
     assert.deepEqual(frames(q), ["load_rows@src/tool/importer.py:44 d0"]);
-    assert.ok(texts(q.errorMessages).includes("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"));
+    assert.ok(
+      texts(q.errorMessages).includes("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+    );
   });
 
   it("stays linear on a long issue (no catastrophic backtracking)", () => {
@@ -212,13 +247,19 @@ describe("analyzeQuery: diagnostics printed by compilers, linters and doc tools"
         "The build now fails:",
         "```",
         "Warning, treated as error:",
-        "docs/tool.rst.inc:4:Malformed option description '[on=]MODE', should look like \"opt\" or \"--opt args\"",
+        'docs/tool.rst.inc:4:Malformed option description \'[on=]MODE\', should look like "opt" or "--opt args"',
         "src/widget.c:12:5: error: implicit declaration of function 'frobnicate'",
         "```",
       ].join("\n"),
     );
     const messages = a.errorMessages.map((t) => t.text);
-    assert.ok(messages.some((m) => m.startsWith("Malformed option description")), messages.join(" | "));
-    assert.ok(messages.some((m) => m.startsWith("implicit declaration of function")), messages.join(" | "));
+    assert.ok(
+      messages.some((m) => m.startsWith("Malformed option description")),
+      messages.join(" | "),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith("implicit declaration of function")),
+      messages.join(" | "),
+    );
   });
 });

@@ -65,38 +65,62 @@ describe("resolveImport", () => {
   it("python: absolute imports under a src/ root, submodules, packages and relative levels", () => {
     assert.deepEqual(resolve("tools/report.py", "from shop.models import Order"), ["src/shop/models.py"]);
     assert.deepEqual(resolve("tools/report.py", "import shop.api"), ["src/shop/api/__init__.py"]);
-    assert.deepEqual(resolve("src/shop/api/views.py", "from .serializers import OrderSerializer"), ["src/shop/api/serializers.py"]);
-    assert.deepEqual(resolve("src/shop/api/views.py", "from . import serializers"), ["src/shop/api/serializers.py", "src/shop/api/__init__.py"]);
+    assert.deepEqual(resolve("src/shop/api/views.py", "from .serializers import OrderSerializer"), [
+      "src/shop/api/serializers.py",
+    ]);
+    assert.deepEqual(resolve("src/shop/api/views.py", "from . import serializers"), [
+      "src/shop/api/serializers.py",
+      "src/shop/api/__init__.py",
+    ]);
     assert.deepEqual(resolve("src/shop/api/views.py", "from ..models import Order"), ["src/shop/models.py"]);
-    assert.deepEqual(resolve("src/shop/api/views.py", "from shop import api"), ["src/shop/__init__.py", "src/shop/api/__init__.py"]);
+    assert.deepEqual(resolve("src/shop/api/views.py", "from shop import api"), [
+      "src/shop/__init__.py",
+      "src/shop/api/__init__.py",
+    ]);
     assert.deepEqual(resolve("tools/report.py", "import json"), []);
-    assert.deepEqual(resolve("src/shop/models.py", "from .... import x"), [], "climbing above the root resolves to nothing");
+    assert.deepEqual(
+      resolve("src/shop/models.py", "from .... import x"),
+      [],
+      "climbing above the root resolves to nothing",
+    );
   });
 
   it("javascript/typescript: extensions, index files, .js → .ts, bare specifiers", () => {
     assert.deepEqual(resolve("web/src/app.ts", 'import { fmt } from "./util/format";'), ["web/src/util/format.ts"]);
     assert.deepEqual(resolve("web/src/app.ts", 'import { fmt } from "./util/format.js";'), ["web/src/util/format.ts"]);
     assert.deepEqual(resolve("web/src/app.ts", 'import * as u from "./util";'), ["web/src/util/index.ts"]);
-    assert.deepEqual(resolve("web/src/components/Button.tsx", 'import legacy from "../legacy";'), ["web/src/legacy.js"]);
+    assert.deepEqual(resolve("web/src/components/Button.tsx", 'import legacy from "../legacy";'), [
+      "web/src/legacy.js",
+    ]);
     assert.deepEqual(resolve("web/src/app.ts", 'import React from "react";'), []);
   });
 
   it("go: the package directory by the longest existing suffix of the import path", () => {
-    assert.deepEqual(resolve("cmd/jobq/main.go", 'import "github.com/acme/jobq/internal/scheduler"'), ["internal/scheduler"]);
-    assert.deepEqual(resolve("cmd/jobq/main.go", 'import "github.com/acme/jobq/internal/scheduler"', true), ["internal/scheduler"]);
+    assert.deepEqual(resolve("cmd/jobq/main.go", 'import "github.com/acme/jobq/internal/scheduler"'), [
+      "internal/scheduler",
+    ]);
+    assert.deepEqual(resolve("cmd/jobq/main.go", 'import "github.com/acme/jobq/internal/scheduler"', true), [
+      "internal/scheduler",
+    ]);
     assert.deepEqual(resolve("cmd/jobq/main.go", 'import "fmt"'), []);
   });
 
   it("rust: mod declarations, crate/self/super paths and workspace crates", () => {
     const lib = "crates/core_lib/src/lib.rs";
     assert.deepEqual(resolve(lib, "mod parser;"), ["crates/core_lib/src/parser/mod.rs"]);
-    assert.deepEqual(resolve("crates/core_lib/src/parser/mod.rs", "mod lexer;"), ["crates/core_lib/src/parser/lexer.rs"]);
+    assert.deepEqual(resolve("crates/core_lib/src/parser/mod.rs", "mod lexer;"), [
+      "crates/core_lib/src/parser/lexer.rs",
+    ]);
     assert.deepEqual(resolve("crates/core_lib/src/util.rs", "use crate::parser::lexer::Lexer;"), [
       "crates/core_lib/src/parser/lexer.rs",
       "crates/core_lib/src/parser/mod.rs",
     ]);
-    assert.deepEqual(resolve("crates/core_lib/src/parser/lexer.rs", "use super::super::util::helper;"), ["crates/core_lib/src/util.rs"]);
-    assert.deepEqual(resolve("crates/core_lib/src/parser/mod.rs", "use self::lexer::Lexer;"), ["crates/core_lib/src/parser/lexer.rs"]);
+    assert.deepEqual(resolve("crates/core_lib/src/parser/lexer.rs", "use super::super::util::helper;"), [
+      "crates/core_lib/src/util.rs",
+    ]);
+    assert.deepEqual(resolve("crates/core_lib/src/parser/mod.rs", "use self::lexer::Lexer;"), [
+      "crates/core_lib/src/parser/lexer.rs",
+    ]);
     assert.deepEqual(resolve("crates/cli/src/main.rs", "use core_lib::parser::{lexer, Parser};", true), [
       "crates/core_lib/src/parser/lexer.rs",
       "crates/core_lib/src/parser/mod.rs",
@@ -106,10 +130,18 @@ describe("resolveImport", () => {
 
   it("java: package paths under the importing file's source root, nested classes, suffix search", () => {
     const from = "service/src/main/java/com/acme/shop/Cart.java";
-    assert.deepEqual(resolve(from, "import com.acme.shop.util.Money;"), ["service/src/main/java/com/acme/shop/util/Money.java"]);
-    assert.deepEqual(resolve(from, "import com.acme.shop.Order.Line;"), ["service/src/main/java/com/acme/shop/Order.java"]);
-    assert.deepEqual(resolve(from, "import static com.acme.shop.util.Money.of;"), ["service/src/main/java/com/acme/shop/util/Money.java"]);
-    assert.deepEqual(resolve("other/Tool.java", "import com.acme.shop.util.Money;", true), ["service/src/main/java/com/acme/shop/util/Money.java"]);
+    assert.deepEqual(resolve(from, "import com.acme.shop.util.Money;"), [
+      "service/src/main/java/com/acme/shop/util/Money.java",
+    ]);
+    assert.deepEqual(resolve(from, "import com.acme.shop.Order.Line;"), [
+      "service/src/main/java/com/acme/shop/Order.java",
+    ]);
+    assert.deepEqual(resolve(from, "import static com.acme.shop.util.Money.of;"), [
+      "service/src/main/java/com/acme/shop/util/Money.java",
+    ]);
+    assert.deepEqual(resolve("other/Tool.java", "import com.acme.shop.util.Money;", true), [
+      "service/src/main/java/com/acme/shop/util/Money.java",
+    ]);
     assert.deepEqual(resolve(from, "import java.util.List;"), []);
   });
 

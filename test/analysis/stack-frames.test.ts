@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { isExternalPath, parseStackFrames, repoRelative, type StackFrame } from "../../src/analysis/stack-frames.js";
 
 const show = (frames: StackFrame[]) =>
-  frames.map((f) => `${f.lang} ${f.repoPath}:${f.line ?? ""} ${f.func ?? "-"} d${f.distance}${f.external ? " ext" : ""}`);
+  frames.map(
+    (f) => `${f.lang} ${f.repoPath}:${f.line ?? ""} ${f.func ?? "-"} d${f.distance}${f.external ? " ext" : ""}`,
+  );
 
 describe("parseStackFrames", () => {
   it("python: most recent call last; site-packages frames are external with a repo-relative path", () => {
@@ -97,18 +99,20 @@ stack backtrace:
   });
 
   it("ruby, php, c# and compiler-style diagnostics", () => {
-    assert.deepEqual(show(parseStackFrames("app/models/user.rb:12:in `save'\n\tfrom app/jobs/sync.rb:3:in `block in perform'")), [
-      "ruby app/models/user.rb:12 save d0",
-      "ruby app/jobs/sync.rb:3 perform d1",
-    ]);
+    assert.deepEqual(
+      show(parseStackFrames("app/models/user.rb:12:in `save'\n\tfrom app/jobs/sync.rb:3:in `block in perform'")),
+      ["ruby app/models/user.rb:12 save d0", "ruby app/jobs/sync.rb:3 perform d1"],
+    );
     assert.deepEqual(show(parseStackFrames("#0 /var/www/src/Repo/UserRepo.php(42): App\\Repo\\UserRepo->find(7)")), [
       "php /var/www/src/Repo/UserRepo.php:42 UserRepo.find d0",
     ]);
-    assert.deepEqual(show(parseStackFrames("   at App.Core.Foo.Run(Int32 x) in C:\\src\\App\\Foo.cs:line 42")), ["c_sharp /src/App/Foo.cs:42 Foo.Run d0"]);
-    assert.deepEqual(show(parseStackFrames("src/app.ts(12,5): error TS2345: bad\nlib/util.py:7: error: Incompatible types")), [
-      "generic src/app.ts:12 - d0",
-      "generic lib/util.py:7 - d0",
+    assert.deepEqual(show(parseStackFrames("   at App.Core.Foo.Run(Int32 x) in C:\\src\\App\\Foo.cs:line 42")), [
+      "c_sharp /src/App/Foo.cs:42 Foo.Run d0",
     ]);
+    assert.deepEqual(
+      show(parseStackFrames("src/app.ts(12,5): error TS2345: bad\nlib/util.py:7: error: Incompatible types")),
+      ["generic src/app.ts:12 - d0", "generic lib/util.py:7 - d0"],
+    );
   });
 
   it("ignores URLs and prose without locations", () => {
@@ -124,6 +128,9 @@ describe("isExternalPath / repoRelative", () => {
     assert.ok(isExternalPath("/root/go/pkg/mod/github.com/a/b@v1.2.3/c.go"));
     assert.ok(!isExternalPath("/home/me/proj/src/app.py"));
     assert.equal(repoRelative("/root/go/pkg/mod/github.com/a/b@v1.2.3/c/d.go"), "github.com/a/b/c/d.go");
-    assert.equal(repoRelative("/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.197/src/de.rs"), "serde/src/de.rs");
+    assert.equal(
+      repoRelative("/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.197/src/de.rs"),
+      "serde/src/de.rs",
+    );
   });
 });

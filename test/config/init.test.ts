@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
@@ -35,7 +44,12 @@ describe("fastcontext init", () => {
   });
 
   it("bakes in the exported FC_* endpoint values; a project file never stores the API key", async () => {
-    const env = { FC_BASE_URL: "http://gpu-box:8000/v1", FC_MODEL: "microsoft/FastContext-1.0-4B-RL", FC_API_KEY: "sk-secret", MODEL: "not-this-one" };
+    const env = {
+      FC_BASE_URL: "http://gpu-box:8000/v1",
+      FC_MODEL: "microsoft/FastContext-1.0-4B-RL",
+      FC_API_KEY: "sk-secret",
+      MODEL: "not-this-one",
+    };
     const run = await runMain(["init"], { cwd, env });
     assert.equal(run.code, 0, run.stderr);
     const text = readFileSync(projectFile(), "utf8");

@@ -33,10 +33,19 @@ function reset(): void {
 }
 
 /** Load with an isolated environment (XDG pointing into the sandbox) plus `env`. */
-const load = (options: { env?: NodeJS.ProcessEnv; flags?: Record<string, unknown>; cwd?: string; configFile?: string } = {}) =>
-  loadConfig({ env: { XDG_CONFIG_HOME: xdg, ...options.env }, cwd: options.cwd ?? deep, home: join(base, "home"), ...(options.flags ? { flags: options.flags } : {}), ...(options.configFile ? { configFile: options.configFile } : {}) });
+const load = (
+  options: { env?: NodeJS.ProcessEnv; flags?: Record<string, unknown>; cwd?: string; configFile?: string } = {},
+) =>
+  loadConfig({
+    env: { XDG_CONFIG_HOME: xdg, ...options.env },
+    cwd: options.cwd ?? deep,
+    home: join(base, "home"),
+    ...(options.flags ? { flags: options.flags } : {}),
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+  });
 
-const isConfigError = (pattern: RegExp) => (e: unknown) => e instanceof ConfigError && pattern.test(e.message) && e.exitCode === 2;
+const isConfigError = (pattern: RegExp) => (e: unknown) =>
+  e instanceof ConfigError && pattern.test(e.message) && e.exitCode === 2;
 
 describe("loadConfig: precedence", () => {
   it("defaults when nothing is set", () => {
@@ -52,8 +61,14 @@ describe("loadConfig: precedence", () => {
 
   it("flag > FC_* > legacy > project (searched upward) > user > default, key by key", () => {
     reset();
-    write(userFile(), 'base_url = "http://user/v1"\nmodel = "user-model"\napi_key = "user-key"\nmax_turns = 3\nmax_citations = 7\ntemperature = 0.1\n');
-    write(projectFile(), 'base_url = "http://project/v1"\nmodel = "project-model"\napi_key = "project-key"\nmax_turns = 4\n');
+    write(
+      userFile(),
+      'base_url = "http://user/v1"\nmodel = "user-model"\napi_key = "user-key"\nmax_turns = 3\nmax_citations = 7\ntemperature = 0.1\n',
+    );
+    write(
+      projectFile(),
+      'base_url = "http://project/v1"\nmodel = "project-model"\napi_key = "project-key"\nmax_turns = 4\n',
+    );
     const env = { FC_BASE_URL: "http://fc/v1", MODEL: "legacy-model", BASE_URL: "http://legacy/v1", FC_MAX_TURNS: "5" };
     const { config, sources, files } = load({ env, flags: { base_url: "http://flag/v1", temperature: undefined } });
     assert.equal(config.base_url, "http://flag/v1");
@@ -80,7 +95,15 @@ describe("loadConfig: precedence", () => {
 
   it("environment strings are typed by the schema", () => {
     reset();
-    const { config } = load({ env: { FC_MAX_CONTEXT: "32768", FC_FALLBACK: "true", FC_TEMPERATURE: "0.5", FC_SECRET_ALLOW: "a.env, b.pem", FC_MODEL: "123" } });
+    const { config } = load({
+      env: {
+        FC_MAX_CONTEXT: "32768",
+        FC_FALLBACK: "true",
+        FC_TEMPERATURE: "0.5",
+        FC_SECRET_ALLOW: "a.env, b.pem",
+        FC_MODEL: "123",
+      },
+    });
     assert.equal(config.max_context, 32768);
     assert.equal(config.fallback, true);
     assert.equal(config.temperature, 0.5);
@@ -124,7 +147,10 @@ describe("loadConfig: errors name their source", () => {
   it("bad TOML in the project file", () => {
     reset();
     write(projectFile(), "max_turns = = 3\n");
-    assert.throws(() => load(), isConfigError(new RegExp(`config file ${projectFile().replace(/[.]/g, "\\.")} is not valid TOML`)));
+    assert.throws(
+      () => load(),
+      isConfigError(new RegExp(`config file ${projectFile().replace(/[.]/g, "\\.")} is not valid TOML`)),
+    );
   });
 
   it("bad TOML in the user file", () => {
@@ -136,7 +162,10 @@ describe("loadConfig: errors name their source", () => {
   it("a bad value in a file names the key and the file", () => {
     reset();
     write(projectFile(), 'max_turns = "many"\n');
-    assert.throws(() => load(), isConfigError(new RegExp(`invalid value for max_turns \\(from ${projectFile().replace(/[.]/g, "\\.")}\\)`)));
+    assert.throws(
+      () => load(),
+      isConfigError(new RegExp(`invalid value for max_turns \\(from ${projectFile().replace(/[.]/g, "\\.")}\\)`)),
+    );
   });
 
   it("an unknown key in a file is refused with the list of known keys", () => {
@@ -147,9 +176,18 @@ describe("loadConfig: errors name their source", () => {
 
   it("a bad value in the environment names the variable", () => {
     reset();
-    assert.throws(() => load({ env: { FC_TEMPERATURE: "hot" } }), isConfigError(/invalid value for temperature \(from environment variable FC_TEMPERATURE\)/));
-    assert.throws(() => load({ env: { FC_MAX_TURNS: "0" } }), isConfigError(/max_turns \(from environment variable FC_MAX_TURNS\)/));
-    assert.throws(() => load({ env: { FC_POLICY: "psychic" } }), isConfigError(/policy \(from environment variable FC_POLICY\)/));
+    assert.throws(
+      () => load({ env: { FC_TEMPERATURE: "hot" } }),
+      isConfigError(/invalid value for temperature \(from environment variable FC_TEMPERATURE\)/),
+    );
+    assert.throws(
+      () => load({ env: { FC_MAX_TURNS: "0" } }),
+      isConfigError(/max_turns \(from environment variable FC_MAX_TURNS\)/),
+    );
+    assert.throws(
+      () => load({ env: { FC_POLICY: "psychic" } }),
+      isConfigError(/policy \(from environment variable FC_POLICY\)/),
+    );
   });
 
   it("a bad flag value names the flag", () => {
@@ -160,7 +198,10 @@ describe("loadConfig: errors name their source", () => {
 
   it("a config file that cannot be read", () => {
     reset();
-    assert.throws(() => load({ configFile: join(base, "nope.toml") }), isConfigError(/cannot read config file .*nope\.toml/));
+    assert.throws(
+      () => load({ configFile: join(base, "nope.toml") }),
+      isConfigError(/cannot read config file .*nope\.toml/),
+    );
   });
 });
 
@@ -170,12 +211,24 @@ describe("untrusted project endpoints", () => {
     const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
     mkdirSync(join(repo, ".fastcontext"));
     writeFileSync(join(repo, ".fastcontext", "config.toml"), 'base_url = "http://attacker.example/v1"\n');
-    const loaded = loadConfig({ env: { FC_API_KEY: "secret-key", XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
+    const loaded = loadConfig({
+      env: { FC_API_KEY: "secret-key", XDG_CONFIG_HOME: join(home, ".config") },
+      cwd: repo,
+      home,
+    });
     assert.equal(loaded.config.base_url, "http://attacker.example/v1");
     assert.equal(loaded.config.api_key, undefined);
     assert.match(loaded.warnings.join("\n"), /ignoring the API key/);
     // The same endpoint given by the user keeps the key.
-    const trusted = loadConfig({ env: { FC_API_KEY: "secret-key", FC_BASE_URL: "http://attacker.example/v1", XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
+    const trusted = loadConfig({
+      env: {
+        FC_API_KEY: "secret-key",
+        FC_BASE_URL: "http://attacker.example/v1",
+        XDG_CONFIG_HOME: join(home, ".config"),
+      },
+      cwd: repo,
+      home,
+    });
     assert.equal(trusted.config.api_key, "secret-key");
   });
 });
@@ -189,7 +242,11 @@ describe("allowed_roots", () => {
     const fromRepo = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
     assert.deepEqual(fromRepo.config.allowed_roots, []);
     assert.match(fromRepo.warnings.join("\n"), /ignoring allowed_roots/);
-    const fromEnv = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config"), FC_ALLOWED_ROOTS: "/srv/a:/srv/b" }, cwd: repo, home });
+    const fromEnv = loadConfig({
+      env: { XDG_CONFIG_HOME: join(home, ".config"), FC_ALLOWED_ROOTS: "/srv/a:/srv/b" },
+      cwd: repo,
+      home,
+    });
     assert.deepEqual(fromEnv.config.allowed_roots, ["/srv/a", "/srv/b"]);
   });
 });

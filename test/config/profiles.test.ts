@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PROFILES, detectProfile, effectiveSampling } from "../../src/config/profiles.js";
+import { detectProfile, effectiveSampling, PROFILES } from "../../src/config/profiles.js";
 import { ConfigSchema } from "../../src/config/schema.js";
 
 const config = (values: Record<string, unknown>) => ConfigSchema.parse(values);
@@ -22,9 +22,16 @@ describe("profiles", () => {
   });
 
   it("FastContext-4B: temperature 0.2, top_k 20, thinking off, Qwen3 tokenizer", () => {
-    const { profile, sampling, maxCompletionTokens } = effectiveSampling(config({ model: "microsoft/FastContext-1.0-4B-RL" }));
+    const { profile, sampling, maxCompletionTokens } = effectiveSampling(
+      config({ model: "microsoft/FastContext-1.0-4B-RL" }),
+    );
     assert.equal(profile.name, "fastcontext-4b");
-    assert.deepEqual(sampling, { temperature: 0.2, top_p: 0.8, top_k: 20, chat_template_kwargs: { enable_thinking: false } });
+    assert.deepEqual(sampling, {
+      temperature: 0.2,
+      top_p: 0.8,
+      top_k: 20,
+      chat_template_kwargs: { enable_thinking: false },
+    });
     assert.equal(maxCompletionTokens, 4096);
     assert.equal(profile.tokenizer, "qwen3");
   });
@@ -43,9 +50,23 @@ describe("profiles", () => {
 
   it("explicit settings layer over the profile without mutating it; an explicit profile beats detection", () => {
     const before = JSON.stringify(PROFILES);
-    const { profile, sampling, maxCompletionTokens } = effectiveSampling(config({ model: "qwen3-4b", profile: "fastcontext-4b", temperature: 0.9, top_k: 5, enable_thinking: true, max_completion_tokens: 2048 }));
+    const { profile, sampling, maxCompletionTokens } = effectiveSampling(
+      config({
+        model: "qwen3-4b",
+        profile: "fastcontext-4b",
+        temperature: 0.9,
+        top_k: 5,
+        enable_thinking: true,
+        max_completion_tokens: 2048,
+      }),
+    );
     assert.equal(profile.name, "fastcontext-4b");
-    assert.deepEqual(sampling, { temperature: 0.9, top_p: 0.8, top_k: 5, chat_template_kwargs: { enable_thinking: true } });
+    assert.deepEqual(sampling, {
+      temperature: 0.9,
+      top_p: 0.8,
+      top_k: 5,
+      chat_template_kwargs: { enable_thinking: true },
+    });
     assert.equal(maxCompletionTokens, 2048);
     assert.equal(JSON.stringify(PROFILES), before);
   });

@@ -15,13 +15,19 @@ describe("callKey", () => {
 
   it("ignores null and absent parameters, recursively sorted", () => {
     assert.equal(callKey(call("Read", '{"path": "/a", "offset": null}')), callKey(call("Read", { path: "/a" })));
-    assert.equal(callKey(call("X", { o: { b: 1, a: [1, { d: 2, c: 3 }] } })), callKey(call("X", { o: { a: [1, { c: 3, d: 2 }], b: 1 } })));
+    assert.equal(
+      callKey(call("X", { o: { b: 1, a: [1, { d: 2, c: 3 }] } })),
+      callKey(call("X", { o: { a: [1, { c: 3, d: 2 }], b: 1 } })),
+    );
   });
 
   it("differs by tool, by value and by array order", () => {
     assert.notEqual(callKey(call("Read", { path: "/a" })), callKey(call("Glob", { path: "/a" })));
     assert.notEqual(callKey(call("Read", { path: "/a" })), callKey(call("Read", { path: "/b" })));
-    assert.notEqual(callKey(call("Read", { path: "/a", offset: 1 })), callKey(call("Read", { path: "/a", offset: "1" })));
+    assert.notEqual(
+      callKey(call("Read", { path: "/a", offset: 1 })),
+      callKey(call("Read", { path: "/a", offset: "1" })),
+    );
     assert.notEqual(callKey(call("X", { a: [1, 2] })), callKey(call("X", { a: [2, 1] })));
   });
 
@@ -38,7 +44,10 @@ describe("CallCache", () => {
     assert.equal(cache.lookup(first, 1), undefined);
     cache.store(first, 1);
     const again = cache.lookup(call("Read", '{"path":"/a"}', "c2"), 3);
-    assert.match(again ?? "", /^<system-reminder>This exact Read call was already made in turn 1; its result is above and has not changed\.<\/system-reminder>$/);
+    assert.match(
+      again ?? "",
+      /^<system-reminder>This exact Read call was already made in turn 1; its result is above and has not changed\.<\/system-reminder>$/,
+    );
   });
 
   it("a repeat within the same turn says so", () => {
@@ -54,7 +63,10 @@ describe("CallCache", () => {
     const second = cache.lookup(c, 2) ?? "";
     assert.doesNotMatch(second, /repeated/);
     const third = cache.lookup(c, 3) ?? "";
-    assert.match(third, /You have now repeated it 3 times: it will not return anything new\. Try a different search or give your final answer\./);
+    assert.match(
+      third,
+      /You have now repeated it 3 times: it will not return anything new\. Try a different search or give your final answer\./,
+    );
     assert.match(cache.lookup(c, 4) ?? "", /repeated it 4 times/);
   });
 

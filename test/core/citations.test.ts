@@ -1,15 +1,24 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { correctionMessage, validateCitations, type ValidationOptions } from "../../src/core/citations.js";
+import { correctionMessage, type ValidationOptions, validateCitations } from "../../src/core/citations.js";
 import { parseFinalAnswer } from "../../src/core/final-answer.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+const lines = (n: number) => `${Array.from({ length: n }, (_, i) => `line ${i + 1}`).join("\n")}\n`;
 
 let repo: TmpRepo;
 before(async () => {
-  repo = await tmpRepo({ git: true, files: { "src/a.py": lines(100), "src/b.py": lines(10), "src/c.py": lines(5), ".env": "KEY=1\n", "src/empty.txt": "" } });
+  repo = await tmpRepo({
+    git: true,
+    files: {
+      "src/a.py": lines(100),
+      "src/b.py": lines(10),
+      "src/c.py": lines(5),
+      ".env": "KEY=1\n",
+      "src/empty.txt": "",
+    },
+  });
 });
 after(() => repo.cleanup());
 
@@ -26,10 +35,14 @@ const OPTS: ValidationOptions = { maxCitations: 25, requireObserved: true };
 
 async function validate(block: string, options: Partial<ValidationOptions> = {}) {
   const ws = await workspace();
-  return validateCitations(ws, parseFinalAnswer(`<final_answer>\n${block}\n</final_answer>`).citations, { ...OPTS, ...options });
+  return validateCitations(ws, parseFinalAnswer(`<final_answer>\n${block}\n</final_answer>`).citations, {
+    ...OPTS,
+    ...options,
+  });
 }
 
-const spans = (cs: Array<{ path: string; start: number; end: number }>) => cs.map((c) => `${c.path}:${c.start}-${c.end}`);
+const spans = (cs: Array<{ path: string; start: number; end: number }>) =>
+  cs.map((c) => `${c.path}:${c.start}-${c.end}`);
 
 describe("validateCitations", () => {
   it("keeps a fully seen range, relative path, verified by the kind of tool that showed it", async () => {
@@ -66,7 +79,9 @@ describe("validateCitations", () => {
 
   it("trims a partly seen range to the lines that were seen", async () => {
     const r = await validate(`src/a.py:25-40 (partly seen)`);
-    assert.deepEqual(r.citations, [{ path: "src/a.py", start: 25, end: 30, verified: true, verification: "trimmed", reason: "partly seen" }]);
+    assert.deepEqual(r.citations, [
+      { path: "src/a.py", start: 25, end: 30, verified: true, verification: "trimmed", reason: "partly seen" },
+    ]);
   });
 
   it("a coverage threshold turns a mostly unseen range into an unseen one (for a correction turn)", async () => {
@@ -83,11 +98,15 @@ describe("validateCitations", () => {
     assert.deepEqual(strict.citations, []);
     assert.deepEqual(spans(strict.unseen), ["src/a.py:60-70"]);
     const lax = await validate(`src/a.py:60-70`, { requireObserved: false });
-    assert.deepEqual(lax.citations, [{ path: "src/a.py", start: 60, end: 70, verified: false, verification: "unverified" }]);
+    assert.deepEqual(lax.citations, [
+      { path: "src/a.py", start: 60, end: 70, verified: false, verification: "unverified" },
+    ]);
   });
 
   it("merges duplicates and overlaps into the first one's place", async () => {
-    const r = await validate(`src/b.py:1-3\nsrc/a.py:10-20 (first)\nsrc/a.py:15-30 (second)\nsrc/b.py:1-3\nsrc/a.py:21-25`);
+    const r = await validate(
+      `src/b.py:1-3\nsrc/a.py:10-20 (first)\nsrc/a.py:15-30 (second)\nsrc/b.py:1-3\nsrc/a.py:21-25`,
+    );
     assert.deepEqual(spans(r.citations), ["src/b.py:1-3", "src/a.py:10-30"]);
     assert.equal(r.citations[1]!.reason, "first");
   });
@@ -123,7 +142,15 @@ describe("validateCitations", () => {
 
   it("repairs mangled paths: /repo, /workspace, the repo name repeated, a missing leading segment", async () => {
     const name = repo.root.split("/").pop()!;
-    const r = await validate([`/repo/src/a.py:11`, `/workspace/src/a.py:12`, `/${name}/src/a.py:13`, `a.py:14`, `/testbed/${name}/src/b.py:3`].join("\n"));
+    const r = await validate(
+      [
+        `/repo/src/a.py:11`,
+        `/workspace/src/a.py:12`,
+        `/${name}/src/a.py:13`,
+        `a.py:14`,
+        `/testbed/${name}/src/b.py:3`,
+      ].join("\n"),
+    );
     assert.deepEqual(spans(r.citations), ["src/a.py:11-14", "src/b.py:3-3"]);
   });
 

@@ -9,7 +9,11 @@ const line = (text: string) => {
 
 describe("parseCitationLine: accepted forms", () => {
   it("path:start-end (reason), as trained", () => {
-    assert.deepEqual(line("/ws/src/app.py:10-15 (Core logic to modify)"), { path: "/ws/src/app.py", ranges: [{ start: 10, end: 15 }], reason: "Core logic to modify" });
+    assert.deepEqual(line("/ws/src/app.py:10-15 (Core logic to modify)"), {
+      path: "/ws/src/app.py",
+      ranges: [{ start: 10, end: 15 }],
+      reason: "Core logic to modify",
+    });
   });
 
   it("path:line is a one-line range", () => {
@@ -18,7 +22,11 @@ describe("parseCitationLine: accepted forms", () => {
 
   it("a bare path cites the file without ranges, a trailing reason is kept", () => {
     assert.deepEqual(line("src/app.py"), { path: "src/app.py", ranges: [] });
-    assert.deepEqual(line("src/app.py - the entry point"), { path: "src/app.py", ranges: [], reason: "the entry point" });
+    assert.deepEqual(line("src/app.py - the entry point"), {
+      path: "src/app.py",
+      ranges: [],
+      reason: "the entry point",
+    });
   });
 
   it("several ranges on one line, comma or 'and' separated", () => {
@@ -55,13 +63,26 @@ describe("parseCitationLine: accepted forms", () => {
   });
 
   it("bullets, numbered lists, backticks and bold are stripped", () => {
-    for (const text of ["- src/a.ts:3-4", "* src/a.ts:3-4", "• src/a.ts:3-4", "1. src/a.ts:3-4", "2) src/a.ts:3-4", "`src/a.ts:3-4`", "**src/a.ts:3-4**", "- `src/a.ts`:3-4"]) {
+    for (const text of [
+      "- src/a.ts:3-4",
+      "* src/a.ts:3-4",
+      "• src/a.ts:3-4",
+      "1. src/a.ts:3-4",
+      "2) src/a.ts:3-4",
+      "`src/a.ts:3-4`",
+      "**src/a.ts:3-4**",
+      "- `src/a.ts`:3-4",
+    ]) {
       assert.deepEqual(line(text), { path: "src/a.ts", ranges: [{ start: 3, end: 4 }] }, text);
     }
   });
 
   it("markdown links keep the target", () => {
-    assert.deepEqual(line("[a.ts](src/a.ts#L3-L5) (the handler)"), { path: "src/a.ts", ranges: [{ start: 3, end: 5 }], reason: "the handler" });
+    assert.deepEqual(line("[a.ts](src/a.ts#L3-L5) (the handler)"), {
+      path: "src/a.ts",
+      ranges: [{ start: 3, end: 5 }],
+      reason: "the handler",
+    });
     assert.deepEqual(line("- [handler](/ws/src/a.ts:7-9)"), { path: "/ws/src/a.ts", ranges: [{ start: 7, end: 9 }] });
   });
 
@@ -83,7 +104,9 @@ describe("parseCitationLine: accepted forms", () => {
 
 describe("parseFinalAnswer", () => {
   it("splits the block from the explanation and keeps the model's order", () => {
-    const parsed = parseFinalAnswer("The handler lives in b.\n\n<final_answer>\n/ws/b.py:5-9 (handler)\n\n/ws/a.py:1-3\n</final_answer>\n");
+    const parsed = parseFinalAnswer(
+      "The handler lives in b.\n\n<final_answer>\n/ws/b.py:5-9 (handler)\n\n/ws/a.py:1-3\n</final_answer>\n",
+    );
     assert.equal(parsed.found, true);
     assert.deepEqual(
       parsed.citations.map((c) => c.path),
@@ -132,19 +155,31 @@ describe("parseFinalAnswer", () => {
   });
 
   it("CRLF line endings", () => {
-    assert.equal(parseFinalAnswer("<final_answer>\r\n/ws/a.py:1-2\r\n/ws/b.py:4\r\n</final_answer>").citations.length, 2);
+    assert.equal(
+      parseFinalAnswer("<final_answer>\r\n/ws/a.py:1-2\r\n/ws/b.py:4\r\n</final_answer>").citations.length,
+      2,
+    );
   });
 });
 
 describe("renderFinalAnswer", () => {
   it("renders the trained block, and an empty block for no citations", () => {
-    assert.equal(renderFinalAnswer([{ path: "/ws/a.py", start: 1, end: 3, reason: "why" }, { path: "/ws/b.py", start: 7, end: 7 }]), "<final_answer>\n/ws/a.py:1-3 (why)\n/ws/b.py:7-7\n</final_answer>");
+    assert.equal(
+      renderFinalAnswer([
+        { path: "/ws/a.py", start: 1, end: 3, reason: "why" },
+        { path: "/ws/b.py", start: 7, end: 7 },
+      ]),
+      "<final_answer>\n/ws/a.py:1-3 (why)\n/ws/b.py:7-7\n</final_answer>",
+    );
     assert.equal(renderFinalAnswer([]), "<final_answer>\n</final_answer>");
   });
 
   it("round-trips through the parser", () => {
     const text = renderFinalAnswer([{ path: "/ws/a.py", start: 1, end: 3, reason: "why" }]);
     const [c] = parseFinalAnswer(text).citations;
-    assert.deepEqual({ path: c?.path, ranges: c?.ranges, reason: c?.reason }, { path: "/ws/a.py", ranges: [{ start: 1, end: 3 }], reason: "why" });
+    assert.deepEqual(
+      { path: c?.path, ranges: c?.ranges, reason: c?.reason },
+      { path: "/ws/a.py", ranges: [{ start: 1, end: 3 }], reason: "why" },
+    );
   });
 });

@@ -1,23 +1,47 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { DEFAULT_LOOP_CONFIG, FINALIZE_MESSAGES, MAX_TURNS_MESSAGE, MISSING_ANSWER_MESSAGE, NO_TOOLS_NOW, RL_NUDGE, runModelLoop, type ModelLoopConfig } from "../../src/core/model-loop.js";
+import {
+  DEFAULT_LOOP_CONFIG,
+  FINALIZE_MESSAGES,
+  MAX_TURNS_MESSAGE,
+  MISSING_ANSWER_MESSAGE,
+  type ModelLoopConfig,
+  NO_TOOLS_NOW,
+  RL_NUDGE,
+  runModelLoop,
+} from "../../src/core/model-loop.js";
 import { loadSystemPrompt, queryMessage } from "../../src/core/prompt.js";
 import type { ExploreEvent, ToolCallRequest, ToolResult } from "../../src/core/types.js";
 import { createChatClient } from "../../src/llm/client.js";
 import type { ToolOutput } from "../../src/tools/context.js";
 import { Toolbox, type TurnOptions } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { hang, httpError, reply, reset, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type FakeOpenAI, hang, httpError, reply, reset, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
-type Msg = { role: string; content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string; [k: string]: unknown };
+type Msg = {
+  role: string;
+  content: string | null;
+  tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
+  [k: string]: unknown;
+};
 
-const lines = (n: number, tag = "line") => Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join("\n") + "\n";
+const lines = (n: number, tag = "line") => `${Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join("\n")}\n`;
 
 let repo: TmpRepo;
 let server: FakeOpenAI;
 before(async () => {
-  repo = await tmpRepo({ git: true, files: { "src/a.py": lines(40, "alpha"), "src/b.py": lines(40, "beta"), "src/c.py": lines(40, "gamma"), "src/d.py": lines(40, "delta"), "big.txt": lines(3000, "filler text for the budget") } });
+  repo = await tmpRepo({
+    git: true,
+    files: {
+      "src/a.py": lines(40, "alpha"),
+      "src/b.py": lines(40, "beta"),
+      "src/c.py": lines(40, "gamma"),
+      "src/d.py": lines(40, "delta"),
+      "big.txt": lines(3000, "filler text for the budget"),
+    },
+  });
 });
 after(() => repo.cleanup());
 beforeEach(async () => {
@@ -84,7 +108,12 @@ const answer = (...cites: string[]) => reply().content(`Done.\n<final_answer>\n$
 
 describe("model loop: conversation shape", () => {
   it("system prompt, <query> user message, tools offered without tool_choice, reasoning and usage never re-sent", async () => {
-    server.enqueue(reply().reasoning("let me think").toolCall("Read", { path: P("src/a.py") }, { id: "r1" }).usage(1000, 20));
+    server.enqueue(
+      reply()
+        .reasoning("let me think")
+        .toolCall("Read", { path: P("src/a.py") }, { id: "r1" })
+        .usage(1000, 20),
+    );
     server.enqueue(answer(`${P("src/a.py")}:1-5 (alpha)`));
     const { result } = await run();
     server.assertDrained();
@@ -106,7 +135,9 @@ describe("model loop: conversation shape", () => {
     assert.match(second[3]!.content!, new RegExp(`^\`\`\`${P("src/a.py")}:1-40\n1\\|alpha 1\n`));
     assert.ok(!JSON.stringify(server.chatRequests()[1]!.body).includes("let me think"));
     assert.equal(result.stopReason, "answered");
-    assert.deepEqual(result.citations, [{ path: "src/a.py", start: 1, end: 5, verified: true, verification: "read", reason: "alpha" }]);
+    assert.deepEqual(result.citations, [
+      { path: "src/a.py", start: 1, end: 5, verified: true, verification: "read", reason: "alpha" },
+    ]);
     assert.equal(result.turns, 2);
     assert.equal(result.toolCalls, 1);
   });
@@ -120,7 +151,10 @@ describe("model loop: tool execution", () => {
     server.enqueue(reply1, answer(`${P("src/a.py")}:1-2`));
     let box: SlowToolbox | undefined;
     // The first call is the slowest, so completion order is the reverse of call order.
-    const { result } = await run({ config: { concurrency: 4 }, toolbox: (ws) => (box = new SlowToolbox(ws, (c) => 40 * (4 - Number(c.id.slice(5))))) });
+    const { result } = await run({
+      config: { concurrency: 4 },
+      toolbox: (ws) => (box = new SlowToolbox(ws, (c) => 40 * (4 - Number(c.id.slice(5))))),
+    });
     server.assertDrained();
     assert.equal(box!.maxInFlight, 4);
     assert.deepEqual(box!.finished, ["call-3", "call-2", "call-1", "call-0"]);
@@ -138,7 +172,8 @@ describe("model loop: tool execution", () => {
 
   it("respects the concurrency cap", async () => {
     let r = reply();
-    for (let i = 0; i < 5; i++) r = r.toolCall("Read", { path: P("src/a.py"), offset: i + 1, limit: 1 }, { id: `c${i}` });
+    for (let i = 0; i < 5; i++)
+      r = r.toolCall("Read", { path: P("src/a.py"), offset: i + 1, limit: 1 }, { id: `c${i}` });
     server.enqueue(r, answer(`${P("src/a.py")}:1-2`));
     let box: SlowToolbox | undefined;
     await run({ config: { concurrency: 2 }, toolbox: (ws) => (box = new SlowToolbox(ws, () => 20)) });
@@ -152,7 +187,11 @@ describe("model loop: tool execution", () => {
         throw new Error("disk on fire");
       }
     }
-    server.enqueue(reply().toolCall("Read", { path: P("src/a.py") }, { id: "x1" }).toolCall("Glob", { pattern: "*.py" }, { id: "x2" }));
+    server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("src/a.py") }, { id: "x1" })
+        .toolCall("Glob", { pattern: "*.py" }, { id: "x2" }),
+    );
     server.enqueue(reply().content("<final_answer>\n</final_answer>"));
     const { result } = await run({ toolbox: (ws) => new BrokenToolbox(ws) });
     server.assertDrained();
@@ -173,7 +212,11 @@ describe("model loop: tool execution", () => {
     class StuckToolbox extends Toolbox {
       override async run(_call: ToolCallRequest, signal?: AbortSignal): Promise<ToolOutput> {
         await new Promise((resolve) => signal?.addEventListener("abort", resolve, { once: true }));
-        return { text: "<system-reminder>Error: the call was cancelled.</system-reminder>", observed: [], truncated: false };
+        return {
+          text: "<system-reminder>Error: the call was cancelled.</system-reminder>",
+          observed: [],
+          truncated: false,
+        };
       }
     }
     server.enqueue(reply().toolCall("Grep", { pattern: "alpha" }));
@@ -204,7 +247,10 @@ describe("model loop: final turn", () => {
     assert.equal((bodyOf(1).tools as unknown[]).length, 3);
     assert.equal(result.stopReason, "max_turns");
     assert.equal(result.partial, true);
-    assert.deepEqual(result.citations.map((c) => [c.path, c.start, c.end]), [["src/a.py", 3, 4]]);
+    assert.deepEqual(
+      result.citations.map((c) => [c.path, c.start, c.end]),
+      [["src/a.py", 3, 4]],
+    );
   });
 
   it("the RL assistant nudge is used only when configured, and only for max turns", async () => {
@@ -237,15 +283,26 @@ describe("model loop: final turn", () => {
 
   it("a final reply that carries an answer besides stray calls is taken as the answer", async () => {
     server.enqueue(reply().toolCall("Read", { path: P("src/a.py") }));
-    server.enqueue(reply().content(`<final_answer>\n${P("src/a.py")}:7-8\n</final_answer>`).toolCall("Read", { path: P("src/b.py") }));
+    server.enqueue(
+      reply()
+        .content(`<final_answer>\n${P("src/a.py")}:7-8\n</final_answer>`)
+        .toolCall("Read", { path: P("src/b.py") }),
+    );
     const { result } = await run({ config: { maxTurns: 1 } });
     server.assertDrained();
     assert.equal(result.stopReason, "max_turns");
-    assert.deepEqual(result.citations.map((c) => [c.path, c.start, c.end]), [["src/a.py", 7, 8]]);
+    assert.deepEqual(
+      result.citations.map((c) => [c.path, c.start, c.end]),
+      [["src/a.py", 7, 8]],
+    );
   });
 
   it("a reply without a block gets one nudge for the answer", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/a.py") }), reply().content("I think it is in a.py."), answer(`${P("src/a.py")}:1`));
+    server.enqueue(
+      reply().toolCall("Read", { path: P("src/a.py") }),
+      reply().content("I think it is in a.py."),
+      answer(`${P("src/a.py")}:1`),
+    );
     const { result } = await run();
     server.assertDrained();
     assert.deepEqual(messagesOf(2).at(-1), { role: "user", content: MISSING_ANSWER_MESSAGE });
@@ -253,7 +310,10 @@ describe("model loop: final turn", () => {
   });
 
   it("an empty block is no_answer", async () => {
-    server.enqueue(reply().toolCall("Read", { path: P("src/a.py") }), reply().content("Nothing relevant.\n<final_answer>\n</final_answer>"));
+    server.enqueue(
+      reply().toolCall("Read", { path: P("src/a.py") }),
+      reply().content("Nothing relevant.\n<final_answer>\n</final_answer>"),
+    );
     const { result } = await run();
     server.assertDrained();
     assert.equal(result.stopReason, "no_answer");
@@ -280,7 +340,10 @@ describe("model loop: citations", () => {
     const { result } = await run();
     server.assertDrained();
     assert.equal(result.stopReason, "answered");
-    assert.deepEqual(result.citations.map((c) => c.path), ["src/a.py"]);
+    assert.deepEqual(
+      result.citations.map((c) => c.path),
+      ["src/a.py"],
+    );
     assert.ok(result.warnings.some((w) => /earlier verified citations are kept/.test(w)));
   });
 });
@@ -293,24 +356,36 @@ describe("model loop: budgets", () => {
   async function smallWindow(): Promise<number> {
     const box = new Toolbox(await Workspace.open(repo.root));
     let initial = 0;
-    for (const t of [loadSystemPrompt(repo.root), queryMessage("where is alpha?"), JSON.stringify(box.definitions())]) initial += (await box.counter.exact(t)) + 4;
+    for (const t of [loadSystemPrompt(repo.root), queryMessage("where is alpha?"), JSON.stringify(box.definitions())])
+      initial += (await box.counter.exact(t)) + 4;
     return Math.ceil(initial / 0.45);
   }
 
   it("zero/stray usage from the server does not blind the budget: it still finalizes on token_budget", async () => {
     const window = await smallWindow();
-    server.enqueue(reply().toolCall("Read", { path: P("big.txt") }).usage(0, 0));
+    server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("big.txt") })
+        .usage(0, 0),
+    );
     server.enqueue(answer(`${P("big.txt")}:1-2`).usage(0, 0));
     const { result } = await run({ config: { contextWindow: window } });
     server.assertDrained();
     assert.deepEqual(messagesOf(1).at(-1), { role: "user", content: FINALIZE_MESSAGES.token_budget });
     assert.equal(bodyOf(1).tool_choice, "none");
     assert.equal(result.stopReason, "token_budget");
-    assert.deepEqual(result.citations.map((c) => [c.path, c.start, c.end]), [["big.txt", 1, 2]]);
+    assert.deepEqual(
+      result.citations.map((c) => [c.path, c.start, c.end]),
+      [["big.txt", 1, 2]],
+    );
   });
 
   it("a prompt refused as too long ends the run as token_budget", async () => {
-    server.enqueue(httpError(400, { message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens." }));
+    server.enqueue(
+      httpError(400, {
+        message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
+      }),
+    );
     const { result } = await run();
     server.assertDrained();
     assert.equal(result.stopReason, "token_budget");
@@ -330,7 +405,10 @@ describe("model loop: budgets", () => {
     assert.equal(bodyOf(2).tool_choice, "none");
     assert.equal(result.stopReason, "deadline");
     assert.equal(result.partial, true);
-    assert.deepEqual(result.citations.map((c) => [c.path, c.start, c.end]), [["src/a.py", 2, 3]]);
+    assert.deepEqual(
+      result.citations.map((c) => [c.path, c.start, c.end]),
+      [["src/a.py", 2, 3]],
+    );
   });
 
   it("deadline: a tool that would run past it is cancelled in time for the grace turn", async () => {
@@ -338,10 +416,18 @@ describe("model loop: budgets", () => {
       override async run(call: ToolCallRequest, signal?: AbortSignal): Promise<ToolOutput> {
         if (call.name !== "Grep") return super.run(call, signal);
         await new Promise((resolve) => signal?.addEventListener("abort", resolve, { once: true }));
-        return { text: "<system-reminder>Error: the call was cancelled.</system-reminder>", observed: [], truncated: false };
+        return {
+          text: "<system-reminder>Error: the call was cancelled.</system-reminder>",
+          observed: [],
+          truncated: false,
+        };
       }
     }
-    server.enqueue(reply().toolCall("Read", { path: P("src/a.py") }).toolCall("Grep", { pattern: "slow" }));
+    server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("src/a.py") })
+        .toolCall("Grep", { pattern: "slow" }),
+    );
     server.enqueue(answer(`${P("src/a.py")}:1-2`));
     const t0 = Date.now();
     const { result } = await run({ deadline: Date.now() + 1200, toolbox: (ws) => new SignalToolbox(ws) });

@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_SYSTEM_PROMPT_FILE, loadSystemPrompt, osKind, queryMessage, renderTemplate, shellName, workspaceListing } from "../../src/core/prompt.js";
+import { fileURLToPath } from "node:url";
+import {
+  DEFAULT_SYSTEM_PROMPT_FILE,
+  loadSystemPrompt,
+  osKind,
+  queryMessage,
+  renderTemplate,
+  shellName,
+  workspaceListing,
+} from "../../src/core/prompt.js";
 import { ConfigError } from "../../src/util/errors.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 const SNAPSHOT = join(dirname(fileURLToPath(import.meta.url)), "__snapshots__", "system-prompt.md");
 
@@ -23,7 +31,12 @@ describe("system prompt", () => {
   });
 
   it("keeps the trained structure: sections, variables in place, the answer example, no trailing newline", () => {
-    const rendered = renderTemplate(readFileSync(DEFAULT_SYSTEM_PROMPT_FILE, "utf8"), { OS_KIND: "Darwin", SHELL_NAME: "zsh", WORK_DIR: "/w", WORK_DIR_LS: "a\nb" });
+    const rendered = renderTemplate(readFileSync(DEFAULT_SYSTEM_PROMPT_FILE, "utf8"), {
+      OS_KIND: "Darwin",
+      SHELL_NAME: "zsh",
+      WORK_DIR: "/w",
+      WORK_DIR_LS: "a\nb",
+    });
     assert.match(rendered, /<query> tag/);
     assert.match(rendered, /^## Required Output$/m);
     assert.match(rendered, /^## Working Environment$/m);
@@ -31,17 +44,26 @@ describe("system prompt", () => {
     assert.match(rendered, /^Shell: zsh$/m);
     assert.match(rendered, /^Workspace Path: \/w$/m);
     assert.match(rendered, /```\na\nb\n```/);
-    assert.match(rendered, /<final_answer>\n\/absolute\/path\/to\/file_1\.py:10-15 \(Optional Brief Reason: e\.g\., "Core logic to modify"\)\n\/absolute\/path\/to\/file_2\.js:102-123\n<\/final_answer><\/example>/);
+    assert.match(
+      rendered,
+      /<final_answer>\n\/absolute\/path\/to\/file_1\.py:10-15 \(Optional Brief Reason: e\.g\., "Core logic to modify"\)\n\/absolute\/path\/to\/file_2\.js:102-123\n<\/final_answer><\/example>/,
+    );
     assert.doesNotMatch(rendered, /\$\{/);
     assert.ok(!rendered.endsWith("\n"));
   });
 
   it("an unknown variable in a user template is a ConfigError", () => {
-    assert.throws(() => renderTemplate("hello ${NOPE}", { OS_KIND: "", SHELL_NAME: "", WORK_DIR: "", WORK_DIR_LS: "" }), (e: unknown) => e instanceof ConfigError && /unknown variable \$\{NOPE\}/.test(e.message));
+    assert.throws(
+      () => renderTemplate("hello ${NOPE}", { OS_KIND: "", SHELL_NAME: "", WORK_DIR: "", WORK_DIR_LS: "" }),
+      (e: unknown) => e instanceof ConfigError && /unknown variable \$\{NOPE\}/.test(e.message),
+    );
   });
 
   it("a missing template file is a ConfigError naming it", () => {
-    assert.throws(() => loadSystemPrompt("/tmp", "/nonexistent/system.md"), (e: unknown) => e instanceof ConfigError && /\/nonexistent\/system\.md/.test(e.message));
+    assert.throws(
+      () => loadSystemPrompt("/tmp", "/nonexistent/system.md"),
+      (e: unknown) => e instanceof ConfigError && /\/nonexistent\/system\.md/.test(e.message),
+    );
   });
 
   it("OS and shell values", () => {
@@ -56,7 +78,11 @@ describe("system prompt", () => {
 describe("workspace listing", () => {
   let repo: TmpRepo;
   before(async () => {
-    repo = await tmpRepo({ git: true, files: { "b.py": "", "A.md": "", ".env": "", "src/x.py": "", "a.txt": "" }, dirs: ["docs", ".hidden"] });
+    repo = await tmpRepo({
+      git: true,
+      files: { "b.py": "", "A.md": "", ".env": "", "src/x.py": "", "a.txt": "" },
+      dirs: ["docs", ".hidden"],
+    });
   });
   after(() => repo.cleanup());
 

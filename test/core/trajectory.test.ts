@@ -3,12 +3,27 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { TRAJECTORY_VERSION, TrajectoryWriter, defaultTrajectoryDir, defaultTrajectoryFile, readTrajectory, type TrajectoryRecord } from "../../src/core/trajectory.js";
+import {
+  defaultTrajectoryDir,
+  defaultTrajectoryFile,
+  readTrajectory,
+  TRAJECTORY_VERSION,
+  type TrajectoryRecord,
+  TrajectoryWriter,
+} from "../../src/core/trajectory.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fc-traj-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const header: TrajectoryRecord = { kind: "header", version: TRAJECTORY_VERSION, fastcontext: "0.0.0", startedAt: "2026-01-01T00:00:00.000Z", query: "q", root: "/ws", policy: "model" };
+const header: TrajectoryRecord = {
+  kind: "header",
+  version: TRAJECTORY_VERSION,
+  fastcontext: "0.0.0",
+  startedAt: "2026-01-01T00:00:00.000Z",
+  query: "q",
+  root: "/ws",
+  policy: "model",
+};
 
 describe("trajectory", () => {
   it("writes JSONL records as they happen (mode 0600, parent dirs created) and reads them back", () => {
@@ -23,7 +38,11 @@ describe("trajectory", () => {
     writer.write({ kind: "event", event: { type: "turn_start", turn: 2, at: 6 } }); // after close: ignored
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const records = readTrajectory(file);
-    assert.deepEqual(records, [header, { kind: "message", message: { role: "user", content: "<query>q</query>\nnon-ascii: é → ✓" } }, { kind: "event", event: { type: "turn_start", turn: 1, at: 5 } }]);
+    assert.deepEqual(records, [
+      header,
+      { kind: "message", message: { role: "user", content: "<query>q</query>\nnon-ascii: é → ✓" } },
+      { kind: "event", event: { type: "turn_start", turn: 1, at: 5 } },
+    ]);
   });
 
   it("appends to an existing file instead of truncating it", () => {

@@ -8,16 +8,29 @@ import { after, before, describe, it } from "node:test";
 import { ConfigSchema } from "../../src/config/schema.js";
 import { runDoctor } from "../../src/doctor/run.js";
 import type { Check, CheckName, DoctorReport } from "../../src/doctor/types.js";
-import { httpError, reply, startFakeOpenAI, type ChatBody, type FakeModel, type FakeOpenAI } from "../support/fake-openai-server.js";
+import {
+  type ChatBody,
+  type FakeModel,
+  type FakeOpenAI,
+  httpError,
+  reply,
+  startFakeOpenAI,
+} from "../support/fake-openai-server.js";
 
 const FC = "microsoft/FastContext-1.0-4B-RL";
 
 const isPlain = (b: ChatBody) => b.tools === undefined;
-const isToolProbe = (b: ChatBody) => b.tools !== undefined && Array.isArray(b.messages) && !b.messages.some((m: { role?: string }) => m.role === "tool");
-const isToolResult = (b: ChatBody) => Array.isArray(b.messages) && b.messages.some((m: { role?: string }) => m.role === "tool");
+const isToolProbe = (b: ChatBody) =>
+  b.tools !== undefined && Array.isArray(b.messages) && !b.messages.some((m: { role?: string }) => m.role === "tool");
+const isToolResult = (b: ChatBody) =>
+  Array.isArray(b.messages) && b.messages.some((m: { role?: string }) => m.role === "tool");
 
 /** Script a server that chats, calls Grep the way `toolReply` says, and answers from the result. */
-function script(server: FakeOpenAI, toolReply = reply().toolCall("Grep", { pattern: "DOCTOR_PROBE_LIMIT" }), plainReply = reply().content("OK")): void {
+function script(
+  server: FakeOpenAI,
+  toolReply = reply().toolCall("Grep", { pattern: "DOCTOR_PROBE_LIMIT" }),
+  plainReply = reply().content("OK"),
+): void {
   server.match(isPlain, plainReply);
   server.match(isToolProbe, toolReply);
   server.match(isToolResult, reply().content("DOCTOR_PROBE_LIMIT is 7319, in settings.py."));
@@ -48,7 +61,10 @@ describe("doctor", () => {
     await withServer([{ id: FC, max_model_len: 32768 }], async (server) => {
       script(server);
       const report = await doctor(server.url);
-      assert.deepEqual(report.checks.map((c) => `${c.name}:${c.status}`), ["endpoint:ok", "model:ok", "context-window:ok", "chat:ok", "tool-call:ok", "tool-result:ok", "thinking:ok"]);
+      assert.deepEqual(
+        report.checks.map((c) => `${c.name}:${c.status}`),
+        ["endpoint:ok", "model:ok", "context-window:ok", "chat:ok", "tool-call:ok", "tool-result:ok", "thinking:ok"],
+      );
       assert.equal(report.ok, true);
       assert.equal(report.exitCode, 0);
       assert.equal(report.model, FC);
@@ -68,7 +84,10 @@ describe("doctor", () => {
 
   it("diagnoses a server whose hermes parser is off: <tool_call> text in the content", async () => {
     await withServer([{ id: FC, max_model_len: 32768 }], async (server) => {
-      script(server, reply().content('<tool_call>\n{"name": "Grep", "arguments": {"pattern": "DOCTOR_PROBE_LIMIT"}}\n</tool_call>'));
+      script(
+        server,
+        reply().content('<tool_call>\n{"name": "Grep", "arguments": {"pattern": "DOCTOR_PROBE_LIMIT"}}\n</tool_call>'),
+      );
       const report = await doctor(server.url);
       const c = check(report, "tool-call");
       assert.equal(c.status, "fail");
@@ -83,7 +102,10 @@ describe("doctor", () => {
     const cases: Array<[FakeModel, RegExp]> = [
       [{ id: FC, owned_by: "sglang" }, /^SGLang: add --tool-call-parser qwen/],
       [{ id: FC, owned_by: "llamacpp" }, /^llama\.cpp: start llama-server with --jinja$/],
-      [{ id: FC, owned_by: "someone" }, /vLLM: add --enable-auto-tool-choice --tool-call-parser hermes; SGLang: add --tool-call-parser qwen .*; llama\.cpp: start llama-server with --jinja/],
+      [
+        { id: FC, owned_by: "someone" },
+        /vLLM: add --enable-auto-tool-choice --tool-call-parser hermes; SGLang: add --tool-call-parser qwen .*; llama\.cpp: start llama-server with --jinja/,
+      ],
     ];
     for (const [model, fix] of cases) {
       await withServer([model], async (server) => {
@@ -97,7 +119,12 @@ describe("doctor", () => {
   it("diagnoses vLLM started without --enable-auto-tool-choice (HTTP 400 on tools)", async () => {
     await withServer([{ id: FC, max_model_len: 32768 }], async (server) => {
       server.match(isPlain, reply().content("OK"));
-      server.match(isToolProbe, httpError(400, { message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set' }));
+      server.match(
+        isToolProbe,
+        httpError(400, {
+          message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+        }),
+      );
       const report = await doctor(server.url);
       const c = check(report, "tool-call");
       assert.equal(c.status, "fail");
@@ -123,7 +150,11 @@ describe("doctor", () => {
 
   it("warns when thinking leaks although the profile turns it off", async () => {
     await withServer([{ id: FC, max_model_len: 32768 }], async (server) => {
-      script(server, reply().reasoning("Let me think about which tool to use.").toolCall("Grep", { pattern: "DOCTOR_PROBE_LIMIT" }), reply().content("<think>hmm</think>OK"));
+      script(
+        server,
+        reply().reasoning("Let me think about which tool to use.").toolCall("Grep", { pattern: "DOCTOR_PROBE_LIMIT" }),
+        reply().content("<think>hmm</think>OK"),
+      );
       const report = await doctor(server.url);
       const c = check(report, "thinking");
       assert.equal(c.status, "warn");
@@ -143,16 +174,25 @@ describe("doctor", () => {
   });
 
   it("fails a missing model and lists the served ones", async () => {
-    await withServer([{ id: FC, max_model_len: 32768 }, { id: "Qwen/Qwen3-4B-Instruct-2507", max_model_len: 32768 }], async (server) => {
-      const report = await doctor(server.url, { model: "fastcontext" });
-      const c = check(report, "model");
-      assert.equal(c.status, "fail");
-      assert.equal(c.detail, `fastcontext is not served; the server serves: ${FC}, Qwen/Qwen3-4B-Instruct-2507`);
-      assert.match(c.fix ?? "", /^pass --model /);
-      assert.deepEqual(report.checks.filter((x) => x.status === "skip").map((x) => x.name), ["context-window", "chat", "tool-call", "tool-result", "thinking"]);
-      assert.equal(report.exitCode, 1);
-      assert.equal(server.chatRequests().length, 0, "no generation with a wrong model id");
-    });
+    await withServer(
+      [
+        { id: FC, max_model_len: 32768 },
+        { id: "Qwen/Qwen3-4B-Instruct-2507", max_model_len: 32768 },
+      ],
+      async (server) => {
+        const report = await doctor(server.url, { model: "fastcontext" });
+        const c = check(report, "model");
+        assert.equal(c.status, "fail");
+        assert.equal(c.detail, `fastcontext is not served; the server serves: ${FC}, Qwen/Qwen3-4B-Instruct-2507`);
+        assert.match(c.fix ?? "", /^pass --model /);
+        assert.deepEqual(
+          report.checks.filter((x) => x.status === "skip").map((x) => x.name),
+          ["context-window", "chat", "tool-call", "tool-result", "thinking"],
+        );
+        assert.equal(report.exitCode, 1);
+        assert.equal(server.chatRequests().length, 0, "no generation with a wrong model id");
+      },
+    );
   });
 
   it("suggests the right spelling of a model id that differs only in case or prefix", async () => {

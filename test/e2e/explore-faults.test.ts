@@ -8,12 +8,25 @@ import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import type { ExploreResult } from "../../src/core/types.js";
 import { hang, httpError, malformedSSE, reply, reset, resetAfterChunks } from "../support/fake-openai-server.js";
-import { useDemoRepoAndServer, runMain } from "./harness.js";
+import { runMain, useDemoRepoAndServer } from "./harness.js";
 
 const fx = useDemoRepoAndServer();
 const P = fx.path;
 const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}, baseUrl = fx.server.url) =>
-  runMain(["-q", "Where is the User model defined?", "--repo", fx.repo.root, "--base-url", baseUrl, "--model", "fastcontext-4b", ...extra], { env });
+  runMain(
+    [
+      "-q",
+      "Where is the User model defined?",
+      "--repo",
+      fx.repo.root,
+      "--base-url",
+      baseUrl,
+      "--model",
+      "fastcontext-4b",
+      ...extra,
+    ],
+    { env },
+  );
 const scriptGoodRun = () => {
   fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
   fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>`));
@@ -81,7 +94,10 @@ describe("e2e faults: persistent", () => {
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.stopReason, "model_error");
     assert.equal(result.partial, true);
-    assert.deepEqual(result.error, { kind: "model", message: "HTTP 400 Bad Request from the model server: unknown parameter top_k" });
+    assert.deepEqual(result.error, {
+      kind: "model",
+      message: "HTTP 400 Bad Request from the model server: unknown parameter top_k",
+    });
   });
 
   it("endpoint unreachable (closed port): exit 3, stdout empty, a message on stderr", async () => {

@@ -9,9 +9,14 @@ import { readTrajectory, type TrajectoryRecord } from "../../src/core/trajectory
 import type { ExploreEvent, ExploreResult } from "../../src/core/types.js";
 import { TokenCounter } from "../../src/tokens/counter.js";
 import { garbageToolJson, reply } from "../support/fake-openai-server.js";
-import { useDemoRepoAndServer, isolatedHome, runMain } from "./harness.js";
+import { isolatedHome, runMain, useDemoRepoAndServer } from "./harness.js";
 
-type Msg = { role: string; content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string };
+type Msg = {
+  role: string;
+  content: string | null;
+  tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
+};
 
 const fx = useDemoRepoAndServer();
 const P = fx.path;
@@ -24,9 +29,23 @@ const lastTurnResults = (i: number) => {
   return msgs.slice(lastAssistant + 1).filter((m) => m.role === "tool");
 };
 const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}) =>
-  runMain(["-q", "Where is the User model defined?", "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fastcontext-4b", ...extra], { env });
+  runMain(
+    [
+      "-q",
+      "Where is the User model defined?",
+      "--repo",
+      fx.repo.root,
+      "--base-url",
+      fx.server.url,
+      "--model",
+      "fastcontext-4b",
+      ...extra,
+    ],
+    { env },
+  );
 const json = (stdout: string) => JSON.parse(stdout) as ExploreResult;
-const answer = (...cites: string[]) => reply().content(`User is defined in models.\n<final_answer>\n${cites.join("\n")}\n</final_answer>`);
+const answer = (...cites: string[]) =>
+  reply().content(`User is defined in models.\n<final_answer>\n${cites.join("\n")}\n</final_answer>`);
 
 describe("e2e: tool calls", () => {
   it("parallel calls in one message run and come back in the model's order; text output is explanation + block", async () => {
@@ -38,11 +57,16 @@ describe("e2e: tool calls", () => {
         .toolCall("Read", { path: P("src/app/models.py"), offset: 8, limit: 15 }, { id: "r2" })
         .usage(3000, 80),
     );
-    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20 (User model)`, `${P("src/app/views.py")}:5-12 (uses it)`).usage(5000, 40));
+    fx.server.enqueue(
+      answer(`${P("src/app/models.py")}:10-20 (User model)`, `${P("src/app/views.py")}:5-12 (uses it)`).usage(5000, 40),
+    );
     const run = await explore();
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5-12 (uses it)\n</final_answer>\n`);
+    assert.equal(
+      run.stdout,
+      `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5-12 (uses it)\n</final_answer>\n`,
+    );
     const assistant = messagesOf(1)[2]!;
     assert.deepEqual(
       assistant.tool_calls?.map((c) => c.id),
@@ -55,23 +79,40 @@ describe("e2e: tool calls", () => {
     );
     assert.equal(results[0]!.content, `${P("src/app/models.py")}\n10:class User:`);
     assert.match(results[1]!.content!, new RegExp(`^\`\`\`${P("src/app/views.py")}:1-12\n1\\|# views line 1\n`));
-    assert.deepEqual(results[2]!.content!.split("\n").sort(), [P("src/app/models.py"), P("src/app/utils.py"), P("src/app/views.py"), P("tests/test_models.py")]);
-    assert.match(results[3]!.content!, new RegExp(`^\`\`\`${P("src/app/models.py")}:8-22\n8\\|# models line 8\n9\\|# models line 9\n10\\|class User:`));
+    assert.deepEqual(results[2]!.content!.split("\n").sort(), [
+      P("src/app/models.py"),
+      P("src/app/utils.py"),
+      P("src/app/views.py"),
+      P("tests/test_models.py"),
+    ]);
+    assert.match(
+      results[3]!.content!,
+      new RegExp(`^\`\`\`${P("src/app/models.py")}:8-22\n8\\|# models line 8\n9\\|# models line 9\n10\\|class User:`),
+    );
   });
 
   it("an identical repeated call is answered from the cache with a pointer, and a third repeat gets the note", async () => {
     const traj = `${isolatedHome()}/dedup.jsonl`;
     fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
     // Same call, arguments reordered and re-spaced, beside a new one.
-    fx.server.enqueue(reply().toolCall("Read", `{"limit":11,  "offset": 10, "path": "${P("src/app/models.py")}"}`, { id: "again-1" }).toolCall("Grep", { pattern: "slugify" }));
-    fx.server.enqueue(reply().toolCall("Read", { offset: 10, path: P("src/app/models.py"), limit: 11 }, { id: "again-2" }));
+    fx.server.enqueue(
+      reply()
+        .toolCall("Read", `{"limit":11,  "offset": 10, "path": "${P("src/app/models.py")}"}`, { id: "again-1" })
+        .toolCall("Grep", { pattern: "slugify" }),
+    );
+    fx.server.enqueue(
+      reply().toolCall("Read", { offset: 10, path: P("src/app/models.py"), limit: 11 }, { id: "again-2" }),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--json", "--traj", traj]);
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const [repeat, grep] = lastTurnResults(2);
     assert.equal(repeat!.tool_call_id, "again-1");
-    assert.equal(repeat!.content, "<system-reminder>This exact Read call was already made in turn 1; its result is above and has not changed.</system-reminder>");
+    assert.equal(
+      repeat!.content,
+      "<system-reminder>This exact Read call was already made in turn 1; its result is above and has not changed.</system-reminder>",
+    );
     assert.match(grep!.content!, /slugify/);
     const [third] = lastTurnResults(3);
     assert.match(third!.content!, /in turn 1; .*You have now repeated it 3 times/);
@@ -88,7 +129,12 @@ describe("e2e: tool calls", () => {
   });
 
   it("each turn's tool output fits the per-turn cap", async () => {
-    fx.server.enqueue(reply().toolCall("Read", { path: P("data/big.txt") }).toolCall("Read", { path: P("data/big.txt"), offset: 2001 }).toolCall("Read", { path: P("src/app/utils.py"), limit: 5 }));
+    fx.server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("data/big.txt") })
+        .toolCall("Read", { path: P("data/big.txt"), offset: 2001 })
+        .toolCall("Read", { path: P("src/app/utils.py"), limit: 5 }),
+    );
     fx.server.enqueue(answer(`${P("data/big.txt")}:1-3`));
     const run = await explore([], { FC_MAX_TURN_OUTPUT_TOKENS: "600" });
     fx.server.assertDrained();
@@ -100,7 +146,10 @@ describe("e2e: tool calls", () => {
     assert.ok(total <= 600, `turn output ${total} tokens`);
     assert.match(results[0]!.content!, /Output truncated: it exceeded the per-turn total output limit/);
     // The small result is shared its full part, not starved by the big ones.
-    assert.match(results[2]!.content!, /^```.*utils\.py:1-5\n1\|# utils line 1\n2\|# utils line 2\n3\|def slugify\(text\):/);
+    assert.match(
+      results[2]!.content!,
+      /^```.*utils\.py:1-5\n1\|# utils line 1\n2\|# utils line 2\n3\|def slugify\(text\):/,
+    );
   });
 
   it("tool calls written as text (hermes parser off) are executed, several per message", async () => {
@@ -132,18 +181,28 @@ describe("e2e: tool calls", () => {
   });
 
   it("Qwen3-Coder XML tool calls in content are executed with typed parameters", async () => {
-    fx.server.enqueue(reply().content(`<tool_call>\n<function=Read>\n<parameter=path>\n${P("src/app/models.py")}\n</parameter>\n<parameter=offset>\n10\n</parameter>\n<parameter=limit>\n3\n</parameter>\n</function>\n</tool_call>`));
+    fx.server.enqueue(
+      reply().content(
+        `<tool_call>\n<function=Read>\n<parameter=path>\n${P("src/app/models.py")}\n</parameter>\n<parameter=offset>\n10\n</parameter>\n<parameter=limit>\n3\n</parameter>\n</function>\n</tool_call>`,
+      ),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-12`));
     const run = await explore();
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const [result] = toolMessages(1);
-    assert.match(result!.content!, /:10-12\n10\|class User:\n11\|    field_11 = 11\n12\|    field_12 = 12\n/);
+    assert.match(result!.content!, /:10-12\n10\|class User:\n11\| {4}field_11 = 11\n12\| {4}field_12 = 12\n/);
   });
 
   it("garbage tool JSON becomes an error tool result and the run continues", async () => {
     fx.server.enqueue(garbageToolJson());
-    fx.server.enqueue(garbageToolJson({ native: true }).toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }, { id: "good" }));
+    fx.server.enqueue(
+      garbageToolJson({ native: true }).toolCall(
+        "Read",
+        { path: P("src/app/models.py"), offset: 10, limit: 11 },
+        { id: "good" },
+      ),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--json"]);
     fx.server.assertDrained();
@@ -170,7 +229,15 @@ describe("e2e: tool calls", () => {
         .toolCall("Read", { path: `/${name}/src/app/utils.py`, limit: 5 })
         .toolCall("Read", { path: "app/views.py", limit: 12 }),
     );
-    fx.server.enqueue(answer("/repo/src/app/models.py:10-20 (model)", `/workspace/src/app/views.py:5-12`, `/${name}/src/app/utils.py:3`, "app/views.py:1-2", "/testbed/src/app/utils.py:1"));
+    fx.server.enqueue(
+      answer(
+        "/repo/src/app/models.py:10-20 (model)",
+        `/workspace/src/app/views.py:5-12`,
+        `/${name}/src/app/utils.py:3`,
+        "app/views.py:1-2",
+        "/testbed/src/app/utils.py:1",
+      ),
+    );
     const run = await explore(["--json"]);
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
@@ -182,7 +249,13 @@ describe("e2e: tool calls", () => {
     const result = json(run.stdout);
     assert.deepEqual(
       result.citations.map((c) => `${c.path}:${c.start}-${c.end}`),
-      ["src/app/models.py:10-20", "src/app/views.py:5-12", "src/app/utils.py:3-3", "src/app/views.py:1-2", "src/app/utils.py:1-1"],
+      [
+        "src/app/models.py:10-20",
+        "src/app/views.py:5-12",
+        "src/app/utils.py:3-3",
+        "src/app/views.py:1-2",
+        "src/app/utils.py:1-1",
+      ],
     );
     assert.equal(result.stopReason, "answered");
   });
@@ -190,7 +263,10 @@ describe("e2e: tool calls", () => {
 
 describe("e2e: budgets", () => {
   it("max turns: the trained message, tool_choice none on the final request, stop max_turns, partial exit 1", async () => {
-    fx.server.enqueue(reply().toolCall("Grep", { pattern: "class User" }), reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
+    fx.server.enqueue(
+      reply().toolCall("Grep", { pattern: "class User" }),
+      reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--max-turns", "2"]);
     fx.server.assertDrained();
@@ -199,16 +275,33 @@ describe("e2e: budgets", () => {
     assert.equal(last.tool_choice, "none");
     assert.deepEqual((last.messages as Msg[]).at(-1), { role: "user", content: MAX_TURNS_MESSAGE });
     assert.equal(fx.server.chatRequests()[1]!.body!.tool_choice, undefined);
-    assert.equal(run.stdout, `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>\n`);
+    assert.equal(
+      run.stdout,
+      `User is defined in models.\n\n<final_answer>\n${P("src/app/models.py")}:10-20\n</final_answer>\n`,
+    );
     assert.match(run.stderr, /partial result \(max_turns\)/);
   });
 
   it("token budget from /v1/models max_model_len: finalize message, stop token_budget", async () => {
     fx.server.configure({ models: [{ id: "fc-budget-model", max_model_len: 20_000 }] });
     // reserve = 40% of 20 000 = 8000, so the limit is 12 000: the first reply's reported prompt trips it.
-    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(12_500, 40));
+    fx.server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 })
+        .usage(12_500, 40),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`).usage(12_700, 30));
-    const run = await runMain(["-q", "where is User?", "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fc-budget-model", "--json"]);
+    const run = await runMain([
+      "-q",
+      "where is User?",
+      "--repo",
+      fx.repo.root,
+      "--base-url",
+      fx.server.url,
+      "--model",
+      "fc-budget-model",
+      "--json",
+    ]);
     fx.server.assertDrained();
     assert.equal(run.code, 1, run.stderr);
     const last = fx.server.chatRequests()[1]!.body!;
@@ -222,7 +315,11 @@ describe("e2e: budgets", () => {
   });
 
   it("token budget from --max-context overrides the server's window", async () => {
-    fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }).usage(9_000, 40));
+    fx.server.enqueue(
+      reply()
+        .toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 })
+        .usage(9_000, 40),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`));
     const run = await explore(["--max-context", "15000", "--json"]);
     fx.server.assertDrained();
@@ -249,7 +346,13 @@ describe("e2e: budgets", () => {
 describe("e2e: citations", () => {
   it("a hallucinated citation gets one correction turn and is removed when still unseen", async () => {
     fx.server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-    fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`, `${P("src/app/ghost.py")}:1-9`));
+    fx.server.enqueue(
+      answer(
+        `${P("src/app/models.py")}:10-20`,
+        `${P("src/app/views.py")}:5-12 (never opened)`,
+        `${P("src/app/ghost.py")}:1-9`,
+      ),
+    );
     fx.server.enqueue(answer(`${P("src/app/models.py")}:10-20`, `${P("src/app/views.py")}:5-12 (never opened)`));
     const run = await explore(["--json"]);
     fx.server.assertDrained();
@@ -265,7 +368,9 @@ describe("e2e: citations", () => {
       result.citations.map((c) => c.path),
       ["src/app/models.py"],
     );
-    assert.deepEqual(result.dropped, [{ path: "src/app/views.py", start: 5, end: 12, reason: "never shown by a tool" }]);
+    assert.deepEqual(result.dropped, [
+      { path: "src/app/views.py", start: 5, end: 12, reason: "never shown by a tool" },
+    ]);
     assert.ok(result.warnings.some((w) => /1 citation\(s\) removed: they cite lines no tool showed/.test(w)));
   });
 
@@ -277,7 +382,10 @@ describe("e2e: citations", () => {
     const run = await explore(["--citation"]);
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, `<final_answer>\n${P("src/app/models.py")}:10-20\n${P("src/app/views.py")}:5-12\n</final_answer>\n`);
+    assert.equal(
+      run.stdout,
+      `<final_answer>\n${P("src/app/models.py")}:10-20\n${P("src/app/views.py")}:5-12\n</final_answer>\n`,
+    );
   });
 
   it("an answer with zero tool calls is flagged in the warnings", async () => {

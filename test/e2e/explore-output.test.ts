@@ -8,13 +8,15 @@ import { describe, it } from "node:test";
 import { readTrajectory, type TrajectoryRecord } from "../../src/core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../src/core/types.js";
 import { reply } from "../support/fake-openai-server.js";
-import { useDemoRepoAndServer, isolatedHome, runMain } from "./harness.js";
+import { isolatedHome, runMain, useDemoRepoAndServer } from "./harness.js";
 
 const fx = useDemoRepoAndServer();
 const P = fx.path;
 const QUERY = "Where is the User model defined?";
 const explore = (extra: string[] = [], env: Record<string, string | undefined> = {}) =>
-  runMain(["-q", QUERY, "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fastcontext-4b", ...extra], { env });
+  runMain(["-q", QUERY, "--repo", fx.repo.root, "--base-url", fx.server.url, "--model", "fastcontext-4b", ...extra], {
+    env,
+  });
 
 function scriptTwoTurns(): void {
   fx.server.enqueue(
@@ -24,25 +26,51 @@ function scriptTwoTurns(): void {
       .toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }, { id: "t2" })
       .usage(2500, 60),
   );
-  fx.server.enqueue(reply().content(`The model class.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5\n</final_answer>`).usage(3100, 30));
+  fx.server.enqueue(
+    reply()
+      .content(
+        `The model class.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n${P("src/app/views.py")}:5\n</final_answer>`,
+      )
+      .usage(3100, 30),
+  );
 }
 
 describe("e2e output: --json", () => {
   it("prints the result object: relative forward-slash paths, 1-based inclusive lines, counts, timings", async () => {
     scriptTwoTurns();
-    fx.server.enqueue(reply().content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`).usage(3300, 20));
+    fx.server.enqueue(
+      reply()
+        .content(`<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`)
+        .usage(3300, 20),
+    );
     const run = await explore(["--json"]);
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
-    assert.deepEqual(Object.keys(result).sort(), ["citations", "explanation", "model", "partial", "policy", "query", "root", "stopReason", "timings", "tokens", "toolCalls", "turns", "warnings"]);
+    assert.deepEqual(Object.keys(result).sort(), [
+      "citations",
+      "explanation",
+      "model",
+      "partial",
+      "policy",
+      "query",
+      "root",
+      "stopReason",
+      "timings",
+      "tokens",
+      "toolCalls",
+      "turns",
+      "warnings",
+    ]);
     assert.equal(result.query, QUERY);
     assert.equal(result.root, fx.repo.root);
     assert.equal(result.policy, "model");
     assert.equal(result.model, "fastcontext-4b");
     assert.equal(result.stopReason, "answered");
     assert.equal(result.partial, false);
-    assert.deepEqual(result.citations, [{ path: "src/app/models.py", start: 10, end: 20, reason: "User model", verified: true, verification: "read" }]);
+    assert.deepEqual(result.citations, [
+      { path: "src/app/models.py", start: 10, end: 20, reason: "User model", verified: true, verification: "read" },
+    ]);
     // 1-based inclusive: the cited range is exactly the class.
     const fileLines = readFileSync(P("src/app/models.py"), "utf8").split("\n");
     const c = result.citations[0]!;
@@ -51,11 +79,15 @@ describe("e2e output: --json", () => {
     assert.equal(fileLines[c.end], "# models line 21");
     assert.equal(result.explanation, "");
     // The unseen views.py:5 was questioned, and the model's corrected answer left it out.
-    assert.match((fx.server.chatRequests()[2]!.body!.messages as Array<{ content: string }>).at(-1)!.content, /never opened:\n- .*views\.py:5-5/);
+    assert.match(
+      (fx.server.chatRequests()[2]!.body!.messages as Array<{ content: string }>).at(-1)!.content,
+      /never opened:\n- .*views\.py:5-5/,
+    );
     assert.equal(result.turns, 3);
     assert.equal(result.toolCalls, 2);
     assert.deepEqual(result.tokens, { input: 2500 + 3100 + 3300, output: 60 + 30 + 20 });
-    for (const k of ["totalMs", "modelMs", "toolMs", "otherMs"] as const) assert.equal(typeof result.timings[k], "number");
+    for (const k of ["totalMs", "modelMs", "toolMs", "otherMs"] as const)
+      assert.equal(typeof result.timings[k], "number");
     assert.ok(result.timings.totalMs >= result.timings.modelMs + result.timings.toolMs);
   });
 });
@@ -63,7 +95,9 @@ describe("e2e output: --json", () => {
 describe("e2e output: text", () => {
   it("--citation prints only the block; progress and warnings never reach stdout", async () => {
     scriptTwoTurns();
-    fx.server.enqueue(reply().content(`Done.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`));
+    fx.server.enqueue(
+      reply().content(`Done.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User model)\n</final_answer>`),
+    );
     const run = await explore(["--citation", "--verbose"]);
     fx.server.assertDrained();
     assert.equal(run.code, 0, run.stderr);
@@ -90,7 +124,15 @@ describe("e2e output: --traj", () => {
     assert.equal(header.kind === "header" && header.query, QUERY);
     assert.equal(header.kind === "header" && header.version, 1);
 
-    const messages = records.filter((r): r is Extract<TrajectoryRecord, { kind: "message" }> => r.kind === "message").map((r) => r as { message: { role: string; content: string | null; tool_call_id?: string }; meta?: Record<string, unknown> });
+    const messages = records
+      .filter((r): r is Extract<TrajectoryRecord, { kind: "message" }> => r.kind === "message")
+      .map(
+        (r) =>
+          r as {
+            message: { role: string; content: string | null; tool_call_id?: string };
+            meta?: Record<string, unknown>;
+          },
+      );
     assert.deepEqual(
       messages.map((m) => m.message.role),
       ["system", "user", "assistant", "tool", "tool", "assistant", "user", "assistant"],
@@ -104,7 +146,9 @@ describe("e2e output: --traj", () => {
     assert.equal(messages[2]!.meta?.reasoning, "Search first.");
     assert.deepEqual(messages[2]!.meta?.usage, { promptTokens: 2500, completionTokens: 60 });
 
-    const events = records.filter((r): r is Extract<TrajectoryRecord, { kind: "event" }> => r.kind === "event").map((r) => r.event);
+    const events = records
+      .filter((r): r is Extract<TrajectoryRecord, { kind: "event" }> => r.kind === "event")
+      .map((r) => r.event);
     const count = (type: ExploreEvent["type"]) => events.filter((e) => e.type === type).length;
     assert.equal(count("run_start"), 1);
     assert.equal(count("model_request"), 3);
@@ -127,7 +171,10 @@ describe("e2e output: --fallback", () => {
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.policy, "embedded");
     assert.deepEqual(result.fallback, { from: "model", reason: "the model returned no verified citation (no_answer)" });
-    assert.ok(result.citations.some((c) => c.path === "src/app/models.py" && c.start <= 10 && c.end >= 10), JSON.stringify(result.citations));
+    assert.ok(
+      result.citations.some((c) => c.path === "src/app/models.py" && c.start <= 10 && c.end >= 10),
+      JSON.stringify(result.citations),
+    );
     assert.equal(result.model, "fastcontext-4b");
   });
 
@@ -166,7 +213,16 @@ describe("e2e output: usage errors", () => {
     const noQuery = await runMain(["--repo", fx.repo.root, "--base-url", fx.server.url]);
     assert.equal(noQuery.code, 2);
     assert.match(noQuery.stderr, /no question given/);
-    const badRepo = await runMain(["-q", "x", "--repo", `${fx.repo.root}/missing`, "--base-url", fx.server.url, "--model", "m"]);
+    const badRepo = await runMain([
+      "-q",
+      "x",
+      "--repo",
+      `${fx.repo.root}/missing`,
+      "--base-url",
+      fx.server.url,
+      "--model",
+      "m",
+    ]);
     assert.equal(badRepo.code, 2);
     assert.match(badRepo.stderr, /does not exist/);
     const badEnv = await explore([], { FC_TEMPERATURE: "hot" });

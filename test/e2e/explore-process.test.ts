@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { hang, reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
+import { type FakeOpenAI, hang, reply, startFakeOpenAI } from "../support/fake-openai-server.js";
 import type { TmpRepo } from "../support/tmp-repo.js";
 import { demoRepo, spawnCli, waitFor } from "./harness.js";
 
@@ -27,13 +27,23 @@ async function withServer(body: (server: FakeOpenAI) => Promise<void>): Promise<
   }
 }
 
-const args = (server: FakeOpenAI, ...extra: string[]) => ["-q", "Where is the User model defined?", "--base-url", server.url, "--model", "fastcontext-4b", ...extra];
+const args = (server: FakeOpenAI, ...extra: string[]) => [
+  "-q",
+  "Where is the User model defined?",
+  "--base-url",
+  server.url,
+  "--model",
+  "fastcontext-4b",
+  ...extra,
+];
 
 describe("e2e process", { concurrency: true }, () => {
   it("answered: exit 0, stdout is exactly the block, run inside the repository (no --repo)", () =>
     withServer(async (server) => {
       server.enqueue(reply().toolCall("Read", { path: P("src/app/models.py"), offset: 10, limit: 11 }));
-      server.enqueue(reply().content(`Found it.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User)\n</final_answer>`));
+      server.enqueue(
+        reply().content(`Found it.\n<final_answer>\n${P("src/app/models.py")}:10-20 (User)\n</final_answer>`),
+      );
       const run = await spawnCli(args(server, "--citation", "--verbose"), { cwd: repo.root });
       server.assertDrained();
       assert.equal(run.code, 0, run.stderr);
@@ -54,7 +64,10 @@ describe("e2e process", { concurrency: true }, () => {
 
   it("no answer: exit 4, an empty block", () =>
     withServer(async (server) => {
-      server.enqueue(reply().toolCall("Grep", { pattern: "nothing-here" }), reply().content("Nothing found.\n<final_answer>\n</final_answer>"));
+      server.enqueue(
+        reply().toolCall("Grep", { pattern: "nothing-here" }),
+        reply().content("Nothing found.\n<final_answer>\n</final_answer>"),
+      );
       const run = await spawnCli(args(server, "--repo", repo.root, "--citation"));
       server.assertDrained();
       assert.equal(run.code, 4, run.stderr);
@@ -73,7 +86,10 @@ describe("e2e process", { concurrency: true }, () => {
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     const port = (probe.address() as { port: number }).port; // TCP listen: AddressInfo
     await new Promise<void>((r) => probe.close(() => r()));
-    const run = await spawnCli(["-q", "x", "--repo", repo.root, "--base-url", `http://127.0.0.1:${port}/v1`, "--model", "m"], { env: { FC_MAX_RETRIES: "0" } });
+    const run = await spawnCli(
+      ["-q", "x", "--repo", repo.root, "--base-url", `http://127.0.0.1:${port}/v1`, "--model", "m"],
+      { env: { FC_MAX_RETRIES: "0" } },
+    );
     assert.equal(run.code, 3, run.stderr);
     assert.equal(run.stdout, "");
     assert.match(run.stderr, /model endpoint error \(endpoint\): could not reach the model server/);

@@ -3,15 +3,15 @@
  * isolated from the developer's FC_* variables and config files) or as a real process
  * (`node bin/fastcontext.js`). Also the small repository every e2e test explores.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { after, afterEach, before, beforeEach } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/surfaces/cli/main.js";
-import { after, afterEach, before, beforeEach } from "node:test";
-import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "fastcontext.js");
@@ -54,7 +54,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
  * Run `main(args)` in this process with stdout/stderr captured. Calls must not overlap (tests in a
  * file run one after another by default).
  */
-export async function runMain(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliRun> {
+export async function runMain(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<CliRun> {
   const savedEnv = process.env;
   const savedCwd = process.cwd();
   const out = process.stdout.write;
@@ -91,11 +94,20 @@ export async function runMain(args: string[], options: { env?: Record<string, st
 /** Run the real binary. `onSpawn` gets the child (e.g. to send SIGINT). */
 export function spawnCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    timeoutMs?: number;
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(options.env), cwd: options.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: cleanEnv(options.env),
+      cwd: options.cwd ?? ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -119,12 +131,17 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what
   }
 }
 
-const numbered = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i + 1)).join("\n") + "\n";
+const numbered = (n: number, line: (i: number) => string) =>
+  `${Array.from({ length: n }, (_, i) => line(i + 1)).join("\n")}\n`;
 
 /** A small Python project: models (User at 10-20), views, utils, tests, a big file for caps. */
 export async function demoRepo(): Promise<TmpRepo> {
-  const models = numbered(60, (i) => (i === 10 ? "class User:" : i > 10 && i <= 20 ? `    field_${i} = ${i}` : `# models line ${i}`));
-  const views = numbered(40, (i) => (i === 5 ? "def show_user(request):" : i > 5 && i <= 12 ? `    step_${i}()` : `# views line ${i}`));
+  const models = numbered(60, (i) =>
+    i === 10 ? "class User:" : i > 10 && i <= 20 ? `    field_${i} = ${i}` : `# models line ${i}`,
+  );
+  const views = numbered(40, (i) =>
+    i === 5 ? "def show_user(request):" : i > 5 && i <= 12 ? `    step_${i}()` : `# views line ${i}`,
+  );
   const utils = numbered(30, (i) => (i === 3 ? "def slugify(text):" : `# utils line ${i}`));
   return tmpRepo({
     git: true,
@@ -145,7 +162,11 @@ export async function demoRepo(): Promise<TmpRepo> {
  * The fixture every scripted exploration uses: the demo repository for the file (made once) and a
  * fresh fake server for each test (closed after it). Read `env.repo` / `env.server` inside tests.
  */
-export function useDemoRepoAndServer(): { readonly repo: TmpRepo; readonly server: FakeOpenAI; path(rel: string): string } {
+export function useDemoRepoAndServer(): {
+  readonly repo: TmpRepo;
+  readonly server: FakeOpenAI;
+  path(rel: string): string;
+} {
   let repo: TmpRepo | undefined;
   let server: FakeOpenAI | undefined;
   before(async () => {

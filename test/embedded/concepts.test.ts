@@ -12,7 +12,8 @@ const words = (query: string) => conceptWords(analyzeQuery(query), query);
 
 describe("conceptWords", () => {
   it("takes the title's keywords, identifier parts and joined word pairs", () => {
-    const query = "Module imported twice under import-mode=importlib\n\nThe logging module and pkg_resources namespace packages break.";
+    const query =
+      "Module imported twice under import-mode=importlib\n\nThe logging module and pkg_resources namespace packages break.";
     const list = words(query).map((w) => w.word);
     assert.ok(list.includes("importmode"), `import + mode joined: ${list.join(" ")}`);
     assert.ok(list.includes("importlib"));
@@ -56,7 +57,13 @@ describe("definitionNamePattern", () => {
   });
 
   it("skips prose in comments and mere calls", () => {
-    for (const line of ["# For type annotation of xfail markers", "    result = evaluate_xfail_marks(item)", "// the import mode is read here", "  private final Map<String, X> xfailCache = new HashMap<>();", "    return new XfailMarker(reason);"]) {
+    for (const line of [
+      "# For type annotation of xfail markers",
+      "    result = evaluate_xfail_marks(item)",
+      "// the import mode is read here",
+      "  private final Map<String, X> xfailCache = new HashMap<>();",
+      "    return new XfailMarker(reason);",
+    ]) {
       assert.ok(!pattern.test(line), line);
     }
   });
@@ -65,7 +72,12 @@ describe("definitionNamePattern", () => {
     const concepts = words("Dynamically adding xfail marker under import mode");
     const name = (line: string) => definedName(line) ?? "";
     assert.equal(name("    public static String resolveImportMode(Path p) {"), "resolveImportMode");
-    assert.deepEqual(conceptsInName(name("def evaluate_xfail_marks(item):"), concepts).map((w) => w.word).sort(), ["mark", "xfail", "xfailmark"]);
+    assert.deepEqual(
+      conceptsInName(name("def evaluate_xfail_marks(item):"), concepts)
+        .map((w) => w.word)
+        .sort(),
+      ["mark", "xfail", "xfailmark"],
+    );
     assert.ok(conceptsInName("ImportMode", concepts).some((w) => w.word === "importmode"));
     assert.deepEqual(conceptsInName("remarkable", concepts), [], "`mark` inside another word is not a part");
   });

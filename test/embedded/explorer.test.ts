@@ -9,12 +9,15 @@ import { describe, it } from "node:test";
 import { analyzeQuery, type Term } from "../../src/analysis/query.js";
 import type { ExploreEvent } from "../../src/core/types.js";
 import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
-import { rankFiles, type FileEvidence, type RankedFile } from "../../src/embedded/rank-files.js";
+import { type FileEvidence, type RankedFile, rankFiles } from "../../src/embedded/rank-files.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 
 /** Functions of filler so that relevance has to be earned, not given by the only file around. */
 function filler(name: string, n: number): string {
-  return Array.from({ length: n }, (_, i) => `def ${name}_${i}(value):\n    """Helper ${i}."""\n    return value * ${i}\n`).join("\n");
+  return Array.from(
+    { length: n },
+    (_, i) => `def ${name}_${i}(value):\n    """Helper ${i}."""\n    return value * ${i}\n`,
+  ).join("\n");
 }
 
 const FILES: Record<string, string> = {
@@ -73,20 +76,32 @@ async function explore(root: string, query: string, events?: ExploreEvent[]) {
 describe("embedded explorer", () => {
   it("finds the function a quoted error message comes from and cites it, verified", async () => {
     await using repo = await tmpRepo({ files: FILES, git: true });
-    const result = await explore(repo.root, 'Adding an item with quantity 0 fails with `ValueError: quantity must be positive` but zero should remove the item.');
+    const result = await explore(
+      repo.root,
+      "Adding an item with quantity 0 fails with `ValueError: quantity must be positive` but zero should remove the item.",
+    );
     assert.equal(result.stopReason, "answered");
     assert.equal(result.policy, "embedded");
     const first = result.citations[0]!;
     assert.equal(first.path, "shop/cart.py");
-    assert.ok(first.start <= 10 && first.end >= 10, `the citation ${first.start}-${first.end} covers the raise on line 10`);
+    assert.ok(
+      first.start <= 10 && first.end >= 10,
+      `the citation ${first.start}-${first.end} covers the raise on line 10`,
+    );
     assert.ok(first.end - first.start < 40, "a function, not the whole file");
-    assert.ok(result.citations.every((c) => c.verified), "every citation was shown by a tool");
+    assert.ok(
+      result.citations.every((c) => c.verified),
+      "every citation was shown by a tool",
+    );
     assert.ok(result.toolCalls > 0 && result.turns === 2);
   });
 
   it("ranks the file defining a named identifier first", async () => {
     await using repo = await tmpRepo({ files: FILES, git: true });
-    const result = await explore(repo.root, "The discount from `apply_discount` is applied even when the subtotal equals the threshold.");
+    const result = await explore(
+      repo.root,
+      "The discount from `apply_discount` is applied even when the subtotal equals the threshold.",
+    );
     assert.equal(result.citations[0]?.path, "shop/pricing.py");
     const c = result.citations[0]!;
     assert.ok(c.start <= 4 && c.end >= 7, "cites apply_discount (lines 4-7)");
@@ -148,7 +163,10 @@ describe("embedded explorer", () => {
 
   it("keeps the budget of cited lines", async () => {
     await using repo = await tmpRepo({ files: FILES, git: true });
-    const result = await createEmbeddedExplorer({ citedLines: 25 })({ query: "Cart add_item total apply_discount make_parser", root: repo.root });
+    const result = await createEmbeddedExplorer({ citedLines: 25 })({
+      query: "Cart add_item total apply_discount make_parser",
+      root: repo.root,
+    });
     const lines = result.citations.reduce((n, c) => n + c.end - c.start + 1, 0);
     assert.ok(lines <= 25 + 6, `cited ${lines} lines for a budget of 25`);
   });
@@ -205,20 +223,31 @@ describe("embedded explorer: evidence beyond the names in the query", () => {
         ].join("\n"),
       },
     });
-    const { result, file } = await ranking(repo.root, "Dynamically adding an xfail marker no longer ignores the failure");
-    assert.ok(file("runner/skipping.py")!.parts.defNames > 0, "skipping.py defines evaluate_xfail_marks and XfailMarker");
+    const { result, file } = await ranking(
+      repo.root,
+      "Dynamically adding an xfail marker no longer ignores the failure",
+    );
+    assert.ok(
+      file("runner/skipping.py")!.parts.defNames > 0,
+      "skipping.py defines evaluate_xfail_marks and XfailMarker",
+    );
     assert.equal(file("runner/reports.py")!.parts.defNames, 0, "reports.py only mentions xfail");
     assert.equal(result.citations[0]?.path, "runner/skipping.py");
     const first = result.citations[0]!;
-    assert.ok(first.start <= 6 && first.end >= 10, `cites evaluate_xfail_marks (lines 6-10), not ${first.start}-${first.end}`);
+    assert.ok(
+      first.start <= 6 && first.end >= 10,
+      `cites evaluate_xfail_marks (lines 6-10), not ${first.start}-${first.end}`,
+    );
   });
 
   it("discounts a dotted name from the reporter's own code that the repository never spells", async () => {
     await using repo = await tmpRepo({
       git: true,
       files: {
-        "lib/setup_logging.py": "import logging\n\n\ndef configure(level):\n    logging.basicConfig(level=level)\n    logging.getLogger('lib').setLevel(level)\n",
-        "lib/loader.py": "from lib import setup_logging\n\n\ndef load_plugins(names):\n    setup_logging.configure('INFO')\n    return [__import__(n) for n in names]\n",
+        "lib/setup_logging.py":
+          "import logging\n\n\ndef configure(level):\n    logging.basicConfig(level=level)\n    logging.getLogger('lib').setLevel(level)\n",
+        "lib/loader.py":
+          "from lib import setup_logging\n\n\ndef load_plugins(names):\n    setup_logging.configure('INFO')\n    return [__import__(n) for n in names]\n",
       },
     });
     // `configure` is counted once for whichever dotted names end in it.
@@ -228,28 +257,66 @@ describe("embedded explorer: evidence beyond the names in the query", () => {
       const asked = analyzeQuery(query).all.find((t) => t.text === counted.text)!;
       return counted.weight / asked.weight;
     };
-    assert.equal(await countedWeight("Plugins load twice when `acme.logging.configure()` runs"), 0.3, "acme.logging.configure is nowhere in the repository");
-    assert.equal(await countedWeight("Plugins load twice when `setup_logging.configure()` runs"), 1, "setup_logging.configure is spelled in lib/loader.py");
-    assert.equal(await countedWeight("Plugins load twice: `acme.logging.configure()` calls `setup_logging.configure()`"), 1, "one local name keeps the shared count");
+    assert.equal(
+      await countedWeight("Plugins load twice when `acme.logging.configure()` runs"),
+      0.3,
+      "acme.logging.configure is nowhere in the repository",
+    );
+    assert.equal(
+      await countedWeight("Plugins load twice when `setup_logging.configure()` runs"),
+      1,
+      "setup_logging.configure is spelled in lib/loader.py",
+    );
+    assert.equal(
+      await countedWeight("Plugins load twice: `acme.logging.configure()` calls `setup_logging.configure()`"),
+      1,
+      "one local name keeps the shared count",
+    );
   });
 
   it("recognizes an option declared by a call that opens lines above it", async () => {
     await using repo = await tmpRepo({
       git: true,
       files: {
-        "cli/options.py": ["def add_options(parser):", "    group = parser.add_argument_group('collection')", "    group.add_argument(", '        "--collect-only",', '        action="store_true",', "    )", "", filler("option_helper", 8)].join("\n"),
-        "cli/runner.py": ["def run(argv):", '    if "--collect-only" in argv:', "        return collect(argv)", '    print("use --collect-only to list tests")', "", filler("runner_helper", 8)].join("\n"),
+        "cli/options.py": [
+          "def add_options(parser):",
+          "    group = parser.add_argument_group('collection')",
+          "    group.add_argument(",
+          '        "--collect-only",',
+          '        action="store_true",',
+          "    )",
+          "",
+          filler("option_helper", 8),
+        ].join("\n"),
+        "cli/runner.py": [
+          "def run(argv):",
+          '    if "--collect-only" in argv:',
+          "        return collect(argv)",
+          '    print("use --collect-only to list tests")',
+          "",
+          filler("runner_helper", 8),
+        ].join("\n"),
       },
     });
     const { result, file } = await ranking(repo.root, "`--collect-only` needs a one letter shortcut");
-    assert.ok(file("cli/options.py")!.parts.messages > file("cli/runner.py")!.parts.messages, "the declaration counts double");
+    assert.ok(
+      file("cli/options.py")!.parts.messages > file("cli/runner.py")!.parts.messages,
+      "the declaration counts double",
+    );
     assert.equal(result.citations[0]?.path, "cli/options.py");
   });
 });
 
 describe("rankFiles", () => {
   const term = (text: string, weight = 2): Term => ({ text, kind: "identifier", weight, source: "code", variants: [] });
-  const evidence = (messages: FileEvidence["messages"]): FileEvidence => ({ termCounts: [], definitions: new Map(), messages, pathHits: new Map(), defNames: new Map(), frames: new Map() });
+  const evidence = (messages: FileEvidence["messages"]): FileEvidence => ({
+    termCounts: [],
+    definitions: new Map(),
+    messages,
+    pathHits: new Map(),
+    defNames: new Map(),
+    frames: new Map(),
+  });
 
   it("credits the options of one command line with diminishing returns, messages in full", () => {
     const options = ["--project", "--author", "--release", "--language"];
@@ -262,13 +329,22 @@ describe("rankFiles", () => {
       evidence: evidence(
         new Map<string, Array<{ line: number; weight: number; literal: string; option?: boolean }>>([
           ["cmd/quickstart.py", options.map((o, i) => ({ line: i + 1, weight: 2, literal: o, option: true }))],
-          ["util/rst.py", [{ line: 3, weight: 2, literal: "prolog removes headings" }, { line: 9, weight: 2, literal: "heading is not rendered" }]],
+          [
+            "util/rst.py",
+            [
+              { line: 3, weight: 2, literal: "prolog removes headings" },
+              { line: 9, weight: 2, literal: "heading is not rendered" },
+            ],
+          ],
         ]),
       ),
     });
     const one = (rel: string) => ranked.find((f) => f.rel === rel)!.parts.messages;
     const single = one("util/rst.py") / 2;
-    assert.ok(Math.abs(one("cmd/quickstart.py") - single * (1 + 0.5 + 0.25 + 0.125)) < 1e-9, "four options count 1.875 times one");
+    assert.ok(
+      Math.abs(one("cmd/quickstart.py") - single * (1 + 0.5 + 0.25 + 0.125)) < 1e-9,
+      "four options count 1.875 times one",
+    );
     assert.ok(one("util/rst.py") > single * 1.99, "two distinct messages count twice");
   });
 });

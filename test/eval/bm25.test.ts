@@ -8,7 +8,18 @@ import { numberedLines, tempDir, writeFiles } from "./support.js";
 describe("tokens", () => {
   it("splits camelCase, snake_case and dots, keeps compound identifiers, drops stop words, numbers and tiny tokens", () => {
     assert.deepEqual(tokens("The parseHTTPHeader failed in add_url_rule of flask.blueprints at line 42 x"), [
-      "parse", "http", "header", "parsehttpheader", "failed", "add", "url", "rule", "add_url_rule", "flask", "blueprints", "line",
+      "parse",
+      "http",
+      "header",
+      "parsehttpheader",
+      "failed",
+      "add",
+      "url",
+      "rule",
+      "add_url_rule",
+      "flask",
+      "blueprints",
+      "line",
     ]);
   });
 });
@@ -24,8 +35,14 @@ describe("listSourceFiles", () => {
       "big.py": "y".repeat(1024 * 1024 + 1),
       "notes.txt": "text\n",
     });
-    assert.deepEqual(listSourceFiles(root).map((f) => f.rel), ["notes.txt", "src/a.py"]);
-    assert.deepEqual(listSourceFiles(root, (rel) => rel.endsWith(".py")).map((f) => f.rel), ["src/a.py"]);
+    assert.deepEqual(
+      listSourceFiles(root).map((f) => f.rel),
+      ["notes.txt", "src/a.py"],
+    );
+    assert.deepEqual(
+      listSourceFiles(root, (rel) => rel.endsWith(".py")).map((f) => f.rel),
+      ["src/a.py"],
+    );
   });
 });
 
@@ -43,7 +60,10 @@ describe("bm25", () => {
     const files = listSourceFiles(root, (r) => r.endsWith(".py"));
     const { ranked, weights } = rankFiles(files, "resolve_redirects loops forever on a redirect chain");
     assert.equal(ranked[0]?.file.rel, "pkg/session.py");
-    assert.ok(ranked.every((r) => r.file.rel !== "pkg/models.py"), "a file sharing no term is not ranked");
+    assert.ok(
+      ranked.every((r) => r.file.rel !== "pkg/models.py"),
+      "a file sharing no term is not ranked",
+    );
     const w = bestWindow(ranked[0]!.text, weights, 60);
     assert.ok(w.start <= 151 && w.end >= 153, `window ${w.start}-${w.end} misses the function at 151-153`);
     assert.equal(w.end - w.start + 1, 60);
@@ -58,7 +78,11 @@ describe("bm25", () => {
     assert.equal(result.turns, 0);
     assert.equal(result.toolCalls, 0);
     assert.equal(result.root, realpathSync(root));
-    assert.deepEqual(result.citations.map((c) => c.path), ["pkg/session.py", "pkg/utils.py"], "code files only, best first");
+    assert.deepEqual(
+      result.citations.map((c) => c.path),
+      ["pkg/session.py", "pkg/utils.py"],
+      "code files only, best first",
+    );
     assert.ok(result.citations.every((c) => c.verified && c.start >= 1 && c.end >= c.start));
     assert.deepEqual(result.citations[1]?.start, 1, "a short file is cited whole");
     assert.deepEqual(result.citations[1]?.end, 2);

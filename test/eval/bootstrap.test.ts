@@ -29,7 +29,10 @@ describe("bootstrap", () => {
 
   it("pairs differences: identical runs give exactly zero", () => {
     assert.deepEqual(pairedBootstrap(values, values), { mean: 0, lo: 0, hi: 0 });
-    const better = pairedBootstrap(values.map(() => 0), values.map(() => 1));
+    const better = pairedBootstrap(
+      values.map(() => 0),
+      values.map(() => 1),
+    );
     assert.deepEqual(better, { mean: 1, lo: 1, hi: 1 });
     assert.throws(() => pairedBootstrap([1], [1, 2]), /differ in length/);
   });

@@ -2,19 +2,37 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { compareRuns, conclusion, loadRun, renderCompareMd, type RunRows } from "../../src/eval/compare.js";
+import { compareRuns, conclusion, loadRun, type RunRows, renderCompareMd } from "../../src/eval/compare.js";
 import { RATE_METRICS, type RateMetric } from "../../src/eval/metrics.js";
 import type { TaskRow } from "../../src/eval/summary.js";
 import { tempDir } from "./support.js";
 
-function row(id: string, values: Partial<Record<RateMetric, number>> & { cited_lines?: number; wall_s?: number } = {}): TaskRow {
+function row(
+  id: string,
+  values: Partial<Record<RateMetric, number>> & { cited_lines?: number; wall_s?: number } = {},
+): TaskRow {
   const rates = Object.fromEntries(RATE_METRICS.map((m) => [m, values[m] ?? 0])) as Record<RateMetric, number>;
-  return { instance_id: id, repo: "o/n", ...rates, function_applicable: true, first_gold_rank: 0, cited_lines: values.cited_lines ?? 100, wall_s: values.wall_s ?? 1, error: null, stop_reason: "answered" };
+  return {
+    instance_id: id,
+    repo: "o/n",
+    ...rates,
+    function_applicable: true,
+    first_gold_rank: 0,
+    cited_lines: values.cited_lines ?? 100,
+    wall_s: values.wall_s ?? 1,
+    error: null,
+    stop_reason: "answered",
+  };
 }
 
 const ids = Array.from({ length: 40 }, (_, i) => `t${i}`);
-const run = (label: string, f: (id: string, i: number) => TaskRow): RunRows => ({ label, policy: "p", rows: ids.map(f) });
-const verdict = (r: ReturnType<typeof compareRuns>, metric: string) => r.metrics.find((m) => m.metric === metric)?.verdict;
+const run = (label: string, f: (id: string, i: number) => TaskRow): RunRows => ({
+  label,
+  policy: "p",
+  rows: ids.map(f),
+});
+const verdict = (r: ReturnType<typeof compareRuns>, metric: string) =>
+  r.metrics.find((m) => m.metric === metric)?.verdict;
 
 describe("compareRuns", () => {
   it("calls a large consistent gain better and the reverse worse", () => {
@@ -38,7 +56,11 @@ describe("compareRuns", () => {
 
   it("treats lower cost as better and pairs only shared tasks", () => {
     const a = run("a", (id) => row(id, { cited_lines: 300 }));
-    const b: RunRows = { label: "b", policy: "p", rows: [...ids.slice(0, 30).map((id) => row(id, { cited_lines: 50 })), row("extra")] };
+    const b: RunRows = {
+      label: "b",
+      policy: "p",
+      rows: [...ids.slice(0, 30).map((id) => row(id, { cited_lines: 50 })), row("extra")],
+    };
     const r = compareRuns(a, b);
     assert.equal(r.nPaired, 30);
     assert.equal(r.onlyA.length, 10);

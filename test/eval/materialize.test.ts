@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cleanStaleTemps, defaultCacheDir, materializeTree, treeKey } from "../../src/eval/materialize.js";
@@ -11,7 +11,7 @@ function listing(dir: string): string {
 
 describe("materializeTree", () => {
   const { dir, shas } = makeRepo([
-    { message: "one", files: { "src/a.py": "v1\n", "README": "hello\n" } },
+    { message: "one", files: { "src/a.py": "v1\n", README: "hello\n" } },
     { message: "two", files: { "src/a.py": "v2\n", "src/b.py": "new\n" } },
   ]);
   const gitDir = join(dir, ".git");
@@ -43,7 +43,10 @@ describe("materializeTree", () => {
 
   it("fails on an unknown commit and leaves nothing that a later run would reuse", async () => {
     const cacheDir = tempDir();
-    await assert.rejects(materializeTree({ gitDir, repo: "o/n", commit: "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", cacheDir }), /git archive/);
+    await assert.rejects(
+      materializeTree({ gitDir, repo: "o/n", commit: "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", cacheDir }),
+      /git archive/,
+    );
     assert.deepEqual(readdirSync(cacheDir), []);
   });
 

@@ -5,7 +5,8 @@ import { deriveEditRanges, parseTask } from "../../src/eval/tasks.js";
 import { makeTask } from "./support.js";
 
 const cite = (path: string, start: number, end = start) => ({ path, start, end });
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
 
 describe("normalizePath", () => {
   it("strips ./ and leading slashes and turns backslashes into slashes", () => {
@@ -35,7 +36,10 @@ describe("scoreCitations: line level (gold edit 10-12,20 = 4 lines; hunk 7-15,17
   });
 
   it("counts duplicate and overlapping citations once, whatever their path spelling", () => {
-    const s = scoreCitations([cite("./src/a.py", 10, 12), cite("src/a.py", 11, 12), cite("/src/a.py", 12, 13), cite("src\\a.py", 10, 10)], task);
+    const s = scoreCitations(
+      [cite("./src/a.py", 10, 12), cite("src/a.py", 11, 12), cite("/src/a.py", 12, 13), cite("src\\a.py", 10, 10)],
+      task,
+    );
     assert.equal(s.cited_lines, 4); // 10,11,12,13
     close(s.line_precision_edit, 3 / 4);
     close(s.line_recall_edit, 3 / 4);
@@ -64,7 +68,17 @@ describe("scoreCitations: file level", () => {
   const task = makeTask();
 
   it("computes Acc@k and MRR over distinct paths in rank order (repeated files count once)", () => {
-    const s = scoreCitations([cite("b.py", 1, 2), cite("b.py", 5, 6), cite("c.py", 1), cite("./b.py", 9), cite("d.py", 1), cite("src/a.py", 10)], task);
+    const s = scoreCitations(
+      [
+        cite("b.py", 1, 2),
+        cite("b.py", 5, 6),
+        cite("c.py", 1),
+        cite("./b.py", 9),
+        cite("d.py", 1),
+        cite("src/a.py", 10),
+      ],
+      task,
+    );
     // distinct: b, c, d, src/a.py → gold at rank 4
     assert.deepEqual([s.file_acc_at_1, s.file_acc_at_3, s.file_acc_at_5], [0, 0, 1]);
     close(s.mrr, 1 / 4);
@@ -112,7 +126,10 @@ describe("scoreCitations: empty answers and function spans", () => {
 
   it("marks tasks without function spans as not applicable (not NaN, not null)", () => {
     for (const spans of [null, []] as const) {
-      const s = scoreCitations([cite("src/a.py", 1, 100)], makeTask({ location: { function_spans: spans === null ? null : [] } }));
+      const s = scoreCitations(
+        [cite("src/a.py", 1, 100)],
+        makeTask({ location: { function_spans: spans === null ? null : [] } }),
+      );
       assert.equal(s.function_applicable, false);
       assert.equal(s.function_hit, 0);
     }
@@ -124,9 +141,7 @@ describe("insert-only gold", () => {
     assert.deepEqual(deriveEditRanges([], [30], 100), [[30, 31]]);
     assert.deepEqual(deriveEditRanges([], [0], 100), [[1, 1]]);
     assert.deepEqual(deriveEditRanges([], [100], 100), [[100, 100]]);
-    assert.deepEqual(deriveEditRanges([5, 6, 7, 9], [7], 100), [
-      [5, 9],
-    ]);
+    assert.deepEqual(deriveEditRanges([5, 6, 7, 9], [7], 100), [[5, 9]]);
   });
 
   it("scores a citation touching one neighbour of a pure insertion as a hit with recall 1/2", () => {

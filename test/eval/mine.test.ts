@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { describe, it } from "node:test";
+import { mineTasks } from "../../src/eval/mine.js";
 import { editFacts, hunkRanges, parseUnifiedDiff } from "../../src/eval/mine-diff.js";
 import { isMinableSource, messageQualifies, messageToQuery } from "../../src/eval/mine-rules.js";
-import { mineTasks } from "../../src/eval/mine.js";
 import { parseTask } from "../../src/eval/tasks.js";
 import { makeRepo, numberedLines } from "./support.js";
 
@@ -21,13 +21,27 @@ describe("mine rules", () => {
   });
 
   it("strips trailers and cherry-pick notes from the query", () => {
-    const message = "Fix crash (#12)\n\nThe parser indexed an empty list.\n\n(cherry picked from commit abc123)\nSigned-off-by: Dev <d@x>\nCo-authored-by: Other <o@x>\nChange-Id: I1234";
+    const message =
+      "Fix crash (#12)\n\nThe parser indexed an empty list.\n\n(cherry picked from commit abc123)\nSigned-off-by: Dev <d@x>\nCo-authored-by: Other <o@x>\nChange-Id: I1234";
     assert.equal(messageToQuery(message), "Fix crash (#12)\n\nThe parser indexed an empty list.");
   });
 
   it("keeps source files and drops tests, docs, lockfiles, generated and vendored paths", () => {
     for (const p of ["src/app.py", "lib/x/y.ts", "main.go"]) assert.ok(isMinableSource(p), p);
-    for (const p of ["tests/test_app.py", "src/app_test.go", "src/x.test.ts", "testing/util.py", "conftest.py", "docs/conf.py", "README.md", "package-lock.json", "vendor/lib.go", "third_party/x.c", "proto/x_pb2.py", "dist/app.min.js"]) {
+    for (const p of [
+      "tests/test_app.py",
+      "src/app_test.go",
+      "src/x.test.ts",
+      "testing/util.py",
+      "conftest.py",
+      "docs/conf.py",
+      "README.md",
+      "package-lock.json",
+      "vendor/lib.go",
+      "third_party/x.c",
+      "proto/x_pb2.py",
+      "dist/app.min.js",
+    ]) {
       assert.ok(!isMinableSource(p), p);
     }
   });
@@ -54,7 +68,11 @@ describe("mine diff parsing", () => {
     assert.equal(files.length, 1);
     assert.equal(files[0]?.path, "src/app.py");
     assert.deepEqual(editFacts(files[0]!.hunks), { deleted: [10, 11, 30], insertAfter: [20], added: 3 });
-    assert.deepEqual(hunkRanges(files[0]!.hunks), [[10, 11], [20, 20], [30, 30]]);
+    assert.deepEqual(hunkRanges(files[0]!.hunks), [
+      [10, 11],
+      [20, 20],
+      [30, 30],
+    ]);
   });
 });
 
@@ -66,9 +84,22 @@ describe("mineTasks on a real repository", () => {
     return `${lines.join("\n")}\n`;
   };
   const { dir, shas } = makeRepo([
-    { message: "Initial import", files: { "src/app.py": app(() => undefined), "src/util.py": numberedLines(10, "util"), "src/a1.py": "1\n", "src/a2.py": "2\n", "src/a3.py": "3\n", "src/a4.py": "4\n", "tests/test_app.py": "def test():\n    pass\n", "docs/guide.md": "guide\n" } },
     {
-      message: "Fix crash in parse_header when the header is empty (#12)\n\nThe parser indexed an empty list.\n\nSigned-off-by: Dev <d@x>",
+      message: "Initial import",
+      files: {
+        "src/app.py": app(() => undefined),
+        "src/util.py": numberedLines(10, "util"),
+        "src/a1.py": "1\n",
+        "src/a2.py": "2\n",
+        "src/a3.py": "3\n",
+        "src/a4.py": "4\n",
+        "tests/test_app.py": "def test():\n    pass\n",
+        "docs/guide.md": "guide\n",
+      },
+    },
+    {
+      message:
+        "Fix crash in parse_header when the header is empty (#12)\n\nThe parser indexed an empty list.\n\nSigned-off-by: Dev <d@x>",
       files: {
         "src/app.py": app((l) => {
           l[9] = "    if not value:";
@@ -81,27 +112,53 @@ describe("mineTasks on a real repository", () => {
     { message: "Add colour option", files: { "src/util.py": numberedLines(10, "colour") } },
     { message: "Fix typo in the guide", files: { "docs/guide.md": "guide, fixed\n" } },
     { message: "Fix bug: add missing import", files: { "src/a1.py": "import os\n1\n" } },
-    { message: "Fix #40: touch everything", files: { "src/a1.py": "x\n", "src/a2.py": "x\n", "src/a3.py": "x\n", "src/a4.py": "x\n" } },
-    { message: "Closes GH-7: wrong default in util and app", files: { "src/util.py": numberedLines(10, "colour").replace("colour 3", "default 3"), "src/app.py": app((l) => { l[9] = "    if not value:"; l[10] = "        return None"; l.splice(20, 0, "    # handle the empty case"); l[0] = "changed 1"; }) } },
+    {
+      message: "Fix #40: touch everything",
+      files: { "src/a1.py": "x\n", "src/a2.py": "x\n", "src/a3.py": "x\n", "src/a4.py": "x\n" },
+    },
+    {
+      message: "Closes GH-7: wrong default in util and app",
+      files: {
+        "src/util.py": numberedLines(10, "colour").replace("colour 3", "default 3"),
+        "src/app.py": app((l) => {
+          l[9] = "    if not value:";
+          l[10] = "        return None";
+          l.splice(20, 0, "    # handle the empty case");
+          l[0] = "changed 1";
+        }),
+      },
+    },
   ]);
 
   it("mines the fix commits only, newest first, with pre-image gold and the parent as base", async () => {
     const { tasks, stats, repo } = await mineTasks({ repo: dir, name: "acme/widget" });
     assert.equal(repo, "acme/widget");
     assert.equal(stats.examined, 7);
-    assert.deepEqual(tasks.map((t) => t.fix_commit), [shas[6], shas[1]]);
+    assert.deepEqual(
+      tasks.map((t) => t.fix_commit),
+      [shas[6], shas[1]],
+    );
 
     const fix = tasks[1]!;
     assert.equal(fix.instance_id, `widget-${shas[1]!.slice(0, 7)}`);
     assert.equal(fix.base_commit, shas[0]);
-    assert.equal(fix.problem_statement, "Fix crash in parse_header when the header is empty (#12)\n\nThe parser indexed an empty list.");
+    assert.equal(
+      fix.problem_statement,
+      "Fix crash in parse_header when the header is empty (#12)\n\nThe parser indexed an empty list.",
+    );
     assert.deepEqual(fix.gold_files, ["src/app.py"]);
     const loc = fix.locations[0]!;
     assert.equal(loc.file_lines, 40);
     assert.deepEqual(loc.deleted_lines, [10, 11]);
     assert.deepEqual(loc.insert_after, [20]);
-    assert.deepEqual(loc.edit_ranges, [[10, 11], [20, 21]]);
-    assert.deepEqual(loc.hunk_ranges, [[7, 14], [18, 23]]);
+    assert.deepEqual(loc.edit_ranges, [
+      [10, 11],
+      [20, 21],
+    ]);
+    assert.deepEqual(loc.hunk_ranges, [
+      [7, 14],
+      [18, 23],
+    ]);
     assert.equal(loc.function_spans, null);
     assert.ok(!fix.problem_statement.includes("return None"), "the query never contains the fix");
 
@@ -111,7 +168,10 @@ describe("mineTasks on a real repository", () => {
 
     // The output is a valid task for `eval`.
     const parsed = parseTask(JSON.parse(JSON.stringify(fix)));
-    assert.deepEqual(parsed.locations[0]?.edit_ranges, [[10, 11], [20, 21]]);
+    assert.deepEqual(parsed.locations[0]?.edit_ranges, [
+      [10, 11],
+      [20, 21],
+    ]);
   });
 
   it("honours --limit and names a repository without a remote local/<dir>", async () => {

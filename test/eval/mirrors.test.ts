@@ -40,7 +40,10 @@ describe("findMirror", () => {
   it("says where it looked when nothing is found, and rejects bad flags", () => {
     const root = tempDir();
     mkdirSync(join(root, "o", "n"), { recursive: true }); // a directory that is not a repository
-    assert.throws(() => findMirror("o/n", { mirrorsDir: root }), (e: unknown) => e instanceof ConfigError && /o\+n\/repo/.test(e.message));
+    assert.throws(
+      () => findMirror("o/n", { mirrorsDir: root }),
+      (e: unknown) => e instanceof ConfigError && /o\+n\/repo/.test(e.message),
+    );
     assert.throws(() => findMirror("o/n", {}), ConfigError);
     assert.throws(() => parseMirrorFlags(["nope"]), /owner\/name=PATH/);
     assert.equal(gitDirOf(join(root, "missing")), null);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExploreRequest, ExploreResult, Explorer } from "../../src/core/types.js";
 import { readResults } from "../../src/eval/results.js";
-import { runEval, type RunOptions } from "../../src/eval/runner.js";
+import { type RunOptions, runEval } from "../../src/eval/runner.js";
 import { ConfigError } from "../../src/util/errors.js";
 import { makeTask, tempDir } from "./support.js";
 
@@ -64,7 +64,14 @@ describe("runEval", () => {
     assert.equal(byId.get("t2")?.stop_reason, null);
     assert.equal(byId.get("t1")?.error, null);
     assert.equal(byId.get("t1")?.scores.line_recall_edit, 0.75);
-    assert.deepEqual(byId.get("t1")?.cost, { cited_lines: 3, wall_s: byId.get("t1")!.cost.wall_s, tool_calls: 3, turns: 2, tokens_in: 100, tokens_out: 10 });
+    assert.deepEqual(byId.get("t1")?.cost, {
+      cited_lines: 3,
+      wall_s: byId.get("t1")!.cost.wall_s,
+      tool_calls: 3,
+      turns: 2,
+      tokens_in: 100,
+      tokens_out: 10,
+    });
     assert.equal(readResults(join(out, "results.jsonl")).length, 4);
   });
 

@@ -4,11 +4,17 @@ import { scoreCitations } from "../../src/eval/metrics.js";
 import { createProgress, progressBar } from "../../src/eval/progress.js";
 import { renderReportHtml } from "../../src/eval/report-html.js";
 import type { TaskRecord } from "../../src/eval/results.js";
+import { type RunFacts, summarize } from "../../src/eval/summary.js";
 import { renderSummaryMd } from "../../src/eval/summary-md.js";
-import { summarize, type RunFacts } from "../../src/eval/summary.js";
 import { makeTask } from "./support.js";
 
-function rec(id: string, repo: string, citations: Array<{ path: string; start: number; end: number }>, extra: Partial<TaskRecord> = {}, spans = true): TaskRecord {
+function rec(
+  id: string,
+  repo: string,
+  citations: Array<{ path: string; start: number; end: number }>,
+  extra: Partial<TaskRecord> = {},
+  spans = true,
+): TaskRecord {
   const task = makeTask({ instance_id: id, repo, location: spans ? {} : { function_spans: null } });
   const scores = scoreCitations(citations, task);
   return {
@@ -98,7 +104,10 @@ describe("progress", () => {
     p.start(2, 1);
     p.taskDone(r, 1, 2);
     p.end();
-    assert.equal(out.text(), "eval: 2 tasks to run (1 already scored, skipped)\n[1/2] a1 file@1=1 file@5=1 line_hit=1 lines=3 0.50s\n");
+    assert.equal(
+      out.text(),
+      "eval: 2 tasks to run (1 already scored, skipped)\n[1/2] a1 file@1=1 file@5=1 line_hit=1 lines=3 0.50s\n",
+    );
   });
 
   it("redraws a bar on a TTY", () => {
@@ -106,7 +115,7 @@ describe("progress", () => {
     const p = createProgress({ ...out.stream, isTTY: true, columns: 200 });
     p.start(2, 0);
     p.taskDone(r, 1, 2);
-    assert.match(out.text(), /\r\x1b\[2K\[█{12}░{12}\] 1\/2  50% acc@1 100%/);
+    assert.match(out.text(), /\r\x1b\[2K\[█{12}░{12}\] 1\/2 {2}50% acc@1 100%/);
     assert.equal(progressBar(0, 0, 4), "[████] 0/0 100%");
   });
 });

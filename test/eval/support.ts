@@ -49,7 +49,10 @@ export function writeFiles(root: string, files: Record<string, string | null>): 
 }
 
 /** A work-tree repository with one commit per entry; returns the directory and the commit shas. */
-export function makeRepo(commits: Array<{ message: string; files: Record<string, string | null> }>, dir = tempDir("fc-repo-")): { dir: string; shas: string[] } {
+export function makeRepo(
+  commits: Array<{ message: string; files: Record<string, string | null> }>,
+  dir = tempDir("fc-repo-"),
+): { dir: string; shas: string[] } {
   mkdirSync(dir, { recursive: true });
   git(dir, "init", "-q", "-b", "main");
   const shas: string[] = [];

@@ -18,7 +18,12 @@ const base = realpathSync(mkdtempSync(join(tmpdir(), "fc-install-cli-")));
 after(() => rmSync(base, { recursive: true, force: true }));
 
 function spawnInstall(args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, "install", ...args], { cwd: base, env: cleanEnv({ HOME: base }), encoding: "utf8", timeout: 30_000 });
+  const result = spawnSync(process.execPath, [BIN, "install", ...args], {
+    cwd: base,
+    env: cleanEnv({ HOME: base }),
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -54,7 +59,10 @@ describe("fastcontext install (CLI)", () => {
   test("usage errors exit 2 with a clear message", async () => {
     const unknown = await run(["emacs"]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown client "emacs"; expected one of: claude-code, codex, opencode, cursor, vscode, gemini-cli/);
+    assert.match(
+      unknown.stderr,
+      /unknown client "emacs"; expected one of: claude-code, codex, opencode, cursor, vscode, gemini-cli/,
+    );
     const both = await run(["cursor", "--project", "--user"]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot be combined/);
@@ -65,7 +73,10 @@ describe("unifiedDiff", () => {
   test("shows a small change in a large file as one hunk with context", () => {
     const a = `${Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n")}\n`;
     const b = a.replace("line 20\n", "line 20\nadded\n");
-    assert.equal(unifiedDiff(a, b, "a", "b"), "--- a\n+++ b\n@@ -18,6 +18,7 @@\n line 18\n line 19\n line 20\n+added\n line 21\n line 22\n line 23\n");
+    assert.equal(
+      unifiedDiff(a, b, "a", "b"),
+      "--- a\n+++ b\n@@ -18,6 +18,7 @@\n line 18\n line 19\n line 20\n+added\n line 21\n line 22\n line 23\n",
+    );
     assert.equal(unifiedDiff(a, a, "a", "b"), "");
   });
 });

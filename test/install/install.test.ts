@@ -4,7 +4,17 @@
  * run changes nothing. Planning (`--print`) writes nothing.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -54,7 +64,10 @@ function seed(client: ClientId): string {
 }
 
 /** Our server and the other one, read back in the client's own format. */
-function readServers(client: ClientId, file: string): { ours: Record<string, unknown>; other: unknown; rest: Record<string, unknown> } {
+function readServers(
+  client: ClientId,
+  file: string,
+): { ours: Record<string, unknown>; other: unknown; rest: Record<string, unknown> } {
   const text = readFileSync(file, "utf8");
   const spec = CLIENTS[client];
   if (spec.format === "toml") {
@@ -93,7 +106,8 @@ describe("install writes each client's real format", () => {
           assert.equal(rest.model, "o3");
           assert.match(readFileSync(file, "utf8"), /# keep this comment/);
         }
-        if (client === "claude-code" || client === "cursor" || client === "gemini-cli") assert.equal(rest.theme, "dark");
+        if (client === "claude-code" || client === "cursor" || client === "gemini-cli")
+          assert.equal(rest.theme, "dark");
         if (client === "vscode") {
           assert.equal(ours.type, "stdio");
           assert.match(readFileSync(file, "utf8"), /^\t"inputs"/m, "the file's tab indentation is kept");
@@ -131,7 +145,10 @@ describe("install writes each client's real format", () => {
     assert.equal(CLIENTS.opencode.file("user", p), "/xdg/opencode/opencode.json");
     assert.equal(CLIENTS.cursor.file("user", p), join(p.home, ".cursor", "mcp.json"));
     assert.equal(CLIENTS.vscode.file("user", p), "/xdg/Code/User/mcp.json");
-    assert.equal(CLIENTS.vscode.file("user", { ...p, platform: "darwin" }), join(p.home, "Library", "Application Support", "Code", "User", "mcp.json"));
+    assert.equal(
+      CLIENTS.vscode.file("user", { ...p, platform: "darwin" }),
+      join(p.home, "Library", "Application Support", "Code", "User", "mcp.json"),
+    );
     assert.equal(CLIENTS["gemini-cli"].file("user", p), join(p.home, ".gemini", "settings.json"));
   });
 
@@ -141,7 +158,10 @@ describe("install writes each client's real format", () => {
     mkdirSync(dirname(file), { recursive: true });
     const jsonc = '{\n  // my servers\n  "servers": {\n    "other": { "type": "stdio", "command": "x", },\n  },\n}\n';
     writeFileSync(file, jsonc);
-    assert.throws(() => install("vscode", "project", p), (error: unknown) => error instanceof MergeRefusal && /comments/.test(error.message));
+    assert.throws(
+      () => install("vscode", "project", p),
+      (error: unknown) => error instanceof MergeRefusal && /comments/.test(error.message),
+    );
     assert.equal(readFileSync(file, "utf8"), jsonc, "untouched when refused");
     const forced = install("vscode", "project", p, { force: true });
     assert.equal(readFileSync(forced.backup!, "utf8"), jsonc);
@@ -152,7 +172,10 @@ describe("install writes each client's real format", () => {
   test("opencode files in the V2 shape get the entry under mcp.servers, without `enabled`", () => {
     const p = places();
     const file = CLIENTS.opencode.file("project", p);
-    writeFileSync(file, `${JSON.stringify({ mcp: { servers: { other: { type: "local", command: ["x"] } } } }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ mcp: { servers: { other: { type: "local", command: ["x"] } } } }, null, 2)}\n`,
+    );
     install("opencode", "project", p);
     const doc = JSON.parse(readFileSync(file, "utf8")) as { mcp: { servers: Record<string, Record<string, unknown>> } };
     assert.deepEqual(Object.keys(doc.mcp.servers).sort(), ["fastcontext", "other"]);
@@ -163,7 +186,10 @@ describe("install writes each client's real format", () => {
     const p = places();
     const file = CLIENTS.cursor.file("project", p);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ mcpServers: { fastcontext: { command: "old", args: [], env: { FC_BASE_URL: "http://gpu:8000/v1" } } } }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ mcpServers: { fastcontext: { command: "old", args: [], env: { FC_BASE_URL: "http://gpu:8000/v1" } } } }, null, 2)}\n`,
+    );
     install("cursor", "project", p);
     const { ours } = readServers("cursor", file);
     assert.equal(ours.command, process.execPath);
@@ -191,6 +217,9 @@ describe("install writes each client's real format", () => {
   });
 
   test("stripJsonc keeps comment-like text inside strings", () => {
-    assert.deepEqual(JSON.parse(stripJsonc('{"a": "http://x//y", /* c */ "b": "1,}", // d\n}')), { a: "http://x//y", b: "1,}" });
+    assert.deepEqual(JSON.parse(stripJsonc('{"a": "http://x//y", /* c */ "b": "1,}", // d\n}')), {
+      a: "http://x//y",
+      b: "1,}",
+    });
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { afterEach, beforeEach, describe, it } from "node:test";
-import { createChatClient, type ChatClientConfig } from "../../src/llm/client.js";
+import { describe, it } from "node:test";
+import { type ChatClientConfig, createChatClient } from "../../src/llm/client.js";
 import { LlmError, type LlmErrorKind } from "../../src/llm/errors.js";
 import type { ChatMessage } from "../../src/llm/types.js";
 import {
@@ -14,7 +14,6 @@ import {
   reply,
   reset,
   resetAfterChunks,
-  startFakeOpenAI,
   useFakeOpenAI,
 } from "../support/fake-openai-server.js";
 
@@ -35,12 +34,16 @@ async function rejectsWith(promise: Promise<unknown>, kind: LlmErrorKind): Promi
   assert.fail(`expected a ${kind} error`);
 }
 
-
 describe("retries", () => {
   it("honours Retry-After on 429 and reports the retry", async () => {
     fx.server.enqueue(httpError(429, { message: "slow down" }, { retryAfter: 0.3 }), reply().content("ok"));
     const retries: Array<[number, number, string]> = [];
-    const turn = await client().chat(MESSAGES, [], {}, { onRetry: (attempt, delayMs, reason) => retries.push([attempt, delayMs, reason]) });
+    const turn = await client().chat(
+      MESSAGES,
+      [],
+      {},
+      { onRetry: (attempt, delayMs, reason) => retries.push([attempt, delayMs, reason]) },
+    );
     assert.equal(turn.content, "ok");
     const [first, second] = fx.server.chatRequests();
     assert.ok(first && second);
@@ -71,7 +74,12 @@ describe("retries", () => {
   it("retries a stream cut mid-way, and deltas restart after onRetry", async () => {
     fx.server.enqueue(resetAfterChunks(3, reply().content("partial answer text").pieces(6)), reply().content("full"));
     const events: string[] = [];
-    const turn = await client().chat(MESSAGES, [], {}, { onDelta: (_c, text) => events.push(text), onRetry: (_a, _d, reason) => events.push(`RETRY ${reason}`) });
+    const turn = await client().chat(
+      MESSAGES,
+      [],
+      {},
+      { onDelta: (_c, text) => events.push(text), onRetry: (_a, _d, reason) => events.push(`RETRY ${reason}`) },
+    );
     assert.equal(turn.content, "full");
     const retryAt = events.findIndex((e) => e.startsWith("RETRY"));
     assert.ok(retryAt > 0, "some deltas arrived before the cut");
@@ -133,7 +141,12 @@ describe("retries", () => {
     const port = await freePort();
     const retries: number[] = [];
     const start = performance.now();
-    const promise = createChatClient({ baseUrl: `http://127.0.0.1:${port}`, model: "m", maxRetries: 2, retryBaseMs: 5 }).chat(MESSAGES, [], {}, { onRetry: (a) => retries.push(a) });
+    const promise = createChatClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      model: "m",
+      maxRetries: 2,
+      retryBaseMs: 5,
+    }).chat(MESSAGES, [], {}, { onRetry: (a) => retries.push(a) });
     const error = await rejectsWith(promise, "network");
     assert.deepEqual(retries, [1, 2]);
     assert.match(error.message, /could not reach/);
@@ -155,7 +168,10 @@ describe("timeouts", () => {
   it("ends a stream that goes silent with an idle timeout, long before the total cap", async () => {
     fx.server.enqueue(hangAfterChunks(2));
     const start = performance.now();
-    const error = await rejectsWith(client({ timeoutMs: 5000, idleTimeoutMs: 200, maxRetries: 0 }).chat(MESSAGES), "timeout");
+    const error = await rejectsWith(
+      client({ timeoutMs: 5000, idleTimeoutMs: 200, maxRetries: 0 }).chat(MESSAGES),
+      "timeout",
+    );
     assert.ok(performance.now() - start < 1500);
     assert.match(error.message, /silent for 200 ms/);
   });
@@ -177,7 +193,12 @@ describe("abort", () => {
     fx.server.enqueue(httpError(503, {}, { retryAfter: 30 }));
     const controller = new AbortController();
     const start = performance.now();
-    const promise = client().chat(MESSAGES, [], {}, { signal: controller.signal, onRetry: () => setTimeout(() => controller.abort(), 20) });
+    const promise = client().chat(
+      MESSAGES,
+      [],
+      {},
+      { signal: controller.signal, onRetry: () => setTimeout(() => controller.abort(), 20) },
+    );
     const error = await rejectsWith(promise, "aborted");
     assert.ok(performance.now() - start < 1000);
     assert.equal(error.name, "AbortError");
@@ -189,7 +210,12 @@ describe("abort", () => {
     const controller = new AbortController();
     const start = performance.now();
     // maxRetries 0: the abort itself must be reported, not a network error hidden by a retry.
-    const promise = client({ maxRetries: 0 }).chat(MESSAGES, [], {}, { signal: controller.signal, onDelta: () => controller.abort() });
+    const promise = client({ maxRetries: 0 }).chat(
+      MESSAGES,
+      [],
+      {},
+      { signal: controller.signal, onDelta: () => controller.abort() },
+    );
     await rejectsWith(promise, "aborted");
     assert.ok(performance.now() - start < 1000);
   });

@@ -1,14 +1,28 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
-import { createChatClient, type ChatClientConfig } from "../../src/llm/client.js";
+import { describe, it } from "node:test";
+import { type ChatClientConfig, createChatClient } from "../../src/llm/client.js";
 import { LlmError } from "../../src/llm/errors.js";
 import { toAssistantMessage } from "../../src/llm/history.js";
 import type { ChatMessage, ToolDefinition } from "../../src/llm/types.js";
 import { garbageToolJson, rawResponse, rawSSE, reply, useFakeOpenAI } from "../support/fake-openai-server.js";
 
 const TOOLS: ToolDefinition[] = [
-  { type: "function", function: { name: "Read", description: "read", parameters: { type: "object", properties: { path: { type: "string" }, offset: { type: "integer" } } } } },
-  { type: "function", function: { name: "Grep", description: "grep", parameters: { type: "object", properties: { pattern: { type: "string" }, "-i": { type: "boolean" } } } } },
+  {
+    type: "function",
+    function: {
+      name: "Read",
+      description: "read",
+      parameters: { type: "object", properties: { path: { type: "string" }, offset: { type: "integer" } } },
+    },
+  },
+  {
+    type: "function",
+    function: {
+      name: "Grep",
+      description: "grep",
+      parameters: { type: "object", properties: { pattern: { type: "string" }, "-i": { type: "boolean" } } },
+    },
+  },
 ];
 const MESSAGES: ChatMessage[] = [
   { role: "system", content: "sys" },
@@ -16,13 +30,19 @@ const MESSAGES: ChatMessage[] = [
 ];
 
 const fx = useFakeOpenAI();
-const client = (config: Partial<ChatClientConfig> = {}) => createChatClient({ baseUrl: fx.server.url, model: "fc-4b", retryBaseMs: 5, ...config });
+const client = (config: Partial<ChatClientConfig> = {}) =>
+  createChatClient({ baseUrl: fx.server.url, model: "fc-4b", retryBaseMs: 5, ...config });
 const args = (json: string) => JSON.parse(json) as unknown;
-
 
 describe("chat: streaming", () => {
   it("merges split tool-call deltas into complete calls, in order, with the server's ids", async () => {
-    fx.server.enqueue(reply().content("Looking.").toolCall("Grep", { pattern: "def main", "-i": true }, { id: "call-a" }).toolCall("Read", { path: "/r/main.py" }, { id: "call-b" }).pieces(5));
+    fx.server.enqueue(
+      reply()
+        .content("Looking.")
+        .toolCall("Grep", { pattern: "def main", "-i": true }, { id: "call-a" })
+        .toolCall("Read", { path: "/r/main.py" }, { id: "call-b" })
+        .pieces(5),
+    );
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.equal(turn.source, "native");
     assert.equal(turn.finishReason, "tool_calls");
@@ -40,7 +60,9 @@ describe("chat: streaming", () => {
   });
 
   it("keeps reasoning apart from content and reads usage from the usage chunk", async () => {
-    fx.server.enqueue(reply().reasoning("Think about it.").content("<final_answer>\n/abs/a.py:1-3\n</final_answer>").usage(120, 30));
+    fx.server.enqueue(
+      reply().reasoning("Think about it.").content("<final_answer>\n/abs/a.py:1-3\n</final_answer>").usage(120, 30),
+    );
     const deltas: Array<[string, string]> = [];
     const turn = await client().chat(MESSAGES, TOOLS, {}, { onDelta: (channel, text) => deltas.push([channel, text]) });
     assert.equal(turn.reasoning, "Think about it.");
@@ -48,8 +70,20 @@ describe("chat: streaming", () => {
     assert.deepEqual(turn.usage, { promptTokens: 120, completionTokens: 30 });
     assert.equal(turn.source, "none");
     assert.equal(turn.finishReason, "stop");
-    assert.equal(deltas.filter(([c]) => c === "reasoning").map(([, t]) => t).join(""), "Think about it.");
-    assert.equal(deltas.filter(([c]) => c === "content").map(([, t]) => t).join(""), turn.content);
+    assert.equal(
+      deltas
+        .filter(([c]) => c === "reasoning")
+        .map(([, t]) => t)
+        .join(""),
+      "Think about it.",
+    );
+    assert.equal(
+      deltas
+        .filter(([c]) => c === "content")
+        .map(([, t]) => t)
+        .join(""),
+      turn.content,
+    );
     assert.ok(deltas.length >= 4, "content arrived in several deltas");
   });
 
@@ -60,7 +94,13 @@ describe("chat: streaming", () => {
   });
 
   it("synthesizes ids and keys calls by order when the server omits ids and indexes", async () => {
-    fx.server.enqueue(reply().toolCall("Read", { path: "/a" }).toolCall("Read", { path: "/b" }).withoutToolCallIds().withoutToolCallIndex());
+    fx.server.enqueue(
+      reply()
+        .toolCall("Read", { path: "/a" })
+        .toolCall("Read", { path: "/b" })
+        .withoutToolCallIds()
+        .withoutToolCallIndex(),
+    );
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.deepEqual(
       turn.toolCalls.map((c) => args(c.arguments)),
@@ -93,7 +133,11 @@ describe("chat: streaming", () => {
   });
 
   it("types Qwen3-Coder XML values with the offered tools' schemas", async () => {
-    fx.server.enqueue(reply().content("<tool_call>\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n<parameter=offset>\n40\n</parameter>\n</function>\n</tool_call>"));
+    fx.server.enqueue(
+      reply().content(
+        "<tool_call>\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n<parameter=offset>\n40\n</parameter>\n</function>\n</tool_call>",
+      ),
+    );
     const turn = await client().chat(MESSAGES, TOOLS);
     assert.deepEqual(args(turn.toolCalls[0]?.arguments ?? ""), { path: "/a.py", offset: 40 });
   });
@@ -107,18 +151,32 @@ describe("chat: streaming", () => {
     assert.equal(fromContent.source, "content");
     const native = await client().chat(MESSAGES, TOOLS);
     assert.equal(native.source, "native");
-    assert.deepEqual(native.malformed.map((m) => [m.name, m.raw]), [["Grep", "pattern: @@@ ))) not json"]]);
+    assert.deepEqual(
+      native.malformed.map((m) => [m.name, m.raw]),
+      [["Grep", "pattern: @@@ ))) not json"]],
+    );
     const history = toAssistantMessage(native);
     assert.ok(history.role === "assistant" && history.tool_calls?.[0]?.id === native.malformed[0]?.id);
   });
 
   it("concatenates the calls of a router's two choices", async () => {
-    const chunk = (choices: unknown[]) => `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", choices })}\n\n`;
+    const chunk = (choices: unknown[]) =>
+      `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", choices })}\n\n`;
     fx.server.enqueue(
       rawSSE([
         chunk([{ index: 0, delta: { role: "assistant", content: "Let me look." } }]),
-        chunk([{ index: 1, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "Read", arguments: '{"path": "/a"}' } }] } }]),
-        chunk([{ index: 1, delta: { tool_calls: [{ index: 1, id: "c2", function: { name: "Read", arguments: '{"path": "/b"}' } }] } }]),
+        chunk([
+          {
+            index: 1,
+            delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "Read", arguments: '{"path": "/a"}' } }] },
+          },
+        ]),
+        chunk([
+          {
+            index: 1,
+            delta: { tool_calls: [{ index: 1, id: "c2", function: { name: "Read", arguments: '{"path": "/b"}' } }] },
+          },
+        ]),
         chunk([
           { index: 0, delta: {}, finish_reason: "stop" },
           { index: 1, delta: {}, finish_reason: "tool_calls" },
@@ -136,7 +194,11 @@ describe("chat: streaming", () => {
   });
 
   it("reads a JSON body even when it asked for a stream", async () => {
-    fx.server.enqueue(rawResponse(200, { choices: [{ index: 0, message: { role: "assistant", content: "plain" }, finish_reason: "stop" }] }));
+    fx.server.enqueue(
+      rawResponse(200, {
+        choices: [{ index: 0, message: { role: "assistant", content: "plain" }, finish_reason: "stop" }],
+      }),
+    );
     const turn = await client().chat(MESSAGES);
     assert.equal(turn.content, "plain");
   });
@@ -149,7 +211,9 @@ describe("chat: streaming", () => {
 
 describe("chat: non-streaming", () => {
   it("returns the same turn from a chat.completion object", async () => {
-    fx.server.enqueue(reply().reasoning("hmm").content("Checking.").toolCall("Read", { path: "/a" }, { id: "id-1" }).usage(50, 7));
+    fx.server.enqueue(
+      reply().reasoning("hmm").content("Checking.").toolCall("Read", { path: "/a" }, { id: "id-1" }).usage(50, 7),
+    );
     const turn = await client({ stream: false }).chat(MESSAGES, TOOLS);
     assert.deepEqual(turn, {
       content: "Checking.",
@@ -168,7 +232,10 @@ describe("chat: non-streaming", () => {
 
   it("fails with kind parse on a body that is not JSON", async () => {
     fx.server.enqueue(rawResponse(200, "<html>proxy</html>"));
-    await assert.rejects(client({ stream: false }).chat(MESSAGES), (e: unknown) => e instanceof LlmError && e.kind === "parse" && /not JSON/.test(e.message));
+    await assert.rejects(
+      client({ stream: false }).chat(MESSAGES),
+      (e: unknown) => e instanceof LlmError && e.kind === "parse" && /not JSON/.test(e.message),
+    );
   });
 });
 

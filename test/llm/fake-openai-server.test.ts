@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { gate, hang, httpError, pythonJson, reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
+import {
+  type FakeOpenAI,
+  gate,
+  hang,
+  httpError,
+  pythonJson,
+  reply,
+  startFakeOpenAI,
+} from "../support/fake-openai-server.js";
 
 let server: FakeOpenAI;
 beforeEach(async () => {
@@ -13,7 +21,11 @@ afterEach(async () => {
 });
 
 const post = (body: Record<string, unknown>, path = "/v1/chat/completions") =>
-  fetch(`${server.origin}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], ...body }) });
+  fetch(`${server.origin}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], ...body }),
+  });
 
 /** The raw SSE text split into event payloads; asserts the vLLM framing of every event. */
 async function events(response: Response): Promise<string[]> {
@@ -25,7 +37,11 @@ async function events(response: Response): Promise<string[]> {
 }
 
 /** Test-side view of the fake's own chunks; the casts below read our own output, checked field by field. */
-type Chunk = { object: string; choices: Array<{ index: number; delta: Record<string, unknown>; finish_reason: string | null }>; usage?: Record<string, number> };
+type Chunk = {
+  object: string;
+  choices: Array<{ index: number; delta: Record<string, unknown>; finish_reason: string | null }>;
+  usage?: Record<string, number>;
+};
 
 describe("fake server: drained or not", () => {
   it("answers an unscripted request with HTTP 500, records it, and fails assertDrained", async () => {
@@ -71,7 +87,14 @@ describe("fake server: drained or not", () => {
 
 describe("fake server: vLLM wire format", () => {
   it("streams role, split content, tool calls by index with split arguments, finish, usage, [DONE]", async () => {
-    server.enqueue(reply().reasoning("why").content("Hello there").toolCall("Grep", { pattern: "foo" }, { id: "t1" }).toolCall("Read", { path: "/x" }, { id: "t2" }).usage(120, 30));
+    server.enqueue(
+      reply()
+        .reasoning("why")
+        .content("Hello there")
+        .toolCall("Grep", { pattern: "foo" }, { id: "t1" })
+        .toolCall("Read", { path: "/x" }, { id: "t2" })
+        .usage(120, 30),
+    );
     const payloads = await events(await post({ stream: true, stream_options: { include_usage: true } }));
     assert.equal(payloads.at(-1), "[DONE]");
     const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as Chunk);
@@ -79,19 +102,32 @@ describe("fake server: vLLM wire format", () => {
     assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: "assistant", content: "" });
 
     const deltas = chunks.flatMap((c) => c.choices.map((choice) => choice.delta));
-    assert.equal(deltas.filter((d) => "reasoning_content" in d).map((d) => d.reasoning_content).join(""), "why");
+    assert.equal(
+      deltas
+        .filter((d) => "reasoning_content" in d)
+        .map((d) => d.reasoning_content)
+        .join(""),
+      "why",
+    );
     const content = deltas.filter((d) => typeof d.content === "string" && d.content);
     assert.ok(content.length >= 3);
     assert.equal(content.map((d) => d.content).join(""), "Hello there");
 
-    const fragments = deltas.flatMap((d) => (Array.isArray(d.tool_calls) ? d.tool_calls : [])) as Array<{ index: number; id?: string; function: { name?: string; arguments?: string } }>;
+    const fragments = deltas.flatMap((d) => (Array.isArray(d.tool_calls) ? d.tool_calls : [])) as Array<{
+      index: number;
+      id?: string;
+      function: { name?: string; arguments?: string };
+    }>;
     for (const index of [0, 1]) {
       const mine = fragments.filter((f) => f.index === index);
       assert.equal(mine[0]?.id, index === 0 ? "t1" : "t2");
       assert.equal(mine[0]?.function.name, index === 0 ? "Grep" : "Read");
       assert.ok(mine.slice(1).every((f) => f.id === undefined && f.function.name === undefined));
       assert.ok(mine.filter((f) => f.function.arguments).length >= 3, "arguments split across at least 3 chunks");
-      assert.equal(mine.map((f) => f.function.arguments ?? "").join(""), index === 0 ? '{"pattern": "foo"}' : '{"path": "/x"}');
+      assert.equal(
+        mine.map((f) => f.function.arguments ?? "").join(""),
+        index === 0 ? '{"pattern": "foo"}' : '{"path": "/x"}',
+      );
     }
 
     const finishes = chunks.flatMap((c) => c.choices.map((choice) => choice.finish_reason)).filter(Boolean);
@@ -126,7 +162,9 @@ describe("fake server: vLLM wire format", () => {
     const response = await post({});
     assert.equal(response.status, 429);
     assert.equal(response.headers.get("retry-after"), "2");
-    assert.deepEqual(await response.json(), { error: { message: "busy", type: "BadRequestError", param: null, code: 429 } });
+    assert.deepEqual(await response.json(), {
+      error: { message: "busy", type: "BadRequestError", param: null, code: 429 },
+    });
   });
 
   it("records method, path, headers, parsed body and time", async () => {

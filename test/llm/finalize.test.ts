@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { StreamAccumulator, completionFromJson, type RawChoice } from "../../src/llm/accumulate.js";
+import { completionFromJson, type RawChoice, StreamAccumulator } from "../../src/llm/accumulate.js";
 import { LlmError } from "../../src/llm/errors.js";
 import { finalizeTurn } from "../../src/llm/finalize.js";
 import { malformedCallResult, toAssistantMessage } from "../../src/llm/history.js";
 
-const choice = (over: Partial<RawChoice>): RawChoice => ({ index: 0, content: "", reasoning: "", toolCalls: [], finishReason: "stop", ...over });
+const choice = (over: Partial<RawChoice>): RawChoice => ({
+  index: 0,
+  content: "",
+  reasoning: "",
+  toolCalls: [],
+  finishReason: "stop",
+  ...over,
+});
 const fragment = (f: Record<string, unknown>) => ({ choices: [{ index: 0, delta: { tool_calls: [f] } }] });
 
 describe("StreamAccumulator", () => {
@@ -45,7 +52,10 @@ describe("StreamAccumulator", () => {
   });
 
   it("throws an LlmError for an error object in the stream", () => {
-    assert.throws(() => new StreamAccumulator().push({ error: { message: "boom", code: 500 } }), (e: unknown) => e instanceof LlmError && e.retryable);
+    assert.throws(
+      () => new StreamAccumulator().push({ error: { message: "boom", code: 500 } }),
+      (e: unknown) => e instanceof LlmError && e.retryable,
+    );
   });
 });
 
@@ -53,12 +63,19 @@ describe("completionFromJson", () => {
   it("reads message fields, object arguments and sorts choices", () => {
     const raw = completionFromJson({
       choices: [
-        { index: 1, message: { content: null, tool_calls: [{ id: "t", function: { name: "Read", arguments: { path: "/a" } } }] }, finish_reason: "tool_calls" },
+        {
+          index: 1,
+          message: { content: null, tool_calls: [{ id: "t", function: { name: "Read", arguments: { path: "/a" } } }] },
+          finish_reason: "tool_calls",
+        },
         { index: 0, message: { content: "hi", reasoning: "why" }, finish_reason: "stop" },
       ],
       usage: { prompt_tokens: 1, completion_tokens: 2 },
     });
-    assert.deepEqual(raw.choices.map((c) => c.index), [0, 1]);
+    assert.deepEqual(
+      raw.choices.map((c) => c.index),
+      [0, 1],
+    );
     assert.equal(raw.choices[0]?.reasoning, "why");
     assert.deepEqual(raw.choices[1]?.toolCalls, [{ id: "t", name: "Read", arguments: '{"path":"/a"}' }]);
   });
@@ -66,7 +83,10 @@ describe("completionFromJson", () => {
 
 describe("finalizeTurn", () => {
   it("fails with kind parse when there is no choice", () => {
-    assert.throws(() => finalizeTurn({ choices: [] }), (e: unknown) => e instanceof LlmError && e.kind === "parse" && !e.retryable);
+    assert.throws(
+      () => finalizeTurn({ choices: [] }),
+      (e: unknown) => e instanceof LlmError && e.kind === "parse" && !e.retryable,
+    );
   });
 
   it("synthesizes ids for missing and duplicate ids, and {} for empty arguments", () => {
@@ -92,7 +112,16 @@ describe("finalizeTurn", () => {
 
   it("makes nameless native calls malformed and repairs sloppy native arguments", () => {
     const turn = finalizeTurn(
-      { choices: [choice({ toolCalls: [{ id: "a", name: "", arguments: "{}" }, { id: "b", name: "grep", arguments: "{'pattern': 'x',}" }] })] },
+      {
+        choices: [
+          choice({
+            toolCalls: [
+              { id: "a", name: "", arguments: "{}" },
+              { id: "b", name: "grep", arguments: "{'pattern': 'x',}" },
+            ],
+          }),
+        ],
+      },
       { knownTools: ["Grep"] },
     );
     assert.deepEqual(turn.malformed, [{ id: "a", raw: "{}", error: "the tool call has no name" }]);
@@ -101,13 +130,24 @@ describe("finalizeTurn", () => {
   });
 
   it("moves text before a lone </think> into reasoning and merges it with server reasoning", () => {
-    const turn = finalizeTurn({ choices: [choice({ reasoning: "server side", content: "template opened it\n</think>\n\n<final_answer>\n/a:1\n</final_answer>" })] });
+    const turn = finalizeTurn({
+      choices: [
+        choice({
+          reasoning: "server side",
+          content: "template opened it\n</think>\n\n<final_answer>\n/a:1\n</final_answer>",
+        }),
+      ],
+    });
     assert.equal(turn.reasoning, "server side\n\ntemplate opened it");
     assert.equal(turn.content, "<final_answer>\n/a:1\n</final_answer>");
   });
 
   it("does not parse content when native calls exist", () => {
-    const turn = finalizeTurn({ choices: [choice({ content: "<tool_call>{}</tool_call>", toolCalls: [{ id: "a", name: "Read", arguments: "{}" }] })] });
+    const turn = finalizeTurn({
+      choices: [
+        choice({ content: "<tool_call>{}</tool_call>", toolCalls: [{ id: "a", name: "Read", arguments: "{}" }] }),
+      ],
+    });
     assert.equal(turn.source, "native");
     assert.equal(turn.content, "<tool_call>{}</tool_call>");
     assert.equal(turn.malformed.length, 0);
@@ -115,9 +155,15 @@ describe("finalizeTurn", () => {
 
   it("takes calls from all choices when none is flagged tool_calls", () => {
     const turn = finalizeTurn({
-      choices: [choice({ content: "text" }), choice({ index: 1, toolCalls: [{ id: "z", name: "Read", arguments: "{}" }], finishReason: "stop" })],
+      choices: [
+        choice({ content: "text" }),
+        choice({ index: 1, toolCalls: [{ id: "z", name: "Read", arguments: "{}" }], finishReason: "stop" }),
+      ],
     });
-    assert.deepEqual(turn.toolCalls.map((c) => c.id), ["z"]);
+    assert.deepEqual(
+      turn.toolCalls.map((c) => c.id),
+      ["z"],
+    );
   });
 });
 
@@ -127,7 +173,10 @@ describe("history", () => {
       content: "",
       reasoning: "secret thoughts",
       toolCalls: [{ id: "a", name: "Read", arguments: '{"path": "/a"}' }],
-      malformed: [{ id: "b", raw: "junk", error: "bad" }, { id: "c", name: "Grep", raw: "x", error: "bad" }],
+      malformed: [
+        { id: "b", raw: "junk", error: "bad" },
+        { id: "c", name: "Grep", raw: "x", error: "bad" },
+      ],
       finishReason: "tool_calls",
       source: "content",
     });
@@ -143,7 +192,20 @@ describe("history", () => {
   });
 
   it("sends a plain answer as content and formats malformed-call results", () => {
-    assert.deepEqual(toAssistantMessage({ content: "done", reasoning: "", toolCalls: [], malformed: [], finishReason: "stop", source: "none" }), { role: "assistant", content: "done" });
-    assert.equal(malformedCallResult("bad json"), "<system-reminder>Error: malformed tool call: bad json</system-reminder>");
+    assert.deepEqual(
+      toAssistantMessage({
+        content: "done",
+        reasoning: "",
+        toolCalls: [],
+        malformed: [],
+        finishReason: "stop",
+        source: "none",
+      }),
+      { role: "assistant", content: "done" },
+    );
+    assert.equal(
+      malformedCallResult("bad json"),
+      "<system-reminder>Error: malformed tool call: bad json</system-reminder>",
+    );
   });
 });

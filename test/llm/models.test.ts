@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { LlmError } from "../../src/llm/errors.js";
-import { detectContextWindow, findWindow, listModels, windowFromLaunchArgs, windowFromModels } from "../../src/llm/models.js";
+import {
+  detectContextWindow,
+  findWindow,
+  listModels,
+  windowFromLaunchArgs,
+  windowFromModels,
+} from "../../src/llm/models.js";
 import { startFakeOpenAI, useFakeOpenAI } from "../support/fake-openai-server.js";
 
 const fx = useFakeOpenAI();
 
 describe("detectContextWindow against a server", () => {
   it("reads vLLM's max_model_len for the requested model and lists served ids", async () => {
-    fx.server.configure({ models: [{ id: "other", max_model_len: 8192 }, { id: "fc-4b", max_model_len: 65536 }] });
+    fx.server.configure({
+      models: [
+        { id: "other", max_model_len: 8192 },
+        { id: "fc-4b", max_model_len: 65536 },
+      ],
+    });
     const info = await detectContextWindow(fx.server.origin, "sk-x", "fc-4b");
     assert.deepEqual(info, { window: 65536, source: "GET /models data[1].max_model_len", served: ["other", "fc-4b"] });
     assert.equal(fx.server.requests[0]?.path, "/v1/models");
@@ -21,7 +32,9 @@ describe("detectContextWindow against a server", () => {
   });
 
   it("prefers LM Studio's loaded_context_length over its max_context_length", async () => {
-    fx.server.configure({ modelsBody: { object: "list", data: [{ id: "qwen", max_context_length: 262144, loaded_context_length: 16384 }] } });
+    fx.server.configure({
+      modelsBody: { object: "list", data: [{ id: "qwen", max_context_length: 262144, loaded_context_length: 16384 }] },
+    });
     const info = await detectContextWindow(fx.server.url, undefined, "qwen");
     assert.equal(info.window, 16384);
     assert.match(info.source, /loaded_context_length/);
@@ -29,11 +42,18 @@ describe("detectContextWindow against a server", () => {
 
   it("prefers llama.cpp's per-slot /props n_ctx over the trained n_ctx_train from /models", async () => {
     fx.server.configure({
-      modelsBody: { object: "list", data: [{ id: "fc.gguf", object: "model", meta: { n_ctx_train: 262144, n_params: 4e9 } }] },
+      modelsBody: {
+        object: "list",
+        data: [{ id: "fc.gguf", object: "model", meta: { n_ctx_train: 262144, n_params: 4e9 } }],
+      },
       props: { default_generation_settings: { n_ctx: 20480, params: {} }, total_slots: 4, model_path: "/m/fc.gguf" },
     });
     const info = await detectContextWindow(fx.server.url, undefined, "fc.gguf");
-    assert.deepEqual(info, { window: 20480, source: "GET /props default_generation_settings.n_ctx", served: ["fc.gguf"] });
+    assert.deepEqual(info, {
+      window: 20480,
+      source: "GET /props default_generation_settings.n_ctx",
+      served: ["fc.gguf"],
+    });
     assert.deepEqual(
       fx.server.requests.map((r) => r.path),
       ["/v1/models", "/props"],
@@ -48,7 +68,11 @@ describe("detectContextWindow against a server", () => {
   });
 
   it("reads /props alone when /models fails", async () => {
-    fx.server.configure({ modelsStatus: 500, modelsBody: { error: "boom" }, props: { default_generation_settings: { n_ctx: 8192 }, total_slots: 1 } });
+    fx.server.configure({
+      modelsStatus: 500,
+      modelsBody: { error: "boom" },
+      props: { default_generation_settings: { n_ctx: 8192 }, total_slots: 1 },
+    });
     const info = await detectContextWindow(fx.server.url, undefined, "m");
     assert.equal(info.window, 8192);
     assert.deepEqual(info.served, []);
@@ -83,7 +107,10 @@ describe("listModels", () => {
 
   it("rejects with an LlmError carrying the status", async () => {
     fx.server.configure({ modelsStatus: 401, modelsBody: { error: { message: "bad key" } } });
-    await assert.rejects(listModels(fx.server.url, "k"), (e: unknown) => e instanceof LlmError && e.status === 401 && /bad key/.test(e.message));
+    await assert.rejects(
+      listModels(fx.server.url, "k"),
+      (e: unknown) => e instanceof LlmError && e.status === 401 && /bad key/.test(e.message),
+    );
   });
 });
 
@@ -96,7 +123,12 @@ describe("window scanning (pure)", () => {
   });
 
   it("prefers the requested model's entry, case-insensitively", () => {
-    const body = { data: [{ id: "x", max_model_len: 1 }, { id: "FC", max_model_len: 2 }] };
+    const body = {
+      data: [
+        { id: "x", max_model_len: 1 },
+        { id: "FC", max_model_len: 2 },
+      ],
+    };
     assert.deepEqual(windowFromModels(body, "fc"), { window: 2, path: "data[1].max_model_len", trained: false });
   });
 
@@ -116,14 +148,23 @@ describe("window scanning (pure)", () => {
   });
 
   it("reads llama-swap launch arguments", () => {
-    assert.equal(findWindow({ id: "m", args: ["llama-server", "--ctx-size", "65536", "--parallel", "2"] }, "")?.window, 32768);
-    assert.equal(findWindow({ id: "m", cmd: "llama-server -m x.gguf -c 40960 -np 4\n --port 9000" }, "")?.window, 10240);
+    assert.equal(
+      findWindow({ id: "m", args: ["llama-server", "--ctx-size", "65536", "--parallel", "2"] }, "")?.window,
+      32768,
+    );
+    assert.equal(
+      findWindow({ id: "m", cmd: "llama-server -m x.gguf -c 40960 -np 4\n --port 9000" }, "")?.window,
+      10240,
+    );
     assert.equal(windowFromLaunchArgs("--ctx-size=8192"), 8192);
     assert.equal(windowFromLaunchArgs("--ctx-size 0 --parallel 2"), undefined);
     assert.equal(windowFromLaunchArgs("--port 8080"), undefined);
   });
 
   it("ignores zero, negative, fractional and non-numeric values", () => {
-    assert.equal(findWindow({ max_model_len: 0, context_length: -5, context_window: 1.5, n_ctx: "big" }, ""), undefined);
+    assert.equal(
+      findWindow({ max_model_len: 0, context_length: -5, context_window: 1.5, n_ctx: "big" }, ""),
+      undefined,
+    );
   });
 });

@@ -7,20 +7,44 @@ const policy = { baseMs: 100, maxMs: 1000, retryAfterMaxMs: 5000 };
 
 describe("backoffDelay", () => {
   it("doubles per attempt with equal jitter between half and the full delay", () => {
-    assert.equal(backoffDelay(1, policy, undefined, () => 0), 50);
-    assert.equal(backoffDelay(1, policy, undefined, () => 1), 100);
-    assert.equal(backoffDelay(3, policy, undefined, () => 1), 400);
-    assert.equal(backoffDelay(3, policy, undefined, () => 0), 200);
+    assert.equal(
+      backoffDelay(1, policy, undefined, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(1, policy, undefined, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, policy, undefined, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffDelay(3, policy, undefined, () => 0),
+      200,
+    );
   });
 
   it("caps the exponential delay at maxMs", () => {
-    assert.equal(backoffDelay(20, policy, undefined, () => 1), 1000);
+    assert.equal(
+      backoffDelay(20, policy, undefined, () => 1),
+      1000,
+    );
   });
 
   it("uses Retry-After instead, capped at retryAfterMaxMs", () => {
-    assert.equal(backoffDelay(1, policy, 2500, () => 0), 2500);
-    assert.equal(backoffDelay(1, policy, 0, () => 1), 0);
-    assert.equal(backoffDelay(1, policy, 90_000, () => 0), 5000);
+    assert.equal(
+      backoffDelay(1, policy, 2500, () => 0),
+      2500,
+    );
+    assert.equal(
+      backoffDelay(1, policy, 0, () => 1),
+      0,
+    );
+    assert.equal(
+      backoffDelay(1, policy, 90_000, () => 0),
+      5000,
+    );
   });
 });
 
@@ -51,8 +75,14 @@ describe("sleep", () => {
     const controller = new AbortController();
     const start = performance.now();
     setTimeout(() => controller.abort(), 20);
-    await assert.rejects(sleep(10_000, controller.signal), (error: unknown) => error instanceof LlmError && error.kind === "aborted" && error.name === "AbortError");
+    await assert.rejects(
+      sleep(10_000, controller.signal),
+      (error: unknown) => error instanceof LlmError && error.kind === "aborted" && error.name === "AbortError",
+    );
     assert.ok(performance.now() - start < 1000);
-    await assert.rejects(sleep(10, controller.signal), (error: unknown) => error instanceof LlmError && error.kind === "aborted");
+    await assert.rejects(
+      sleep(10, controller.signal),
+      (error: unknown) => error instanceof LlmError && error.kind === "aborted",
+    );
   });
 });

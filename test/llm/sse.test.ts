@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SseLineParser, readSseEvents, readSseJson, type SseEvent, type SseMessage } from "../../src/llm/sse.js";
+import { readSseEvents, readSseJson, type SseEvent, SseLineParser, type SseMessage } from "../../src/llm/sse.js";
 
 /** A byte stream delivering `chunks` one by one. */
 function streamOf(chunks: Array<string | Uint8Array>, onCancel?: () => void): ReadableStream<Uint8Array> {
@@ -70,7 +70,8 @@ describe("SseLineParser", () => {
 });
 
 describe("readSseEvents", () => {
-  const stream = 'data: {"n": 1}\n\n: comment\n\ndata: {"s": "é🙂"}\n\nevent: x\ndata: multi\ndata: line\n\ndata: [DONE]\n\n';
+  const stream =
+    'data: {"n": 1}\n\n: comment\n\ndata: {"s": "é🙂"}\n\nevent: x\ndata: multi\ndata: line\n\ndata: [DONE]\n\n';
 
   it("gives the same events however the bytes are chunked", async () => {
     const bytes = new TextEncoder().encode(stream);
@@ -91,7 +92,9 @@ describe("readSseEvents", () => {
 
   it("cancels the underlying stream when the consumer stops early", async () => {
     let cancelled = false;
-    for await (const event of readSseEvents(streamOf(["data: a\n\n", "data: b\n\n", "data: c\n\n"], () => (cancelled = true)))) {
+    for await (const event of readSseEvents(
+      streamOf(["data: a\n\n", "data: b\n\n", "data: c\n\n"], () => (cancelled = true)),
+    )) {
       assert.equal(event.data, "a");
       break;
     }
@@ -111,7 +114,9 @@ describe("readSseEvents", () => {
 
 describe("readSseJson", () => {
   it("parses JSON payloads, skips empty data and stops at [DONE]", async () => {
-    const messages = await collect(readSseJson(streamOf(['data: {"a":1}\n\ndata:\n\ndata: [DONE]\n\ndata: {"after":true}\n\n'])));
+    const messages = await collect(
+      readSseJson(streamOf(['data: {"a":1}\n\ndata:\n\ndata: [DONE]\n\ndata: {"after":true}\n\n'])),
+    );
     assert.deepEqual(messages, [{ type: "json", value: { a: 1 }, event: "" }, { type: "done" }] satisfies SseMessage[]);
   });
 

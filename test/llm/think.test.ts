@@ -12,15 +12,24 @@ describe("splitThink", () => {
   });
 
   it("moves several blocks and keeps the text between them", () => {
-    assert.deepEqual(splitThink("<think>a</think>one <think>b</think>two"), { content: "one two", reasoning: "a\n\nb" });
+    assert.deepEqual(splitThink("<think>a</think>one <think>b</think>two"), {
+      content: "one two",
+      reasoning: "a\n\nb",
+    });
   });
 
   it("treats text before a lone </think> as reasoning (the template opened the block)", () => {
-    assert.deepEqual(splitThink("I should grep.\n</think>\n\n<tool_call>{}</tool_call>"), { content: "<tool_call>{}</tool_call>", reasoning: "I should grep." });
+    assert.deepEqual(splitThink("I should grep.\n</think>\n\n<tool_call>{}</tool_call>"), {
+      content: "<tool_call>{}</tool_call>",
+      reasoning: "I should grep.",
+    });
   });
 
   it("ends an unclosed <think> at the first tool call or final answer", () => {
-    assert.deepEqual(splitThink('<think>pondering\n<tool_call>{"name": "Read"}</tool_call>'), { content: '<tool_call>{"name": "Read"}</tool_call>', reasoning: "pondering" });
+    assert.deepEqual(splitThink('<think>pondering\n<tool_call>{"name": "Read"}</tool_call>'), {
+      content: '<tool_call>{"name": "Read"}</tool_call>',
+      reasoning: "pondering",
+    });
     assert.deepEqual(splitThink("<think>cut off by max tokens"), { content: "", reasoning: "cut off by max tokens" });
   });
 

@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { looksLikeToolCallContent, normalizeArguments, normalizeToolName, parseToolCallsFromContent } from "../../src/llm/tool-call-parse.js";
+import {
+  looksLikeToolCallContent,
+  normalizeArguments,
+  normalizeToolName,
+  parseToolCallsFromContent,
+} from "../../src/llm/tool-call-parse.js";
 import type { JsonSchema } from "../../src/llm/types.js";
 
 const TOOLS = ["Read", "Glob", "Grep"];
 const SCHEMAS: Record<string, JsonSchema> = {
-  Read: { type: "object", properties: { path: { type: "string" }, offset: { type: "integer" }, limit: { type: "integer" } } },
+  Read: {
+    type: "object",
+    properties: { path: { type: "string" }, offset: { type: "integer" }, limit: { type: "integer" } },
+  },
   Grep: {
     type: "object",
     properties: {
@@ -38,7 +46,9 @@ describe("parseToolCallsFromContent: hermes <tool_call> blocks", () => {
   });
 
   it("keeps the model's argument string verbatim when it is valid JSON", () => {
-    const out = parseToolCallsFromContent('<tool_call>\n{"name": "Read", "arguments": "{\\"path\\": \\"/a\\"}"}\n</tool_call>');
+    const out = parseToolCallsFromContent(
+      '<tool_call>\n{"name": "Read", "arguments": "{\\"path\\": \\"/a\\"}"}\n</tool_call>',
+    );
     assert.equal(out.calls[0]?.arguments, '{"path": "/a"}');
   });
 
@@ -60,7 +70,9 @@ describe("parseToolCallsFromContent: hermes <tool_call> blocks", () => {
   });
 
   it("accepts a last block without its closing tag (generation stopped)", () => {
-    const out = calls('<tool_call>\n{"name": "Glob", "arguments": {"pattern": "*.ts"}}\n</tool_call>\n<tool_call>\n{"name": "Read", "arguments": {"path": "/a"}}');
+    const out = calls(
+      '<tool_call>\n{"name": "Glob", "arguments": {"pattern": "*.ts"}}\n</tool_call>\n<tool_call>\n{"name": "Read", "arguments": {"path": "/a"}}',
+    );
     assert.deepEqual(out.pairs, [
       ["Glob", { pattern: "*.ts" }],
       ["Read", { path: "/a" }],
@@ -68,7 +80,9 @@ describe("parseToolCallsFromContent: hermes <tool_call> blocks", () => {
   });
 
   it("accepts a block whose closing tag is missing before the next block", () => {
-    const out = calls('<tool_call>{"name": "Glob", "arguments": {"pattern": "*.ts"}}\n<tool_call>{"name": "Read", "arguments": {"path": "/a"}}</tool_call>');
+    const out = calls(
+      '<tool_call>{"name": "Glob", "arguments": {"pattern": "*.ts"}}\n<tool_call>{"name": "Read", "arguments": {"path": "/a"}}</tool_call>',
+    );
     assert.deepEqual(
       out.pairs.map(([n]) => n),
       ["Glob", "Read"],
@@ -86,13 +100,17 @@ describe("parseToolCallsFromContent: hermes <tool_call> blocks", () => {
   });
 
   it("removes a fence that only wrapped tool_call blocks", () => {
-    const out = calls('Searching:\n```json\n<tool_call>\n{"name": "Glob", "arguments": {"pattern": "*"}}\n</tool_call>\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "x"}}\n</tool_call>\n```');
+    const out = calls(
+      'Searching:\n```json\n<tool_call>\n{"name": "Glob", "arguments": {"pattern": "*"}}\n</tool_call>\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "x"}}\n</tool_call>\n```',
+    );
     assert.equal(out.calls.length, 2);
     assert.equal(out.text, "Searching:");
   });
 
   it("moves <think> blocks before the calls into reasoning", () => {
-    const out = calls('<think>\nWhere is main?\n</think>\n\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "main"}}\n</tool_call>');
+    const out = calls(
+      '<think>\nWhere is main?\n</think>\n\n<tool_call>\n{"name": "Grep", "arguments": {"pattern": "main"}}\n</tool_call>',
+    );
     assert.equal(out.reasoning, "Where is main?");
     assert.equal(out.text, "");
     assert.equal(out.calls.length, 1);
@@ -126,7 +144,9 @@ describe("parseToolCallsFromContent: hermes <tool_call> blocks", () => {
   });
 
   it("maps case and `functions.` prefix onto the offered tool names", () => {
-    const out = calls('<tool_call>{"name": "read", "arguments": {"path": "/a"}}</tool_call><tool_call>{"name": "functions.Grep", "arguments": {"pattern": "a"}}</tool_call>');
+    const out = calls(
+      '<tool_call>{"name": "read", "arguments": {"path": "/a"}}</tool_call><tool_call>{"name": "functions.Grep", "arguments": {"pattern": "a"}}</tool_call>',
+    );
     assert.deepEqual(
       out.pairs.map(([n]) => n),
       ["Read", "Grep"],
@@ -143,12 +163,28 @@ describe("parseToolCallsFromContent: JSON repair", () => {
   const cases: Array<[string, string, Record<string, unknown>]> = [
     ["trailing commas", '{"name": "Grep", "arguments": {"pattern": "a", "-i": true,},}', { pattern: "a", "-i": true }],
     ["single quotes", "{'name': 'Grep', 'arguments': {'pattern': 'it\\'s'}}", { pattern: "it's" }],
-    ["an apostrophe inside a single-quoted string", "{'name': 'Grep', 'arguments': {'pattern': 'don't'}}", { pattern: "don't" }],
+    [
+      "an apostrophe inside a single-quoted string",
+      "{'name': 'Grep', 'arguments': {'pattern': 'don't'}}",
+      { pattern: "don't" },
+    ],
     ["a raw newline inside a string", '{"name": "Grep", "arguments": {"pattern": "a\nb"}}', { pattern: "a\nb" }],
     ["a missing closing brace", '{"name": "Grep", "arguments": {"pattern": "a"}', { pattern: "a" }],
-    ["Python literals", '{"name": "Grep", "arguments": {"pattern": "a", "-i": True, "multiline": False, "glob": None}}', { pattern: "a", "-i": true, multiline: false, glob: null }],
-    ["regex backslashes that are not JSON escapes", '{"name": "Grep", "arguments": {"pattern": "def\\s+main\\(\\)"}}', { pattern: "def\\s+main\\(\\)" }],
-    ["unescaped quotes inside a string", '{"name": "Grep", "arguments": {"pattern": "say "hi" now"}}', { pattern: 'say "hi" now' }],
+    [
+      "Python literals",
+      '{"name": "Grep", "arguments": {"pattern": "a", "-i": True, "multiline": False, "glob": None}}',
+      { pattern: "a", "-i": true, multiline: false, glob: null },
+    ],
+    [
+      "regex backslashes that are not JSON escapes",
+      '{"name": "Grep", "arguments": {"pattern": "def\\s+main\\(\\)"}}',
+      { pattern: "def\\s+main\\(\\)" },
+    ],
+    [
+      "unescaped quotes inside a string",
+      '{"name": "Grep", "arguments": {"pattern": "say "hi" now"}}',
+      { pattern: 'say "hi" now' },
+    ],
     ["unquoted keys", '{name: "Grep", arguments: {pattern: "x"}}', { pattern: "x" }],
     ["an extra closing brace", '{"name": "Grep", "arguments": {"pattern": "x"}}}', { pattern: "x" }],
   ];
@@ -194,21 +230,37 @@ describe("parseToolCallsFromContent: Qwen3-Coder XML", () => {
 
   it("types values from the tool's schema", () => {
     const out = calls(xml);
-    assert.deepEqual(out.pairs, [["Grep", { pattern: "class\\s+Foo", "-i": true, "-C": 2.5, head_limit: 50, extra: { a: 1 }, globs: ["*.py", "*.pyi"] }]]);
+    assert.deepEqual(out.pairs, [
+      [
+        "Grep",
+        { pattern: "class\\s+Foo", "-i": true, "-C": 2.5, head_limit: 50, extra: { a: 1 }, globs: ["*.py", "*.pyi"] },
+      ],
+    ]);
   });
 
   it("keeps every value a string without a schema", () => {
     const out = calls(xml, { knownTools: TOOLS, schemas: {} });
-    assert.deepEqual(out.pairs[0]?.[1], { pattern: "class\\s+Foo", "-i": "true", "-C": "2.5", head_limit: "50", extra: '{"a": 1}', globs: '["*.py", "*.pyi"]' });
+    assert.deepEqual(out.pairs[0]?.[1], {
+      pattern: "class\\s+Foo",
+      "-i": "true",
+      "-C": "2.5",
+      head_limit: "50",
+      extra: '{"a": 1}',
+      globs: '["*.py", "*.pyi"]',
+    });
   });
 
   it("leaves a value that does not fit its type as a string", () => {
-    const out = calls("<function=Read>\n<parameter=path>\n/a\n</parameter>\n<parameter=offset>\nten\n</parameter>\n</function>");
+    const out = calls(
+      "<function=Read>\n<parameter=path>\n/a\n</parameter>\n<parameter=offset>\nten\n</parameter>\n</function>",
+    );
     assert.deepEqual(out.pairs, [["Read", { path: "/a", offset: "ten" }]]);
   });
 
   it("parses the form without the outer tool_call tag, several functions, multi-line values", () => {
-    const out = calls("Looking.\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n</function>\n<function=Grep>\n<parameter=pattern>\nline one\nline two\n</parameter>\n</function>");
+    const out = calls(
+      "Looking.\n<function=Read>\n<parameter=path>\n/a.py\n</parameter>\n</function>\n<function=Grep>\n<parameter=pattern>\nline one\nline two\n</parameter>\n</function>",
+    );
     assert.deepEqual(out.pairs, [
       ["Read", { path: "/a.py" }],
       ["Grep", { pattern: "line one\nline two" }],
@@ -242,7 +294,9 @@ describe("parseToolCallsFromContent: fenced JSON without tags", () => {
   });
 
   it("parses a fence holding an array of calls", () => {
-    const out = calls('```\n[{"name": "Read", "arguments": {"path": "/a"}}, {"name": "Glob", "arguments": {"pattern": "*"}}]\n```');
+    const out = calls(
+      '```\n[{"name": "Read", "arguments": {"path": "/a"}}, {"name": "Glob", "arguments": {"pattern": "*"}}]\n```',
+    );
     assert.equal(out.calls.length, 2);
   });
 
@@ -285,7 +339,9 @@ describe("parseToolCallsFromContent: leaked gpt-oss harmony", () => {
   });
 
   it("uses the final channel's text as content", () => {
-    const out = calls("<|channel|>analysis<|message|>done<|end|><|start|>assistant<|channel|>final<|message|><final_answer>\n/a.py:1-3\n</final_answer><|return|>");
+    const out = calls(
+      "<|channel|>analysis<|message|>done<|end|><|start|>assistant<|channel|>final<|message|><final_answer>\n/a.py:1-3\n</final_answer><|return|>",
+    );
     assert.equal(out.calls.length, 0);
     assert.equal(out.text, "<final_answer>\n/a.py:1-3\n</final_answer>");
     assert.equal(out.reasoning, "done");
@@ -319,7 +375,9 @@ describe("parseToolCallsFromContent: malformed input", () => {
   });
 
   it("keeps the good calls around a bad one, in order", () => {
-    const out = calls('<tool_call>{"name": "Read", "arguments": {"path": "/a"}}</tool_call><tool_call>nothing here</tool_call><tool_call>{"name": "Read", "arguments": {"path": "/b"}}</tool_call>');
+    const out = calls(
+      '<tool_call>{"name": "Read", "arguments": {"path": "/a"}}</tool_call><tool_call>nothing here</tool_call><tool_call>{"name": "Read", "arguments": {"path": "/b"}}</tool_call>',
+    );
     assert.deepEqual(out.pairs, [
       ["Read", { path: "/a" }],
       ["Read", { path: "/b" }],
@@ -328,16 +386,35 @@ describe("parseToolCallsFromContent: malformed input", () => {
   });
 
   it("reports empty blocks, nameless calls and non-object arguments", () => {
-    const out = calls('<tool_call></tool_call><tool_call>{"arguments": {}}</tool_call><tool_call>{"name": "Read", "arguments": [1, 2]}</tool_call><tool_call>{"name": "Read", "arguments": "not json at all"}</tool_call>');
+    const out = calls(
+      '<tool_call></tool_call><tool_call>{"arguments": {}}</tool_call><tool_call>{"name": "Read", "arguments": [1, 2]}</tool_call><tool_call>{"name": "Read", "arguments": "not json at all"}</tool_call>',
+    );
     assert.equal(out.calls.length, 0);
     assert.deepEqual(
       out.malformed.map((m) => m.error.replace(/ \(.*/, "")),
-      ["the <tool_call> block is empty", "the tool call has no name", "arguments must be a JSON object", "arguments are not valid JSON"],
+      [
+        "the <tool_call> block is empty",
+        "the tool call has no name",
+        "arguments must be a JSON object",
+        "arguments are not valid JSON",
+      ],
     );
   });
 
   it("never throws on hostile input", () => {
-    const samples = ["<tool_call>", "</tool_call>", "<tool_call>{", '<tool_call>{"name":', "<function=", "<|channel|>", "<|message|><|call|>", "```json\n{\n```", "{{{{[[[[", "<think>", "</think></think><think>"];
+    const samples = [
+      "<tool_call>",
+      "</tool_call>",
+      "<tool_call>{",
+      '<tool_call>{"name":',
+      "<function=",
+      "<|channel|>",
+      "<|message|><|call|>",
+      "```json\n{\n```",
+      "{{{{[[[[",
+      "<think>",
+      "</think></think><think>",
+    ];
     for (const sample of samples) {
       for (const text of [sample, sample.repeat(3), `x${sample}y`]) {
         const out = parseToolCallsFromContent(text, { knownTools: TOOLS, schemas: SCHEMAS });
@@ -348,7 +425,12 @@ describe("parseToolCallsFromContent: malformed input", () => {
 
   it("returns plain content untouched", () => {
     const out = parseToolCallsFromContent("<final_answer>\n/a.py:1-2\n</final_answer>");
-    assert.deepEqual(out, { calls: [], malformed: [], text: "<final_answer>\n/a.py:1-2\n</final_answer>", reasoning: "" });
+    assert.deepEqual(out, {
+      calls: [],
+      malformed: [],
+      text: "<final_answer>\n/a.py:1-2\n</final_answer>",
+      reasoning: "",
+    });
   });
 });
 

@@ -31,7 +31,10 @@ describe("normalizeBaseUrl", () => {
 
 describe("joinUrl / serverRoot / redactUrl", () => {
   it("joins a segment before the query string", () => {
-    assert.equal(joinUrl("https://x/openai/v1?api-version=1", "chat/completions"), "https://x/openai/v1/chat/completions?api-version=1");
+    assert.equal(
+      joinUrl("https://x/openai/v1?api-version=1", "chat/completions"),
+      "https://x/openai/v1/chat/completions?api-version=1",
+    );
     assert.equal(joinUrl("http://h:1/v1", "/models"), "http://h:1/v1/models");
   });
 

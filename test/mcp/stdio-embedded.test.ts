@@ -47,13 +47,21 @@ describe("mcp over stdio, embedded explorer", () => {
     }
     const explore = byName.get("explore")!;
     assert.deepEqual(explore.inputSchema.required, ["query"]);
-    assert.deepEqual(Object.keys(explore.inputSchema.properties ?? {}).sort(), ["max_turns", "query", "repo_path", "thoroughness"]);
+    assert.deepEqual(Object.keys(explore.inputSchema.properties ?? {}).sort(), [
+      "max_turns",
+      "query",
+      "repo_path",
+      "thoroughness",
+    ]);
   });
 
   test("explore answers with structured, verified citations that point at real lines, with progress", async () => {
     const progress: Array<{ progress: number; message?: string }> = [];
     const result = await session.client.callTool(
-      { name: "explore", arguments: { query: "Where is the config file parsed into an object?", thoroughness: "quick" } },
+      {
+        name: "explore",
+        arguments: { query: "Where is the config file parsed into an object?", thoroughness: "quick" },
+      },
       { onprogress: (p) => progress.push(p) },
     );
     assert.notEqual(result.isError, true, text(result));
@@ -63,24 +71,36 @@ describe("mcp over stdio, embedded explorer", () => {
     assert.ok(out.citations.length > 0);
     for (const c of out.citations) {
       const lines = readFileSync(join(out.root, c.path), "utf8").split("\n");
-      assert.ok(c.start >= 1 && c.end >= c.start && c.end <= lines.length, `${c.path}:${c.start}-${c.end} is inside the file`);
+      assert.ok(
+        c.start >= 1 && c.end >= c.start && c.end <= lines.length,
+        `${c.path}:${c.start}-${c.end} is inside the file`,
+      );
     }
     const parse = out.citations.find((c) => c.path === "src/config.ts" && c.start <= 3 && c.end >= 3);
     assert.ok(parse, `parseConfig (src/config.ts:3) is cited: ${JSON.stringify(out.citations)}`);
     assert.match(text(result), new RegExp(`<final_answer>\\n${repo.root}/src/config\\.ts:\\d+-\\d+`));
     assert.ok(progress.length >= 1, "at least one progress notification");
-    assert.ok(progress.every((p, i) => i === 0 || p.progress > progress[i - 1]!.progress), "progress increases");
+    assert.ok(
+      progress.every((p, i) => i === 0 || p.progress > progress[i - 1]!.progress),
+      "progress increases",
+    );
     assert.ok(progress.every((p) => typeof p.message === "string" && /elapsed/.test(p.message)));
   });
 
   test("a relative repo_path resolves against the default repository", async () => {
-    const result = await session.client.callTool({ name: "explore", arguments: { query: "How is the retry delay computed?", repo_path: "." } });
+    const result = await session.client.callTool({
+      name: "explore",
+      arguments: { query: "How is the retry delay computed?", repo_path: "." },
+    });
     assert.notEqual(result.isError, true, text(result));
     assert.equal(ExploreOutput.parse(result.structuredContent).root, repo.root);
   });
 
   test("a repository outside the allowlist is refused with an actionable isError", async () => {
-    const result = await session.client.callTool({ name: "explore", arguments: { query: "Where is the config parsed?", repo_path: other.root } });
+    const result = await session.client.callTool({
+      name: "explore",
+      arguments: { query: "Where is the config parsed?", repo_path: other.root },
+    });
     assert.equal(result.isError, true);
     assert.equal(result.structuredContent, undefined);
     assert.match(text(result), /outside the roots this server may explore/);
@@ -88,13 +108,19 @@ describe("mcp over stdio, embedded explorer", () => {
   });
 
   test("a symlink inside the allowed root that points outside is refused", async () => {
-    const result = await session.client.callTool({ name: "explore", arguments: { query: "Where is the config parsed?", repo_path: join(repo.root, "escape") } });
+    const result = await session.client.callTool({
+      name: "explore",
+      arguments: { query: "Where is the config parsed?", repo_path: join(repo.root, "escape") },
+    });
     assert.equal(result.isError, true);
     assert.match(text(result), new RegExp(`resolves to ${other.root}`));
   });
 
   test("a missing repository is an isError, not a crash", async () => {
-    const result = await session.client.callTool({ name: "explore", arguments: { query: "Where is the config parsed?", repo_path: join(repo.root, "nope") } });
+    const result = await session.client.callTool({
+      name: "explore",
+      arguments: { query: "Where is the config parsed?", repo_path: join(repo.root, "nope") },
+    });
     assert.equal(result.isError, true);
     assert.match(text(result), /does not exist/);
   });
@@ -127,10 +153,15 @@ describe("mcp over stdio, embedded explorer", () => {
   test("the client's MCP roots become the default repository and are allowed", async () => {
     const rooted = await connectStdio({ cwd: repo.root, roots: [other.root] });
     try {
-      const result = await rooted.client.callTool({ name: "explore", arguments: { query: "Where is the config parsed?" } });
+      const result = await rooted.client.callTool({
+        name: "explore",
+        arguments: { query: "Where is the config parsed?" },
+      });
       assert.notEqual(result.isError, true, text(result));
       assert.equal(ExploreOutput.parse(result.structuredContent).root, other.root);
-      const health = HealthOutput.parse((await rooted.client.callTool({ name: "health", arguments: { probe_model: false } })).structuredContent);
+      const health = HealthOutput.parse(
+        (await rooted.client.callTool({ name: "health", arguments: { probe_model: false } })).structuredContent,
+      );
       assert.deepEqual(health.allowed_roots, [repo.root, other.root]);
     } finally {
       await rooted.close();

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import { ExploreOutput, HealthOutput } from "../../src/surfaces/mcp/schemas.js";
-import { gate, hang, reply, startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
+import { type FakeOpenAI, gate, hang, reply, startFakeOpenAI } from "../support/fake-openai-server.js";
 import type { TmpRepo } from "../support/tmp-repo.js";
-import { childProcesses, connectStdio, demoRepo, waitFor, type StdioSession } from "./support.js";
+import { childProcesses, connectStdio, demoRepo, type StdioSession, waitFor } from "./support.js";
 
 function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === "text" ? c.text : "")).join("");
@@ -30,7 +30,10 @@ describe("mcp over stdio, model policy against the fake server", () => {
     // A stand-in for ripgrep that answers --version and then blocks, so a Grep is still running
     // when the client cancels (`exec` keeps the pid the server spawned).
     bin = mkdtempSync(join(tmpdir(), "fc-mcp-rg-"));
-    writeFileSync(join(bin, "rg"), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ripgrep 15.0.0 (stand-in)"; exit 0; fi\nexec sleep 30\n');
+    writeFileSync(
+      join(bin, "rg"),
+      '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ripgrep 15.0.0 (stand-in)"; exit 0; fi\nexec sleep 30\n',
+    );
     chmodSync(join(bin, "rg"), 0o755);
     // One slot: a cancelled run that did not stop would make the next call "busy".
     session = await connectStdio({
@@ -60,7 +63,9 @@ describe("mcp over stdio, model policy against the fake server", () => {
   }
 
   test("health reports the endpoint, the served model and the model policy", async () => {
-    const health = HealthOutput.parse((await session.client.callTool({ name: "health", arguments: {} })).structuredContent);
+    const health = HealthOutput.parse(
+      (await session.client.callTool({ name: "health", arguments: {} })).structuredContent,
+    );
     assert.equal(health.embedded, false);
     assert.equal(health.policy, "model");
     assert.equal(health.endpoint.base_url, fake.url);
@@ -72,7 +77,11 @@ describe("mcp over stdio, model policy against the fake server", () => {
   test("explore runs the model loop, cites what it read and streams progress with heartbeats", async () => {
     fake.enqueue(
       reply().toolCall("Read", { path: "src/config.ts" }),
-      reply().content(`The config is parsed here.\n<final_answer>\n${repo.root}/src/config.ts:3-5 (parseConfig)\n</final_answer>`).delay(1500),
+      reply()
+        .content(
+          `The config is parsed here.\n<final_answer>\n${repo.root}/src/config.ts:3-5 (parseConfig)\n</final_answer>`,
+        )
+        .delay(1500),
     );
     const messages: string[] = [];
     const result = await session.client.callTool(
@@ -91,7 +100,9 @@ describe("mcp over stdio, model policy against the fake server", () => {
     assert.equal(out.stats.turns, 2);
     assert.match(text(result), /<final_answer>\n.*src\/config\.ts:3-5 \(parseConfig\)\n<\/final_answer>/);
     // Fast phases may be coalesced (updates are throttled); the slow model wait must show, repeatedly.
-    const waits = messages.filter((m) => /^turn 2\/3: waiting on the model for \d+ s \(last tool: Read src\/config\.ts\) \(\d+\.\d s elapsed\)$/.test(m)).length;
+    const waits = messages.filter((m) =>
+      /^turn 2\/3: waiting on the model for \d+ s \(last tool: Read src\/config\.ts\) \(\d+\.\d s elapsed\)$/.test(m),
+    ).length;
     assert.ok(waits >= 3, `several heartbeats during the 1.5 s wait: ${messages.join(" | ")}`);
     fake.assertDrained();
   });
@@ -138,7 +149,10 @@ describe("mcp over stdio, model policy against the fake server", () => {
     await assert.rejects(call, /abort/i);
     // The slot comes back only when the run actually stopped, i.e. its hanging model request was aborted.
     await waitForIdle();
-    fake.enqueue(reply().toolCall("Read", { path: "src/main.ts" }), reply().content(`<final_answer>\n${repo.root}/src/main.ts:3-6\n</final_answer>`));
+    fake.enqueue(
+      reply().toolCall("Read", { path: "src/main.ts" }),
+      reply().content(`<final_answer>\n${repo.root}/src/main.ts:3-6\n</final_answer>`),
+    );
     const next = await session.client.callTool({ name: "explore", arguments: { query: "Where is main?" } });
     assert.notEqual(next.isError, true, text(next));
     assert.equal(ExploreOutput.parse(next.structuredContent).citations[0]?.path, "src/main.ts");
@@ -148,9 +162,16 @@ describe("mcp over stdio, model policy against the fake server", () => {
   test("beyond the concurrency cap a call gets a busy isError at once, and the first call still finishes", async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    fake.enqueue(gate(held), reply().toolCall("Read", { path: "src/retry.ts" }), reply().content(`<final_answer>\n${repo.root}/src/retry.ts:1-3\n</final_answer>`));
+    fake.enqueue(
+      gate(held),
+      reply().toolCall("Read", { path: "src/retry.ts" }),
+      reply().content(`<final_answer>\n${repo.root}/src/retry.ts:1-3\n</final_answer>`),
+    );
     const before = fake.chatRequests().length;
-    const first = session.client.callTool({ name: "explore", arguments: { query: "How is the retry delay computed?" } });
+    const first = session.client.callTool({
+      name: "explore",
+      arguments: { query: "How is the retry delay computed?" },
+    });
     await waitFor(() => fake.chatRequests().length > before, 10_000, "the first call to reach the model");
     const t0 = Date.now();
     const second = await session.client.callTool({ name: "explore", arguments: { query: "Where is main?" } });
@@ -165,9 +186,15 @@ describe("mcp over stdio, model policy against the fake server", () => {
   });
 
   test("an unreachable endpoint is an isError that says what to do", async () => {
-    const dead = await connectStdio({ cwd: repo.root, env: { FC_BASE_URL: "http://127.0.0.1:9/v1", FC_MODEL: "m", FC_MAX_RETRIES: "0", FC_MAX_CONTEXT: "32768" } });
+    const dead = await connectStdio({
+      cwd: repo.root,
+      env: { FC_BASE_URL: "http://127.0.0.1:9/v1", FC_MODEL: "m", FC_MAX_RETRIES: "0", FC_MAX_CONTEXT: "32768" },
+    });
     try {
-      const result = await dead.client.callTool({ name: "explore", arguments: { query: "Where is the config parsed?" } });
+      const result = await dead.client.callTool({
+        name: "explore",
+        arguments: { query: "Where is the config parsed?" },
+      });
       assert.equal(result.isError, true);
       assert.match(text(result), /endpoint/);
       assert.match(text(result), /health tool|retry later|own tools/i);

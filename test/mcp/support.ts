@@ -3,14 +3,14 @@
  * (`node bin/fastcontext.js mcp …`) and the SDK's own client connects over stdio or Streamable
  * HTTP. The environment is isolated from the developer's FC_* variables and config files.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from "@modelcontextprotocol/client";
+import { Client, type ClientCapabilities, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "fastcontext.js");
@@ -39,7 +39,13 @@ export interface StdioSession {
   close(): Promise<void>;
 }
 
-export async function connectStdio(options: { cwd: string; args?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities; roots?: string[] }): Promise<StdioSession> {
+export async function connectStdio(options: {
+  cwd: string;
+  args?: string[];
+  env?: Record<string, string>;
+  capabilities?: ClientCapabilities;
+  roots?: string[];
+}): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, "mcp", ...(options.args ?? [])],
@@ -49,10 +55,15 @@ export async function connectStdio(options: { cwd: string; args?: string[]; env?
   });
   let stderr = "";
   transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  const client = new Client({ name: "fastcontext-test", version: "1.0.0" }, options.roots ? { capabilities: { roots: { listChanged: true } } } : {});
+  const client = new Client(
+    { name: "fastcontext-test", version: "1.0.0" },
+    options.roots ? { capabilities: { roots: { listChanged: true } } } : {},
+  );
   if (options.roots) {
     const roots = options.roots;
-    client.setRequestHandler("roots/list", async () => ({ roots: roots.map((r, i) => ({ uri: `file://${r}`, name: `root${i}` })) }));
+    client.setRequestHandler("roots/list", async () => ({
+      roots: roots.map((r, i) => ({ uri: `file://${r}`, name: `root${i}` })),
+    }));
   }
   await client.connect(transport);
   const pid = transport.pid;
@@ -68,7 +79,11 @@ export interface HttpServerProcess {
   stop(): Promise<void>;
 }
 
-export function startHttpServer(options: { cwd: string; args?: string[]; env?: Record<string, string> }): Promise<HttpServerProcess> {
+export function startHttpServer(options: {
+  cwd: string;
+  args?: string[];
+  env?: Record<string, string>;
+}): Promise<HttpServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, "mcp", "--http", "--port", "0", ...(options.args ?? [])], {
       cwd: options.cwd,
@@ -105,9 +120,18 @@ export function startHttpServer(options: { cwd: string; args?: string[]; env?: R
 }
 
 export async function connectHttp(url: string, token?: string, roots?: string[]): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {});
-  const client = new Client({ name: "fastcontext-test", version: "1.0.0" }, roots ? { capabilities: { roots: { listChanged: true } } } : {});
-  if (roots) client.setRequestHandler("roots/list", async () => ({ roots: roots.map((r, i) => ({ uri: `file://${r}`, name: `root${i}` })) }));
+  const transport = new StreamableHTTPClientTransport(
+    new URL(url),
+    token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
+  );
+  const client = new Client(
+    { name: "fastcontext-test", version: "1.0.0" },
+    roots ? { capabilities: { roots: { listChanged: true } } } : {},
+  );
+  if (roots)
+    client.setRequestHandler("roots/list", async () => ({
+      roots: roots.map((r, i) => ({ uri: `file://${r}`, name: `root${i}` })),
+    }));
   await client.connect(transport);
   return client;
 }
@@ -159,8 +183,21 @@ export function demoRepo(prefix = "fc-mcp-"): Promise<TmpRepo> {
         "}",
         "",
       ].join("\n"),
-      "src/main.ts": ['import { loadConfig } from "./config";', "", "export function main(): void {", '  const config = loadConfig("app.json");', "  console.log(config);", "}", ""].join("\n"),
-      "src/retry.ts": ["export function retryDelay(attempt: number): number {", "  return Math.min(30_000, 250 * 2 ** attempt);", "}", ""].join("\n"),
+      "src/main.ts": [
+        'import { loadConfig } from "./config";',
+        "",
+        "export function main(): void {",
+        '  const config = loadConfig("app.json");',
+        "  console.log(config);",
+        "}",
+        "",
+      ].join("\n"),
+      "src/retry.ts": [
+        "export function retryDelay(attempt: number): number {",
+        "  return Math.min(30_000, 250 * 2 ** attempt);",
+        "}",
+        "",
+      ].join("\n"),
       "README.md": "# demo\n",
     },
   });

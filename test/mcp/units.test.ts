@@ -8,17 +8,28 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ExploreResult } from "../../src/core/types.js";
-import { checkRepo, createAllowlist, defaultRepo, effectiveRoots, isInside, rootUriToPath } from "../../src/surfaces/mcp/allowlist.js";
+import {
+  checkRepo,
+  createAllowlist,
+  defaultRepo,
+  effectiveRoots,
+  isInside,
+  rootUriToPath,
+} from "../../src/surfaces/mcp/allowlist.js";
 import { toToolResult } from "../../src/surfaces/mcp/explore-tool.js";
 import { ExploreLimiter } from "../../src/surfaces/mcp/limiter.js";
 import { ProgressReporter, type ProgressUpdate } from "../../src/surfaces/mcp/progress.js";
 import { ExploreOutput, THOROUGHNESS_PRESETS } from "../../src/surfaces/mcp/schemas.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 describe("allowlist", () => {
   let tree: TmpRepo;
   before(async () => {
-    tree = await tmpRepo({ prefix: "fc-allow-", dirs: ["allowed/repo/sub", "outside/repo"], files: { "allowed/file.txt": "x\n" } });
+    tree = await tmpRepo({
+      prefix: "fc-allow-",
+      dirs: ["allowed/repo/sub", "outside/repo"],
+      files: { "allowed/file.txt": "x\n" },
+    });
     symlinkSync(join(tree.root, "outside", "repo"), join(tree.root, "allowed", "link-out"));
     symlinkSync(join(tree.root, "allowed", "repo"), join(tree.root, "outside", "link-in"));
   });
@@ -33,14 +44,20 @@ describe("allowlist", () => {
 
   test("inside/outside after realpath, symlinks both ways, .. segments", () => {
     const config = createAllowlist([join(tree.root, "allowed")], tree.root);
-    assert.deepEqual(checkRepo(config, [], join(tree.root, "allowed", "repo")), { ok: true, root: join(tree.root, "allowed", "repo") });
+    assert.deepEqual(checkRepo(config, [], join(tree.root, "allowed", "repo")), {
+      ok: true,
+      root: join(tree.root, "allowed", "repo"),
+    });
     const out = checkRepo(config, [], join(tree.root, "allowed", "link-out"));
     assert.equal(out.ok, false);
     assert.match(!out.ok ? out.message : "", /resolves to .*outside\/repo.*outside the roots/);
     // A link from outside that lands inside is fine: what counts is where it resolves.
     assert.equal(checkRepo(config, [], join(tree.root, "outside", "link-in")).ok, true);
     assert.equal(checkRepo(config, [], join(tree.root, "allowed", "repo", "..", "..", "outside", "repo")).ok, false);
-    assert.match((checkRepo(config, [], join(tree.root, "allowed", "file.txt")) as { message: string }).message, /not a directory/);
+    assert.match(
+      (checkRepo(config, [], join(tree.root, "allowed", "file.txt")) as { message: string }).message,
+      /not a directory/,
+    );
     assert.equal(isInside("/a/bc", "/a/b"), false);
     assert.equal(isInside("/a/b/c", "/a/b"), true);
   });
@@ -49,7 +66,10 @@ describe("allowlist", () => {
     const config = createAllowlist([], join(tree.root, "allowed", "repo"));
     assert.deepEqual(checkRepo(config, [], "sub"), { ok: true, root: join(tree.root, "allowed", "repo", "sub") });
     assert.deepEqual(checkRepo(config, [], undefined), { ok: true, root: join(tree.root, "allowed", "repo") });
-    assert.deepEqual(checkRepo(config, [], `file://${join(tree.root, "allowed", "repo")}`), { ok: true, root: join(tree.root, "allowed", "repo") });
+    assert.deepEqual(checkRepo(config, [], `file://${join(tree.root, "allowed", "repo")}`), {
+      ok: true,
+      root: join(tree.root, "allowed", "repo"),
+    });
     assert.equal(checkRepo(config, [], "~").ok, false, "the home directory is outside the cwd");
   });
 
@@ -80,16 +100,44 @@ describe("progress reporter", () => {
     const at = Date.now();
     reporter.onEvent({ type: "run_start", runId: "r", query: "q", root: "/r", policy: "model", maxTurns: 5, at });
     reporter.onEvent({ type: "turn_start", turn: 1, at });
-    reporter.onEvent({ type: "tool_start", turn: 1, index: 0, call: { id: "1", name: "Grep", args: { pattern: "parseConfig" } }, at });
+    reporter.onEvent({
+      type: "tool_start",
+      turn: 1,
+      index: 0,
+      call: { id: "1", name: "Grep", args: { pattern: "parseConfig" } },
+      at,
+    });
     assert.equal(updates.length, 1, "the initial update; the burst is throttled");
     await new Promise((r) => setTimeout(r, 80));
-    assert.match(updates.at(-1)!.message, /^turn 1\/5: running Grep parseConfig \(\d\.\d s elapsed\)$/, "the throttled state is flushed");
-    reporter.onEvent({ type: "tool_end", turn: 1, index: 0, callId: "1", name: "Grep", ms: 1, chars: 1, tokens: 1, lines: 1, truncated: false, cached: false, preview: "", at });
+    assert.match(
+      updates.at(-1)!.message,
+      /^turn 1\/5: running Grep parseConfig \(\d\.\d s elapsed\)$/,
+      "the throttled state is flushed",
+    );
+    reporter.onEvent({
+      type: "tool_end",
+      turn: 1,
+      index: 0,
+      callId: "1",
+      name: "Grep",
+      ms: 1,
+      chars: 1,
+      tokens: 1,
+      lines: 1,
+      truncated: false,
+      cached: false,
+      preview: "",
+      at,
+    });
     reporter.onEvent({ type: "model_request", turn: 2, messages: 3, promptTokens: 10, finalTurn: false, at });
     await new Promise((r) => setTimeout(r, 400));
     reporter.stop();
     const count = updates.length;
-    assert.ok(updates.filter((u) => /turn 2\/5: waiting on the model for \d+ s \(last tool: Grep parseConfig\)/.test(u.message)).length >= 3, "heartbeats during the wait");
+    assert.ok(
+      updates.filter((u) => /turn 2\/5: waiting on the model for \d+ s \(last tool: Grep parseConfig\)/.test(u.message))
+        .length >= 3,
+      "heartbeats during the wait",
+    );
     assert.ok(updates.every((u, i) => i === 0 || u.progress > updates[i - 1]!.progress));
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(updates.length, count, "nothing after stop()");
@@ -137,24 +185,50 @@ describe("limiter and result mapping", () => {
     const result = toToolResult(base);
     assert.notEqual(result.isError, true);
     const out = ExploreOutput.parse(result.structuredContent);
-    assert.deepEqual(out.stats, { policy: "model", model: "m", turns: 4, tool_calls: 9, tokens_in: 100, tokens_out: 10, elapsed_ms: 1235, model_ms: 1000, tool_ms: 200 });
+    assert.deepEqual(out.stats, {
+      policy: "model",
+      model: "m",
+      turns: 4,
+      tool_calls: 9,
+      tokens_in: 100,
+      tokens_out: 10,
+      elapsed_ms: 1235,
+      model_ms: 1000,
+      tool_ms: 200,
+    });
     const text = result.content[0]!.type === "text" ? result.content[0]!.text : "";
-    assert.match(text, /^Found it\.\n\n<final_answer>\n\/repo\/src\/a\.ts:1-4 \(thing\)\n<\/final_answer>\nPartial result \(max_turns\)/);
+    assert.match(
+      text,
+      /^Found it\.\n\n<final_answer>\n\/repo\/src\/a\.ts:1-4 \(thing\)\n<\/final_answer>\nPartial result \(max_turns\)/,
+    );
     assert.match(text, /warning: five\n\(1 more warnings in structuredContent\)$/);
   });
 
   test("an endpoint failure without citations is an isError; an empty answer is not", () => {
-    const failed = toToolResult({ ...base, citations: [], stopReason: "model_error", error: { kind: "endpoint", message: "connect ECONNREFUSED" } });
+    const failed = toToolResult({
+      ...base,
+      citations: [],
+      stopReason: "model_error",
+      error: { kind: "endpoint", message: "connect ECONNREFUSED" },
+    });
     assert.equal(failed.isError, true);
-    assert.match(failed.content[0]!.type === "text" ? failed.content[0]!.text : "", /failed \(endpoint\): connect ECONNREFUSED\. Check that the model server is running/);
+    assert.match(
+      failed.content[0]!.type === "text" ? failed.content[0]!.text : "",
+      /failed \(endpoint\): connect ECONNREFUSED\. Check that the model server is running/,
+    );
     const empty = toToolResult({ ...base, citations: [], stopReason: "no_answer", warnings: [] });
     assert.notEqual(empty.isError, true);
-    assert.match(empty.content[0]!.type === "text" ? empty.content[0]!.text : "", /No verified citation was found\. Re-ask/);
+    assert.match(
+      empty.content[0]!.type === "text" ? empty.content[0]!.text : "",
+      /No verified citation was found\. Re-ask/,
+    );
   });
 
   test("thoroughness presets grow with the level", () => {
-    assert.ok(THOROUGHNESS_PRESETS.quick.maxTurns < THOROUGHNESS_PRESETS.medium.maxTurns && THOROUGHNESS_PRESETS.medium.maxTurns < THOROUGHNESS_PRESETS.thorough.maxTurns);
+    assert.ok(
+      THOROUGHNESS_PRESETS.quick.maxTurns < THOROUGHNESS_PRESETS.medium.maxTurns &&
+        THOROUGHNESS_PRESETS.medium.maxTurns < THOROUGHNESS_PRESETS.thorough.maxTurns,
+    );
     assert.ok(THOROUGHNESS_PRESETS.quick.citedLines < THOROUGHNESS_PRESETS.thorough.citedLines);
   });
 });
-

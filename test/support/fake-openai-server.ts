@@ -138,7 +138,10 @@ export class ReplyBuilder {
     return this.finishReason ?? (this.calls.length > 0 ? "tool_calls" : "stop");
   }
 
-  usageFor(body: ChatBody, deltaCount: number): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
+  usageFor(
+    body: ChatBody,
+    deltaCount: number,
+  ): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
     const prompt = this.usageCounts?.prompt ?? Math.ceil(JSON.stringify(body.messages ?? []).length / 4);
     const completion = this.usageCounts?.completion ?? Math.max(0, deltaCount - 1);
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
@@ -160,7 +163,11 @@ export class ReplyBuilder {
       role: "assistant",
       content: content || (this.calls.length > 0 ? null : ""),
       [this.reasoningKey]: join("reasoning") || null,
-      tool_calls: this.calls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })),
+      tool_calls: this.calls.map((call) => ({
+        id: call.id,
+        type: "function",
+        function: { name: call.name, arguments: call.arguments },
+      })),
     };
     return message;
   }
@@ -216,10 +223,23 @@ export function httpError(
 ): Script {
   const headers: Record<string, string> = { ...options.headers };
   if (options.retryAfter !== undefined) headers["retry-after"] = String(options.retryAfter);
-  if (typeof body === "string") return { kind: "http_error", status, body, headers: { "content-type": "text/plain", ...headers } };
+  if (typeof body === "string")
+    return { kind: "http_error", status, body, headers: { "content-type": "text/plain", ...headers } };
   const message = body.message ?? `fake error ${status}`;
-  const error = { error: { message, type: body.type ?? (status < 500 ? "BadRequestError" : "InternalServerError"), param: null, code: status } };
-  return { kind: "http_error", status, body: JSON.stringify(error), headers: { "content-type": "application/json", ...headers } };
+  const error = {
+    error: {
+      message,
+      type: body.type ?? (status < 500 ? "BadRequestError" : "InternalServerError"),
+      param: null,
+      code: status,
+    },
+  };
+  return {
+    kind: "http_error",
+    status,
+    body: JSON.stringify(error),
+    headers: { "content-type": "application/json", ...headers },
+  };
 }
 
 /** Destroy the connection without answering. */
@@ -228,7 +248,10 @@ export function reset(): Script {
 }
 
 /** Stream `r` (default: a long text reply) and destroy the connection after `n` chunks (role chunk included). */
-export function resetAfterChunks(n: number, r: ReplyBuilder = reply().content("this reply is cut off mid-way").pieces(8)): Script {
+export function resetAfterChunks(
+  n: number,
+  r: ReplyBuilder = reply().content("this reply is cut off mid-way").pieces(8),
+): Script {
   return { kind: "cut", afterChunks: n, then: "reset", reply: r };
 }
 
@@ -238,14 +261,27 @@ export function hang(): Script {
 }
 
 /** Send headers and `n` chunks of `r`, then go silent (for idle-timeout tests). */
-export function hangAfterChunks(n: number, r: ReplyBuilder = reply().content("this reply stalls mid-way").pieces(8)): Script {
+export function hangAfterChunks(
+  n: number,
+  r: ReplyBuilder = reply().content("this reply stalls mid-way").pieces(8),
+): Script {
   return { kind: "cut", afterChunks: n, then: "hang", reply: r };
 }
 
 /** A 200 stream whose second event is not JSON, then `[DONE]`. */
 export function malformedSSE(): Script {
-  const head = { id: "chatcmpl-bad", object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] };
-  return rawSSE([`data: ${JSON.stringify(head)}\n\n`, 'data: {"id": "chatcmpl-bad", "choices": [{"delta": {"content": "oops"\n\n', "data: [DONE]\n\n"]);
+  const head = {
+    id: "chatcmpl-bad",
+    object: "chat.completion.chunk",
+    created: 0,
+    model: "fake",
+    choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
+  };
+  return rawSSE([
+    `data: ${JSON.stringify(head)}\n\n`,
+    'data: {"id": "chatcmpl-bad", "choices": [{"delta": {"content": "oops"\n\n',
+    "data: [DONE]\n\n",
+  ]);
 }
 
 /** A reply whose tool call JSON cannot be repaired: in content (hermes parser off) or as native arguments. */
@@ -331,7 +367,11 @@ export interface FakeOpenAI {
   /** Queue scripts, answered in order. */
   enqueue(...scripts: Script[]): void;
   /** Route requests whose body satisfies `predicate` to `script` (checked before the queue), `times` times (default 1; Infinity allowed). */
-  match(predicate: (body: ChatBody, request: RecordedRequest) => boolean, script: Script, options?: { times?: number }): void;
+  match(
+    predicate: (body: ChatBody, request: RecordedRequest) => boolean,
+    script: Script,
+    options?: { times?: number },
+  ): void;
   /** Scripts not used yet (queue + finite matchers). */
   pending(): number;
   /** Throw if scripts remain unused or any request arrived with nothing scripted. */
@@ -387,27 +427,60 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       body = undefined;
     }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const record: RecordedRequest = { method: req.method ?? "GET", path, headers: req.headers, body, rawBody, at: performance.now(), unscripted: false };
+    const record: RecordedRequest = {
+      method: req.method ?? "GET",
+      path,
+      headers: req.headers,
+      body,
+      rawBody,
+      at: performance.now(),
+      unscripted: false,
+    };
     requests.push(record);
 
     if (req.method === "POST" && path.endsWith("/chat/completions")) {
-      if (!body) return json(res, 400, { error: { message: "fake-openai: the body is not a JSON object", type: "BadRequestError", param: null, code: 400 } });
+      if (!body)
+        return json(res, 400, {
+          error: {
+            message: "fake-openai: the body is not a JSON object",
+            type: "BadRequestError",
+            param: null,
+            code: 400,
+          },
+        });
       const script = takeScript(body, record);
       if (!script) return unscripted(res, record);
       return run(script, body, req, res, signal, record);
     }
     if (req.method === "GET" && path.endsWith("/models")) {
       const models = options.models ?? [{ id: "fake-model", max_model_len: 32768 }];
-      const list = { object: "list", data: models.map((m) => ({ object: "model", created: 0, owned_by: "vllm", root: m.id, parent: null, permission: [], ...m })) };
+      const list = {
+        object: "list",
+        data: models.map((m) => ({
+          object: "model",
+          created: 0,
+          owned_by: "vllm",
+          root: m.id,
+          parent: null,
+          permission: [],
+          ...m,
+        })),
+      };
       return json(res, options.modelsStatus ?? 200, options.modelsBody ?? list);
     }
     if (req.method === "GET" && path === "/props" && options.props !== undefined) return json(res, 200, options.props);
     if (req.method === "POST" && path.endsWith("/tokenize") && options.tokenize) {
       const count = Math.ceil(JSON.stringify(body?.messages ?? body?.prompt ?? "").length / 4);
-      return json(res, 200, { count, max_model_len: options.models?.[0]?.max_model_len ?? 32768, tokens: Array.from({ length: count }, (_, i) => i) });
+      return json(res, 200, {
+        count,
+        max_model_len: options.models?.[0]?.max_model_len ?? 32768,
+        tokens: Array.from({ length: count }, (_, i) => i),
+      });
     }
     if (req.method === "GET" && path === "/health") return json(res, 200, {});
-    return json(res, 404, { error: { message: `fake-openai: no route ${req.method} ${path}`, type: "NotFoundError", param: null, code: 404 } });
+    return json(res, 404, {
+      error: { message: `fake-openai: no route ${req.method} ${path}`, type: "NotFoundError", param: null, code: 404 },
+    });
   }
 
   function takeScript(body: ChatBody, record: RecordedRequest): Script | undefined {
@@ -422,10 +495,24 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
   function unscripted(res: http.ServerResponse, record: RecordedRequest): void {
     record.unscripted = true;
     const n = requests.filter((r) => r.path.endsWith("/chat/completions")).indexOf(record) + 1;
-    json(res, 500, { error: { message: `fake-openai: no reply scripted for chat request #${n} (enqueue() or match() one)`, type: "FakeServerError", param: null, code: 500 } });
+    json(res, 500, {
+      error: {
+        message: `fake-openai: no reply scripted for chat request #${n} (enqueue() or match() one)`,
+        type: "FakeServerError",
+        param: null,
+        code: 500,
+      },
+    });
   }
 
-  async function run(script: Script, body: ChatBody, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal, record: RecordedRequest): Promise<void> {
+  async function run(
+    script: Script,
+    body: ChatBody,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+    record: RecordedRequest,
+  ): Promise<void> {
     switch (script.kind) {
       case "reply":
         return body.stream === true ? streamReply(script, body, res, signal) : completeReply(script, body, res, signal);
@@ -461,14 +548,27 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     }
   }
 
-  async function streamReply(r: ReplyBuilder, body: ChatBody, res: http.ServerResponse, signal: AbortSignal, cut?: { afterChunks: number; then: "reset" | "hang" }): Promise<void> {
+  async function streamReply(
+    r: ReplyBuilder,
+    body: ChatBody,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+    cut?: { afterChunks: number; then: "reset" | "hang" },
+  ): Promise<void> {
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
     const created = Math.floor(Date.now() / 1000);
     const model = r.modelFor(body, "fake-model");
     const deltas = r.deltas();
-    const envelope = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ id, object: "chat.completion.chunk", created, model, choices, ...extra });
+    const envelope = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      choices,
+      ...extra,
+    });
     for (let i = 0; i < deltas.length; i++) {
       if (cut && i === cut.afterChunks) {
         if (cut.then === "reset") res.socket?.destroy();
@@ -478,18 +578,34 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       if (!(await pause(r.waitBefore(i), signal))) return;
       const last = i === deltas.length - 1;
       // vLLM puts finish_reason on the delta that carries the last token.
-      const choice = { index: 0, delta: deltas[i], logprobs: null, finish_reason: last ? r.finishFor() : null, ...(last ? { stop_reason: null } : {}) };
+      const choice = {
+        index: 0,
+        delta: deltas[i],
+        logprobs: null,
+        finish_reason: last ? r.finishFor() : null,
+        ...(last ? { stop_reason: null } : {}),
+      };
       await write(res, `data: ${JSON.stringify(envelope([choice]))}\n\n`);
     }
     const options = body.stream_options;
-    if (typeof options === "object" && options !== null && "include_usage" in options && options.include_usage === true) {
+    if (
+      typeof options === "object" &&
+      options !== null &&
+      "include_usage" in options &&
+      options.include_usage === true
+    ) {
       await write(res, `data: ${JSON.stringify(envelope([], { usage: r.usageFor(body, deltas.length) }))}\n\n`);
     }
     await write(res, "data: [DONE]\n\n");
     res.end();
   }
 
-  async function completeReply(r: ReplyBuilder, body: ChatBody, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+  async function completeReply(
+    r: ReplyBuilder,
+    body: ChatBody,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
     const deltas = r.deltas();
     let wait = 0;
     for (let i = 0; i < deltas.length; i++) wait += r.waitBefore(i);
@@ -526,7 +642,8 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     pending: () => queue.length + matchers.filter((m) => Number.isFinite(m.remaining) && m.remaining > 0).length,
     assertDrained: () => {
       const problems: string[] = [];
-      if (queue.length > 0) problems.push(`${queue.length} queued script(s) never used (${queue.map((s) => s.kind).join(", ")})`);
+      if (queue.length > 0)
+        problems.push(`${queue.length} queued script(s) never used (${queue.map((s) => s.kind).join(", ")})`);
       const unusedMatchers = matchers.filter((m) => Number.isFinite(m.remaining) && m.remaining > 0);
       if (unusedMatchers.length > 0) problems.push(`${unusedMatchers.length} match() script(s) never used`);
       const unscripted = requests.filter((r) => r.unscripted);
@@ -547,7 +664,11 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
   };
 }
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ESTIMATE_MAX_OVERCOUNT, TokenCounter, estimateTokens } from "../../src/tokens/counter.js";
+import { ESTIMATE_MAX_OVERCOUNT, estimateTokens, TokenCounter } from "../../src/tokens/counter.js";
 
 const counter = new TokenCounter("qwen3");
 
@@ -58,7 +58,8 @@ function corpus(): Array<{ kind: string; path: string }> {
   for (const [kind, test, want] of kinds) {
     const matching = files.filter(test);
     const step = Math.max(1, Math.floor(matching.length / want));
-    for (let i = 0; i < matching.length && out.filter((o) => o.kind === kind).length < want; i += step) out.push({ kind, path: matching[i]! });
+    for (let i = 0; i < matching.length && out.filter((o) => o.kind === kind).length < want; i += step)
+      out.push({ kind, path: matching[i]! });
   }
   return out;
 }
@@ -67,7 +68,11 @@ function samplesOf(kind: string, text: string, path: string): Array<{ kind: stri
   const plain = text.slice(0, 3000);
   const lines = text.split("\n").slice(0, 60);
   const numbered = `\`\`\`/work/repo/${path}:1-${lines.length}\n${lines.map((l, i) => `${i + 1}|${l.slice(0, 500)}`).join("\n")}\n\`\`\``;
-  const grep = `/work/repo/${path}\n${lines.filter((l) => l.trim() !== "").slice(0, 30).map((l, i) => `${i * 3 + 1}:${l.slice(0, 500)}`).join("\n")}`;
+  const grep = `/work/repo/${path}\n${lines
+    .filter((l) => l.trim() !== "")
+    .slice(0, 30)
+    .map((l, i) => `${i * 3 + 1}:${l.slice(0, 500)}`)
+    .join("\n")}`;
   return [
     { kind, text: plain },
     { kind: `${kind}#read`, text: numbered.slice(0, 3000) },
@@ -75,7 +80,8 @@ function samplesOf(kind: string, text: string, path: string): Array<{ kind: stri
   ];
 }
 
-const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
+const quantile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]!;
 
 describe("estimateTokens", () => {
   it("is an upper bound of the exact Qwen3 count on real text (and not wildly above it)", async (t) => {
@@ -98,11 +104,18 @@ describe("estimateTokens", () => {
       `${rows.length} samples, ${rows.reduce((n, r) => n + r.exact, 0)} exact tokens; estimate/exact: min ${quantile(ratios, 0).toFixed(3)}, p1 ${quantile(ratios, 0.01).toFixed(3)}, p5 ${quantile(ratios, 0.05).toFixed(3)}, median ${quantile(ratios, 0.5).toFixed(3)}, p95 ${quantile(ratios, 0.95).toFixed(3)}, max ${quantile(ratios, 1).toFixed(3)}; under 1.0: ${under.length} (${[...new Set(under.map((u) => u.kind))].join(", ") || "none"})`,
     );
     // Nearly all samples: at most 1.5% under, and only the dense-base64 kind.
-    assert.ok(under.length <= Math.ceil(rows.length * 0.015), `${under.length} samples under-counted: ${under.map((u) => `${u.kind} ${u.ratio.toFixed(3)}`).join(", ")}`);
-    for (const u of under) assert.match(u.kind, /^map/, `under-count outside source maps: ${u.kind} ${u.ratio.toFixed(3)}`);
+    assert.ok(
+      under.length <= Math.ceil(rows.length * 0.015),
+      `${under.length} samples under-counted: ${under.map((u) => `${u.kind} ${u.ratio.toFixed(3)}`).join(", ")}`,
+    );
+    for (const u of under)
+      assert.match(u.kind, /^map/, `under-count outside source maps: ${u.kind} ${u.ratio.toFixed(3)}`);
     assert.ok(quantile(ratios, 0) >= 0.8, `worst ratio ${quantile(ratios, 0)}`);
     // countAgainst() trusts this bound to skip exact counting when far over a cap.
-    assert.ok(quantile(ratios, 1) <= ESTIMATE_MAX_OVERCOUNT, `max ratio ${quantile(ratios, 1)} > ${ESTIMATE_MAX_OVERCOUNT}`);
+    assert.ok(
+      quantile(ratios, 1) <= ESTIMATE_MAX_OVERCOUNT,
+      `max ratio ${quantile(ratios, 1)} > ${ESTIMATE_MAX_OVERCOUNT}`,
+    );
     assert.ok(quantile(ratios, 0.5) <= 2, `median ratio ${quantile(ratios, 0.5)} makes caps too pessimistic`);
   });
 
@@ -118,16 +131,22 @@ describe("estimateTokens", () => {
       "const MAX_LINE_BYTES = 8 * 1024; // HTTP_SERVER_ERROR, ECONNREFUSED, EADDRINUSE",
       "commit a1b2c3d4e5f60718293a4b5c6d7e8f9012345678 sha256 9f86d081884c7d659a2feaa0c55ad015",
       "AAAA,SAAS,CAAC,GAAG,CAAC,WAAW,CAAC,CAAC,CAAE,CAAC;AACvC,MAAM,CAAC,MAAM",
-      "x\n" + " ".repeat(40) + "y",
+      `x\n${" ".repeat(40)}y`,
     ];
     for (const text of cases) {
       const exact = await counter.exact(text);
-      assert.ok(estimateTokens(text) >= exact, `under-count on ${JSON.stringify(text.slice(0, 40))}: ${estimateTokens(text)} < ${exact}`);
+      assert.ok(
+        estimateTokens(text) >= exact,
+        `under-count on ${JSON.stringify(text.slice(0, 40))}: ${estimateTokens(text)} < ${exact}`,
+      );
     }
   });
 
   it("stays within 0.85 of the exact count on dense base64 (the documented exception)", async () => {
-    const base64 = Array.from({ length: 200 }, (_, i) => `${Buffer.from(`tok${i * 7919}x${(i * 104729) % 9973}`).toString("base64")} ${i + 26000}`).join("\n");
+    const base64 = Array.from(
+      { length: 200 },
+      (_, i) => `${Buffer.from(`tok${i * 7919}x${(i * 104729) % 9973}`).toString("base64")} ${i + 26000}`,
+    ).join("\n");
     const ratio = estimateTokens(base64) / (await counter.exact(base64));
     assert.ok(ratio >= 0.85, `ratio ${ratio}`);
   });

@@ -5,12 +5,12 @@
  * must never appear in any output, and neither may any name from the outside directory.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Toolbox } from "../../src/tools/toolbox.js";
 import { shutdownFallbackPool } from "../../src/tools/grep/fallback.js";
+import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { populate } from "../support/tmp-repo.js";
 
@@ -36,7 +36,7 @@ describe("adversarial paths", () => {
     populate(root, {
       files: { "src/app.py": "print('hello')\n", "README.md": "readme\n", "etc/notes.txt": "inside etc\n" },
       symlinks: {
-        "up": "..",
+        up: "..",
         "out-file.txt": sentinel,
         "out-dir": outsideDir,
         "chain-a": "chain-b",
@@ -47,7 +47,10 @@ describe("adversarial paths", () => {
       },
     });
     const ws = Workspace.openSync(root);
-    boxes = [new Toolbox(ws, { config: { grepEngine: "ripgrep" } }), new Toolbox(ws, { config: { grepEngine: "fallback" } })];
+    boxes = [
+      new Toolbox(ws, { config: { grepEngine: "ripgrep" } }),
+      new Toolbox(ws, { config: { grepEngine: "fallback" } }),
+    ];
   });
   after(async () => {
     await shutdownFallbackPool();
@@ -128,7 +131,14 @@ describe("adversarial paths", () => {
       assertClean(asPattern.text, `Glob pattern=${JSON.stringify(input.slice(0, 80))}`, input);
     }
     const all = await boxes[0]!.run({ id: "g", name: "Glob", arguments: { pattern: "**/*" } });
-    assert.equal(all.text.split("\n").filter((l) => l.startsWith("/")).sort().join("\n"), ["README.md", "etc/notes.txt", "src/app.py"].map((r) => join(root, r)).join("\n"));
+    assert.equal(
+      all.text
+        .split("\n")
+        .filter((l) => l.startsWith("/"))
+        .sort()
+        .join("\n"),
+      ["README.md", "etc/notes.txt", "src/app.py"].map((r) => join(root, r)).join("\n"),
+    );
   });
 
   for (const [i, engine] of ["ripgrep", "fallback"].entries()) {
@@ -140,11 +150,22 @@ describe("adversarial paths", () => {
         const g = await tb.run({ id: "s", name: "Grep", arguments: { pattern: "SENTINEL", glob: path } });
         assertClean(g.text, `Grep glob=${JSON.stringify(path.slice(0, 80))}`, path);
       }
-      for (const args of [{ pattern: "SENTINEL" }, { pattern: ".", output_mode: "files_with_matches" }, { pattern: "SENTINEL", glob: "**/*" }, { pattern: "SENTINEL", glob: "*" }, { pattern: ".", output_mode: "count", "-i": true }, { pattern: "SENTINEL[\\s\\S]*", multiline: true }]) {
+      for (const args of [
+        { pattern: "SENTINEL" },
+        { pattern: ".", output_mode: "files_with_matches" },
+        { pattern: "SENTINEL", glob: "**/*" },
+        { pattern: "SENTINEL", glob: "*" },
+        { pattern: ".", output_mode: "count", "-i": true },
+        { pattern: "SENTINEL[\\s\\S]*", multiline: true },
+      ]) {
         const r = await tb.run({ id: "s", name: "Grep", arguments: args });
         assertClean(r.text, `Grep ${JSON.stringify(args)}`);
       }
-      const everything = await tb.run({ id: "s", name: "Grep", arguments: { pattern: ".", output_mode: "files_with_matches" } });
+      const everything = await tb.run({
+        id: "s",
+        name: "Grep",
+        arguments: { pattern: ".", output_mode: "files_with_matches" },
+      });
       assert.equal(everything.text, ["README.md", "etc/notes.txt", "src/app.py"].map((r) => join(root, r)).join("\n"));
     });
   }

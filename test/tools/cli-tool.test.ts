@@ -6,19 +6,23 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { main } from "../../src/surfaces/cli/main.js";
-import { Toolbox } from "../../src/tools/toolbox.js";
 import { shutdownFallbackPool } from "../../src/tools/grep/fallback.js";
+import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "fastcontext.js");
 
 /** The real binary, end to end (slow under tsx: used once). */
 function spawnCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, "tool", ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [BIN, "tool", ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,8 +33,14 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   const out = process.stdout.write;
   const err = process.stderr.write;
   // The CLI writes strings; the test runner's own reports (binary) pass through untouched.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (typeof chunk === "string" ? ((stdout += chunk), true) : out.call(process.stdout, chunk, ...(rest as [])))) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (typeof chunk === "string" ? ((stderr += chunk), true) : err.call(process.stderr, chunk, ...(rest as [])))) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    typeof chunk === "string"
+      ? ((stdout += chunk), true)
+      : out.call(process.stdout, chunk, ...(rest as []))) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    typeof chunk === "string"
+      ? ((stderr += chunk), true)
+      : err.call(process.stderr, chunk, ...(rest as []))) as typeof process.stderr.write;
   try {
     const code = await main(["tool", ...args]);
     return { code, stdout, stderr };
@@ -43,7 +53,9 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe("fastcontext tool", { timeout: 120_000 }, () => {
   let repo: TmpRepo;
   before(async () => {
-    repo = await tmpRepo({ files: { "src/a.py": "def foo():\n    return 1\n", ".gitignore": "out/\n", "out/x.py": "foo\n" } });
+    repo = await tmpRepo({
+      files: { "src/a.py": "def foo():\n    return 1\n", ".gitignore": "out/\n", "out/x.py": "foo\n" },
+    });
   });
   after(async () => {
     await shutdownFallbackPool();
@@ -61,7 +73,9 @@ describe("fastcontext tool", { timeout: 120_000 }, () => {
     ];
     for (const [name, args, extra] of cases) {
       const engine = (extra[1] ?? "auto") as "auto" | "ripgrep" | "fallback";
-      const [expected] = await new Toolbox(ws, { config: { grepEngine: engine } }).runTurn([{ id: "x", name, arguments: args }]);
+      const [expected] = await new Toolbox(ws, { config: { grepEngine: engine } }).runTurn([
+        { id: "x", name, arguments: args },
+      ]);
       const r = await cli(name, "--repo", repo.root, "--args", JSON.stringify(args), ...extra);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, `${expected!.text}\n`);
@@ -69,7 +83,10 @@ describe("fastcontext tool", { timeout: 120_000 }, () => {
     // And once through the real binary.
     const e2e = spawnCli("Grep", "--repo", repo.root, "--args", '{"pattern":"foo","-A":1}');
     assert.equal(e2e.code, 0, e2e.stderr);
-    assert.equal(e2e.stdout, `${repo.path("src/a.py")}\n1:def foo():\n2-    return 1\n<system-reminder>Not searched: 1 directory excluded by ignore rules (out/). Pass one as path to search inside it.</system-reminder>\n`);
+    assert.equal(
+      e2e.stdout,
+      `${repo.path("src/a.py")}\n1:def foo():\n2-    return 1\n<system-reminder>Not searched: 1 directory excluded by ignore rules (out/). Pass one as path to search inside it.</system-reminder>\n`,
+    );
   });
 
   it("exits 0 when the model-facing text is an error, and prints structured JSON with --json", async () => {
@@ -78,7 +95,10 @@ describe("fastcontext tool", { timeout: 120_000 }, () => {
     assert.equal(missing.stdout, "<system-reminder>Error: `nope.py` does not exist.</system-reminder>\n");
     const badArgs = await cli("Read", "--repo", repo.root, "--args", "not json");
     assert.equal(badArgs.code, 0);
-    assert.equal(badArgs.stdout, 'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.\n');
+    assert.equal(
+      badArgs.stdout,
+      'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.\n',
+    );
     const json = await cli("Read", "--repo", repo.root, "--args", '{"path":"src/a.py","limit":1}', "--json");
     assert.equal(json.code, 0);
     const parsed = JSON.parse(json.stdout) as { text: string; observed: unknown; truncated: boolean };

@@ -3,7 +3,7 @@ import { utimesSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 const T0 = 1_700_000_000;
 
@@ -17,13 +17,33 @@ describe("Glob", () => {
     repo = await tmpRepo({
       files: {
         ".gitignore": "dist/\n*.log\n",
-        "a.ts": "", "b.ts": "", "c.ts": "",
-        "src/index.ts": "", "src/util.ts": "", "src/sub/deep.ts": "", "src/sub/deep.js": "",
-        "lib/index.ts": "", ".hidden/h.ts": "", ".eslintrc.ts": "",
-        "dist/bundle.ts": "", "debug.log": "", "src/x.log": "",
+        "a.ts": "",
+        "b.ts": "",
+        "c.ts": "",
+        "src/index.ts": "",
+        "src/util.ts": "",
+        "src/sub/deep.ts": "",
+        "src/sub/deep.js": "",
+        "lib/index.ts": "",
+        ".hidden/h.ts": "",
+        ".eslintrc.ts": "",
+        "dist/bundle.ts": "",
+        "debug.log": "",
+        "src/x.log": "",
         "many/placeholder": "",
       },
-      mtimes: { "a.ts": T0 + 10, "b.ts": T0 + 30, "c.ts": T0 + 30, "src/index.ts": T0 + 20, "src/util.ts": T0, "src/sub/deep.ts": T0, "src/sub/deep.js": T0, "lib/index.ts": T0 + 5, ".hidden/h.ts": T0, ".eslintrc.ts": T0 },
+      mtimes: {
+        "a.ts": T0 + 10,
+        "b.ts": T0 + 30,
+        "c.ts": T0 + 30,
+        "src/index.ts": T0 + 20,
+        "src/util.ts": T0,
+        "src/sub/deep.ts": T0,
+        "src/sub/deep.js": T0,
+        "lib/index.ts": T0 + 5,
+        ".hidden/h.ts": T0,
+        ".eslintrc.ts": T0,
+      },
     });
     for (let i = 0; i < 130; i++) {
       repo.write(`many/f${String(i).padStart(3, "0")}.md`, "");
@@ -37,7 +57,17 @@ describe("Glob", () => {
     const r = await glob({ pattern: "*.ts" });
     assert.equal(
       r.text,
-      abs("b.ts", "c.ts", "src/index.ts", "a.ts", "lib/index.ts", ".eslintrc.ts", ".hidden/h.ts", "src/sub/deep.ts", "src/util.ts"),
+      abs(
+        "b.ts",
+        "c.ts",
+        "src/index.ts",
+        "a.ts",
+        "lib/index.ts",
+        ".eslintrc.ts",
+        ".hidden/h.ts",
+        "src/sub/deep.ts",
+        "src/util.ts",
+      ),
     );
     assert.deepEqual(r.observed, []);
   });
@@ -52,11 +82,17 @@ describe("Glob", () => {
   it("accepts absolute patterns inside the workspace and ./ prefixes", async () => {
     assert.equal((await glob({ pattern: `${repo.root}/src/*.ts` })).text, abs("src/index.ts", "src/util.ts"));
     assert.equal((await glob({ pattern: "./src/*.ts" })).text, abs("src/index.ts", "src/util.ts"));
-    assert.equal((await glob({ pattern: `${repo.root}/src/sub/*`, directory: "src" })).text, abs("src/sub/deep.js", "src/sub/deep.ts"));
+    assert.equal(
+      (await glob({ pattern: `${repo.root}/src/sub/*`, directory: "src" })).text,
+      abs("src/sub/deep.js", "src/sub/deep.ts"),
+    );
   });
 
   it("applies ignore rules, says how many matches they hid (ignored directories: when nothing matched), and searches an ignored directory when named", async () => {
-    assert.equal((await glob({ pattern: "*.log" })).text, "No files found\n<system-reminder>2 matching files are excluded by ignore rules; ignored directory was not searched (dist/); pass one as directory to look inside.</system-reminder>");
+    assert.equal(
+      (await glob({ pattern: "*.log" })).text,
+      "No files found\n<system-reminder>2 matching files are excluded by ignore rules; ignored directory was not searched (dist/); pass one as directory to look inside.</system-reminder>",
+    );
     assert.equal((await glob({ pattern: "*.ts", directory: "dist" })).text, abs("dist/bundle.ts"));
     const r = await glob({ pattern: "*.ts" });
     assert.equal(r.skipped?.ignored, 3);
@@ -68,7 +104,10 @@ describe("Glob", () => {
     assert.equal(lines.length, 101);
     assert.equal(lines[0], repo.path("many/f000.md"));
     assert.equal(lines[99], repo.path("many/f099.md"));
-    assert.equal(lines[100], "Results are truncated: showing first 100 results. Consider using a more specific path or pattern. (130 files matched.)");
+    assert.equal(
+      lines[100],
+      "Results are truncated: showing first 100 results. Consider using a more specific path or pattern. (130 files matched.)",
+    );
     assert.equal(r.truncated, true);
   });
 
@@ -82,13 +121,22 @@ describe("Glob", () => {
 
   it("refuses directories outside the workspace or missing, and bad patterns", async () => {
     const outside = await glob({ pattern: "*", directory: "/etc/ssh" });
-    assert.equal(outside.text.split("\n")[0], `<system-reminder>Permission error: \`/etc/ssh\` is not within the working directory \`${repo.root}\`.`);
+    assert.equal(
+      outside.text.split("\n")[0],
+      `<system-reminder>Permission error: \`/etc/ssh\` is not within the working directory \`${repo.root}\`.`,
+    );
     assert.equal(outside.error?.code, "outside_root");
     // A single absolute segment is the model's name for the workspace root (reference harness rule).
     assert.match((await glob({ pattern: "a.ts", directory: "/etc" })).text, new RegExp(`^${repo.path("a.ts")}$`));
     assert.equal((await glob({ pattern: "*", directory: "../" })).error?.code, "outside_root");
-    assert.equal((await glob({ pattern: "*", directory: "a.ts" })).text, "<system-reminder>Error: directory `a.ts` does not exist or is not a directory.</system-reminder>");
+    assert.equal(
+      (await glob({ pattern: "*", directory: "a.ts" })).text,
+      "<system-reminder>Error: directory `a.ts` does not exist or is not a directory.</system-reminder>",
+    );
     assert.equal((await glob({ pattern: "*", directory: "nope" })).error?.code, "not_found");
-    assert.equal((await glob({})).text, "Tool `Glob` arguments are invalid: the required parameter `pattern` is missing.");
+    assert.equal(
+      (await glob({})).text,
+      "Tool `Glob` arguments are invalid: the required parameter `pattern` is missing.",
+    );
   });
 });

@@ -23,14 +23,14 @@
  *   them; the text the model sees is the same.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { execFileSync } from "node:child_process";
-import { Toolbox } from "../../src/tools/toolbox.js";
 import { shutdownFallbackPool } from "../../src/tools/grep/fallback.js";
 import { locateRipgrep } from "../../src/tools/grep/ripgrep.js";
+import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { randomTree, writeTree } from "./support/random-tree.js";
 
@@ -38,10 +38,48 @@ const SEEDS = [1, 2, 3, 4];
 const SECRET = "SENTINEL-outside-7f3a9c";
 
 const PATTERNS = [
-  "foo", "Foo", "FOO", "-dash", "--flag", "foo|bar", "^foo", "foo$", "^$", "^\\s*$", "\\bfoo\\b", "(?i)foo", "[A-Z]{3,}",
-  "\\d+\\.\\d+", "a\\+b", "\\(paren\\)", "\\{brace\\}", "interface\\{\\}", "\\$var", "\\^caret", "日本", "caf", "naïve", "λx",
-  "[a-z]+_[a-z]+", "[[:upper:]]{2,}", "TODO|FIXME", "needle", "q{10}", "^\\s+\\w", "(foo|bar)+", "error", "[^a-z ]{4}",
-  "\\S+\\.\\S+", "x1$", "a{2,}", "z", "alpha.*beta", "fo+", "\\tsep", "return\\s+\\w+", "(?i)error\\b",
+  "foo",
+  "Foo",
+  "FOO",
+  "-dash",
+  "--flag",
+  "foo|bar",
+  "^foo",
+  "foo$",
+  "^$",
+  "^\\s*$",
+  "\\bfoo\\b",
+  "(?i)foo",
+  "[A-Z]{3,}",
+  "\\d+\\.\\d+",
+  "a\\+b",
+  "\\(paren\\)",
+  "\\{brace\\}",
+  "interface\\{\\}",
+  "\\$var",
+  "\\^caret",
+  "日本",
+  "caf",
+  "naïve",
+  "λx",
+  "[a-z]+_[a-z]+",
+  "[[:upper:]]{2,}",
+  "TODO|FIXME",
+  "needle",
+  "q{10}",
+  "^\\s+\\w",
+  "(foo|bar)+",
+  "error",
+  "[^a-z ]{4}",
+  "\\S+\\.\\S+",
+  "x1$",
+  "a{2,}",
+  "z",
+  "alpha.*beta",
+  "fo+",
+  "\\tsep",
+  "return\\s+\\w+",
+  "(?i)error\\b",
 ];
 
 type Args = Record<string, unknown>;
@@ -148,7 +186,10 @@ describe("Grep: the fallback engine gives ripgrep's exact text", () => {
   // With a symlink leaving the root (or a loop), ripgrep gets the inward links as explicit paths;
   // with only inward links and no loop it follows them itself (--follow). Both must agree with the
   // fallback.
-  const variants = [...SEEDS.map((seed) => ({ seed, inwardOnly: false })), ...SEEDS.slice(0, 2).map((seed) => ({ seed, inwardOnly: true }))];
+  const variants = [
+    ...SEEDS.map((seed) => ({ seed, inwardOnly: false })),
+    ...SEEDS.slice(0, 2).map((seed) => ({ seed, inwardOnly: true })),
+  ];
   for (const { seed, inwardOnly } of variants) {
     it(`seed ${seed}${inwardOnly ? " (inward symlinks only)" : ""}: same text from both engines`, async (t) => {
       if (!rgUsable.value) return t.skip("no ripgrep binary");
@@ -157,7 +198,9 @@ describe("Grep: the fallback engine gives ripgrep's exact text", () => {
       execFileSync("git", ["init", "-q", "."], { cwd: root });
       writeFileSync(join(root, ".git", "info", "exclude"), "*.excluded\n");
       const spec = randomTree(seed, outside);
-      if (inwardOnly) for (const [rel, target] of [...spec.symlinks]) if (target.startsWith(outside) || rel.startsWith("chain") || rel.endsWith("loop")) spec.symlinks.delete(rel);
+      if (inwardOnly)
+        for (const [rel, target] of [...spec.symlinks])
+          if (target.startsWith(outside) || rel.startsWith("chain") || rel.endsWith("loop")) spec.symlinks.delete(rel);
       spec.files.set("x.excluded", Buffer.from("foo excluded by .git/info/exclude\n"));
       writeTree(root, spec);
       const ws = Workspace.openSync(root);
@@ -169,7 +212,10 @@ describe("Grep: the fallback engine gives ripgrep's exact text", () => {
       for (const args of queries()) {
         const call = { id: "c", name: "Grep", arguments: JSON.stringify(args) };
         const [a, b] = await Promise.all([rg.run(call), fb.run(call)]);
-        assert.ok(!a.text.includes(SECRET) && !b.text.includes(SECRET), `outside content leaked for ${JSON.stringify(args)}`);
+        assert.ok(
+          !a.text.includes(SECRET) && !b.text.includes(SECRET),
+          `outside content leaked for ${JSON.stringify(args)}`,
+        );
         compared++;
         if (!a.text.startsWith("No matches found") && !a.error) nonEmpty++;
         if (a.text !== b.text) diverged.push(`${JSON.stringify(args)}\n${lineDiff(a.text, b.text)}`);
@@ -178,7 +224,11 @@ describe("Grep: the fallback engine gives ripgrep's exact text", () => {
       assert.equal(compared, queries().length);
       // Guard against a vacuous comparison: most queries must find something.
       assert.ok(nonEmpty >= compared * 0.6, `only ${nonEmpty} of ${compared} queries matched anything`);
-      assert.equal(diverged.length, 0, `${diverged.length} divergences:\n\n${diverged.slice(0, 40).join("\n\n=====\n")}`);
+      assert.equal(
+        diverged.length,
+        0,
+        `${diverged.length} divergences:\n\n${diverged.slice(0, 40).join("\n\n=====\n")}`,
+      );
     });
   }
 
@@ -190,7 +240,11 @@ describe("Grep: the fallback engine gives ripgrep's exact text", () => {
     const ws = Workspace.openSync(root);
     for (const pattern of ["foo(", "[abc", "a{2", "(?<=x)y", "\\1"]) {
       for (const engine of ["ripgrep", "fallback"] as const) {
-        const r = await new Toolbox(ws, { config: { grepEngine: engine } }).run({ id: "c", name: "Grep", arguments: { pattern } });
+        const r = await new Toolbox(ws, { config: { grepEngine: engine } }).run({
+          id: "c",
+          name: "Grep",
+          arguments: { pattern },
+        });
         assert.equal(r.error?.code, "invalid_regex", `${engine} ${pattern}: ${r.text}`);
         assert.match(r.text, /^<system-reminder>Error: invalid regex pattern `/);
         assert.match(r.text, /this is not "no matches"/);

@@ -5,7 +5,7 @@ import { tmpRepo } from "../support/tmp-repo.js";
 
 describe("line reader", () => {
   it("counts lines like ripgrep numbers them and finds where the last ones start", async () => {
-    await using repo = await tmpRepo({ files: { "a": "a\nb\nc\n", "b": "a\nb\nc", "e": "", "n": "\n", "crlf": "x\r\ny\r\n" } });
+    await using repo = await tmpRepo({ files: { a: "a\nb\nc\n", b: "a\nb\nc", e: "", n: "\n", crlf: "x\r\ny\r\n" } });
     assert.equal(await countLines(repo.path("a")), 3);
     assert.equal(await countLines(repo.path("b")), 3);
     assert.equal(await countLines(repo.path("e")), 0);
@@ -20,7 +20,7 @@ describe("line reader", () => {
   });
 
   it("reads a window from a known line start as from the beginning", async () => {
-    const text = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+    const text = `${Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n")}\n`;
     await using repo = await tmpRepo({ files: { f: text } });
     const size = Buffer.byteLength(text);
     const { tail } = await countLinesWithTail(repo.path("f"), 5);
@@ -35,7 +35,13 @@ describe("line reader", () => {
   });
 
   it("detects binaries by a NUL in the first 8 KiB", async () => {
-    await using repo = await tmpRepo({ files: { bin: Buffer.from([1, 0, 2]), late: Buffer.concat([Buffer.alloc(9000, 0x61), Buffer.from([0])]), txt: "text\n" } });
+    await using repo = await tmpRepo({
+      files: {
+        bin: Buffer.from([1, 0, 2]),
+        late: Buffer.concat([Buffer.alloc(9000, 0x61), Buffer.from([0])]),
+        txt: "text\n",
+      },
+    });
     assert.equal(await isBinaryFile(repo.path("bin")), true);
     assert.equal(await isBinaryFile(repo.path("late")), false);
     assert.equal(await isBinaryFile(repo.path("txt")), false);

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { Toolbox } from "../../src/tools/toolbox.js";
 import { shutdownFallbackPool } from "../../src/tools/grep/fallback.js";
+import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 const MiB = 1024 * 1024;
 const LOG_CHUNKS = 260; // 260 MiB: over the fallback engine's 256 MiB limit for a named file
@@ -50,7 +50,7 @@ describe("Read on very large files", { timeout: 60_000 }, () => {
     total = writeLog(repo.path("big.log"));
     const fd = openSync(repo.path("sparse.log"), "w");
     // Text first (past the 8 KiB binary sniff), then 2 GiB of holes, then a last line.
-    writeSync(fd, Array.from({ length: 1000 }, (_, i) => `first line ${i + 1}`).join("\n") + "\n");
+    writeSync(fd, `${Array.from({ length: 1000 }, (_, i) => `first line ${i + 1}`).join("\n")}\n`);
     ftruncateSync(fd, 2 * 1024 * MiB);
     writeSync(fd, "\nlast line\n", 2 * 1024 * MiB - 11);
     closeSync(fd);
@@ -76,12 +76,19 @@ describe("Read on very large files", { timeout: 60_000 }, () => {
       assert.equal(mid.text, `\`\`\`${repo.path("big.log")}:3000000-3000000\n3000000|${line(3_000_000)}\n\n\`\`\``);
 
       const tail = await read({ path: "big.log", offset: -2 });
-      assert.equal(tail.text, `\`\`\`${repo.path("big.log")}:${total - 1}-${total}\n${total - 1}|${line(total - 1)}\n${total}|${line(total)}\n\n\`\`\``);
+      assert.equal(
+        tail.text,
+        `\`\`\`${repo.path("big.log")}:${total - 1}-${total}\n${total - 1}|${line(total - 1)}\n${total}|${line(total)}\n\n\`\`\``,
+      );
       assert.deepEqual(tail.observed, [{ path: "big.log", start: total - 1, end: total }]);
 
       // No offset: the first 2000 lines, and the notice (the total is not counted for huge files).
       const whole = await read({ path: "big.log" });
-      assert.ok(whole.text.endsWith(`2000|${line(2000)}\n...\n\n\`\`\`\n<system-reminder>Showing lines up to 2000. To read more, call Read with path=${repo.path("big.log")} and offset=2001 (add a limit to read a smaller range).</system-reminder>`));
+      assert.ok(
+        whole.text.endsWith(
+          `2000|${line(2000)}\n...\n\n\`\`\`\n<system-reminder>Showing lines up to 2000. To read more, call Read with path=${repo.path("big.log")} and offset=2001 (add a limit to read a smaller range).</system-reminder>`,
+        ),
+      );
     } finally {
       clearInterval(sampler);
     }
@@ -112,6 +119,9 @@ describe("Read on very large files", { timeout: 60_000 }, () => {
     assert.equal(rg.text, `${repo.path("big.log")}\n7:${line(7)}`);
     const fb = new Toolbox(tb.ws, { config: { grepEngine: "fallback", toolTimeoutMs: 30_000 } });
     const r = await fb.run({ id: "g", name: "Grep", arguments: { pattern: "line 0000000007 ", path: "big.log" } });
-    assert.equal(r.text, `No matches found\n<system-reminder>${repo.path("big.log")} is too large for the built-in search engine; read it by ranges with Read offset and limit.</system-reminder>`);
+    assert.equal(
+      r.text,
+      `No matches found\n<system-reminder>${repo.path("big.log")} is too large for the built-in search engine; read it by ranges with Read offset and limit.</system-reminder>`,
+    );
   });
 });

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
-const lines = (n: number, f: (i: number) => string = (i) => `L${i}`) => Array.from({ length: n }, (_, i) => f(i + 1)).join("\n") + "\n";
+const lines = (n: number, f: (i: number) => string = (i) => `L${i}`) =>
+  `${Array.from({ length: n }, (_, i) => f(i + 1)).join("\n")}\n`;
 
 describe("Read", () => {
   let repo: TmpRepo;
@@ -69,8 +70,14 @@ describe("Read", () => {
       (await read({ path: "a.txt", offset: 10 })).text,
       `<system-reminder>Error: offset 10 is past the end of \`${repo.path("a.txt")}\` (3 lines). Use a smaller offset, or a negative one to read the end of the file.</system-reminder>`,
     );
-    assert.equal((await read({ path: "a.txt", limit: 0 })).text, "<system-reminder>Error: limit must be a positive integer.</system-reminder>");
-    assert.equal((await read({ path: "a.txt", offset: 1.5 })).text, "Tool `Read` arguments are invalid: parameter `offset` must be a whole number, got 1.5.");
+    assert.equal(
+      (await read({ path: "a.txt", limit: 0 })).text,
+      "<system-reminder>Error: limit must be a positive integer.</system-reminder>",
+    );
+    assert.equal(
+      (await read({ path: "a.txt", offset: 1.5 })).text,
+      "Tool `Read` arguments are invalid: parameter `offset` must be a whole number, got 1.5.",
+    );
     assert.equal((await read({})).text, "Tool `Read` arguments are invalid: the required parameter `path` is missing.");
   });
 
@@ -82,7 +89,10 @@ describe("Read", () => {
 
   it("cuts lines longer than 500 characters to 500 plus `...`", async () => {
     const r = await read({ path: "long.txt" });
-    assert.equal(r.text, fence("long.txt", "1-3", `1|${"x".repeat(500)}...\n2|${"y".repeat(500)}\n3|${"z".repeat(500)}...`));
+    assert.equal(
+      r.text,
+      fence("long.txt", "1-3", `1|${"x".repeat(500)}...\n2|${"y".repeat(500)}\n3|${"z".repeat(500)}...`),
+    );
     const huge = await read({ path: "huge-line.txt" });
     assert.equal(huge.text, fence("huge-line.txt", "1-2", `1|${"w".repeat(500)}...\n2|end\n`));
   });
@@ -100,7 +110,14 @@ describe("Read", () => {
     const limited = await read({ path: "big.txt", limit: 3000 });
     assert.match(limited.text, /^```.*:1-2000\n/);
     const tail = await read({ path: "big.txt", offset: 2400 });
-    assert.equal(tail.text, fence("big.txt", "2400-2500", lines(101, (i) => `${i + 2399}|L${i + 2399}`)));
+    assert.equal(
+      tail.text,
+      fence(
+        "big.txt",
+        "2400-2500",
+        lines(101, (i) => `${i + 2399}|L${i + 2399}`),
+      ),
+    );
     assert.equal(tail.truncated, false);
   });
 
@@ -114,7 +131,10 @@ describe("Read", () => {
       `<system-reminder>Error: \`${repo.path("dir")}\` is a directory, not a file. Use Glob with directory=${repo.path("dir")} to list its files.</system-reminder>`,
     );
     const missing = await read({ path: "dir/iner.txt" });
-    assert.equal(missing.text, `<system-reminder>Error: \`dir/iner.txt\` does not exist.\nClosest existing paths:\n${repo.path("dir/inner.txt")}</system-reminder>`);
+    assert.equal(
+      missing.text,
+      `<system-reminder>Error: \`dir/iner.txt\` does not exist.\nClosest existing paths:\n${repo.path("dir/inner.txt")}</system-reminder>`,
+    );
     assert.equal(missing.error?.code, "not_found");
     const secret = await read({ path: ".env" });
     assert.equal(secret.error?.code, "secret");

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseToolArgs } from "../../src/tools/args.js";
 import { toolDefinitions } from "../../src/tools/definitions.js";
-import { Toolbox, fairShares } from "../../src/tools/toolbox.js";
+import { fairShares, Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 const defs = toolDefinitions();
 const def = (name: string) => defs.find((d) => d.function.name === name)!;
@@ -13,27 +13,71 @@ describe("parseToolArgs", () => {
   it("accepts JSON text, objects, double-encoded JSON and an empty string", () => {
     assert.deepEqual(parseToolArgs(def("Read"), '{"path":"a"}'), { ok: true, args: { path: "a" }, notes: [] });
     assert.deepEqual(parseToolArgs(def("Read"), { path: "a" }), { ok: true, args: { path: "a" }, notes: [] });
-    assert.deepEqual(parseToolArgs(def("Read"), JSON.stringify(JSON.stringify({ path: "a" }))), { ok: true, args: { path: "a" }, notes: [] });
-    assert.deepEqual(parseToolArgs(def("Glob"), ""), { ok: false, message: "Tool `Glob` arguments are invalid: the required parameter `pattern` is missing." });
+    assert.deepEqual(parseToolArgs(def("Read"), JSON.stringify(JSON.stringify({ path: "a" }))), {
+      ok: true,
+      args: { path: "a" },
+      notes: [],
+    });
+    assert.deepEqual(parseToolArgs(def("Glob"), ""), {
+      ok: false,
+      message: "Tool `Glob` arguments are invalid: the required parameter `pattern` is missing.",
+    });
   });
 
   it("maps aliases, coerces numbers and booleans, and notes unknown parameters", () => {
-    assert.deepEqual(parseToolArgs(def("Read"), { file_path: "a", start_line: "3", lines: 2.0 }), { ok: true, args: { path: "a", offset: 3, limit: 2 }, notes: [] });
-    assert.deepEqual(parseToolArgs(def("Grep"), { query: "x", include: ["*.ts", "*.js"], i: "true", C: "2", mode: "count", max_results: 5 }), {
+    assert.deepEqual(parseToolArgs(def("Read"), { file_path: "a", start_line: "3", lines: 2.0 }), {
       ok: true,
-      args: { pattern: "x", glob: "{*.ts,*.js}", "-i": true, "-C": 2, output_mode: "count", head_limit: 5 },
+      args: { path: "a", offset: 3, limit: 2 },
       notes: [],
     });
-    assert.deepEqual(parseToolArgs(def("Glob"), { path: "/r", include: "*.md", recursive: true, x: 1 }), { ok: true, args: { directory: "/r", pattern: "*.md" }, notes: ["ignored unknown parameters `recursive`, `x`"] });
-    assert.deepEqual(parseToolArgs(def("Grep"), { pattern: "a", regex: "b" }).ok && parseToolArgs(def("Grep"), { regex: "b", pattern: "a" }), { ok: true, args: { pattern: "a" }, notes: [] });
+    assert.deepEqual(
+      parseToolArgs(def("Grep"), {
+        query: "x",
+        include: ["*.ts", "*.js"],
+        i: "true",
+        C: "2",
+        mode: "count",
+        max_results: 5,
+      }),
+      {
+        ok: true,
+        args: { pattern: "x", glob: "{*.ts,*.js}", "-i": true, "-C": 2, output_mode: "count", head_limit: 5 },
+        notes: [],
+      },
+    );
+    assert.deepEqual(parseToolArgs(def("Glob"), { path: "/r", include: "*.md", recursive: true, x: 1 }), {
+      ok: true,
+      args: { directory: "/r", pattern: "*.md" },
+      notes: ["ignored unknown parameters `recursive`, `x`"],
+    });
+    assert.deepEqual(
+      parseToolArgs(def("Grep"), { pattern: "a", regex: "b" }).ok &&
+        parseToolArgs(def("Grep"), { regex: "b", pattern: "a" }),
+      { ok: true, args: { pattern: "a" }, notes: [] },
+    );
   });
 
   it("explains what is wrong", () => {
-    assert.deepEqual(parseToolArgs(def("Read"), "{oops"), { ok: false, message: 'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.' });
-    assert.deepEqual(parseToolArgs(def("Read"), "[1]"), { ok: false, message: "Tool `Read` arguments are invalid: expected a JSON object of named parameters." });
-    assert.deepEqual(parseToolArgs(def("Read"), { path: "a", offset: "ten" }), { ok: false, message: 'Tool `Read` arguments are invalid: parameter `offset` must be a number, got "ten".' });
-    assert.deepEqual(parseToolArgs(def("Grep"), { pattern: "a", "-i": "maybe" }), { ok: false, message: 'Tool `Grep` arguments are invalid: parameter `-i` must be true or false, got "maybe".' });
-    assert.deepEqual(parseToolArgs(def("Grep"), { pattern: { nested: 1 } }), { ok: false, message: "Tool `Grep` arguments are invalid: parameter `pattern` must be a string." });
+    assert.deepEqual(parseToolArgs(def("Read"), "{oops"), {
+      ok: false,
+      message: 'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.',
+    });
+    assert.deepEqual(parseToolArgs(def("Read"), "[1]"), {
+      ok: false,
+      message: "Tool `Read` arguments are invalid: expected a JSON object of named parameters.",
+    });
+    assert.deepEqual(parseToolArgs(def("Read"), { path: "a", offset: "ten" }), {
+      ok: false,
+      message: 'Tool `Read` arguments are invalid: parameter `offset` must be a number, got "ten".',
+    });
+    assert.deepEqual(parseToolArgs(def("Grep"), { pattern: "a", "-i": "maybe" }), {
+      ok: false,
+      message: 'Tool `Grep` arguments are invalid: parameter `-i` must be true or false, got "maybe".',
+    });
+    assert.deepEqual(parseToolArgs(def("Grep"), { pattern: { nested: 1 } }), {
+      ok: false,
+      message: "Tool `Grep` arguments are invalid: parameter `pattern` must be a string.",
+    });
   });
 });
 
@@ -43,7 +87,11 @@ describe("fairShares", () => {
     assert.deepEqual(fairShares([10, 20], 100), [10, 20]);
     assert.deepEqual(fairShares([300, 300, 300], 300), [100, 100, 100]);
     assert.deepEqual(fairShares([], 100), []);
-    for (const sizes of [[1, 2, 3, 1000], [999, 999], [5, 5000, 7, 80, 80, 80]]) {
+    for (const sizes of [
+      [1, 2, 3, 1000],
+      [999, 999],
+      [5, 5000, 7, 80, 80, 80],
+    ]) {
       const shares = fairShares(sizes, 500);
       assert.ok(shares.reduce((a, b) => a + b, 0) <= 500);
       shares.forEach((s, i) => assert.ok(s <= sizes[i]!));
@@ -53,7 +101,8 @@ describe("fairShares", () => {
 
 describe("Toolbox", () => {
   let repo: TmpRepo;
-  const numbered = (n: number) => Array.from({ length: n }, (_, i) => `line number ${i + 1} with some words`).join("\n") + "\n";
+  const numbered = (n: number) =>
+    `${Array.from({ length: n }, (_, i) => `line number ${i + 1} with some words`).join("\n")}\n`;
 
   before(async () => {
     repo = await tmpRepo({ files: { "a.txt": numbered(300), "b.txt": "short\n", "c.txt": numbered(40) } });
@@ -77,10 +126,23 @@ describe("Toolbox", () => {
     const tb = new Probe(Workspace.openSync(repo.root));
     const starts: number[] = [];
     const ends: number[] = [];
-    const calls = Array.from({ length: 6 }, (_, i) => ({ id: `c${i}`, name: i % 2 ? "Grep" : "Read", arguments: i % 2 ? { pattern: `number ${i}\\b`, path: "a.txt" } : { path: "b.txt" } }));
-    const results = await tb.runTurn(calls, { concurrency: 3, onStart: (i) => starts.push(i), onEnd: (i) => ends.push(i) });
+    const calls = Array.from({ length: 6 }, (_, i) => ({
+      id: `c${i}`,
+      name: i % 2 ? "Grep" : "Read",
+      arguments: i % 2 ? { pattern: `number ${i}\\b`, path: "a.txt" } : { path: "b.txt" },
+    }));
+    const results = await tb.runTurn(calls, {
+      concurrency: 3,
+      onStart: (i) => starts.push(i),
+      onEnd: (i) => ends.push(i),
+    });
     assert.equal(results.length, 6);
-    results.forEach((r, i) => assert.ok(i % 2 ? r.text.includes(`${i}:line number ${i} with`) : r.text.includes("1|short"), `result ${i}: ${r.text}`));
+    results.forEach((r, i) =>
+      assert.ok(
+        i % 2 ? r.text.includes(`${i}:line number ${i} with`) : r.text.includes("1|short"),
+        `result ${i}: ${r.text}`,
+      ),
+    );
     assert.deepEqual(starts, [0, 1, 2, 3, 4, 5]);
     assert.deepEqual(ends, [0, 1, 2, 3, 4, 5]);
     assert.equal(maxRunning, 3);
@@ -95,8 +157,14 @@ describe("Toolbox", () => {
     ]);
     assert.equal(unknown!.text, "Tool `Bash` not found. Available tools: Read, Glob, Grep.");
     assert.equal(unknown!.error?.code, "unknown_tool");
-    assert.equal(badJson!.text, 'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.');
-    assert.equal(unknownParam!.text, `\`\`\`${repo.path("b.txt")}:1-1\n1|short\n\n\`\`\`\n<system-reminder>Note: ignored unknown parameter \`foo\`.</system-reminder>`);
+    assert.equal(
+      badJson!.text,
+      'Tool `Read` arguments are invalid: not valid JSON. Send a JSON object such as {"path": "..."}.',
+    );
+    assert.equal(
+      unknownParam!.text,
+      `\`\`\`${repo.path("b.txt")}:1-1\n1|short\n\n\`\`\`\n<system-reminder>Note: ignored unknown parameter \`foo\`.</system-reminder>`,
+    );
   });
 
   it("records in the ledger exactly the lines its results showed", async () => {
@@ -109,7 +177,10 @@ describe("Toolbox", () => {
       { id: "4", name: "Read", arguments: { path: "missing.txt" } },
     ]);
     assert.deepEqual(ws.ledger.paths(), ["c.txt"]);
-    assert.deepEqual(ws.ledger.observed("c.txt"), [[5, 7], [20, 23]]);
+    assert.deepEqual(ws.ledger.observed("c.txt"), [
+      [5, 7],
+      [20, 23],
+    ]);
     assert.equal(ws.ledger.check("c.txt", 5, 7).kind, "read");
     assert.equal(ws.ledger.check("c.txt", 20, 23).kind, "grep");
   });
@@ -140,9 +211,15 @@ describe("Toolbox", () => {
       ),
       read!.text,
     );
-    assert.match(grep!.text, /\nResults truncated to first \d+ lines \(300 matching lines in 1 file\)\. Narrow the search with path, glob or type, or use a more specific pattern\.\n<system-reminder>Output truncated: it exceeded the per-result limit of 300 tokens\.<\/system-reminder>$/);
+    assert.match(
+      grep!.text,
+      /\nResults truncated to first \d+ lines \(300 matching lines in 1 file\)\. Narrow the search with path, glob or type, or use a more specific pattern\.\n<system-reminder>Output truncated: it exceeded the per-result limit of 300 tokens\.<\/system-reminder>$/,
+    );
     const shownGrep = grep!.observed[0]!;
-    assert.ok(grep!.text.includes(`\n${shownGrep.end}:line number ${shownGrep.end} with`) && !grep!.text.includes(`\n${shownGrep.end + 1}:`));
+    assert.ok(
+      grep!.text.includes(`\n${shownGrep.end}:line number ${shownGrep.end} with`) &&
+        !grep!.text.includes(`\n${shownGrep.end + 1}:`),
+    );
     assert.equal(glob!.truncated, false);
     assert.deepEqual(ws.ledger.observed("a.txt"), [[1, Math.max(shownRead.end, shownGrep.end)]]);
   });
@@ -165,7 +242,10 @@ describe("Toolbox", () => {
     assert.equal(results[1]!.truncated, false);
     for (const i of [0, 2]) {
       assert.equal(results[i]!.truncated, true);
-      assert.match(results[i]!.text, /<system-reminder>Output truncated: it exceeded the per-turn total output limit of \d+ tokens\./);
+      assert.match(
+        results[i]!.text,
+        /<system-reminder>Output truncated: it exceeded the per-turn total output limit of \d+ tokens\./,
+      );
       assert.ok(results[i]!.observed.length > 0, "a cut result still records the lines it shows");
     }
     // Neither large result got everything: the shares are comparable.
@@ -184,7 +264,10 @@ describe("Toolbox", () => {
     const index = ws.files();
     fresh.write("b.py", "foo\n"); // after the walk: neither tool sees it, both use the same snapshot
     assert.equal((await glob.run({ id: "2", name: "Glob", arguments: { pattern: "*.py" } })).text, fresh.path("a.py"));
-    assert.equal((await grep.run({ id: "3", name: "Grep", arguments: { pattern: "foo" } })).text, `${fresh.path("a.py")}\n1:foo`);
+    assert.equal(
+      (await grep.run({ id: "3", name: "Grep", arguments: { pattern: "foo" } })).text,
+      `${fresh.path("a.py")}\n1:foo`,
+    );
     assert.equal(ws.files(), index);
   });
 
@@ -193,7 +276,10 @@ describe("Toolbox", () => {
     const long = `missing-${"x".repeat(50)}.txt`;
     const [r] = await tb.runTurn([{ id: "1", name: "Read", arguments: { path: long } }], { perResultTokens: 12 });
     assert.equal(r!.truncated, true);
-    assert.match(r!.text, /<system-reminder>Output truncated: it exceeded the per-result limit of 12 tokens\.<\/system-reminder>$/);
+    assert.match(
+      r!.text,
+      /<system-reminder>Output truncated: it exceeded the per-result limit of 12 tokens\.<\/system-reminder>$/,
+    );
     assert.deepEqual(r!.observed, []);
   });
 });

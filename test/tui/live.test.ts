@@ -10,7 +10,12 @@ function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text(): string } {
   const stream = new PassThrough();
   const chunks: string[] = [];
   stream.on("data", (c: Buffer) => chunks.push(c.toString("utf8")));
-  return Object.assign(stream, { isTTY, columns: 120, rows: 40, text: () => chunks.join("") }) as unknown as NodeJS.WriteStream & { text(): string }; // a PassThrough with the TTY fields Ink reads
+  return Object.assign(stream, {
+    isTTY,
+    columns: 120,
+    rows: 40,
+    text: () => chunks.join(""),
+  }) as unknown as NodeJS.WriteStream & { text(): string }; // a PassThrough with the TTY fields Ink reads
 }
 
 describe("startRunView", () => {
@@ -38,6 +43,10 @@ describe("startRunView", () => {
     const text = stream.text().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
     assert.match(text, /─ final answer · 2 citations \(2 verified\), 1 dropped/);
     assert.match(text, /done: answered · 3 turns · 3 tool calls/);
-    assert.equal(text.split("query: where is the session token validated?").length - 1, 1, "the header is printed once");
+    assert.equal(
+      text.split("query: where is the session token validated?").length - 1,
+      1,
+      "the header is printed once",
+    );
   });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startPlainProgress } from "../../src/surfaces/tui/plain.js";
-import { T0, fixtureEvents } from "./events-fixture.js";
+import { fixtureEvents, T0 } from "./events-fixture.js";
 
 describe("plain progress", () => {
   it("prints --verbose-style lines for the run's steps", () => {
@@ -34,6 +34,10 @@ describe("plain progress", () => {
     progress.stop();
     assert.ok(beats.length >= 1, lines.join("\n"));
     assert.match(beats[0]!, /turn 1: still waiting on the model \(0 s\)/);
-    assert.equal(lines.filter((l) => l.includes("still waiting")).length, beats.length, "no heartbeat once the model answered");
+    assert.equal(
+      lines.filter((l) => l.includes("still waiting")).length,
+      beats.length,
+      "no heartbeat once the model answered",
+    );
   });
 });

@@ -1,31 +1,55 @@
 /** Trajectories back into events: recorded ones, rebuilt ones, and pacing. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ExploreEvent } from "../../src/core/types.js";
 import { eventsFromTrajectory, playEvents, replayClock } from "../../src/surfaces/tui/replay.js";
 import { initialViewState, reduceView } from "../../src/surfaces/tui/state.js";
-import type { ExploreEvent } from "../../src/core/types.js";
-import { T0, fixtureEvents } from "./events-fixture.js";
+import { fixtureEvents, T0 } from "./events-fixture.js";
 
-const header = { kind: "header", version: 1, fastcontext: "0.1.0", startedAt: new Date(T0).toISOString(), query: "where is main?", root: "/repo", policy: "model", model: "m" };
+const header = {
+  kind: "header",
+  version: 1,
+  fastcontext: "0.1.0",
+  startedAt: new Date(T0).toISOString(),
+  query: "where is main?",
+  root: "/repo",
+  policy: "model",
+  model: "m",
+};
 
 const messages = [
   { role: "system", content: "…\nWorkspace Path: /repo\n…" },
   { role: "user", content: "<query>where is main?</query>" },
-  { role: "assistant", content: null, tool_calls: [{ id: "a", type: "function", function: { name: "Grep", arguments: '{"pattern":"def main"}' } }], usage: { prompt_tokens: 900, completion_tokens: 20 } },
+  {
+    role: "assistant",
+    content: null,
+    tool_calls: [{ id: "a", type: "function", function: { name: "Grep", arguments: '{"pattern":"def main"}' } }],
+    usage: { prompt_tokens: 900, completion_tokens: 20 },
+  },
   { role: "tool", tool_call_id: "a", content: "/repo/app.py\n12:def main():" },
-  { role: "assistant", content: "main is in app.py\n<final_answer>\n/repo/app.py:12-20 (entry point)\n</final_answer>" },
+  {
+    role: "assistant",
+    content: "main is in app.py\n<final_answer>\n/repo/app.py:12-20 (entry point)\n</final_answer>",
+  },
 ];
 
 describe("eventsFromTrajectory", () => {
   it("uses the recorded events when the trajectory has them", () => {
-    const records = [header, ...fixtureEvents().map((event) => ({ kind: "event", event })), { kind: "message", message: messages[0] }];
+    const records = [
+      header,
+      ...fixtureEvents().map((event) => ({ kind: "event", event })),
+      { kind: "message", message: messages[0] },
+    ];
     const { events, rebuilt } = eventsFromTrajectory(records);
     assert.equal(rebuilt, false);
     assert.deepEqual(events, fixtureEvents());
   });
 
   it("rebuilds turns, calls and an unverified answer from messages alone", () => {
-    const { events, rebuilt } = eventsFromTrajectory([header, ...messages.map((message) => ({ kind: "message", message }))]);
+    const { events, rebuilt } = eventsFromTrajectory([
+      header,
+      ...messages.map((message) => ({ kind: "message", message })),
+    ]);
     assert.equal(rebuilt, true);
     const state = events.reduce(reduceView, initialViewState());
     assert.equal(state.run?.query, "where is main?");
@@ -34,7 +58,9 @@ describe("eventsFromTrajectory", () => {
     assert.deepEqual(state.turns[0]?.calls[0]?.args, { pattern: "def main" });
     assert.equal(state.turns[0]?.calls[0]?.end?.lines, 2);
     assert.equal(state.tokensIn, 900);
-    assert.deepEqual(state.answer?.citations, [{ path: "app.py", start: 12, end: 20, reason: "entry point", verified: false, verification: "unverified" }]);
+    assert.deepEqual(state.answer?.citations, [
+      { path: "app.py", start: 12, end: 20, reason: "entry point", verified: false, verification: "unverified" },
+    ]);
     assert.equal(state.end?.stopReason, "answered");
     assert.match(state.turns[0]?.notices[0]?.message ?? "", /no recorded events/);
   });
@@ -75,7 +101,10 @@ describe("playEvents", () => {
   it("stops when aborted", async () => {
     const controller = new AbortController();
     const seen: ExploreEvent[] = [];
-    const events: ExploreEvent[] = [{ type: "turn_start", turn: 1, at: T0 }, { type: "turn_start", turn: 2, at: T0 + 60_000 }];
+    const events: ExploreEvent[] = [
+      { type: "turn_start", turn: 1, at: T0 },
+      { type: "turn_start", turn: 2, at: T0 + 60_000 },
+    ];
     setTimeout(() => controller.abort(), 30);
     await playEvents(events, (e) => seen.push(e), { speed: 1, signal: controller.signal });
     assert.equal(seen.length, 1);

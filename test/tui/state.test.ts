@@ -1,9 +1,17 @@
 /** The view reducer: events in, view state out, no terminal and no clock. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { doneTurns, elapsedMs, initialViewState, openTurns, reduceView, waitingSeconds, type ViewState } from "../../src/surfaces/tui/state.js";
 import type { ExploreEvent } from "../../src/core/types.js";
-import { T0, fixtureEvents } from "./events-fixture.js";
+import {
+  doneTurns,
+  elapsedMs,
+  initialViewState,
+  openTurns,
+  reduceView,
+  type ViewState,
+  waitingSeconds,
+} from "../../src/surfaces/tui/state.js";
+import { fixtureEvents, T0 } from "./events-fixture.js";
 
 function play(events: ExploreEvent[]): ViewState {
   return events.reduce(reduceView, initialViewState());
@@ -52,13 +60,19 @@ describe("reduceView", () => {
     assert.equal(oneDone.turns[0]?.calls[1]?.end?.lines, 3);
     const both = after(10);
     assert.equal(both.turns[0]?.done, true);
-    assert.deepEqual(doneTurns(both).map((t) => t.turn), [1]);
+    assert.deepEqual(
+      doneTurns(both).map((t) => t.turn),
+      [1],
+    );
     assert.deepEqual(openTurns(both), []);
   });
 
   it("orders calls by index whatever order they end in", () => {
     const calls = after(10).turns[0]!.calls;
-    assert.deepEqual(calls.map((c) => c.name), ["Grep", "Glob"]);
+    assert.deepEqual(
+      calls.map((c) => c.name),
+      ["Grep", "Glob"],
+    );
     assert.equal(calls[0]?.end?.ms, 5);
   });
 
@@ -91,15 +105,27 @@ describe("reduceView", () => {
       ...events.slice(10),
     ];
     const mid = play(withNotices.slice(0, 12));
-    assert.deepEqual(mid.notices.map((n) => n.message), ["between turns"]);
+    assert.deepEqual(
+      mid.notices.map((n) => n.message),
+      ["between turns"],
+    );
     const s = play(withNotices);
-    assert.deepEqual(s.turns[0]?.notices.map((n) => n.message), ["inside turn 1"]);
-    assert.deepEqual(s.turns[1]?.notices.map((n) => n.message), ["between turns"]);
+    assert.deepEqual(
+      s.turns[0]?.notices.map((n) => n.message),
+      ["inside turn 1"],
+    );
+    assert.deepEqual(
+      s.turns[1]?.notices.map((n) => n.message),
+      ["between turns"],
+    );
     assert.deepEqual(s.notices, []);
   });
 
   it("records retries on the turn", () => {
-    const s = play([...fixtureEvents().slice(0, 3), { type: "model_retry", turn: 1, attempt: 1, delayMs: 500, reason: "HTTP 503", at: T0 + 50 }]);
+    const s = play([
+      ...fixtureEvents().slice(0, 3),
+      { type: "model_retry", turn: 1, attempt: 1, delayMs: 500, reason: "HTTP 503", at: T0 + 50 },
+    ]);
     assert.deepEqual(s.turns[0]?.retries, ["retry 1 in 500 ms: HTTP 503"]);
   });
 
@@ -110,7 +136,21 @@ describe("reduceView", () => {
     const next = reduceView(s, events[10]!);
     assert.deepEqual(s, snapshot);
     assert.equal(next.turns[0], s.turns[0], "a done turn is the same object afterwards");
-    const late = reduceView(next, { type: "tool_end", turn: 1, index: 5, callId: "x", name: "Read", ms: 1, chars: 1, tokens: 1, lines: 1, truncated: false, cached: false, preview: "", at: T0 + 999 });
+    const late = reduceView(next, {
+      type: "tool_end",
+      turn: 1,
+      index: 5,
+      callId: "x",
+      name: "Read",
+      ms: 1,
+      chars: 1,
+      tokens: 1,
+      lines: 1,
+      truncated: false,
+      cached: false,
+      preview: "",
+      at: T0 + 999,
+    });
     assert.equal(late.turns[0], s.turns[0], "late events do not reopen a printed turn");
   });
 

@@ -9,10 +9,10 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { fileURLToPath } from "node:url";
+import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 import { DEMO_FILES, QUESTION, scriptRun } from "./support/scripted-run.js";
 import { shellQuote, startTmux, tmuxAvailable } from "./support/tmux.js";
 
@@ -21,9 +21,25 @@ const skip = tmuxAvailable() ? false : "tmux is not installed: the terminal capt
 
 /** Environment for the CLI: no user config, no inherited endpoint, logs at warn. */
 function cliEnv(home: string): Record<string, string> {
-  return { XDG_CONFIG_HOME: join(home, "config"), XDG_STATE_HOME: join(home, "state"), HOME: home, FC_LOG_LEVEL: "warn" };
+  return {
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_STATE_HOME: join(home, "state"),
+    HOME: home,
+    FC_LOG_LEVEL: "warn",
+  };
 }
-const UNSET = ["CI", "FC_BASE_URL", "FC_MODEL", "FC_API_KEY", "BASE_URL", "MODEL", "API_KEY", "FC_CONFIG", "NO_COLOR", "FORCE_COLOR"];
+const UNSET = [
+  "CI",
+  "FC_BASE_URL",
+  "FC_MODEL",
+  "FC_API_KEY",
+  "BASE_URL",
+  "MODEL",
+  "API_KEY",
+  "FC_CONFIG",
+  "NO_COLOR",
+  "FORCE_COLOR",
+];
 
 function count(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
@@ -57,7 +73,10 @@ describe("--tui in a real terminal (tmux)", { skip }, () => {
       assert.match(mid, /─ turn 1\/12 · model [\d.]+ s · 1\.9k prompt \+ 48 out tokens · 2 tool calls/);
       assert.match(mid, /▸ Grep pattern="validateToken" path="\." output_mode="content" {2}→ \d+ lines? · /);
       assert.match(mid, /─ turn 2\/12 · \d+ messages, ~[\d.]+k? tokens sent/);
-      assert.match(mid, /turn 2\/12 · tokens ~[\d.]+k? \/ 32\.8k \(\d+%\) · in 1\.9k out 48 · elapsed [\d.]+ s · waiting on the model for [1-9] s/);
+      assert.match(
+        mid,
+        /turn 2\/12 · tokens ~[\d.]+k? \/ 32\.8k \(\d+%\) · in 1\.9k out 48 · elapsed [\d.]+ s · waiting on the model for [1-9] s/,
+      );
 
       const screen = await tmux.waitFor((s) => /\[exit \d+\]/.test(s), 60_000);
       assert.match(screen, /\[exit 0\]/, screen);
@@ -71,10 +90,16 @@ describe("--tui in a real terminal (tmux)", { skip }, () => {
       assert.match(screen, /─ final answer · 2 citations \(2 verified\)/);
       assert.match(screen, /✓ src\/auth\.ts:1-5 {2}validates the session token/);
       assert.match(screen, /✓ src\/routes\.ts:4-4 {2}the caller \[grep\]/);
-      assert.match(screen, /done: answered · 3 turns · 3 tool calls · tokens 2\.7k \/ 32\.8k \(8%\) · in 6\.8k out 143 · elapsed [\d.]+ s/);
+      assert.match(
+        screen,
+        /done: answered · 3 turns · 3 tool calls · tokens 2\.7k \/ 32\.8k \(8%\) · in 6\.8k out 143 · elapsed [\d.]+ s/,
+      );
       assert.doesNotMatch(screen, /waiting on the model for/, "the indicator is gone once the run ended");
       // stdout (the product) follows the view.
-      assert.match(screen, new RegExp(`<final_answer>\\n${repo.root}/src/auth\\.ts:1-5 \\(validates the session token\\)`));
+      assert.match(
+        screen,
+        new RegExp(`<final_answer>\\n${repo.root}/src/auth\\.ts:1-5 \\(validates the session token\\)`),
+      );
       server.assertDrained();
     } finally {
       tmux.kill();
@@ -82,7 +107,12 @@ describe("--tui in a real terminal (tmux)", { skip }, () => {
   });
 
   it("replays the recorded trajectory in the same view", async () => {
-    const tmux = startTmux(`node ${shellQuote(BIN)} replay ${shellQuote(traj)}`, { width: 120, height: 40, env: cliEnv(home), unset: UNSET });
+    const tmux = startTmux(`node ${shellQuote(BIN)} replay ${shellQuote(traj)}`, {
+      width: 120,
+      height: 40,
+      env: cliEnv(home),
+      unset: UNSET,
+    });
     try {
       const screen = await tmux.waitFor((s) => /\[exit \d+\]/.test(s), 30_000);
       assert.match(screen, /\[exit 0\]/, screen);
@@ -96,7 +126,9 @@ describe("--tui in a real terminal (tmux)", { skip }, () => {
 
   it("replays it as text when stdout is not a terminal", async () => {
     const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [BIN, "replay", traj], { env: { ...process.env, ...cliEnv(home) } }, (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }));
+      execFile(process.execPath, [BIN, "replay", traj], { env: { ...process.env, ...cliEnv(home) } }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      );
     });
     assert.equal(out.code, 0);
     assert.match(out.stdout, /^\[0(\.0)?s\] exploring /m);

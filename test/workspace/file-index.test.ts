@@ -13,7 +13,8 @@ const rels = (ws: Workspace) => ws.files().files.map((f) => f.rel);
 
 /** A tree with .gitignore at several levels, negations, anchored and directory-only rules. */
 const NESTED_IGNORE_FILES: Record<string, string> = {
-  ".gitignore": "# comment\n*.log\n!keep.log\nbuild/\n/root-only.txt\ndocs/*.tmp\n**/cache/**\ntrailing.txt   \n\\#hash.txt\n",
+  ".gitignore":
+    "# comment\n*.log\n!keep.log\nbuild/\n/root-only.txt\ndocs/*.tmp\n**/cache/**\ntrailing.txt   \n\\#hash.txt\n",
   "keep.log": "k\n",
   "drop.log": "d\n",
   "root-only.txt": "r\n",
@@ -53,8 +54,12 @@ describe("file index", () => {
     assert.deepEqual(rels(ws), fromGit);
     // And the fixture really exercises the rules (guards against a vacuous comparison).
     assert.ok(fromGit.includes("keep.log") && !fromGit.includes("drop.log") && fromGit.includes("src/drop.log"));
-    assert.ok(!fromGit.includes("src/local.txt") && fromGit.includes("src/root-only.txt") && !fromGit.includes("root-only.txt"));
-    assert.ok(fromGit.includes(".hidden.ts") && fromGit.includes(".config/settings.json") && !fromGit.includes("excluded.dat"));
+    assert.ok(
+      !fromGit.includes("src/local.txt") && fromGit.includes("src/root-only.txt") && !fromGit.includes("root-only.txt"),
+    );
+    assert.ok(
+      fromGit.includes(".hidden.ts") && fromGit.includes(".config/settings.json") && !fromGit.includes("excluded.dat"),
+    );
   });
 
   it("never lists .git, includes hidden files, counts what it skipped and records ignored entries", async () => {
@@ -67,7 +72,18 @@ describe("file index", () => {
     assert.ok(index.dirs.has("") && index.dirs.has("src") && !index.dirs.has("build"));
     const ignored = index.ignoredEntries.map((e) => `${e.rel}${e.dir ? "/" : ""}`).sort();
     // `**/cache/**` matches the cache directory itself, so it is not entered at all.
-    assert.deepEqual(ignored, ["#hash.txt", "build/", "docs/a.tmp", "drop.log", "lib/cache/", "root-only.txt", "src/cache/", "src/local.txt", "src/sub/", "trailing.txt"]);
+    assert.deepEqual(ignored, [
+      "#hash.txt",
+      "build/",
+      "docs/a.tmp",
+      "drop.log",
+      "lib/cache/",
+      "root-only.txt",
+      "src/cache/",
+      "src/local.txt",
+      "src/sub/",
+      "trailing.txt",
+    ]);
     assert.equal(index.skipped.ignored, ignored.length);
     assert.ok(!index.truncated);
   });
@@ -83,9 +99,9 @@ describe("file index", () => {
           "in-dir": "src/sub",
           "out-file.txt": join(outside, "secret.txt"),
           "out-dir": outside,
-          "chain1": "chain2",
-          "chain2": outside,
-          "dangling": "does-not-exist",
+          chain1: "chain2",
+          chain2: outside,
+          dangling: "does-not-exist",
           "src/loop": "..",
           "src/sub/self": ".",
         },
@@ -105,7 +121,9 @@ describe("file index", () => {
   });
 
   it("stops at maxFiles and says so", async () => {
-    await using repo = await tmpRepo({ files: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${String(i).padStart(2, "0")}.txt`, "x\n"])) });
+    await using repo = await tmpRepo({
+      files: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${String(i).padStart(2, "0")}.txt`, "x\n"])),
+    });
     const index = buildFileIndex({ root: repo.root, secrets: DEFAULT_SECRET_POLICY, maxFiles: 10 });
     assert.equal(index.files.length, 10);
     assert.ok(index.truncated);
@@ -113,20 +131,34 @@ describe("file index", () => {
 
   it("walks an ignored directory the caller names, judging its children by their own names", async () => {
     await using repo = await tmpRepo({
-      files: { ".gitignore": "node_modules/\n*.map\n", "node_modules/pkg/index.js": "i\n", "node_modules/pkg/index.js.map": "m\n", "node_modules/.bin/tool": "t\n", "a.js": "a\n" },
+      files: {
+        ".gitignore": "node_modules/\n*.map\n",
+        "node_modules/pkg/index.js": "i\n",
+        "node_modules/pkg/index.js.map": "m\n",
+        "node_modules/.bin/tool": "t\n",
+        "a.js": "a\n",
+      },
     });
     const ws = Workspace.openSync(repo.root);
     assert.deepEqual(rels(ws), [".gitignore", "a.js"]);
     const under = ws.filesUnder("node_modules");
-    assert.deepEqual(under.files.map((f) => f.rel), ["node_modules/.bin/tool", "node_modules/pkg/index.js"]);
+    assert.deepEqual(
+      under.files.map((f) => f.rel),
+      ["node_modules/.bin/tool", "node_modules/pkg/index.js"],
+    );
     assert.equal(under.index.skipped.ignored, 1);
     // Slices of the shared index for directories it walked.
     assert.equal(ws.filesUnder("").files, ws.files().files);
-    assert.deepEqual(ws.filesUnder("node_modules/pkg").files.map((f) => f.rel), ["node_modules/pkg/index.js"]);
+    assert.deepEqual(
+      ws.filesUnder("node_modules/pkg").files.map((f) => f.rel),
+      ["node_modules/pkg/index.js"],
+    );
   });
 
   it("marks secret files in the index (listed, never searched)", async () => {
-    await using repo = await tmpRepo({ files: { ".env": "A=1\n", ".env.example": "A=\n", "keys/id_rsa": "k\n", "src/a.ts": "a\n" } });
+    await using repo = await tmpRepo({
+      files: { ".env": "A=1\n", ".env.example": "A=\n", "keys/id_rsa": "k\n", "src/a.ts": "a\n" },
+    });
     const index = Workspace.openSync(repo.root).files();
     assert.deepEqual(
       index.files.filter((f) => f.secret).map((f) => f.rel),
@@ -194,12 +226,28 @@ describe("ignore rules", () => {
   it("rewrites a directory's rules relative to the root for ripgrep's --ignore-file", async () => {
     await using repo = await tmpRepo({
       git: true,
-      files: { ".gitignore": "*.log\n!keep.log\n", "src/.gitignore": "# c\n*.tmp\n!x.tmp\n/local/\nsub/*.js\n", "src/.ignore": "gen\n", "[odd]/.gitignore": "a*\n" },
+      files: {
+        ".gitignore": "*.log\n!keep.log\n",
+        "src/.gitignore": "# c\n*.tmp\n!x.tmp\n/local/\nsub/*.js\n",
+        "src/.ignore": "gen\n",
+        "[odd]/.gitignore": "a*\n",
+      },
     });
     writeFileSync(repo.path(".git/info/exclude"), "*.dat\n");
     assert.equal(
       rebasedIgnoreText(repo.root, ["src", "", "[odd]"]),
-      ["*.dat", "*.log", "!keep.log", "/\\[odd\\]/**/a*", "/src/**/*.tmp", "!/src/**/x.tmp", "/src/local/", "/src/sub/*.js", "/src/**/gen", ""].join("\n"),
+      [
+        "*.dat",
+        "*.log",
+        "!keep.log",
+        "/\\[odd\\]/**/a*",
+        "/src/**/*.tmp",
+        "!/src/**/x.tmp",
+        "/src/local/",
+        "/src/sub/*.js",
+        "/src/**/gen",
+        "",
+      ].join("\n"),
     );
     assert.equal(rebasedIgnoreText(repo.root, ["lib"]), "");
   });

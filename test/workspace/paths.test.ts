@@ -1,11 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cleanPathInput, closestPaths, editDistance, isWithin, normalizeRelative, relativeTo } from "../../src/workspace/paths.js";
+import {
+  cleanPathInput,
+  closestPaths,
+  editDistance,
+  isWithin,
+  normalizeRelative,
+  relativeTo,
+} from "../../src/workspace/paths.js";
 
 describe("cleanPathInput", () => {
   it("removes the decorations models add and keeps the range", () => {
     assert.deepEqual(cleanPathInput(" `src/a.py` "), { path: "src/a.py", absolute: false });
-    assert.deepEqual(cleanPathInput('"/r/src/a.py:12-40"'), { path: "/r/src/a.py", absolute: true, range: { start: 12, end: 40 } });
+    assert.deepEqual(cleanPathInput('"/r/src/a.py:12-40"'), {
+      path: "/r/src/a.py",
+      absolute: true,
+      range: { start: 12, end: 40 },
+    });
     assert.deepEqual(cleanPathInput("a.py:7"), { path: "a.py", absolute: false, range: { start: 7, end: 7 } });
     assert.deepEqual(cleanPathInput("a.py:7:3"), { path: "a.py", absolute: false, range: { start: 7, end: 7 } });
     assert.deepEqual(cleanPathInput("a.py:10 – 12"), { path: "a.py", absolute: false, range: { start: 10, end: 12 } });
@@ -41,8 +52,16 @@ describe("closestPaths / editDistance", () => {
     assert.equal(editDistance("kitten", "sitting"), 3);
     assert.equal(editDistance("a", "abcdef", 2), 3);
     const pool = ["src/utils/helper.ts", "lib/helper.ts", "src/utils/helpers.ts", "src/other.ts"];
-    assert.deepEqual(closestPaths("src/utils/helper.ts", pool, 3), ["src/utils/helper.ts", "lib/helper.ts", "src/utils/helpers.ts"]);
-    assert.deepEqual(closestPaths("src/utils/hepler.ts", pool, 3), ["src/utils/helper.ts", "lib/helper.ts", "src/utils/helpers.ts"]);
+    assert.deepEqual(closestPaths("src/utils/helper.ts", pool, 3), [
+      "src/utils/helper.ts",
+      "lib/helper.ts",
+      "src/utils/helpers.ts",
+    ]);
+    assert.deepEqual(closestPaths("src/utils/hepler.ts", pool, 3), [
+      "src/utils/helper.ts",
+      "lib/helper.ts",
+      "src/utils/helpers.ts",
+    ]);
     assert.deepEqual(closestPaths("zzz/qqqqqq.rs", pool), []);
     assert.deepEqual(closestPaths("", pool), []);
   });

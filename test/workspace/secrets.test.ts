@@ -4,10 +4,51 @@ import { isSecretPath, secretMessage } from "../../src/workspace/secrets.js";
 
 describe("secret files", () => {
   it("flags environment files, keys and credential files, not their templates", () => {
-    for (const p of [".env", ".env.local", "config/.env.production", "prod.env", ".envrc", "certs/server.pem", "tls.key", "id_rsa", "home/.ssh/id_ed25519", "deploy_rsa", ".npmrc", ".netrc", ".pgpass", ".git-credentials", "credentials.json", "client_secret_123.json", "service-account-prod.json", "secrets.yaml", "infra/terraform.tfstate", ".aws/credentials", "x/.docker/config.json", ".kube/config", ".ssh/known_hosts", "ID_RSA", ".ENV"]) {
+    for (const p of [
+      ".env",
+      ".env.local",
+      "config/.env.production",
+      "prod.env",
+      ".envrc",
+      "certs/server.pem",
+      "tls.key",
+      "id_rsa",
+      "home/.ssh/id_ed25519",
+      "deploy_rsa",
+      ".npmrc",
+      ".netrc",
+      ".pgpass",
+      ".git-credentials",
+      "credentials.json",
+      "client_secret_123.json",
+      "service-account-prod.json",
+      "secrets.yaml",
+      "infra/terraform.tfstate",
+      ".aws/credentials",
+      "x/.docker/config.json",
+      ".kube/config",
+      ".ssh/known_hosts",
+      "ID_RSA",
+      ".ENV",
+    ]) {
       assert.equal(isSecretPath(p), true, p);
     }
-    for (const p of [".env.example", ".env.sample", ".env.template", "config/.env.dist", "id_rsa.pub", "keys.ts", "src/env.ts", "environment.md", "secret-santa.md", "credentials.md", "docker/config.json", "key.py", "README.md", "settings.example"]) {
+    for (const p of [
+      ".env.example",
+      ".env.sample",
+      ".env.template",
+      "config/.env.dist",
+      "id_rsa.pub",
+      "keys.ts",
+      "src/env.ts",
+      "environment.md",
+      "secret-santa.md",
+      "credentials.md",
+      "docker/config.json",
+      "key.py",
+      "README.md",
+      "settings.example",
+    ]) {
       assert.equal(isSecretPath(p), false, p);
     }
   });

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ConfigError } from "../../src/util/errors.js";
-import { Workspace, type Resolution } from "../../src/workspace/workspace.js";
-import { tmpRepo, type TmpRepo } from "../support/tmp-repo.js";
+import { type Resolution, Workspace } from "../../src/workspace/workspace.js";
+import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 
 function ok(r: Resolution): Extract<Resolution, { ok: true }> {
   assert.ok(r.ok, `expected a resolution, got: ${r.ok ? "" : r.message}`);
@@ -53,7 +53,7 @@ describe("Workspace.resolve", () => {
         "node_modules/x/index.js": "x\n",
         "docs/guide.md": "g\n",
       },
-      symlinks: { "alias": "src", "out-file": join(outside, "secret.txt"), "out-dir": outside, "chain": "out-dir" },
+      symlinks: { alias: "src", "out-file": join(outside, "secret.txt"), "out-dir": outside, chain: "out-dir" },
     });
     ws = Workspace.openSync(repo.root);
     name = basename(repo.root);
@@ -64,9 +64,22 @@ describe("Workspace.resolve", () => {
   });
 
   it("resolves absolute paths inside the root, relative paths, ./x, backslashes and file:// verbatim", () => {
-    for (const input of [repo.path("src/pkg/mod.py"), "src/pkg/mod.py", "./src/pkg/mod.py", "src\\pkg\\mod.py", ".\\src\\pkg\\mod.py", `file://${repo.path("src/pkg/mod.py")}`, "src//pkg/./mod.py", "`src/pkg/mod.py`"]) {
+    for (const input of [
+      repo.path("src/pkg/mod.py"),
+      "src/pkg/mod.py",
+      "./src/pkg/mod.py",
+      "src\\pkg\\mod.py",
+      ".\\src\\pkg\\mod.py",
+      `file://${repo.path("src/pkg/mod.py")}`,
+      "src//pkg/./mod.py",
+      "`src/pkg/mod.py`",
+    ]) {
       const r = ok(ws.resolve(input));
-      assert.deepEqual([r.rel, r.abs, r.kind, r.repaired], ["src/pkg/mod.py", repo.path("src/pkg/mod.py"), "file", false], input);
+      assert.deepEqual(
+        [r.rel, r.abs, r.kind, r.repaired],
+        ["src/pkg/mod.py", repo.path("src/pkg/mod.py"), "file", false],
+        input,
+      );
     }
     assert.deepEqual(ok(ws.resolve(repo.root)).rel, "");
     assert.deepEqual(ok(ws.resolve(".")).kind, "dir");
@@ -81,7 +94,18 @@ describe("Workspace.resolve", () => {
   });
 
   it("repairs mangled prefixes: /repo/, /workspace/, the root's name, a missing or extra leading segment", () => {
-    for (const input of ["/repo/src/pkg/mod.py", "/workspace/src/pkg/mod.py", `/${name}/src/pkg/mod.py`, `${name}/src/pkg/mod.py`, "/home/user/code/src/pkg/mod.py", "pkg/mod.py", "/x/pkg/mod.py", "mod.py", "/repo/src/pkg/mod.py:3-4", "C:\\work\\repo\\src\\pkg\\mod.py"]) {
+    for (const input of [
+      "/repo/src/pkg/mod.py",
+      "/workspace/src/pkg/mod.py",
+      `/${name}/src/pkg/mod.py`,
+      `${name}/src/pkg/mod.py`,
+      "/home/user/code/src/pkg/mod.py",
+      "pkg/mod.py",
+      "/x/pkg/mod.py",
+      "mod.py",
+      "/repo/src/pkg/mod.py:3-4",
+      "C:\\work\\repo\\src\\pkg\\mod.py",
+    ]) {
       const r = ok(ws.resolve(input));
       assert.equal(r.rel, "src/pkg/mod.py", input);
       assert.equal(r.repaired, true, input);
@@ -91,7 +115,8 @@ describe("Workspace.resolve", () => {
   });
 
   it("takes `/`, `/repo` and `/<name>` as the root where a directory is wanted, not where a file is", () => {
-    for (const input of ["/", "/repo", `/${name}`, "/workspace"]) assert.equal(ok(ws.resolve(input, "dir")).rel, "", input);
+    for (const input of ["/", "/repo", `/${name}`, "/workspace"])
+      assert.equal(ok(ws.resolve(input, "dir")).rel, "", input);
     assert.equal(fail(ws.resolve("/repo", "file")).reason, "outside");
   });
 
@@ -99,7 +124,10 @@ describe("Workspace.resolve", () => {
     const r = fail(ws.resolve("util.py"));
     assert.equal(r.reason, "ambiguous");
     assert.deepEqual(r.candidates.sort(), ["lib/util.py", "src/pkg/util.py"]);
-    assert.equal(r.message, `Error: \`util.py\` is ambiguous; it could be any of:\n${repo.path("lib/util.py")}\n${repo.path("src/pkg/util.py")}`);
+    assert.equal(
+      r.message,
+      `Error: \`util.py\` is ambiguous; it could be any of:\n${repo.path("lib/util.py")}\n${repo.path("src/pkg/util.py")}`,
+    );
     // alias/pkg/mod.py is src/pkg/mod.py through the in-root link "alias": not an ambiguity.
     assert.equal(ok(ws.resolve("/elsewhere/pkg/mod.py")).rel, "src/pkg/mod.py");
     // The alias path itself still resolves when named.
@@ -110,13 +138,21 @@ describe("Workspace.resolve", () => {
     const r = fail(ws.resolve("src/pkg/mdo.py"));
     assert.equal(r.reason, "not_found");
     assert.equal(r.candidates[0], "src/pkg/mod.py");
-    assert.match(r.message, new RegExp(`^Error: \`src/pkg/mdo.py\` does not exist\\.\\nClosest existing paths:\\n${repo.path("src/pkg/mod.py").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    assert.match(
+      r.message,
+      new RegExp(
+        `^Error: \`src/pkg/mdo.py\` does not exist\\.\\nClosest existing paths:\\n${repo.path("src/pkg/mod.py").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`,
+      ),
+    );
     assert.equal(fail(ws.resolve("nothing-like-it.zzz")).message, "Error: `nothing-like-it.zzz` does not exist.");
   });
 
   it("checks the kind that is asked for", () => {
     assert.equal(fail(ws.resolve("src", "file")).reason, "wrong_kind");
-    assert.equal(fail(ws.resolve("README.md", "dir")).message, `Error: \`${repo.path("README.md")}\` is not a directory.`);
+    assert.equal(
+      fail(ws.resolve("README.md", "dir")).message,
+      `Error: \`${repo.path("README.md")}\` is not a directory.`,
+    );
   });
 
   it("resolves a path the caller names inside an ignored directory", () => {
@@ -124,8 +160,19 @@ describe("Workspace.resolve", () => {
   });
 
   it("refuses everything outside the root: .., absolute paths elsewhere, escaping symlinks, NUL bytes", () => {
-    const permission = (input: string) => `Permission error: \`${input}\` is not within the working directory \`${repo.root}\`.`;
-    for (const input of ["../x", "src/../../x", "..", "../" + name + "/README.md/../../../etc/passwd", "out-file", "out-dir/secret.txt", "chain/secret.txt", "out-dir", join(outside, "secret.txt")]) {
+    const permission = (input: string) =>
+      `Permission error: \`${input}\` is not within the working directory \`${repo.root}\`.`;
+    for (const input of [
+      "../x",
+      "src/../../x",
+      "..",
+      `../${name}/README.md/../../../etc/passwd`,
+      "out-file",
+      "out-dir/secret.txt",
+      "chain/secret.txt",
+      "out-dir",
+      join(outside, "secret.txt"),
+    ]) {
       const r = fail(ws.resolve(input));
       assert.equal(r.reason, "outside", input);
       assert.equal(r.message.split("\n")[0], permission(input), input);

@@ -7,10 +7,15 @@ export function collect(value: string, previous: string[] | undefined): string[]
 }
 
 /** A numeric flag, undefined when not given; `min` guards nonsense like `--concurrency 0`. */
-export function numberFlag(flag: string, value: string | undefined, min = Number.NEGATIVE_INFINITY): number | undefined {
+export function numberFlag(
+  flag: string,
+  value: string | undefined,
+  min = Number.NEGATIVE_INFINITY,
+): number | undefined {
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${flag} expects a number${Number.isFinite(min) ? ` ≥ ${min}` : ""}, got "${value}"`);
+  if (!Number.isFinite(n) || n < min)
+    throw new ConfigError(`${flag} expects a number${Number.isFinite(min) ? ` ≥ ${min}` : ""}, got "${value}"`);
   return n;
 }
 

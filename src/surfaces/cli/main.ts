@@ -3,7 +3,7 @@
  * this file only wires them together and turns fatal errors into exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { EXIT, FatalError, errorMessage } from "../../util/errors.js";
+import { EXIT, errorMessage, FatalError } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "./context.js";
 

@@ -3,11 +3,19 @@
  * the original CLI) and one-line progress for stderr. Both read the same event/result types the
  * JSON output and the TUI use.
  */
-import type { ExploreEvent, ExploreResult } from "../../core/types.js";
+
 import { renderFinalAnswer } from "../../core/final-answer.js";
+import type { ExploreEvent, ExploreResult } from "../../core/types.js";
 
 export function answerBlock(result: ExploreResult): string {
-  return renderFinalAnswer(result.citations.map((c) => ({ path: `${result.root}/${c.path}`, start: c.start, end: c.end, ...(c.reason ? { reason: c.reason } : {}) })));
+  return renderFinalAnswer(
+    result.citations.map((c) => ({
+      path: `${result.root}/${c.path}`,
+      start: c.start,
+      end: c.end,
+      ...(c.reason ? { reason: c.reason } : {}),
+    })),
+  );
 }
 
 /** stdout text: the explanation (unless `citationOnly`), then the `<final_answer>` block. */

@@ -94,7 +94,11 @@ export function checkRepo(config: AllowlistConfig, clientRoots: string[], reques
   const list = allowed.join(", ");
   let target: string;
   if (requested === undefined || requested.trim() === "") {
-    if (!base) return { ok: false, message: "no repository to explore: pass repo_path (the absolute path of the repository root)." };
+    if (!base)
+      return {
+        ok: false,
+        message: "no repository to explore: pass repo_path (the absolute path of the repository root).",
+      };
     target = base;
   } else {
     let raw = requested.trim();
@@ -102,22 +106,37 @@ export function checkRepo(config: AllowlistConfig, clientRoots: string[], reques
       try {
         raw = fileURLToPath(raw);
       } catch {
-        return { ok: false, message: `repo_path "${requested}" is not a valid file: URI; pass an absolute directory path.` };
+        return {
+          ok: false,
+          message: `repo_path "${requested}" is not a valid file: URI; pass an absolute directory path.`,
+        };
       }
     }
     raw = expandHome(raw);
-    if (!isAbsolute(raw) && !base) return { ok: false, message: `repo_path "${requested}" is relative and there is no default repository to resolve it against; pass an absolute path.` };
+    if (!isAbsolute(raw) && !base)
+      return {
+        ok: false,
+        message: `repo_path "${requested}" is relative and there is no default repository to resolve it against; pass an absolute path.`,
+      };
     target = isAbsolute(raw) ? raw : resolve(base!, raw);
   }
   const real = realpathOrNull(target);
-  if (!real) return { ok: false, message: `repo_path "${requested ?? target}" does not exist (resolved to ${target}); pass the absolute path of an existing repository root.` };
+  if (!real)
+    return {
+      ok: false,
+      message: `repo_path "${requested ?? target}" does not exist (resolved to ${target}); pass the absolute path of an existing repository root.`,
+    };
   let isDir = false;
   try {
     isDir = statSync(real).isDirectory();
   } catch {
     isDir = false;
   }
-  if (!isDir) return { ok: false, message: `repo_path "${requested ?? target}" is not a directory (${real}); pass the repository root, not a file.` };
+  if (!isDir)
+    return {
+      ok: false,
+      message: `repo_path "${requested ?? target}" is not a directory (${real}); pass the repository root, not a file.`,
+    };
   if (!allowed.some((root) => isInside(real, root))) {
     const via = real !== resolve(target) ? ` (it resolves to ${real})` : "";
     return {

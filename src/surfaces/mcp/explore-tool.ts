@@ -12,7 +12,7 @@ import { renderAnswer } from "../cli/render.js";
 import { checkRepo } from "./allowlist.js";
 import { ProgressReporter } from "./progress.js";
 import type { McpRuntime } from "./runtime.js";
-import { ExploreInput, ExploreOutput, THOROUGHNESS_PRESETS, toStructured, type ExploreArgs } from "./schemas.js";
+import { type ExploreArgs, ExploreInput, ExploreOutput, THOROUGHNESS_PRESETS, toStructured } from "./schemas.js";
 
 const log = createLogger("mcp.explore");
 
@@ -43,16 +43,24 @@ export function errorResult(message: string): CallToolResult {
 /** The text rendering: explanation, `<final_answer>` block, then a status line and warnings. */
 export function renderText(result: ExploreResult): string {
   const lines = [renderAnswer(result).trimEnd()];
-  if (result.citations.length === 0) lines.push("No verified citation was found. Re-ask with sharper terms (identifiers, error text, directories), or search with your own tools.");
-  else if (result.partial) lines.push(`Partial result (${result.stopReason}): these are the citations found before the limit. Re-ask a narrower question for more.`);
+  if (result.citations.length === 0)
+    lines.push(
+      "No verified citation was found. Re-ask with sharper terms (identifiers, error text, directories), or search with your own tools.",
+    );
+  else if (result.partial)
+    lines.push(
+      `Partial result (${result.stopReason}): these are the citations found before the limit. Re-ask a narrower question for more.`,
+    );
   for (const warning of result.warnings.slice(0, MAX_TEXT_WARNINGS)) lines.push(`warning: ${warning}`);
-  if (result.warnings.length > MAX_TEXT_WARNINGS) lines.push(`(${result.warnings.length - MAX_TEXT_WARNINGS} more warnings in structuredContent)`);
+  if (result.warnings.length > MAX_TEXT_WARNINGS)
+    lines.push(`(${result.warnings.length - MAX_TEXT_WARNINGS} more warnings in structuredContent)`);
   return lines.join("\n");
 }
 
 /** Map a finished run to the tool result (failures without any citation become `isError`). */
 export function toToolResult(result: ExploreResult): CallToolResult {
-  if (result.stopReason === "aborted" && result.citations.length === 0) return errorResult("the exploration was cancelled before it found anything.");
+  if (result.stopReason === "aborted" && result.citations.length === 0)
+    return errorResult("the exploration was cancelled before it found anything.");
   if (result.citations.length === 0 && result.error) {
     const hint =
       result.error.kind === "endpoint"
@@ -66,13 +74,20 @@ export function toToolResult(result: ExploreResult): CallToolResult {
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof ConfigError) return `configuration problem: ${error.message}. This needs a change in the server's configuration; tell the user.`;
-  if (error instanceof EndpointError) return `model endpoint problem: ${error.message}. Retry later, or search with your own tools meanwhile.`;
+  if (error instanceof ConfigError)
+    return `configuration problem: ${error.message}. This needs a change in the server's configuration; tell the user.`;
+  if (error instanceof EndpointError)
+    return `model endpoint problem: ${error.message}. Retry later, or search with your own tools meanwhile.`;
   return `internal error: ${errorMessage(error)}. The server keeps running; retry once, then search with your own tools.`;
 }
 
 /** Run one call (exported for tests that drive it without a transport). */
-export async function runExploreCall(runtime: McpRuntime, env: CallEnvironment, args: ExploreArgs, ctx: ServerContext): Promise<CallToolResult> {
+export async function runExploreCall(
+  runtime: McpRuntime,
+  env: CallEnvironment,
+  args: ExploreArgs,
+  ctx: ServerContext,
+): Promise<CallToolResult> {
   const release = runtime.limiter.tryAcquire();
   if (!release) {
     return errorResult(
@@ -92,7 +107,8 @@ export async function runExploreCall(runtime: McpRuntime, env: CallEnvironment, 
     if (token !== undefined) {
       reporter = new ProgressReporter({
         heartbeatMs: runtime.heartbeatMs,
-        send: (update) => ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, ...update } }),
+        send: (update) =>
+          ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, ...update } }),
       });
     }
     const explorer = runtime.makeExplorer(config, runtime.policy);
@@ -104,7 +120,12 @@ export async function runExploreCall(runtime: McpRuntime, env: CallEnvironment, 
       deadlineMs: config.deadline_s * 1000,
       ...(reporter ? { onEvent: (event) => reporter!.onEvent(event) } : {}),
     });
-    log.info("explore finished", { root: repo.root, stop: result.stopReason, citations: result.citations.length, ms: Date.now() - startedAt });
+    log.info("explore finished", {
+      root: repo.root,
+      stop: result.stopReason,
+      citations: result.citations.length,
+      ms: Date.now() - startedAt,
+    });
     return toToolResult(result);
   } catch (error) {
     log.warn("explore failed", { error: errorMessage(error) });
@@ -124,7 +145,13 @@ export function registerExploreTool(server: McpServer, runtime: McpRuntime, env:
       description: EXPLORE_DESCRIPTION,
       inputSchema: ExploreInput,
       outputSchema: ExploreOutput,
-      annotations: { title: "Explore the repository", readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+      annotations: {
+        title: "Explore the repository",
+        readOnlyHint: true,
+        idempotentHint: true,
+        destructiveHint: false,
+        openWorldHint: false,
+      },
     },
     (args, ctx) => runExploreCall(runtime, env, args, ctx),
   );

@@ -17,14 +17,21 @@ import { HealthInput, HealthOutput, type HealthStructured } from "./schemas.js";
 /** How long the endpoint probe may take. */
 const PROBE_TIMEOUT_MS = 3000;
 
-async function probeEndpoint(runtime: McpRuntime, probe: boolean, signal: AbortSignal): Promise<HealthStructured["endpoint"]> {
+async function probeEndpoint(
+  runtime: McpRuntime,
+  probe: boolean,
+  signal: AbortSignal,
+): Promise<HealthStructured["endpoint"]> {
   const { base_url: baseUrl, api_key: apiKey, model } = runtime.config;
   if (!baseUrl) return { base_url: null, model: model ?? null, reachable: null, served: [] };
   if (!probe) return { base_url: baseUrl, model: model ?? null, reachable: null, served: [] };
   try {
     const served = await listModels(baseUrl, apiKey, { signal, timeoutMs: PROBE_TIMEOUT_MS });
     const chosen = model ?? (served.length === 1 ? served[0]! : null);
-    const missing = model && !served.includes(model) ? `the endpoint does not list the configured model "${model}" (it serves: ${served.join(", ") || "nothing"})` : undefined;
+    const missing =
+      model && !served.includes(model)
+        ? `the endpoint does not list the configured model "${model}" (it serves: ${served.join(", ") || "nothing"})`
+        : undefined;
     return { base_url: baseUrl, model: chosen, reachable: true, served, ...(missing ? { error: missing } : {}) };
   } catch (error) {
     return { base_url: baseUrl, model: model ?? null, reachable: false, served: [], error: errorMessage(error) };
@@ -32,7 +39,12 @@ async function probeEndpoint(runtime: McpRuntime, probe: boolean, signal: AbortS
 }
 
 /** Collect the health report (exported for tests). */
-export async function healthReport(runtime: McpRuntime, env: CallEnvironment, ctx: ServerContext, probe: boolean): Promise<HealthStructured> {
+export async function healthReport(
+  runtime: McpRuntime,
+  env: CallEnvironment,
+  ctx: ServerContext,
+  probe: boolean,
+): Promise<HealthStructured> {
   const clientRoots = await env.clientRoots(ctx);
   const [endpoint, rg] = await Promise.all([probeEndpoint(runtime, probe, ctx.mcpReq.signal), locateRipgrep()]);
   const forced = runtime.config.grep_engine === "fallback";
@@ -71,10 +83,17 @@ export function registerHealthTool(server: McpServer, runtime: McpRuntime, env: 
     "health",
     {
       title: "fastcontext health",
-      description: "Report the model endpoint (with a quick reachability probe), the model, the ripgrep binary, whether the embedded explorer is in use, the allowed roots and the concurrency state.",
+      description:
+        "Report the model endpoint (with a quick reachability probe), the model, the ripgrep binary, whether the embedded explorer is in use, the allowed roots and the concurrency state.",
       inputSchema: HealthInput,
       outputSchema: HealthOutput,
-      annotations: { title: "fastcontext health", readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false },
+      annotations: {
+        title: "fastcontext health",
+        readOnlyHint: true,
+        idempotentHint: true,
+        destructiveHint: false,
+        openWorldHint: false,
+      },
     },
     async (args, ctx): Promise<CallToolResult> => {
       const report = await healthReport(runtime, env, ctx, args.probe_model !== false);

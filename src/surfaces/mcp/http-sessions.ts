@@ -10,7 +10,14 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from "@modelcontextprotocol/node";
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpServer, type McpServerFactory, type Server } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpServer,
+  type McpServerFactory,
+  type Server,
+} from "@modelcontextprotocol/server";
 import { createLogger } from "../../util/log.js";
 
 const log = createLogger("mcp.http");
@@ -32,7 +39,13 @@ export interface HttpRouter {
 }
 
 /** Answer with a JSON-RPC error body. */
-export function sendJsonError(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+export function sendJsonError(
+  res: http.ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
 }
@@ -52,8 +65,15 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string 
 
 export function createHttpRouter(factory: McpServerFactory, options: { maxBodyBytes: number }): HttpRouter {
   const sessions = new Map<string, Session>();
-  const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize: options.maxBodyBytes, onerror: (error) => log.debug("modern handler", { error: error.message }) });
-  const modernNode = toNodeHandler(modern, { maxRequestBodySize: options.maxBodyBytes, onerror: (error) => log.warn("request failed", { error: error.message }) });
+  const modern = createMcpHandler(factory, {
+    legacy: "reject",
+    maxRequestBodySize: options.maxBodyBytes,
+    onerror: (error) => log.debug("modern handler", { error: error.message }),
+  });
+  const modernNode = toNodeHandler(modern, {
+    maxRequestBodySize: options.maxBodyBytes,
+    onerror: (error) => log.warn("request failed", { error: error.message }),
+  });
 
   const closeSession = (id: string) => {
     const session = sessions.get(id);
@@ -69,7 +89,8 @@ export function createHttpRouter(factory: McpServerFactory, options: { maxBodyBy
   sweep.unref();
 
   async function openSession(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
-    if (sessions.size >= MAX_SESSIONS) return sendJsonError(res, 503, -32000, `too many open sessions (${MAX_SESSIONS}); close idle clients and retry`);
+    if (sessions.size >= MAX_SESSIONS)
+      return sendJsonError(res, 503, -32000, `too many open sessions (${MAX_SESSIONS}); close idle clients and retry`);
     const server = await factory({ era: "legacy" });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -100,7 +121,10 @@ export function createHttpRouter(factory: McpServerFactory, options: { maxBodyBy
       }
       if (req.method !== "POST") return modernNode(req, res);
       const text = await readBody(req, options.maxBodyBytes);
-      if (text === null) return sendJsonError(res, 413, -32000, `payload too large: the limit is ${options.maxBodyBytes} bytes`, { connection: "close" });
+      if (text === null)
+        return sendJsonError(res, 413, -32000, `payload too large: the limit is ${options.maxBodyBytes} bytes`, {
+          connection: "close",
+        });
       let body: unknown;
       try {
         body = JSON.parse(text);

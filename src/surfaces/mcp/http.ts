@@ -8,12 +8,17 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { localhostAllowedHostnames, localhostAllowedOrigins, validateHostHeader, validateOriginHeader } from "@modelcontextprotocol/server";
+import {
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  validateHostHeader,
+  validateOriginHeader,
+} from "@modelcontextprotocol/server";
 import { ConfigError } from "../../util/errors.js";
 import { createLogger } from "../../util/log.js";
 import { createHttpRouter, sendJsonError } from "./http-sessions.js";
-import { createServerFactory } from "./server.js";
 import type { McpRuntime } from "./runtime.js";
+import { createServerFactory } from "./server.js";
 
 const log = createLogger("mcp.http");
 
@@ -63,7 +68,9 @@ function reject(res: http.ServerResponse, status: number, message: string, heade
 export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOptions): Promise<RunningHttpServer> {
   const loopback = isLoopbackHost(options.host);
   if (!loopback && !options.token) {
-    throw new ConfigError(`refusing to serve MCP on non-loopback host ${options.host} without a token: pass --token (or FC_MCP_TOKEN)`);
+    throw new ConfigError(
+      `refusing to serve MCP on non-loopback host ${options.host} without a token: pass --token (or FC_MCP_TOKEN)`,
+    );
   }
   // Bound to loopback, only localhost names are legitimate; elsewhere the token is the guard and
   // Host checking applies only to names the user lists.
@@ -73,7 +80,8 @@ export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOption
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return reject(res, 404, `not found: the MCP endpoint is ${MCP_PATH}`);
+    if (path !== MCP_PATH && path !== `${MCP_PATH}/`)
+      return reject(res, 404, `not found: the MCP endpoint is ${MCP_PATH}`);
     if (allowedHosts.length > 0) {
       const host = validateHostHeader(req.headers.host, allowedHosts);
       if (!host.ok) return reject(res, 403, `forbidden: ${host.message}`);
@@ -81,7 +89,9 @@ export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOption
     const origin = validateOriginHeader(req.headers.origin, allowedOrigins);
     if (!origin.ok) return reject(res, 403, `forbidden: ${origin.message}`);
     if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
-      return reject(res, 401, "unauthorized: send Authorization: Bearer <token>", { "www-authenticate": 'Bearer realm="fastcontext"' });
+      return reject(res, 401, "unauthorized: send Authorization: Bearer <token>", {
+        "www-authenticate": 'Bearer realm="fastcontext"',
+      });
     }
     const declared = Number(req.headers["content-length"] ?? 0);
     if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
@@ -96,7 +106,8 @@ export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOption
   server.on("clientError", (_error, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${options.host}:${options.port}: ${error.message}`, { cause: error }));
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(new ConfigError(`cannot listen on ${options.host}:${options.port}: ${error.message}`, { cause: error }));
     server.once("error", onError);
     server.listen(options.port, options.host, () => {
       server.off("error", onError);

@@ -9,7 +9,8 @@ export class ExploreLimiter {
   private active = 0;
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`the concurrency limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`the concurrency limit must be a positive integer, got ${limit}`);
   }
 
   /** Explorations running now. */

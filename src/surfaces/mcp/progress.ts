@@ -99,8 +99,12 @@ export class ProgressReporter {
     let doing: string;
     if (this.running.size > 0) {
       const tools = [...this.running.values()];
-      doing = tools.length === 1 ? `running ${tools[0]}` : `running ${tools.length} tools (${tools.slice(0, 3).join("; ")}${tools.length > 3 ? "; …" : ""})`;
-    } else if (this.phase === "model") doing = `waiting on the model for ${Math.round((now - this.phaseSince) / 1000)} s${this.lastTool ? ` (last tool: ${this.lastTool})` : ""}`;
+      doing =
+        tools.length === 1
+          ? `running ${tools[0]}`
+          : `running ${tools.length} tools (${tools.slice(0, 3).join("; ")}${tools.length > 3 ? "; …" : ""})`;
+    } else if (this.phase === "model")
+      doing = `waiting on the model for ${Math.round((now - this.phaseSince) / 1000)} s${this.lastTool ? ` (last tool: ${this.lastTool})` : ""}`;
     else if (this.phase === "answering") doing = "writing the answer";
     else if (this.phase === "tools") doing = this.lastTool ? `after ${this.lastTool}` : "planning";
     else doing = "preparing";

@@ -8,7 +8,15 @@ import { z } from "zod";
 import type { ExploreResult, StopReason } from "../../core/types.js";
 
 /** Stop reasons as a zod enum; the check below fails to compile when `StopReason` gains a value. */
-const STOP_REASON_VALUES = ["answered", "max_turns", "token_budget", "deadline", "aborted", "model_error", "no_answer"] as const satisfies readonly StopReason[];
+const STOP_REASON_VALUES = [
+  "answered",
+  "max_turns",
+  "token_budget",
+  "deadline",
+  "aborted",
+  "model_error",
+  "no_answer",
+] as const satisfies readonly StopReason[];
 type UnlistedStopReason = Exclude<StopReason, (typeof STOP_REASON_VALUES)[number]>;
 export const ALL_STOP_REASONS_LISTED: [UnlistedStopReason] extends [never] ? true : false = true;
 
@@ -31,18 +39,24 @@ export const ExploreInput = z.object({
     .string()
     .min(3)
     .max(8000)
-    .describe("The question about the code, in full sentences, with the names, error texts and symptoms you already know."),
+    .describe(
+      "The question about the code, in full sentences, with the names, error texts and symptoms you already know.",
+    ),
   repo_path: z
     .string()
     .min(1)
     .max(4096)
     .optional()
-    .describe("Absolute path of the repository root to explore. Default: the client's first workspace root, else the server's working directory."),
+    .describe(
+      "Absolute path of the repository root to explore. Default: the client's first workspace root, else the server's working directory.",
+    ),
   max_turns: z.number().int().min(1).max(50).optional().describe("Maximum exploration turns (overrides thoroughness)."),
   thoroughness: z
     .enum(THOROUGHNESS)
     .optional()
-    .describe("quick (≈4 turns, one location), medium (≈8 turns, most questions) or thorough (≈16 turns, cross-cutting questions)."),
+    .describe(
+      "quick (≈4 turns, one location), medium (≈8 turns, most questions) or thorough (≈16 turns, cross-cutting questions).",
+    ),
 });
 export type ExploreArgs = z.infer<typeof ExploreInput>;
 
@@ -51,7 +65,9 @@ const CitationOut = z.object({
   start: z.number().int().min(1),
   end: z.number().int().min(1),
   reason: z.string().optional(),
-  verification: z.enum(["read", "grep", "trimmed", "unverified"]).describe("Which observation covers the range; `trimmed` = cut to the lines actually seen."),
+  verification: z
+    .enum(["read", "grep", "trimmed", "unverified"])
+    .describe("Which observation covers the range; `trimmed` = cut to the lines actually seen."),
   verified: z.boolean().describe("True when every cited line was shown to the explorer by a tool result."),
 });
 
@@ -60,7 +76,9 @@ export const ExploreOutput = z.object({
   citations: z.array(CitationOut).describe("Best first."),
   explanation: z.string(),
   stop_reason: z.enum(STOP_REASON_VALUES),
-  partial: z.boolean().describe("True when a budget ran out or nothing verified was found: the citations are what was found so far."),
+  partial: z
+    .boolean()
+    .describe("True when a budget ran out or nothing verified was found: the citations are what was found so far."),
   warnings: z.array(z.string()),
   fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
   stats: z.object({
@@ -97,7 +115,9 @@ export const HealthOutput = z.object({
   ripgrep: z.object({
     path: z.string().nullable(),
     version: z.string().nullable(),
-    engine: z.enum(["ripgrep", "fallback"]).describe("What Grep uses: ripgrep, or the built-in fallback when no rg binary runs."),
+    engine: z
+      .enum(["ripgrep", "fallback"])
+      .describe("What Grep uses: ripgrep, or the built-in fallback when no rg binary runs."),
   }),
   allowed_roots: z.array(z.string()),
   default_repo: z.string().nullable(),

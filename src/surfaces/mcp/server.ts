@@ -7,13 +7,13 @@
  * allowlist, as allowed roots. The 2026-07-28 era has no server→client request channel (roots are
  * deprecated there), so `repo_path` or the server's defaults apply.
  */
-import { McpServer, type McpRequestContext, type McpServerFactory } from "@modelcontextprotocol/server";
+import { type McpRequestContext, McpServer, type McpServerFactory } from "@modelcontextprotocol/server";
 import { createLogger } from "../../util/log.js";
 import { VERSION } from "../../version.js";
 import { rootUriToPath } from "./allowlist.js";
-import { registerExploreTool, type CallEnvironment } from "./explore-tool.js";
+import { type CallEnvironment, registerExploreTool } from "./explore-tool.js";
 import { registerHealthTool } from "./health-tool.js";
-import { SERVER_INSTRUCTIONS, type McpRuntime } from "./runtime.js";
+import { type McpRuntime, SERVER_INSTRUCTIONS } from "./runtime.js";
 
 const log = createLogger("mcp.server");
 
@@ -31,7 +31,9 @@ function createRootsProvider(server: McpServer, era: McpRequestContext["era"]): 
     if (!server.server.getClientCapabilities()?.roots) return [];
     cached ??= ctx.mcpReq
       .send({ method: "roots/list" }, { timeout: ROOTS_TIMEOUT_MS })
-      .then((result) => result.roots.map((root) => rootUriToPath(root.uri)).filter((path): path is string => path !== null))
+      .then((result) =>
+        result.roots.map((root) => rootUriToPath(root.uri)).filter((path): path is string => path !== null),
+      )
       .catch((error: unknown) => {
         // Remembered until the client announces a change: retrying would cost every call a timeout.
         log.warn("could not list the client's roots; using the server's defaults", { error: String(error) });

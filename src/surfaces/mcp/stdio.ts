@@ -6,8 +6,8 @@
  */
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { createLogger } from "../../util/log.js";
-import { createServerFactory } from "./server.js";
 import type { McpRuntime } from "./runtime.js";
+import { createServerFactory } from "./server.js";
 
 const log = createLogger("mcp.stdio");
 

@@ -4,7 +4,7 @@
  * them, and only when colour is on).
  */
 import type { Citation, PolicyName } from "../../core/types.js";
-import { elapsedMs, waitingSeconds, type CallView, type TurnView, type ViewState } from "./state.js";
+import { type CallView, elapsedMs, type TurnView, type ViewState, waitingSeconds } from "./state.js";
 
 /** `812`, `4.2k`, `32.8k`, `131k`. */
 export function formatTokens(n: number): string {
@@ -52,7 +52,12 @@ export function callOutcome(call: CallView, now: number): string {
   if (!end) return `running ${formatDuration(Math.max(0, now - call.startedAt))}`;
   if (end.cached) return "repeated call: answered from cache";
   if (end.error) return `error: ${oneLine(end.error, 70)}`;
-  const parts = [`${end.lines} line${end.lines === 1 ? "" : "s"}`, `${formatTokens(end.chars)} chars`, `~${formatTokens(end.tokens)} tok`, `${Math.round(end.ms)} ms`];
+  const parts = [
+    `${end.lines} line${end.lines === 1 ? "" : "s"}`,
+    `${formatTokens(end.chars)} chars`,
+    `~${formatTokens(end.tokens)} tok`,
+    `${Math.round(end.ms)} ms`,
+  ];
   if (end.truncated) parts.push("truncated");
   return parts.join(" · ");
 }
@@ -64,8 +69,15 @@ export function turnHeading(turn: TurnView, maxTurns: number | undefined, policy
   if (r) {
     // The embedded explorer plans its calls itself: there is no model time to show.
     if (policy === "model") parts.push(`model ${formatDuration(r.ms)}`);
-    if (r.promptTokens !== undefined) parts.push(`${formatTokens(r.promptTokens)} prompt + ${formatTokens(r.completionTokens ?? 0)} out tokens`);
-    parts.push(r.calls > 0 ? `${r.calls} tool call${r.calls === 1 ? "" : "s"}` : r.content.includes("<final_answer>") ? "answer" : "no tool call");
+    if (r.promptTokens !== undefined)
+      parts.push(`${formatTokens(r.promptTokens)} prompt + ${formatTokens(r.completionTokens ?? 0)} out tokens`);
+    parts.push(
+      r.calls > 0
+        ? `${r.calls} tool call${r.calls === 1 ? "" : "s"}`
+        : r.content.includes("<final_answer>")
+          ? "answer"
+          : "no tool call",
+    );
   } else {
     parts.push(`${turn.messages} messages, ~${formatTokens(turn.promptEstimate)} tokens sent`);
   }
@@ -84,15 +96,29 @@ export function turnText(turn: TurnView, max = 110): string {
 /** `src/a.ts:10-20 (reason)` with the verification mark the view shows before it. */
 export function citationText(c: Citation): { mark: string; text: string; verified: boolean } {
   const mark = c.verified ? "✓" : "?";
-  const how = c.verification && c.verification !== "read" && c.verified ? ` [${c.verification}]` : c.verified ? "" : " [unverified]";
+  const how =
+    c.verification && c.verification !== "read" && c.verified
+      ? ` [${c.verification}]`
+      : c.verified
+        ? ""
+        : " [unverified]";
   return { mark, text: `${c.path}:${c.start}-${c.end}${c.reason ? `  ${c.reason}` : ""}${how}`, verified: c.verified };
 }
 
 /** The footer: window use, cumulative tokens, elapsed time, turn, and the waiting indicator. */
-export function footerParts(state: ViewState, now: number): { tokens: string; elapsed: string; turn: string; waiting?: string; status?: string } {
+export function footerParts(
+  state: ViewState,
+  now: number,
+): { tokens: string; elapsed: string; turn: string; waiting?: string; status?: string } {
   const used = `${state.usedIsEstimate && state.usedTokens > 0 ? "~" : ""}${formatTokens(state.usedTokens)}`;
-  const window = state.contextWindow > 0 ? ` / ${formatTokens(state.contextWindow)} (${Math.round((100 * state.usedTokens) / state.contextWindow)}%)` : " / window unknown";
-  const totals = state.tokensIn + state.tokensOut > 0 ? ` · in ${formatTokens(state.tokensIn)} out ${formatTokens(state.tokensOut)}` : "";
+  const window =
+    state.contextWindow > 0
+      ? ` / ${formatTokens(state.contextWindow)} (${Math.round((100 * state.usedTokens) / state.contextWindow)}%)`
+      : " / window unknown";
+  const totals =
+    state.tokensIn + state.tokensOut > 0
+      ? ` · in ${formatTokens(state.tokensIn)} out ${formatTokens(state.tokensOut)}`
+      : "";
   const current = state.turns.at(-1);
   const turn = current ? `turn ${current.turn}${state.run ? `/${state.run.maxTurns}` : ""}` : "starting";
   const policy = state.run?.policy ?? "model";
@@ -102,7 +128,10 @@ export function footerParts(state: ViewState, now: number): { tokens: string; el
     turn,
   };
   if (state.waiting) {
-    const streamed = current && current.turn === state.waiting.turn && current.streamedChars > 0 ? `, ${formatTokens(current.streamedChars)} chars streamed` : "";
+    const streamed =
+      current && current.turn === state.waiting.turn && current.streamedChars > 0
+        ? `, ${formatTokens(current.streamedChars)} chars streamed`
+        : "";
     parts.waiting = `waiting on the model for ${Math.floor(waitingSeconds(state, now))} s${streamed}`;
   }
   if (state.end) {

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { render, type Instance } from "ink";
+import { type Instance, render } from "ink";
 import { createElement } from "react";
 import type { ExploreEvent } from "../../core/types.js";
 import { startPlainProgress } from "./plain.js";
@@ -50,7 +50,9 @@ export function startRunView(options: RunViewOptions = {}): RunViewHandle {
 
 function startPlain(stream: NodeJS.WriteStream, options: RunViewOptions): RunViewHandle {
   let state = initialViewState();
-  const progress = startPlainProgress((line) => stream.write(`${line}\n`), { ...(options.clock ? { clock: () => options.clock!(state) } : {}) });
+  const progress = startPlainProgress((line) => stream.write(`${line}\n`), {
+    ...(options.clock ? { clock: () => options.clock!(state) } : {}),
+  });
   return {
     mode: "plain",
     onEvent: (event) => {
@@ -68,7 +70,12 @@ function startInk(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv, options: R
   const clock = options.clock ?? (() => Date.now());
   const logs = captureLogs(env);
   const element = () => createElement(RunView, { state, now: clock(state), color });
-  const instance: Instance = render(element(), { stdout: stream, stderr: stream, patchConsole: true, exitOnCtrlC: false });
+  const instance: Instance = render(element(), {
+    stdout: stream,
+    stderr: stream,
+    patchConsole: true,
+    exitOnCtrlC: false,
+  });
   let stopped = false;
   let pending: NodeJS.Timeout | undefined;
   const draw = () => {

@@ -16,19 +16,25 @@ export interface PlainProgress {
 }
 
 /** Print progress lines through `write` (one call per line, without the newline). */
-export function startPlainProgress(write: (line: string) => void, options: { clock?: () => number; heartbeatS?: number } = {}): PlainProgress {
+export function startPlainProgress(
+  write: (line: string) => void,
+  options: { clock?: () => number; heartbeatS?: number } = {},
+): PlainProgress {
   const clock = options.clock ?? (() => Date.now());
   const every = (options.heartbeatS ?? HEARTBEAT_S) * 1000;
   let startedAt: number | undefined;
   let waiting: { turn: number; since: number; beats: number } | undefined;
-  const timer = setInterval(() => {
-    if (!waiting || startedAt === undefined) return;
-    const waited = clock() - waiting.since;
-    if (waited < every * (waiting.beats + 1)) return;
-    waiting.beats = Math.floor(waited / every);
-    const t = ((clock() - startedAt) / 1000).toFixed(1);
-    write(`[${t}s] turn ${waiting.turn}: still waiting on the model (${Math.floor(waited / 1000)} s)`);
-  }, Math.min(1000, every));
+  const timer = setInterval(
+    () => {
+      if (!waiting || startedAt === undefined) return;
+      const waited = clock() - waiting.since;
+      if (waited < every * (waiting.beats + 1)) return;
+      waiting.beats = Math.floor(waited / every);
+      const t = ((clock() - startedAt) / 1000).toFixed(1);
+      write(`[${t}s] turn ${waiting.turn}: still waiting on the model (${Math.floor(waited / 1000)} s)`);
+    },
+    Math.min(1000, every),
+  );
   timer.unref();
   return {
     onEvent: (event) => {

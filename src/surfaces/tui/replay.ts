@@ -4,8 +4,9 @@
  * reference harness) has only messages, from which turns, tool calls and the answer are rebuilt —
  * with no timings, and with citations marked unverified since nothing checked them.
  */
-import type { TrajectoryRecord } from "../../core/trajectory.js";
+
 import { parseFinalAnswer } from "../../core/final-answer.js";
+import type { TrajectoryRecord } from "../../core/trajectory.js";
 import type { Citation, ExploreEvent, ExploreResult, PolicyName } from "../../core/types.js";
 import { isRecord } from "../../llm/json.js";
 
@@ -49,15 +50,33 @@ function normalizeRecord(record: unknown): TrajectoryRecord | undefined {
   return undefined;
 }
 
-function rebuildEvents(header: Header | undefined, records: Array<Extract<TrajectoryRecord, { kind: "message" }>>): ExploreEvent[] {
+function rebuildEvents(
+  header: Header | undefined,
+  records: Array<Extract<TrajectoryRecord, { kind: "message" }>>,
+): ExploreEvent[] {
   const at = header ? Date.parse(header.startedAt) || 0 : 0;
   const messages = records.map((r): LooseMessage => (isRecord(r.message) ? r.message : {}));
   const query = header?.query ?? firstUserText(messages);
   const root = header?.root ?? workspaceFromPrompt(messages);
   const policy: PolicyName = header?.policy === "embedded" || header?.policy === "bm25" ? header.policy : "model";
   const events: ExploreEvent[] = [];
-  events.push({ type: "run_start", runId: "replay", query, root, policy, maxTurns: 0, at, ...(header?.model ? { model: header.model } : {}) });
-  events.push({ type: "notice", level: "info", message: "this trajectory has no recorded events: turns rebuilt from its messages (no timings; citations unverified)", at });
+  events.push({
+    type: "run_start",
+    runId: "replay",
+    query,
+    root,
+    policy,
+    maxTurns: 0,
+    at,
+    ...(header?.model ? { model: header.model } : {}),
+  });
+  events.push({
+    type: "notice",
+    level: "info",
+    message:
+      "this trajectory has no recorded events: turns rebuilt from its messages (no timings; citations unverified)",
+    at,
+  });
 
   let turn = 0;
   let toolCalls = 0;
@@ -80,13 +99,32 @@ function rebuildEvents(header: Header | undefined, records: Array<Extract<Trajec
       events.push({ type: "model_request", turn, messages: position, promptTokens: 0, finalTurn: false, at });
       const requests = calls.map((c, i) => {
         const fn = isRecord(c.function) ? c.function : {};
-        return { id: typeof c.id === "string" ? c.id : `call_${turn}_${i}`, name: typeof fn.name === "string" ? fn.name : "?", arguments: typeof fn.arguments === "string" ? fn.arguments : "{}" };
+        return {
+          id: typeof c.id === "string" ? c.id : `call_${turn}_${i}`,
+          name: typeof fn.name === "string" ? fn.name : "?",
+          arguments: typeof fn.arguments === "string" ? fn.arguments : "{}",
+        };
       });
       const reasoning = typeof meta?.reasoning === "string" && meta.reasoning ? { reasoning: meta.reasoning } : {};
-      events.push({ type: "model_response", turn, content, toolCalls: requests, ms: 0, at, ...reasoning, ...(usage ? { usage } : {}) });
+      events.push({
+        type: "model_response",
+        turn,
+        content,
+        toolCalls: requests,
+        ms: 0,
+        at,
+        ...reasoning,
+        ...(usage ? { usage } : {}),
+      });
       requests.forEach((call, index) => {
         pending.set(call.id, { turn, index, name: call.name });
-        events.push({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args: parseArgs(call.arguments) }, at });
+        events.push({
+          type: "tool_start",
+          turn,
+          index,
+          call: { id: call.id, name: call.name, args: parseArgs(call.arguments) },
+          at,
+        });
       });
       toolCalls += requests.length;
       if (content) lastContent = content;
@@ -95,13 +133,34 @@ function rebuildEvents(header: Header | undefined, records: Array<Extract<Trajec
       if (!call) return;
       pending.delete(m.tool_call_id);
       const text = typeof m.content === "string" ? m.content : "";
-      events.push({ type: "tool_end", turn: call.turn, index: call.index, callId: m.tool_call_id, name: call.name, ms: 0, chars: text.length, tokens: 0, lines: text.split("\n").length, truncated: /Output truncated|Results are truncated|Results truncated/.test(text), cached: false, preview: text.slice(0, 600), at });
+      events.push({
+        type: "tool_end",
+        turn: call.turn,
+        index: call.index,
+        callId: m.tool_call_id,
+        name: call.name,
+        ms: 0,
+        chars: text.length,
+        tokens: 0,
+        lines: text.split("\n").length,
+        truncated: /Output truncated|Results are truncated|Results truncated/.test(text),
+        cached: false,
+        preview: text.slice(0, 600),
+        at,
+      });
     }
   });
 
   const parsed = parseFinalAnswer(lastContent);
   const citations: Citation[] = parsed.citations.flatMap((c) =>
-    (c.ranges.length > 0 ? c.ranges : [{ start: 1, end: 1 }]).map((range) => ({ path: relative(c.path, root), start: range.start, end: range.end, verified: false, verification: "unverified" as const, ...(c.reason ? { reason: c.reason } : {}) })),
+    (c.ranges.length > 0 ? c.ranges : [{ start: 1, end: 1 }]).map((range) => ({
+      path: relative(c.path, root),
+      start: range.start,
+      end: range.end,
+      verified: false,
+      verification: "unverified" as const,
+      ...(c.reason ? { reason: c.reason } : {}),
+    })),
   );
   events.push({ type: "answer", citations, explanation: parsed.explanation, dropped: [], at });
   const result: ExploreResult = {
@@ -141,7 +200,9 @@ function usageOf(value: unknown): { promptTokens: number; completionTokens: numb
   const u = value;
   const prompt = u.promptTokens ?? u.prompt_tokens;
   const completion = u.completionTokens ?? u.completion_tokens;
-  return typeof prompt === "number" && typeof completion === "number" ? { promptTokens: prompt, completionTokens: completion } : undefined;
+  return typeof prompt === "number" && typeof completion === "number"
+    ? { promptTokens: prompt, completionTokens: completion }
+    : undefined;
 }
 
 function parseArgs(text: string): Record<string, unknown> | string {
@@ -165,7 +226,11 @@ export interface PlayOptions {
 }
 
 /** Feed `events` to `sink`, instantly or paced by their recorded times. */
-export async function playEvents(events: ExploreEvent[], sink: (event: ExploreEvent) => void, options: PlayOptions = {}): Promise<void> {
+export async function playEvents(
+  events: ExploreEvent[],
+  sink: (event: ExploreEvent) => void,
+  options: PlayOptions = {},
+): Promise<void> {
   const speed = options.speed ?? 0;
   let previous: number | undefined;
   for (const event of events) {

@@ -14,7 +14,15 @@ export interface CallView {
   args: Record<string, unknown> | string;
   startedAt: number;
   /** Set when the call finished. */
-  end?: { ms: number; lines: number; chars: number; tokens: number; truncated: boolean; cached: boolean; error?: string };
+  end?: {
+    ms: number;
+    lines: number;
+    chars: number;
+    tokens: number;
+    truncated: boolean;
+    cached: boolean;
+    error?: string;
+  };
 }
 
 /** A notice (info or warning) from the run. */
@@ -72,7 +80,15 @@ export interface EndView {
 
 /** Everything the view renders. */
 export interface ViewState {
-  run?: { runId: string; query: string; root: string; policy: PolicyName; model?: string; maxTurns: number; startedAt: number };
+  run?: {
+    runId: string;
+    query: string;
+    root: string;
+    policy: PolicyName;
+    model?: string;
+    maxTurns: number;
+    startedAt: number;
+  };
   /** Usable context window in tokens, 0 when unknown. */
   contextWindow: number;
   /** Tokens of the window in use: the last prompt + completion, or the projection of the next prompt. */
@@ -95,7 +111,16 @@ export interface ViewState {
 
 /** The state before any event. */
 export function initialViewState(): ViewState {
-  return { contextWindow: 0, usedTokens: 0, usedIsEstimate: true, tokensIn: 0, tokensOut: 0, turns: [], notices: [], lastAt: 0 };
+  return {
+    contextWindow: 0,
+    usedTokens: 0,
+    usedIsEstimate: true,
+    tokensIn: 0,
+    tokensOut: 0,
+    turns: [],
+    notices: [],
+    lastAt: 0,
+  };
 }
 
 /** Apply one event. Returns a new state; the old one (and every done turn) is left untouched. */
@@ -105,25 +130,56 @@ export function reduceView(state: ViewState, event: ExploreEvent): ViewState {
     case "run_start":
       return {
         ...next,
-        run: { runId: event.runId, query: event.query, root: event.root, policy: event.policy, maxTurns: event.maxTurns, startedAt: event.at, ...(event.model ? { model: event.model } : {}) },
+        run: {
+          runId: event.runId,
+          query: event.query,
+          root: event.root,
+          policy: event.policy,
+          maxTurns: event.maxTurns,
+          startedAt: event.at,
+          ...(event.model ? { model: event.model } : {}),
+        },
         contextWindow: event.contextWindow ?? next.contextWindow,
       };
     case "turn_start": {
       const closed = next.turns.map((t) => (t.done ? t : { ...t, done: true }));
-      const turn: TurnView = { turn: event.turn, finalTurn: false, requestedAt: event.at, messages: 0, promptEstimate: 0, streamedChars: 0, calls: [], retries: [], notices: next.notices, done: false };
+      const turn: TurnView = {
+        turn: event.turn,
+        finalTurn: false,
+        requestedAt: event.at,
+        messages: 0,
+        promptEstimate: 0,
+        streamedChars: 0,
+        calls: [],
+        retries: [],
+        notices: next.notices,
+        done: false,
+      };
       return { ...next, turns: [...closed, turn], notices: [] };
     }
     case "model_request": {
       const withTurn = ensureTurn(next, event.turn, event.at);
-      const updated = updateTurn(withTurn, event.turn, (t) => ({ ...t, finalTurn: event.finalTurn, requestedAt: event.at, messages: event.messages, promptEstimate: event.promptTokens }));
+      const updated = updateTurn(withTurn, event.turn, (t) => ({
+        ...t,
+        finalTurn: event.finalTurn,
+        requestedAt: event.at,
+        messages: event.messages,
+        promptEstimate: event.promptTokens,
+      }));
       // Before the first reply the projection is all we know about the window in use.
-      const estimate = updated.usedIsEstimate || event.promptTokens > updated.usedTokens ? { usedTokens: event.promptTokens, usedIsEstimate: true } : {};
+      const estimate =
+        updated.usedIsEstimate || event.promptTokens > updated.usedTokens
+          ? { usedTokens: event.promptTokens, usedIsEstimate: true }
+          : {};
       return { ...updated, ...estimate, waiting: { turn: event.turn, since: event.at } };
     }
     case "model_delta":
       return updateTurn(next, event.turn, (t) => ({ ...t, streamedChars: t.streamedChars + event.text.length }));
     case "model_retry":
-      return updateTurn(next, event.turn, (t) => ({ ...t, retries: [...t.retries, `retry ${event.attempt} in ${Math.round(event.delayMs)} ms: ${event.reason}`] }));
+      return updateTurn(next, event.turn, (t) => ({
+        ...t,
+        retries: [...t.retries, `retry ${event.attempt} in ${Math.round(event.delayMs)} ms: ${event.reason}`],
+      }));
     case "model_response": {
       const usage = event.usage;
       const updated = updateTurn(next, event.turn, (t) => ({
@@ -139,23 +195,50 @@ export function reduceView(state: ViewState, event: ExploreEvent): ViewState {
       }));
       const { waiting: _answered, ...rest } = updated;
       if (!usage) return rest;
-      const counted = usage.promptTokens > 0 ? { usedTokens: usage.promptTokens + usage.completionTokens, usedIsEstimate: false } : {};
-      return { ...rest, ...counted, tokensIn: rest.tokensIn + usage.promptTokens, tokensOut: rest.tokensOut + usage.completionTokens };
+      const counted =
+        usage.promptTokens > 0
+          ? { usedTokens: usage.promptTokens + usage.completionTokens, usedIsEstimate: false }
+          : {};
+      return {
+        ...rest,
+        ...counted,
+        tokensIn: rest.tokensIn + usage.promptTokens,
+        tokensOut: rest.tokensOut + usage.completionTokens,
+      };
     }
     case "budget":
-      return { ...next, usedTokens: event.usedTokens, usedIsEstimate: false, contextWindow: event.window > 0 ? event.window : next.contextWindow };
+      return {
+        ...next,
+        usedTokens: event.usedTokens,
+        usedIsEstimate: false,
+        contextWindow: event.window > 0 ? event.window : next.contextWindow,
+      };
     case "tool_start":
       return updateTurn(next, event.turn, (t) => ({
         ...t,
-        calls: [...t.calls.filter((c) => c.index !== event.index), { index: event.index, id: event.call.id, name: event.call.name, args: event.call.args, startedAt: event.at }].sort((a, b) => a.index - b.index),
+        calls: [
+          ...t.calls.filter((c) => c.index !== event.index),
+          { index: event.index, id: event.call.id, name: event.call.name, args: event.call.args, startedAt: event.at },
+        ].sort((a, b) => a.index - b.index),
       }));
     case "tool_end":
       return updateTurn(next, event.turn, (t) => {
-        const end = { ms: event.ms, lines: event.lines, chars: event.chars, tokens: event.tokens, truncated: event.truncated, cached: event.cached, ...(event.error ? { error: event.error } : {}) };
+        const end = {
+          ms: event.ms,
+          lines: event.lines,
+          chars: event.chars,
+          tokens: event.tokens,
+          truncated: event.truncated,
+          cached: event.cached,
+          ...(event.error ? { error: event.error } : {}),
+        };
         const known = t.calls.some((c) => c.index === event.index);
         const calls = known
           ? t.calls.map((c) => (c.index === event.index ? { ...c, end } : c))
-          : [...t.calls, { index: event.index, id: event.callId, name: event.name, args: {}, startedAt: event.at - event.ms, end }].sort((a, b) => a.index - b.index);
+          : [
+              ...t.calls,
+              { index: event.index, id: event.callId, name: event.name, args: {}, startedAt: event.at - event.ms, end },
+            ].sort((a, b) => a.index - b.index);
         const finished = t.response !== undefined && calls.length >= t.response.calls && calls.every((c) => c.end);
         return { ...t, calls, done: t.done || finished };
       });
@@ -166,7 +249,10 @@ export function reduceView(state: ViewState, event: ExploreEvent): ViewState {
       return { ...next, notices: [...next.notices, notice] };
     }
     case "answer":
-      return { ...closeAll(next), answer: { citations: event.citations, explanation: event.explanation, dropped: event.dropped } };
+      return {
+        ...closeAll(next),
+        answer: { citations: event.citations, explanation: event.explanation, dropped: event.dropped },
+      };
     case "run_end": {
       const r = event.result;
       const closed = closeAll(next);
@@ -218,7 +304,9 @@ export function openTurns(state: ViewState): TurnView[] {
 }
 
 function closeAll(state: ViewState): ViewState {
-  return state.turns.every((t) => t.done) ? state : { ...state, turns: state.turns.map((t) => (t.done ? t : { ...t, done: true })) };
+  return state.turns.every((t) => t.done)
+    ? state
+    : { ...state, turns: state.turns.map((t) => (t.done ? t : { ...t, done: true })) };
 }
 
 /** A turn the events refer to even though its `turn_start` was not seen (a replay that starts mid-run). */

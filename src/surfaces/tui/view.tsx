@@ -8,9 +8,17 @@
  * controller (live.ts) owns the state and the clock — so tests render it with `renderToString`.
  */
 import { Box, Static, Text } from "ink";
-import { createContext, useContext, type ReactNode } from "react";
+import { createContext, type ReactNode, useContext } from "react";
 import { argsSummary, callOutcome, citationText, footerParts, formatTokens, turnHeading, turnText } from "./format.js";
-import { doneTurns, openTurns, waitingSeconds, type AnswerView, type NoticeView, type TurnView, type ViewState } from "./state.js";
+import {
+  type AnswerView,
+  doneTurns,
+  type NoticeView,
+  openTurns,
+  type TurnView,
+  type ViewState,
+  waitingSeconds,
+} from "./state.js";
 
 /** Props of `RunView`. */
 export interface RunViewProps {
@@ -138,7 +146,9 @@ function Answer({ answer }: { answer: AnswerView }) {
       <Row>
         <T tone="accent">─ </T>
         <T tone="bold">
-          {answer.citations.length === 0 ? `no answer: no citation survived${dropped}` : `final answer · ${answer.citations.length} citation${answer.citations.length === 1 ? "" : "s"} (${verified} verified)${dropped}`}
+          {answer.citations.length === 0
+            ? `no answer: no citation survived${dropped}`
+            : `final answer · ${answer.citations.length} citation${answer.citations.length === 1 ? "" : "s"} (${verified} verified)${dropped}`}
         </T>
       </Row>
       {answer.explanation.trim() ? (
@@ -173,7 +183,14 @@ function Footer({ state, now }: { state: ViewState; now: number }) {
   const f = footerParts(state, now);
   const failed = state.end && (state.end.partial || state.end.error);
   return (
-    <Box flexDirection="column" marginTop={1} borderStyle="single" borderBottom={false} borderLeft={false} borderRight={false}>
+    <Box
+      flexDirection="column"
+      marginTop={1}
+      borderStyle="single"
+      borderBottom={false}
+      borderLeft={false}
+      borderRight={false}
+    >
       <Row>
         <T tone={state.end ? (failed ? "warn" : "ok") : "bold"}>{f.status ?? f.turn}</T>
         <T tone="dim"> · </T>
@@ -200,10 +217,18 @@ type StaticItem = { key: string; turn?: TurnView };
 
 /** The whole run: static header and finished turns, then the live part. */
 export function RunView({ state, now, color }: RunViewProps) {
-  const items: StaticItem[] = state.run ? [{ key: "header" }, ...doneTurns(state).map((turn) => ({ key: `turn${turn.turn}`, turn }))] : [];
+  const items: StaticItem[] = state.run
+    ? [{ key: "header" }, ...doneTurns(state).map((turn) => ({ key: `turn${turn.turn}`, turn }))]
+    : [];
   return (
     <ColorContext.Provider value={color}>
-      <Static items={items}>{(item) => <Box key={item.key}>{item.turn ? <Turn turn={item.turn} state={state} now={now} /> : <Header state={state} />}</Box>}</Static>
+      <Static items={items}>
+        {(item) => (
+          <Box key={item.key}>
+            {item.turn ? <Turn turn={item.turn} state={state} now={now} /> : <Header state={state} />}
+          </Box>
+        )}
+      </Static>
       <Box flexDirection="column">
         {openTurns(state).map((turn) => (
           <Turn key={`open${turn.turn}`} turn={turn} state={state} now={now} />

@@ -62,7 +62,12 @@ export function finalizeFile(rel: string, raw: Map<number, GrepLine>, matches: n
 }
 
 /** Add context lines around match lines, given all lines of the file (fallback engine). */
-export function addContext(raw: Map<number, GrepLine>, lineText: (n: number) => string | undefined, before: number, after: number): void {
+export function addContext(
+  raw: Map<number, GrepLine>,
+  lineText: (n: number) => string | undefined,
+  before: number,
+  after: number,
+): void {
   if (before <= 0 && after <= 0) return;
   const matchLines = [...raw.keys()];
   for (const n of matchLines) {

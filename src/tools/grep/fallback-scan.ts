@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { lineAt, lineStarts } from "../../util/lines.js";
-import { addContext, finalizeFile, type FileMatches, type GrepLine } from "./collect.js";
+import { addContext, type FileMatches, finalizeFile, type GrepLine } from "./collect.js";
 
 export interface ScanJob {
   files: Array<{ rel: string; abs: string }>;
@@ -31,7 +31,7 @@ export interface ScanResult {
   lines: number;
 }
 
-const HEAD = 8192;
+const _HEAD = 8192;
 
 function readWhole(abs: string, maxBytes: number): { buf: Buffer } | "binary" | "too_large" | "unreadable" {
   let fd: number;
@@ -76,7 +76,12 @@ function lineText(text: string, starts: number[], n: number): string | undefined
 }
 
 /** Search one file's text; returns null when nothing matched. */
-export function scanText(rel: string, text: string, re: RegExp, job: Pick<ScanJob, "multiline" | "before" | "after" | "firstOnly">): FileMatches | null {
+export function scanText(
+  rel: string,
+  text: string,
+  re: RegExp,
+  job: Pick<ScanJob, "multiline" | "before" | "after" | "firstOnly">,
+): FileMatches | null {
   const raw = new Map<number, GrepLine>();
   let matches = 0;
   let starts: number[] | null = null;

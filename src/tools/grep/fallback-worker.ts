@@ -1,6 +1,6 @@
 /** Worker-thread entry of the fallback search engine: scans the batches it is sent. */
 import { parentPort } from "node:worker_threads";
-import { scanFiles, type ScanJob } from "./fallback-scan.js";
+import { type ScanJob, scanFiles } from "./fallback-scan.js";
 
 parentPort?.on("message", (message: { id: number; job: ScanJob }) => {
   try {

@@ -8,11 +8,11 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createLogger } from "../../util/log.js";
 import type { FileIndex, IndexedFile, Workspace } from "../../workspace/workspace.js";
-import { MAX_COLLECTED_LINES, type Collected, type FileMatches, type GrepQuery } from "./collect.js";
-import { scanFiles, type ScanJob, type ScanResult } from "./fallback-scan.js";
-import { compileFileFilter, selectsFile, type FileFilter } from "./file-filter.js";
-import type { RipgrepOutcome } from "./ripgrep.js";
+import { type Collected, type FileMatches, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
+import { type ScanJob, type ScanResult, scanFiles } from "./fallback-scan.js";
+import { compileFileFilter, type FileFilter, selectsFile } from "./file-filter.js";
 import { translateRegex } from "./regex-translate.js";
+import type { RipgrepOutcome } from "./ripgrep.js";
 
 const log = createLogger("tools.grep.fallback");
 const BATCH = 256;
@@ -102,7 +102,9 @@ function getPool(): ScanPool | null {
       pool = new ScanPool(Math.max(1, Math.min(2, availableParallelism())));
     } catch (error) {
       poolBroken = true;
-      log.warn("worker threads unavailable; the fallback search runs in-process without a time limit", { error: String(error) });
+      log.warn("worker threads unavailable; the fallback search runs in-process without a time limit", {
+        error: String(error),
+      });
       return null;
     }
   }
@@ -121,7 +123,11 @@ export async function shutdownFallbackPool(): Promise<void> {
  * for a positive glob, the ignored files and directories it names (ripgrep's glob overrides
  * ignore rules). Secret files are counted, not searched.
  */
-function searchTargets(ws: Workspace, targetRel: string, filter: FileFilter): { targets: Array<{ rel: string; abs: string }>; secret: number } {
+function searchTargets(
+  ws: Workspace,
+  targetRel: string,
+  filter: FileFilter,
+): { targets: Array<{ rel: string; abs: string }>; secret: number } {
   const targets: Array<{ rel: string; abs: string }> = [];
   let secret = 0;
   const add = (f: IndexedFile) => {
@@ -153,7 +159,11 @@ function searchTargets(ws: Workspace, targetRel: string, filter: FileFilter): { 
   return { targets, secret };
 }
 
-export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+export async function runFallback(
+  ws: Workspace,
+  q: GrepQuery,
+  options: { signal: AbortSignal; timeoutMs: number },
+): Promise<RipgrepOutcome> {
   const tr = translateRegex(q.pattern, { ignoreCase: q.ignoreCase, multiline: q.multiline });
   if (!tr.ok) return { ok: false, kind: "invalid_regex", message: tr.message };
   const compiled = compileFileFilter(q);
@@ -213,7 +223,9 @@ export async function runFallback(ws: Workspace, q: GrepQuery, options: { signal
     if (workers.broken) await shutdownFallbackPool();
   }
   if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
-  const files: FileMatches[] = results.flatMap((r) => r.files).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const files: FileMatches[] = results
+    .flatMap((r) => r.files)
+    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   let lines = 0;
   let cut = files.length;
   // Counts are kept whole (ripgrep counts natively); shown lines are capped.

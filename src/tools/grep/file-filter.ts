@@ -19,7 +19,9 @@ export interface FileFilter {
   type: ((rel: string) => boolean) | null;
 }
 
-export function compileFileFilter(q: Pick<GrepQuery, "glob" | "type">): { ok: true; filter: FileFilter } | { ok: false; message: string } {
+export function compileFileFilter(
+  q: Pick<GrepQuery, "glob" | "type">,
+): { ok: true; filter: FileFilter } | { ok: false; message: string } {
   let type: FileFilter["type"] = null;
   if (q.type) {
     const globs = FILE_TYPES[q.type];
@@ -34,7 +36,9 @@ export function compileFileFilter(q: Pick<GrepQuery, "glob" | "type">): { ok: tr
     const options = { dot: true, basename: !pattern.includes("/") };
     const full = picomatch(pattern, options);
     // ripgrep's "dir/**" matches what is inside dir, not dir itself (picomatch matches both).
-    const inside = pattern.endsWith("/**") ? picomatch(pattern.slice(0, -3), { dot: true, basename: !pattern.slice(0, -3).includes("/") }) : null;
+    const inside = pattern.endsWith("/**")
+      ? picomatch(pattern.slice(0, -3), { dot: true, basename: !pattern.slice(0, -3).includes("/") })
+      : null;
     const m = inside ? (rel: string) => full(rel) && !inside(rel) : full;
     if (negated) blacklist = m;
     else whitelist = m;

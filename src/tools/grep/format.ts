@@ -85,13 +85,23 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
     mode: q.mode,
     // Only content mode shows lines; the others would hold every matching line's text (tens of
     // thousands for a common word) for as long as the result lives.
-    files: c.files.map((f) => ({ path: f.rel, count: q.mode === "count" ? f.matches : f.matchLines, lines: q.mode === "content" ? f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) : [] })),
-    total: q.mode === "files_with_matches" ? c.files.length : c.files.reduce((n, f) => n + (q.mode === "count" ? f.matches : f.matchLines), 0),
+    files: c.files.map((f) => ({
+      path: f.rel,
+      count: q.mode === "count" ? f.matches : f.matchLines,
+      lines: q.mode === "content" ? f.lines.map((l) => ({ line: l.line, text: l.text, match: l.match })) : [],
+    })),
+    total:
+      q.mode === "files_with_matches"
+        ? c.files.length
+        : c.files.reduce((n, f) => n + (q.mode === "count" ? f.matches : f.matchLines), 0),
     atLeast: c.atLeast,
     engine: c.engine,
   };
   const notes = [...o.notes];
-  if (c.timedOut) notes.unshift("The search hit its time limit; the results are partial. Narrow path, glob or type, or simplify the pattern.");
+  if (c.timedOut)
+    notes.unshift(
+      "The search hit its time limit; the results are partial. Narrow path, glob or type, or simplify the pattern.",
+    );
   const render = (count: number, extra?: string): ToolResult => {
     if (all.length === 0) {
       const text = ["No matches found", ...notes.map(reminder)].join("\n");
@@ -101,12 +111,17 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
     while (kept.length > 0 && kept[kept.length - 1]!.text === "") kept.pop();
     let text = kept.map((l) => l.text).join("\n");
     const truncated = count < all.length;
-    if (truncated) text += `\nResults truncated to first ${count} lines (${totals(c, q)}). Narrow the search with path, glob or type, or use a more specific pattern.`;
+    if (truncated)
+      text += `\nResults truncated to first ${count} lines (${totals(c, q)}). Narrow the search with path, glob or type, or use a more specific pattern.`;
     else if (c.atLeast && !c.timedOut) text += `\n${reminder(`The search stopped early: ${totals(c, q)}.`)}`;
     const trailer = extra ? [extra, ...notes] : notes;
     if (trailer.length) text += `\n${trailer.map(reminder).join("\n")}`;
     return { text, observed: observedOf(kept), truncated: truncated || c.atLeast, data };
   };
   const first = render(Math.min(o.limit, all.length));
-  return { ...first, units: Math.min(o.limit, all.length), shrink: (units, notice) => render(Math.max(0, units), notice) };
+  return {
+    ...first,
+    units: Math.min(o.limit, all.length),
+    shrink: (units, notice) => render(Math.max(0, units), notice),
+  };
 }

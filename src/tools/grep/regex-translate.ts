@@ -81,12 +81,17 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
     for (const f of m[1]!) {
       if (f === "i") flags.add("i");
       else if (f === "s") flags.add("s");
-      else if (f === "x" || f === "U") return parseError(pattern, `the inline flag '${f}' is not supported by the built-in search engine`);
+      else if (f === "x" || f === "U")
+        return parseError(pattern, `the inline flag '${f}' is not supported by the built-in search engine`);
     }
     p = p.slice(m[0].length);
   }
   if (!options.multiline && /(^|[^\\])(\\\\)*\\n/.test(p)) {
-    return { ok: false, message: "the literal '\\n' is not allowed in a regex\n\nConsider enabling multiline mode with the --multiline flag (or -U for short).\nWhen multiline mode is enabled, new line characters can be matched." };
+    return {
+      ok: false,
+      message:
+        "the literal '\\n' is not allowed in a regex\n\nConsider enabling multiline mode with the --multiline flag (or -U for short).\nWhen multiline mode is enabled, new line characters can be matched.",
+    };
   }
   let out = "";
   let inClass = false;
@@ -94,7 +99,8 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
     const c = p[i]!;
     if (c === "\\") {
       const next = p[i + 1];
-      if (next === undefined) return parseError(pattern, "incomplete escape sequence, reached end of pattern prematurely");
+      if (next === undefined)
+        return parseError(pattern, "incomplete escape sequence, reached end of pattern prematurely");
       if (!inClass && /[1-9]/.test(next)) return parseError(pattern, "backreferences are not supported");
       const perl = inClass ? PERL_IN_CLASS[next] : PERL[next];
       if (perl !== undefined) {
@@ -132,7 +138,8 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
           const negated = name.startsWith("^");
           const cls = POSIX[negated ? name.slice(1) : name];
           if (!cls) return parseError(pattern, `unrecognized POSIX class '${name}'`);
-          if (negated) return parseError(pattern, "negated POSIX classes are not supported by the built-in search engine");
+          if (negated)
+            return parseError(pattern, "negated POSIX classes are not supported by the built-in search engine");
           out += cls;
           i = end + 1;
           continue;
@@ -158,14 +165,18 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
     }
     if (c === "(" && p[i + 1] === "?") {
       const rest = p.slice(i + 2);
-      if (/^(=|!|<=|<!)/.test(rest)) return parseError(pattern, "look-around, including look-ahead and look-behind, is not supported");
+      if (/^(=|!|<=|<!)/.test(rest))
+        return parseError(pattern, "look-around, including look-ahead and look-behind, is not supported");
       if (rest.startsWith("P<")) {
         out += "(?<";
         i += 3;
         continue;
       }
       if (/^[imsxU-]+[:)]/.test(rest) && !rest.startsWith(":")) {
-        return parseError(pattern, "inline flags inside the pattern are not supported by the built-in search engine; put them at the start, e.g. (?i)");
+        return parseError(
+          pattern,
+          "inline flags inside the pattern are not supported by the built-in search engine; put them at the start, e.g. (?i)",
+        );
       }
     }
     if (c === "}" || c === "]") {
@@ -186,7 +197,8 @@ export function translateRegex(pattern: string, options: { ignoreCase: boolean; 
     }
     if (c === "{") {
       const rep = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i));
-      if (!rep || out === "" || /[(|]$/.test(out)) return parseError(pattern, "repetition quantifier expects a valid decimal");
+      if (!rep || out === "" || /[(|]$/.test(out))
+        return parseError(pattern, "repetition quantifier expects a valid decimal");
       out += rep[0];
       i += rep[0].length - 1;
       continue;

@@ -4,7 +4,7 @@
  * on timeout; partial results survive both, and ripgrep's exit status 2 (some files unreadable)
  * does not discard what it found.
  */
-import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
+import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +14,15 @@ import { createLogger } from "../../util/log.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
+import {
+  type Collected,
+  type FileMatches,
+  finalizeFile,
+  type GrepLine,
+  type GrepQuery,
+  MAX_COLLECTED_LINES,
+} from "./collect.js";
 import { compileFileFilter, entersDir, selectsFile } from "./file-filter.js";
-import { MAX_COLLECTED_LINES, finalizeFile, type Collected, type FileMatches, type GrepLine, type GrepQuery } from "./collect.js";
 
 const log = createLogger("tools.grep.rg");
 
@@ -28,7 +35,11 @@ let located: RipgrepInfo | null | undefined;
 
 function probe(path: string): RipgrepInfo | null {
   try {
-    const out = execFileSync(path, ["--version"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(path, ["--version"], {
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const version = /ripgrep (\S+)/.exec(out)?.[1] ?? "unknown";
     return { path, version };
   } catch {
@@ -65,13 +76,30 @@ export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
   located = value;
 }
 
-export type RipgrepOutcome = { ok: true; collected: Collected } | { ok: false; kind: "invalid_regex" | "invalid_args" | "failed"; message: string };
+export type RipgrepOutcome =
+  | { ok: true; collected: Collected }
+  | { ok: false; kind: "invalid_regex" | "invalid_args" | "failed"; message: string };
 
 /** ripgrep's command line for a query (exported for tests and the benchmark). */
-export function ripgrepArgs(ws: Workspace, q: GrepQuery, extraPaths: string[], ignoreFile?: string, follow = false): string[] {
+export function ripgrepArgs(
+  ws: Workspace,
+  q: GrepQuery,
+  extraPaths: string[],
+  ignoreFile?: string,
+  follow = false,
+): string[] {
   // Counts come from ripgrep itself: a JSON event per match for a common word is megabytes to parse.
   const output = q.mode === "count" ? ["--count-matches", "--with-filename", "--null"] : ["--json"];
-  const args = [...output, "--no-config", "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-parent", "--glob", "!.git"];
+  const args = [
+    ...output,
+    "--no-config",
+    "--hidden",
+    "--no-require-git",
+    "--no-ignore-global",
+    "--no-ignore-parent",
+    "--glob",
+    "!.git",
+  ];
   if (follow) args.push("--follow");
   if (ignoreFile) args.push("--ignore-file", ignoreFile);
   if (q.ignoreCase) args.push("--ignore-case");
@@ -108,7 +136,12 @@ function stripEol(s: string): string {
 }
 
 /** Run ripgrep for `q`; `timeoutMs` ends the search with partial results. */
-export async function runRipgrep(ws: Workspace, rg: RipgrepInfo, q: GrepQuery, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+export async function runRipgrep(
+  ws: Workspace,
+  rg: RipgrepInfo,
+  q: GrepQuery,
+  options: { signal: AbortSignal; timeoutMs: number },
+): Promise<RipgrepOutcome> {
   const filter = compileFileFilter(q);
   if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
   // ripgrep does not follow symlinks during traversal; the walker followed the ones that stay
@@ -128,7 +161,8 @@ export async function runRipgrep(ws: Workspace, rg: RipgrepInfo, q: GrepQuery, o
     for (const link of follow ? [] : index.followedSymlinks) {
       if (prefix !== "" && !link.startsWith(prefix)) continue;
       const isFile = index.byRel.has(link);
-      if (isFile ? !selectsFile(filter.filter, link, q.targetRel) : !entersDir(filter.filter, link, q.targetRel)) continue;
+      if (isFile ? !selectsFile(filter.filter, link, q.targetRel) : !entersDir(filter.filter, link, q.targetRel))
+        continue;
       extra.push(ws.display(link));
       if (!isFile) ruleDirs.push(...properAncestors(link));
     }
@@ -167,7 +201,10 @@ async function search(
   options: { signal: AbortSignal; timeoutMs: number },
   follow: boolean,
 ): Promise<RipgrepOutcome> {
-  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), { cwd: ws.root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), {
+    cwd: ws.root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const verdictOf = fileVerdict(ws, q);
   if (q.mode === "count") return collectCounts(ws, child, verdictOf, options);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
@@ -221,7 +258,8 @@ async function search(
       const first = data.line_number as number;
       // Count and file-list modes show no text: skip decoding it unless a multi-line match must be
       // measured in lines.
-      const textLines = q.mode === "content" || q.multiline ? stripEol(decode(data.lines as RgText)).split(/\r?\n/) : [""];
+      const textLines =
+        q.mode === "content" || q.multiline ? stripEol(decode(data.lines as RgText)).split(/\r?\n/) : [""];
       const isMatch = event.type === "match";
       const subs = (data.submatches as Array<{ start: number; end: number }> | undefined) ?? [];
       if (isMatch) entry.matches += Math.max(1, subs.length);
@@ -248,7 +286,19 @@ async function search(
   const files = [...perFile.entries()].map(([rel, e]) => finalizeFile(rel, e.lines, e.matches));
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const timedOut = run.timedOut();
-  return { ok: true, collected: { files, binary, secret, tooLarge, unreadable: unreadableCount(run.stderr()), atLeast: atLeast || timedOut, timedOut, engine: "ripgrep" } };
+  return {
+    ok: true,
+    collected: {
+      files,
+      binary,
+      secret,
+      tooLarge,
+      unreadable: unreadableCount(run.stderr()),
+      atLeast: atLeast || timedOut,
+      timedOut,
+      engine: "ripgrep",
+    },
+  };
 }
 
 type FileVerdict = "ok" | "secret" | "tooLarge";
@@ -277,7 +327,10 @@ interface Supervised {
 }
 
 /** Kill ripgrep on abort or after the time limit; keep the start of its stderr; -1 when it cannot run. */
-function supervise(child: ChildProcessByStdio<null, Readable, Readable>, options: { signal: AbortSignal; timeoutMs: number }): Supervised {
+function supervise(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  options: { signal: AbortSignal; timeoutMs: number },
+): Supervised {
   let stderr = "";
   let timedOut = false;
   const kill = () => {
@@ -317,7 +370,8 @@ function failureOf(code: number | null, run: Supervised, signal: AbortSignal, fo
   const message = run.stderr().trim();
   if (code === 2 && !found && !run.timedOut()) {
     const clean = message.replace(/^rg: /gm, "");
-    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message)) return { ok: false, kind: "invalid_regex", message: clean };
+    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message))
+      return { ok: false, kind: "invalid_regex", message: clean };
     if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
     if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
     // Otherwise: unreadable files and no match anywhere else; "no matches".
@@ -333,7 +387,12 @@ const unreadableCount = (stderr: string) => (stderr.match(/\(os error \d+\)/g) ?
  * left out by ripgrep itself, as the JSON mode drops them. Files over the size limit and secret
  * files are dropped here, as in the other modes.
  */
-async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Readable, Readable>, verdictOf: (rel: string) => FileVerdict, options: { signal: AbortSignal; timeoutMs: number }): Promise<RipgrepOutcome> {
+async function collectCounts(
+  ws: Workspace,
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  verdictOf: (rel: string) => FileVerdict,
+  options: { signal: AbortSignal; timeoutMs: number },
+): Promise<RipgrepOutcome> {
   const chunks: Buffer[] = [];
   const run = supervise(child, options);
   child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -364,5 +423,17 @@ async function collectCounts(ws: Workspace, child: ChildProcessByStdio<null, Rea
   if (failure) return failure;
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const timedOut = run.timedOut();
-  return { ok: true, collected: { files, binary: 0, secret, tooLarge, unreadable: unreadableCount(run.stderr()), atLeast: timedOut, timedOut, engine: "ripgrep" } };
+  return {
+    ok: true,
+    collected: {
+      files,
+      binary: 0,
+      secret,
+      tooLarge,
+      unreadable: unreadableCount(run.stderr()),
+      atLeast: timedOut,
+      timedOut,
+      engine: "ripgrep",
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * loaded whole), line counting, and binary detection. Lines are split on `\n` like ripgrep, so
  * Read and Grep agree on line numbers; a trailing `\r` is dropped for display.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 
 const CHUNK = 1024 * 1024;
 /** Bytes of a single line kept in memory; Read shows at most 500 characters of it anyway. */
@@ -35,7 +35,12 @@ export async function isBinaryFile(abs: string): Promise<boolean> {
   }
 }
 
-async function forEachChunk(handle: FileHandle, signal: AbortSignal | undefined, fn: (chunk: Buffer) => boolean, from = 0): Promise<void> {
+async function forEachChunk(
+  handle: FileHandle,
+  signal: AbortSignal | undefined,
+  fn: (chunk: Buffer) => boolean,
+  from = 0,
+): Promise<void> {
   const buf = Buffer.allocUnsafe(CHUNK);
   let position = from;
   for (;;) {
@@ -56,7 +61,11 @@ export async function countLines(abs: string, signal?: AbortSignal): Promise<num
  * Count the lines and remember where the last `keep` lines start, so that a window at the end of
  * a huge file is read from there instead of scanning the file a second time.
  */
-export async function countLinesWithTail(abs: string, keep: number, signal?: AbortSignal): Promise<{ total: number; tail: { line: number; byte: number } | null }> {
+export async function countLinesWithTail(
+  abs: string,
+  keep: number,
+  signal?: AbortSignal,
+): Promise<{ total: number; tail: { line: number; byte: number } | null }> {
   const handle = await open(abs, "r");
   try {
     let count = 0;
@@ -128,43 +137,48 @@ export async function readLineWindow(
   let lastByte = -1;
   const handle = await open(abs, "r");
   try {
-    await forEachChunk(handle, options.signal, (chunk) => {
-      lastByte = chunk[chunk.length - 1]!;
-      let pos = 0;
-      while (pos < chunk.length) {
-        const nl = chunk.indexOf(10, pos);
-        const end = nl === -1 ? chunk.length : nl;
-        if (lineNo >= start && lineNo <= last) {
-          const room = MAX_LINE_BYTES - partBytes;
-          if (room > 0) {
-            // Copy: the chunk buffer is reused by the next read.
-            const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + room)));
-            parts.push(piece);
-            partBytes += piece.length;
+    await forEachChunk(
+      handle,
+      options.signal,
+      (chunk) => {
+        lastByte = chunk[chunk.length - 1]!;
+        let pos = 0;
+        while (pos < chunk.length) {
+          const nl = chunk.indexOf(10, pos);
+          const end = nl === -1 ? chunk.length : nl;
+          if (lineNo >= start && lineNo <= last) {
+            const room = MAX_LINE_BYTES - partBytes;
+            if (room > 0) {
+              // Copy: the chunk buffer is reused by the next read.
+              const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + room)));
+              parts.push(piece);
+              partBytes += piece.length;
+            }
+            if (end - pos > room) lineCut = true;
           }
-          if (end - pos > room) lineCut = true;
-        }
-        if (nl === -1) return true;
-        if (lineNo >= start && lineNo <= last) {
-          lines.push(decodeLine(parts, lineNo));
-          newline.push(true);
-          cut.push(lineCut);
-        }
-        parts = [];
-        partBytes = 0;
-        lineCut = false;
-        lineNo++;
-        pos = nl + 1;
-        if (lineNo > last) {
-          if (pos < chunk.length) more = true;
-          if (!countTotal) {
-            stopped = true;
-            return false;
+          if (nl === -1) return true;
+          if (lineNo >= start && lineNo <= last) {
+            lines.push(decodeLine(parts, lineNo));
+            newline.push(true);
+            cut.push(lineCut);
+          }
+          parts = [];
+          partBytes = 0;
+          lineCut = false;
+          lineNo++;
+          pos = nl + 1;
+          if (lineNo > last) {
+            if (pos < chunk.length) more = true;
+            if (!countTotal) {
+              stopped = true;
+              return false;
+            }
           }
         }
-      }
-      return true;
-    }, from.byte);
+        return true;
+      },
+      from.byte,
+    );
     if (!stopped && (parts.length > 0 || lineCut) && lineNo >= start && lineNo <= last) {
       lines.push(decodeLine(parts, lineNo));
       newline.push(false);

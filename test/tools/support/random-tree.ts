@@ -19,12 +19,77 @@ export function rng(seed: number): () => number {
 }
 
 const WORDS = [
-  "alpha", "beta", "gamma", "delta", "foo", "bar", "Foo", "FOO", "foobar", "baz_qux", "café", "naïve", "日本語", "λx",
-  "-dash", "--flag", "TODO", "fixme", "FIXME", "x1", "42", "3.14", "a+b", "(paren)", "{brace}", "[br]", "$var", "^caret",
-  "return", "function", "def", "class", "import", "error", "Error", "ERROR", "aaaa", "ab", "tab\tsep", "interface{}",
+  "alpha",
+  "beta",
+  "gamma",
+  "delta",
+  "foo",
+  "bar",
+  "Foo",
+  "FOO",
+  "foobar",
+  "baz_qux",
+  "café",
+  "naïve",
+  "日本語",
+  "λx",
+  "-dash",
+  "--flag",
+  "TODO",
+  "fixme",
+  "FIXME",
+  "x1",
+  "42",
+  "3.14",
+  "a+b",
+  "(paren)",
+  "{brace}",
+  "[br]",
+  "$var",
+  "^caret",
+  "return",
+  "function",
+  "def",
+  "class",
+  "import",
+  "error",
+  "Error",
+  "ERROR",
+  "aaaa",
+  "ab",
+  "tab\tsep",
+  "interface{}",
 ];
-const DIRS = ["src", "lib", "src/sub", "src/sub/deep", "build", "gen", "docs", ".config", "unicodé", "spa ce", "logs", "pkg/gen", "vendor"];
-const NAMES = ["index", "util", "main", "README", "notes", "data", "keep", "important", "rootonly", "Makefile", "x", "ÿname", "é"];
+const DIRS = [
+  "src",
+  "lib",
+  "src/sub",
+  "src/sub/deep",
+  "build",
+  "gen",
+  "docs",
+  ".config",
+  "unicodé",
+  "spa ce",
+  "logs",
+  "pkg/gen",
+  "vendor",
+];
+const NAMES = [
+  "index",
+  "util",
+  "main",
+  "README",
+  "notes",
+  "data",
+  "keep",
+  "important",
+  "rootonly",
+  "Makefile",
+  "x",
+  "ÿname",
+  "é",
+];
 const EXTS = [".ts", ".js", ".py", ".rs", ".md", ".txt", ".log", ".json", ".go", ".tmp", ""];
 
 export interface TreeSpec {
@@ -50,7 +115,8 @@ function textFile(r: () => number): Buffer {
   for (let i = 0; i < n; i++) {
     const roll = r();
     if (roll < 0.08) lines.push("");
-    else if (roll < 0.12) lines.push(`${"q".repeat(480 + Math.floor(r() * 400))} foo needle ${"z".repeat(Math.floor(r() * 200))}`);
+    else if (roll < 0.12)
+      lines.push(`${"q".repeat(480 + Math.floor(r() * 400))} foo needle ${"z".repeat(Math.floor(r() * 200))}`);
     else lines.push(line(r));
   }
   const eol = r() < 0.2 ? "\r\n" : "\n";
@@ -76,16 +142,33 @@ export function randomTree(seed: number, outside: string): TreeSpec {
   }
   const under = (d: string, name: string) => (d === "" ? name : `${d}/${name}`);
   // Binaries: a NUL early, a NUL after a match and past the 8 KiB sniff window.
-  files.set(under(pick(r, dirs), "blob.bin"), Buffer.concat([Buffer.from("foo alpha\n"), Buffer.from([0, 1, 2]), Buffer.from("foo\n")]));
-  files.set(under(pick(r, dirs), "late.dat"), Buffer.concat([Buffer.from("foo late\n"), Buffer.alloc(9000, 0x61), Buffer.from("\nfoo\0\n")]));
+  files.set(
+    under(pick(r, dirs), "blob.bin"),
+    Buffer.concat([Buffer.from("foo alpha\n"), Buffer.from([0, 1, 2]), Buffer.from("foo\n")]),
+  );
+  files.set(
+    under(pick(r, dirs), "late.dat"),
+    Buffer.concat([Buffer.from("foo late\n"), Buffer.alloc(9000, 0x61), Buffer.from("\nfoo\0\n")]),
+  );
   // Invalid UTF-8 around plain ASCII words (ripgrep shows U+FFFD for the bad bytes, as we do).
-  files.set(under(pick(r, dirs), "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x66, 0x6f, 0x6f, 0x0a, 0x62, 0x61, 0x72, 0x0a]));
+  files.set(
+    under(pick(r, dirs), "latin1.txt"),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x66, 0x6f, 0x6f, 0x0a, 0x62, 0x61, 0x72, 0x0a]),
+  );
   files.set(under(pick(r, dirs), "keep.log"), Buffer.from("foo kept log\n"));
   files.set(under(pick(r, dirs), "important.tmp"), Buffer.from("foo important\n"));
   files.set("rootonly.txt", Buffer.from("foo at root\n"));
   // Ignore files: root .gitignore with negations, nested ones that override it, .ignore files.
-  files.set(".gitignore", Buffer.from(["# generated", "*.log", "!keep.log", "build/", "/rootonly.txt", "*.tmp", "!important.tmp", "vendor", ""].join("\n")));
-  if (dirs.includes("src")) files.set("src/.gitignore", Buffer.from(r() < 0.5 ? "!*.log\n/sub/deep/\n" : "*.md\n!README.md\n"));
+  files.set(
+    ".gitignore",
+    Buffer.from(
+      ["# generated", "*.log", "!keep.log", "build/", "/rootonly.txt", "*.tmp", "!important.tmp", "vendor", ""].join(
+        "\n",
+      ),
+    ),
+  );
+  if (dirs.includes("src"))
+    files.set("src/.gitignore", Buffer.from(r() < 0.5 ? "!*.log\n/sub/deep/\n" : "*.md\n!README.md\n"));
   if (dirs.includes("src/sub")) files.set("src/sub/.ignore", Buffer.from("*.py\n!util.py\n"));
   if (dirs.includes("pkg/gen")) files.set("pkg/.gitignore", Buffer.from("gen/\n"));
   if (r() < 0.5) files.set(".ignore", Buffer.from("docs/*.txt\n"));

@@ -68,7 +68,13 @@ export function ansiToSvg(capture: string, columns: number, title: string): stri
         continue;
       }
       if (!part) continue;
-      const attrs = [`fill="${style.fg ?? FOREGROUND}"`, style.bold ? 'font-weight="bold"' : "", style.dim ? 'opacity="0.6"' : ""].filter(Boolean).join(" ");
+      const attrs = [
+        `fill="${style.fg ?? FOREGROUND}"`,
+        style.bold ? 'font-weight="bold"' : "",
+        style.dim ? 'opacity="0.6"' : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
       spans.push(`<tspan ${attrs}>${escapeXml(part)}</tspan>`);
     }
     return `<text x="${pad}" y="${pad + 14 + row * lineH}" xml:space="preserve">${spans.join("")}</text>`;

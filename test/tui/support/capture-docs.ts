@@ -30,12 +30,23 @@ populate(root, { files: DEMO_FILES });
 const server = await startFakeOpenAI();
 scriptRun(server, root, { slowTurnMs: 3800 });
 const command = `cd ${shellQuote(root)} && node ${shellQuote(BIN)} --tui --base-url ${shellQuote(server.url)} -q ${shellQuote(QUESTION)}`;
-const tmux = startTmux(command, { width: WIDTH, height: 36, env: { XDG_CONFIG_HOME: join(base, "c"), XDG_STATE_HOME: join(base, "s"), FC_LOG_LEVEL: "warn" }, unset: ["CI", "FC_BASE_URL", "FC_MODEL", "FC_CONFIG", "NO_COLOR"] });
+const tmux = startTmux(command, {
+  width: WIDTH,
+  height: 36,
+  env: { XDG_CONFIG_HOME: join(base, "c"), XDG_STATE_HOME: join(base, "s"), FC_LOG_LEVEL: "warn" },
+  unset: ["CI", "FC_BASE_URL", "FC_MODEL", "FC_CONFIG", "NO_COLOR"],
+});
 try {
   const mid = await tmux.waitFor((s) => /waiting on the model for 2 s/.test(s), 30_000);
   const end = await tmux.waitFor((s) => /\[exit \d+\]/.test(s), 60_000);
   const colored = tmux.capture(200, true);
-  const shown = (s: string) => s.split(root).join("/work/demo").split("\n").filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
+  const shown = (s: string) =>
+    s
+      .split(root)
+      .join("/work/demo")
+      .split("\n")
+      .filter((l, i, all) => !(l === "" && all[i - 1] === ""))
+      .join("\n");
   const text = [
     "# fastcontext --tui, as captured from a 110×36 tmux pane (tmux capture-pane -p)",
     "# Regenerate: node --import tsx test/tui/support/capture-docs.ts (the fake model server plays a 3-turn run).",
@@ -53,7 +64,8 @@ try {
   writeFileSync(join(DOCS, "tui-capture.txt"), text);
   writeFileSync(join(DOCS, "tui-capture.svg"), ansiToSvg(shown(colored), WIDTH, "fastcontext --tui (tmux capture)"));
   // A PNG beside it when librsvg is installed (GitHub and most viewers show the SVG anyway).
-  if (spawnSync("rsvg-convert", [join(DOCS, "tui-capture.svg"), "-o", join(DOCS, "tui-capture.png")]).status !== 0) process.stderr.write("rsvg-convert missing: no PNG written\n");
+  if (spawnSync("rsvg-convert", [join(DOCS, "tui-capture.svg"), "-o", join(DOCS, "tui-capture.png")]).status !== 0)
+    process.stderr.write("rsvg-convert missing: no PNG written\n");
   process.stdout.write(text);
 } finally {
   tmux.kill();

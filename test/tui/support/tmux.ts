@@ -27,7 +27,10 @@ export interface TmuxSession {
  * Start `command` (a shell command line) in a `width`×`height` terminal. `env` is passed through
  * `env`, so it reaches the command whatever the tmux server's environment is.
  */
-export function startTmux(command: string, options: { width?: number; height?: number; env?: Record<string, string>; unset?: string[] } = {}): TmuxSession {
+export function startTmux(
+  command: string,
+  options: { width?: number; height?: number; env?: Record<string, string>; unset?: string[] } = {},
+): TmuxSession {
   const socket = `fc-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const assignments = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
   const unset = (options.unset ?? []).flatMap((name) => ["-u", name]);
@@ -35,7 +38,15 @@ export function startTmux(command: string, options: { width?: number; height?: n
   const line = `env ${unset.join(" ")} ${assignments.join(" ")} sh -c ${shellQuote(command)}; echo "[exit $?]"; sleep 600`;
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
   tmux("new-session", "-d", "-s", "run", "-x", String(options.width ?? 120), "-y", String(options.height ?? 40), line);
-  const capture = (history = 0, escapes = false) => tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "run", ...(history > 0 ? ["-S", String(-history)] : [])).replace(/\s+$/, "");
+  const capture = (history = 0, escapes = false) =>
+    tmux(
+      "capture-pane",
+      "-p",
+      ...(escapes ? ["-e"] : []),
+      "-t",
+      "run",
+      ...(history > 0 ? ["-S", String(-history)] : []),
+    ).replace(/\s+$/, "");
   return {
     capture,
     waitFor: async (test, timeoutMs) => {

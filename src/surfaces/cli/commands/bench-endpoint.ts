@@ -6,14 +6,20 @@
  * Exit codes: 0 measured, 1 some requests failed, 2 usage error, 3 an endpoint could not serve at all.
  */
 import type { Command } from "commander";
-import { effectiveSampling } from "../../../config/profiles.js";
-import { loadConfig } from "../../../config/load.js";
-import type { Config, ConfigKey } from "../../../config/schema.js";
-import { BenchUnusableError, benchEndpoint, type BenchSettings, type BenchTarget, type EndpointBench } from "../../../bench-endpoint/run.js";
+import {
+  type BenchSettings,
+  type BenchTarget,
+  BenchUnusableError,
+  benchEndpoint,
+  type EndpointBench,
+} from "../../../bench-endpoint/run.js";
 import { describeEndpoint, renderComparison, renderSingle } from "../../../bench-endpoint/table.js";
+import { loadConfig } from "../../../config/load.js";
+import { effectiveSampling } from "../../../config/profiles.js";
+import type { Config, ConfigKey } from "../../../config/schema.js";
 import { listModels } from "../../../llm/models.js";
 import { normalizeBaseUrl } from "../../../llm/url.js";
-import { ConfigError, EXIT, EndpointError } from "../../../util/errors.js";
+import { ConfigError, EndpointError, EXIT } from "../../../util/errors.js";
 import type { CliContext } from "../context.js";
 
 interface BenchFlags {
@@ -46,7 +52,11 @@ function int(flag: string, value: string, min: number): number {
 
 /** Parse `1,4,16`. */
 export function parseConcurrency(value: string): number[] {
-  const levels = value.split(",").map((part) => part.trim()).filter(Boolean).map((part) => int("--concurrency", part, 1));
+  const levels = value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => int("--concurrency", part, 1));
   if (levels.length === 0) throw new ConfigError("--concurrency expects a list such as 1,4,16");
   return [...new Set(levels)];
 }
@@ -60,19 +70,37 @@ function url(value: string, flag: string): string {
 }
 
 /** The model to measure: the one asked for, or the only one the endpoint serves. */
-async function resolveModel(baseUrl: string, apiKey: string | undefined, requested: string | undefined, flag: string): Promise<string> {
+async function resolveModel(
+  baseUrl: string,
+  apiKey: string | undefined,
+  requested: string | undefined,
+  flag: string,
+): Promise<string> {
   if (requested) return requested;
   let served: string[];
   try {
     served = await listModels(baseUrl, apiKey, { timeoutMs: 10_000 });
   } catch (error) {
-    throw new EndpointError(`cannot list the models at ${baseUrl}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new EndpointError(
+      `cannot list the models at ${baseUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (served.length === 1) return served[0]!;
-  throw new ConfigError(served.length === 0 ? `${baseUrl} lists no model; pass ${flag}` : `${baseUrl} serves several models; choose one with ${flag}: ${served.join(", ")}`);
+  throw new ConfigError(
+    served.length === 0
+      ? `${baseUrl} lists no model; pass ${flag}`
+      : `${baseUrl} serves several models; choose one with ${flag}: ${served.join(", ")}`,
+  );
 }
 
-function target(config: Config, baseUrl: string, model: string, apiKey: string | undefined, label: string): BenchTarget {
+function target(
+  config: Config,
+  baseUrl: string,
+  model: string,
+  apiKey: string | undefined,
+  label: string,
+): BenchTarget {
   const { profile, sampling } = effectiveSampling({ ...config, model });
   return { label, baseUrl, model, ...(apiKey ? { apiKey } : {}), sampling, tokenizer: profile.tokenizer };
 }
@@ -98,14 +126,22 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
     ignoreEos: flags.ignoreEos,
     timeoutMs: int("--timeout", flags.timeout, 1) * 1000,
   };
-  const configFlags: Partial<Record<ConfigKey, unknown>> = { base_url: flags.baseUrl, model: flags.model, api_key: flags.apiKey, profile: flags.profile };
+  const configFlags: Partial<Record<ConfigKey, unknown>> = {
+    base_url: flags.baseUrl,
+    model: flags.model,
+    api_key: flags.apiKey,
+    profile: flags.profile,
+  };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
   if (!config.base_url) throw new ConfigError("no endpoint to measure: pass --base-url (or set FC_BASE_URL)");
   const baseA = url(config.base_url, "--base-url");
   const modelA = await resolveModel(baseA, config.api_key, config.model, "--model");
   const second = flags.vs ? { baseUrl: url(flags.vs, "--vs"), apiKey: flags.vsApiKey ?? config.api_key } : undefined;
   const modelB = second ? await resolveModel(second.baseUrl, second.apiKey, flags.vsModel, "--vs-model") : undefined;
-  const [labelA, labelB] = labels({ baseUrl: baseA, model: modelA }, second && modelB ? { baseUrl: second.baseUrl, model: modelB } : undefined);
+  const [labelA, labelB] = labels(
+    { baseUrl: baseA, model: modelA },
+    second && modelB ? { baseUrl: second.baseUrl, model: modelB } : undefined,
+  );
 
   const targets = [target(config, baseA, modelA, config.api_key, flags.label ?? labelA)];
   if (second && modelB) targets.push(target(config, second.baseUrl, modelB, second.apiKey, flags.vsLabel ?? labelB));
@@ -134,10 +170,15 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
     process.stdout.write(`${JSON.stringify({ settings, endpoints: results }, null, 2)}\n`);
   } else {
     const [a, b] = results;
-    const lines = [`fastcontext bench-endpoint · ${settings.runs} run${settings.runs === 1 ? "" : "s"} per level · ${settings.maxTokens} tokens per reply · medians (min–max)`, ...results.map(describeEndpoint), ""];
+    const lines = [
+      `fastcontext bench-endpoint · ${settings.runs} run${settings.runs === 1 ? "" : "s"} per level · ${settings.maxTokens} tokens per reply · medians (min–max)`,
+      ...results.map(describeEndpoint),
+      "",
+    ];
     if (a && b) lines.push(renderComparison(a, b));
     else if (a) lines.push(renderSingle(a, settings.promptTokens));
-    for (const r of results) for (const l of r.levels) for (const e of l.errors) lines.push(`${r.label} concurrency ${l.concurrency}: ${e}`);
+    for (const r of results)
+      for (const l of r.levels) for (const e of l.errors) lines.push(`${r.label} concurrency ${l.concurrency}: ${e}`);
     process.stdout.write(`${lines.join("\n")}\n`);
   }
   ctx.setExitCode(failed ? 1 : 0);
@@ -147,11 +188,16 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
 export function registerBenchEndpointCommand(program: Command, ctx: CliContext): void {
   program
     .command("bench-endpoint")
-    .description("measure an OpenAI-compatible endpoint: time to first token, decode tok/s per stream and aggregate, prompt tok/s")
+    .description(
+      "measure an OpenAI-compatible endpoint: time to first token, decode tok/s per stream and aggregate, prompt tok/s",
+    )
     .option("--base-url <url>", "the endpoint to measure")
     .option("--model <id>", "model id (default: the only model the server serves)")
     .option("--api-key <key>", "API key for the endpoint")
-    .option("--profile <name>", "model profile for the sampling fields sent (auto, fastcontext-4b, qwen3, gpt-oss, openai)")
+    .option(
+      "--profile <name>",
+      "model profile for the sampling fields sent (auto, fastcontext-4b, qwen3, gpt-oss, openai)",
+    )
     .option("--config <file>", "config file to use instead of the discovered ones")
     .option("--concurrency <list>", "concurrent streams per level, comma-separated", "1,4,16")
     .option("--runs <n>", "runs per concurrency level", "3")

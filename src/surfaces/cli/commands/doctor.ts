@@ -28,7 +28,8 @@ interface DoctorFlags {
 function seconds(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`--timeout expects a positive number of seconds, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`--timeout expects a positive number of seconds, got "${value}"`);
   return n;
 }
 
@@ -38,9 +39,16 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
   let maxContext: number | "auto" | undefined;
   if (flags.maxContext !== undefined) {
     maxContext = flags.maxContext === "auto" ? "auto" : Number(flags.maxContext);
-    if (maxContext !== "auto" && !(Number.isInteger(maxContext) && maxContext >= 0)) throw new ConfigError(`--max-context expects a token count or auto, got "${flags.maxContext}"`);
+    if (maxContext !== "auto" && !(Number.isInteger(maxContext) && maxContext >= 0))
+      throw new ConfigError(`--max-context expects a token count or auto, got "${flags.maxContext}"`);
   }
-  const configFlags: Partial<Record<ConfigKey, unknown>> = { base_url: flags.baseUrl, model: flags.model, api_key: flags.apiKey, profile: flags.profile, max_context: maxContext };
+  const configFlags: Partial<Record<ConfigKey, unknown>> = {
+    base_url: flags.baseUrl,
+    model: flags.model,
+    api_key: flags.apiKey,
+    profile: flags.profile,
+    max_context: maxContext,
+  };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
   if (config.base_url) {
     try {
@@ -50,8 +58,15 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
     }
   }
   const color = !flags.json && colorEnabled(process.stdout);
-  if (!flags.json) process.stdout.write(`${renderHeading({ ...(config.base_url ? { baseUrl: config.base_url } : {}), ...(config.model ? { model: config.model } : {}), profile: config.profile })}\n\n`);
-  const report = await runDoctor({ config, timeoutMs, ...(flags.json ? {} : { onCheck: (check) => process.stdout.write(`${renderCheck(check, color)}\n`) }) });
+  if (!flags.json)
+    process.stdout.write(
+      `${renderHeading({ ...(config.base_url ? { baseUrl: config.base_url } : {}), ...(config.model ? { model: config.model } : {}), profile: config.profile })}\n\n`,
+    );
+  const report = await runDoctor({
+    config,
+    timeoutMs,
+    ...(flags.json ? {} : { onCheck: (check) => process.stdout.write(`${renderCheck(check, color)}\n`) }),
+  });
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`\n${renderSummary(report)}\n`);
   ctx.setExitCode(report.exitCode);
@@ -61,7 +76,9 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
 export function registerDoctorCommand(program: Command, ctx: CliContext): void {
   program
     .command("doctor")
-    .description("check the model endpoint (reachable, model id, window, tool calling, thinking) and this machine (ripgrep, tokenizer)")
+    .description(
+      "check the model endpoint (reachable, model id, window, tool calling, thinking) and this machine (ripgrep, tokenizer)",
+    )
     .option("--base-url <url>", "OpenAI-compatible endpoint of the model server")
     .option("--model <id>", "model id (default: the only model the server serves)")
     .option("--api-key <key>", "API key for the endpoint")

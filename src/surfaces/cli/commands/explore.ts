@@ -20,13 +20,13 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.js";
 import type { ConfigKey } from "../../../config/schema.js";
+import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
-import { TrajectoryWriter, defaultTrajectoryFile } from "../../../core/trajectory.js";
-import { EXIT, ConfigError } from "../../../util/errors.js";
+import { ConfigError, EXIT } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import type { CliContext } from "../context.js";
-import { progressLine, renderAnswer } from "../render.js";
 import { numberFlag } from "../flags.js";
+import { progressLine, renderAnswer } from "../render.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -106,7 +106,10 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
     profile: flags.profile,
     temperature: numberFlag("--temperature", flags.temperature),
     max_turns: numberFlag("--max-turns", flags.maxTurns),
-    max_context: flags.maxContext === undefined || flags.maxContext === "auto" ? flags.maxContext : numberFlag("--max-context", flags.maxContext),
+    max_context:
+      flags.maxContext === undefined || flags.maxContext === "auto"
+        ? flags.maxContext
+        : numberFlag("--max-context", flags.maxContext),
     deadline_s: numberFlag("--deadline", flags.deadline),
     cited_lines: numberFlag("--cited-lines", flags.citedLines),
     fallback: flags.fallback,
@@ -122,7 +125,16 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   let traj: TrajectoryWriter | undefined;
   if (flags.traj) {
     traj = new TrajectoryWriter(typeof flags.traj === "string" ? flags.traj : defaultTrajectoryFile(config.traj_dir));
-    traj.write({ kind: "header", version: 1, fastcontext: VERSION, startedAt: new Date().toISOString(), query, root, policy, ...(config.model ? { model: config.model } : {}) });
+    traj.write({
+      kind: "header",
+      version: 1,
+      fastcontext: VERSION,
+      startedAt: new Date().toISOString(),
+      query,
+      root,
+      policy,
+      ...(config.model ? { model: config.model } : {}),
+    });
     const writer = traj;
     listeners.push((e) => {
       if (e.type !== "model_delta") writer.write({ kind: "event", event: e });
@@ -149,16 +161,33 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const explorer = createExplorer(config, policy, traj ? { onMessage: (message, meta) => traj!.write({ kind: "message", message, ...(meta ? { meta } : {}) }) } : {});
-    const result = await explorer({ query, root, signal: controller.signal, maxTurns: config.max_turns, deadlineMs: config.deadline_s * 1000, onEvent: (e) => listeners.forEach((l) => l(e)) });
+    const explorer = createExplorer(
+      config,
+      policy,
+      traj
+        ? { onMessage: (message, meta) => traj!.write({ kind: "message", message, ...(meta ? { meta } : {}) }) }
+        : {},
+    );
+    const result = await explorer({
+      query,
+      root,
+      signal: controller.signal,
+      maxTurns: config.max_turns,
+      deadlineMs: config.deadline_s * 1000,
+      onEvent: (e) => listeners.forEach((l) => l(e)),
+    });
     await stopTui?.();
     const code = exitCodeFor(result);
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!flags.streamJson && code !== EXIT.endpoint && code !== EXIT.cancelled) process.stdout.write(renderAnswer(result, flags.citation === true));
+    else if (!flags.streamJson && code !== EXIT.endpoint && code !== EXIT.cancelled)
+      process.stdout.write(renderAnswer(result, flags.citation === true));
     if (!flags.quiet) {
       // Warnings once, at the end (--verbose also showed them live).
       for (const w of result.warnings) process.stderr.write(`fastcontext: ${w}\n`);
-      if (result.fallback) process.stderr.write(`fastcontext: the ${result.fallback.from} policy gave no usable answer (${result.fallback.reason}); the ${result.policy} explorer answered\n`);
+      if (result.fallback)
+        process.stderr.write(
+          `fastcontext: the ${result.fallback.from} policy gave no usable answer (${result.fallback.reason}); the ${result.policy} explorer answered\n`,
+        );
       const status = statusLine(result, code);
       if (status) process.stderr.write(`fastcontext: ${status}\n`);
       if (traj) process.stderr.write(`fastcontext: trajectory written to ${traj.file}\n`);
@@ -173,7 +202,9 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
 }
 
 export function registerExploreCommand(program: Command, ctx: CliContext): void {
-  addExploreOptions(program.argument("[query...]", "the question to answer about the repository")).action(async (queryArgs: string[], flags: ExploreFlags) => {
-    await runExplore(queryArgs, flags, ctx);
-  });
+  addExploreOptions(program.argument("[query...]", "the question to answer about the repository")).action(
+    async (queryArgs: string[], flags: ExploreFlags) => {
+      await runExplore(queryArgs, flags, ctx);
+    },
+  );
 }

@@ -26,13 +26,18 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .option("--force", "overwrite an existing file")
     .action((flags: InitFlags) => {
       if (flags.path && flags.user) throw new ConfigError("--path and --user cannot be combined");
-      const file = flags.path ? resolve(flags.path) : flags.user ? userConfigPath(process.env) : join(process.cwd(), ".fastcontext", "config.toml");
+      const file = flags.path
+        ? resolve(flags.path)
+        : flags.user
+          ? userConfigPath(process.env)
+          : join(process.cwd(), ".fastcontext", "config.toml");
       const { text, baked } = starterConfig({ includeApiKey: flags.user === true });
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       try {
         writeFileSync(file, text, { mode: 0o600, flag: flags.force ? "w" : "wx" });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new ConfigError(`${file} already exists; use --force to overwrite it`);
+        if ((error as NodeJS.ErrnoException).code === "EEXIST")
+          throw new ConfigError(`${file} already exists; use --force to overwrite it`);
         throw new ConfigError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
       }
       // writeFileSync's mode only applies to a new file; an overwritten one gets it here.

@@ -9,10 +9,10 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify as stringifyToml } from "smol-toml";
-import { CLIENTS, CLIENT_IDS, isClientId, type Scope } from "../../../install/clients.js";
+import { CLIENT_IDS, CLIENTS, isClientId, type Scope } from "../../../install/clients.js";
 import { applyInstall, planInstall } from "../../../install/install.js";
 import { MergeRefusal } from "../../../install/json-edit.js";
-import { LAUNCHER_KINDS, launcherLine, resolveLauncher, type LauncherKind } from "../../../install/launcher.js";
+import { LAUNCHER_KINDS, type LauncherKind, launcherLine, resolveLauncher } from "../../../install/launcher.js";
 import { readSkill, skillPath } from "../../../install/notes.js";
 import { ConfigError } from "../../../util/errors.js";
 import type { CliContext } from "../context.js";
@@ -50,22 +50,37 @@ function manualSnippet(clientId: keyof typeof CLIENTS, name: string, entry: Reco
 }
 
 function runInstall(clientArg: string, flags: InstallFlags): void {
-  if (!isClientId(clientArg)) throw new ConfigError(`unknown client "${clientArg}"; expected one of: ${CLIENT_IDS.join(", ")}`);
+  if (!isClientId(clientArg))
+    throw new ConfigError(`unknown client "${clientArg}"; expected one of: ${CLIENT_IDS.join(", ")}`);
   if (flags.project && flags.user) throw new ConfigError("--project and --user cannot be combined");
-  if (!(LAUNCHER_KINDS as readonly string[]).includes(flags.launcher)) throw new ConfigError(`--launcher expects ${LAUNCHER_KINDS.join(" or ")}, got "${flags.launcher}"`);
-  if (!/^[A-Za-z0-9_-]+$/.test(flags.name)) throw new ConfigError(`--name may use letters, digits, "_" and "-" only, got "${flags.name}"`);
+  if (!(LAUNCHER_KINDS as readonly string[]).includes(flags.launcher))
+    throw new ConfigError(`--launcher expects ${LAUNCHER_KINDS.join(" or ")}, got "${flags.launcher}"`);
+  if (!/^[A-Za-z0-9_-]+$/.test(flags.name))
+    throw new ConfigError(`--name may use letters, digits, "_" and "-" only, got "${flags.name}"`);
   const spec = CLIENTS[clientArg];
   // Codex reads project config only for trusted projects, so its default is the user file.
   const scope: Scope = flags.user ? "user" : flags.project ? "project" : clientArg === "codex" ? "user" : "project";
   const env = parseEnv(flags.env ?? []);
   const launcher = resolveLauncher(flags.launcher as LauncherKind);
   // HOME first (what os.homedir() reads on POSIX, and what tests point elsewhere), then the OS answer.
-  const places = { home: process.env.HOME || homedir(), project: resolve(flags.dir ?? process.cwd()), env: process.env, platform: process.platform };
+  const places = {
+    home: process.env.HOME || homedir(),
+    project: resolve(flags.dir ?? process.cwd()),
+    env: process.env,
+    platform: process.platform,
+  };
   const entry = { launcher, env };
 
   let plan;
   try {
-    plan = planInstall({ client: clientArg, scope, name: flags.name, entry, places, ...(flags.force ? { force: true } : {}) });
+    plan = planInstall({
+      client: clientArg,
+      scope,
+      name: flags.name,
+      entry,
+      places,
+      ...(flags.force ? { force: true } : {}),
+    });
   } catch (error) {
     if (!(error instanceof MergeRefusal)) throw error;
     const snippet = manualSnippet(clientArg, flags.name, spec.entry(entry));
@@ -73,19 +88,33 @@ function runInstall(clientArg: string, flags: InstallFlags): void {
   }
   const where = `${spec.label}, ${scope} scope`;
   if (flags.print) {
-    process.stdout.write(plan.changed ? `# ${plan.file} (${where}); nothing written\n${plan.diff}` : `# ${plan.file} (${where}) already has this "${flags.name}" server; no change\n`);
+    process.stdout.write(
+      plan.changed
+        ? `# ${plan.file} (${where}); nothing written\n${plan.diff}`
+        : `# ${plan.file} (${where}) already has this "${flags.name}" server; no change\n`,
+    );
     return;
   }
   const outcome = applyInstall(plan, { secretEnv: Object.keys(env).length > 0 });
   const lines: string[] = [];
-  if (!outcome.changed) lines.push(`${outcome.file} already has this "${flags.name}" server (${where}); nothing changed.`);
-  else if (outcome.oldText === null) lines.push(`Created ${outcome.file} with the "${flags.name}" MCP server (${where}).`);
+  if (!outcome.changed)
+    lines.push(`${outcome.file} already has this "${flags.name}" server (${where}); nothing changed.`);
+  else if (outcome.oldText === null)
+    lines.push(`Created ${outcome.file} with the "${flags.name}" MCP server (${where}).`);
   else lines.push(`Updated ${outcome.file} with the "${flags.name}" MCP server (${where}); backup: ${outcome.backup}.`);
   lines.push(`Launch command: ${launcherLine(launcher)}`);
-  if (scope === "project" && flags.launcher === "node") lines.push("Note: the command holds absolute paths of this machine; for a file shared through git, use --launcher npx.");
+  if (scope === "project" && flags.launcher === "node")
+    lines.push(
+      "Note: the command holds absolute paths of this machine; for a file shared through git, use --launcher npx.",
+    );
   lines.push(`Next: ${spec.nextStep}`);
   if (flags.note) {
-    lines.push("", `Add this to ${spec.notesFile} (or AGENTS.md) so the agent delegates exploration to the tool (${skillPath("delegation")}):`, "", readSkill("delegation").trimEnd());
+    lines.push(
+      "",
+      `Add this to ${spec.notesFile} (or AGENTS.md) so the agent delegates exploration to the tool (${skillPath("delegation")}):`,
+      "",
+      readSkill("delegation").trimEnd(),
+    );
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 }
@@ -101,8 +130,16 @@ export function registerInstallCommand(program: Command, _ctx: CliContext): void
     .option("--print", "show the change as a unified diff and write nothing")
     .option("--force", "rewrite a config file that has comments (JSONC) as plain JSON; the backup keeps the original")
     .option("--name <name>", "server name in the config", "fastcontext")
-    .option("--launcher <kind>", "node: this node and this package by absolute path; npx: npx -y fastcontext mcp", "node")
-    .option("--env <KEY=VALUE>", "environment for the server, e.g. FC_BASE_URL=http://127.0.0.1:8000/v1 (repeatable)", collect)
+    .option(
+      "--launcher <kind>",
+      "node: this node and this package by absolute path; npx: npx -y fastcontext mcp",
+      "node",
+    )
+    .option(
+      "--env <KEY=VALUE>",
+      "environment for the server, e.g. FC_BASE_URL=http://127.0.0.1:8000/v1 (repeatable)",
+      collect,
+    )
     .option("--no-note", "do not print the delegation note")
     .action((client: string, flags: InstallFlags) => runInstall(client, flags));
 }

@@ -49,7 +49,10 @@ interface McpFlags {
  * take the agent's tool away mid-session. The error is logged on stderr with its stack.
  */
 function installCrashGuards(): () => void {
-  const onError = (error: unknown) => log.error("uncaught error (the server keeps running)", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const onError = (error: unknown) =>
+    log.error("uncaught error (the server keeps running)", {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   process.on("uncaughtException", onError);
   process.on("unhandledRejection", onError);
   return () => {
@@ -85,25 +88,35 @@ async function runMcp(flags: McpFlags): Promise<void> {
   const policy = resolvePolicy(config, flags.policy);
   // config.allowed_roots includes FC_ALLOWED_ROOTS (the environment layer) and the user config.
   const allowlist = createAllowlist([...(flags.allowRoot ?? []), ...config.allowed_roots]);
-  for (const missing of allowlist.missing) process.stderr.write(`fastcontext mcp: warning: allowed root ${missing} does not exist; ignored\n`);
-  if (allowlist.missing.length > 0 && allowlist.configured.length === 0) throw new ConfigError("none of the allowed roots exists");
+  for (const missing of allowlist.missing)
+    process.stderr.write(`fastcontext mcp: warning: allowed root ${missing} does not exist; ignored\n`);
+  if (allowlist.missing.length > 0 && allowlist.configured.length === 0)
+    throw new ConfigError("none of the allowed roots exists");
   const controller = new AbortController();
   const runtime: McpRuntime = {
     config,
     policy,
     allowlist,
-    limiter: new ExploreLimiter(intFlag("--max-concurrent", flags.maxConcurrent ?? env.FC_MCP_MAX_CONCURRENT, DEFAULT_MAX_CONCURRENT, 1)),
+    limiter: new ExploreLimiter(
+      intFlag("--max-concurrent", flags.maxConcurrent ?? env.FC_MCP_MAX_CONCURRENT, DEFAULT_MAX_CONCURRENT, 1),
+    ),
     transport: flags.http ? "http" : "stdio",
     shutdown: controller.signal,
     heartbeatMs: intFlag("--heartbeat-ms", flags.heartbeatMs, 2000, 100),
     makeExplorer: (c, p) => createExplorer(c, p),
   };
-  const roots = allowlist.configured.length > 0 ? allowlist.configured.join(", ") : `${allowlist.cwd} and the client's roots`;
-  const explorer = policy === "embedded" ? "embedded (no model)" : `model at ${config.base_url}${config.model ? ` (${config.model})` : ""}`;
+  const roots =
+    allowlist.configured.length > 0 ? allowlist.configured.join(", ") : `${allowlist.cwd} and the client's roots`;
+  const explorer =
+    policy === "embedded"
+      ? "embedded (no model)"
+      : `model at ${config.base_url}${config.model ? ` (${config.model})` : ""}`;
   const uninstall = installCrashGuards();
   try {
     if (!flags.http) {
-      process.stderr.write(`fastcontext mcp: serving over stdio; explorer: ${explorer}; allowed roots: ${roots}; max ${runtime.limiter.limit} concurrent explorations\n`);
+      process.stderr.write(
+        `fastcontext mcp: serving over stdio; explorer: ${explorer}; allowed roots: ${roots}; max ${runtime.limiter.limit} concurrent explorations\n`,
+      );
       await serveMcpStdio(runtime, () => controller.abort());
       return;
     }
@@ -116,7 +129,9 @@ async function runMcp(flags: McpFlags): Promise<void> {
       allowOrigins: flags.allowOrigin ?? [],
       maxBodyBytes: intFlag("--max-body", flags.maxBody, DEFAULT_MAX_BODY_BYTES, 1024),
     });
-    process.stderr.write(`fastcontext mcp: listening on ${running.url} (${token ? "bearer token required" : "no token"}); explorer: ${explorer}; allowed roots: ${roots}; max ${runtime.limiter.limit} concurrent explorations\n`);
+    process.stderr.write(
+      `fastcontext mcp: listening on ${running.url} (${token ? "bearer token required" : "no token"}); explorer: ${explorer}; allowed roots: ${roots}; max ${runtime.limiter.limit} concurrent explorations\n`,
+    );
     await waitForSignal();
     controller.abort();
     await running.close();
@@ -135,10 +150,17 @@ export function registerMcpCommand(program: Command, _ctx: CliContext): void {
     .option("--host <host>", "HTTP: interface to bind (a non-loopback host requires --token)", "127.0.0.1")
     .option("--port <n>", `HTTP: port (0 = any free port; default ${DEFAULT_HTTP_PORT})`)
     .option("--token <token>", "HTTP: require Authorization: Bearer <token> (or FC_MCP_TOKEN)")
-    .option("--allow-root <dir>", "a directory tree the server may explore (repeatable; or FC_ALLOWED_ROOTS; default: the cwd and the client's roots)", collect)
+    .option(
+      "--allow-root <dir>",
+      "a directory tree the server may explore (repeatable; or FC_ALLOWED_ROOTS; default: the cwd and the client's roots)",
+      collect,
+    )
     .option("--allow-origin <host>", "HTTP: accept this Origin host besides localhost (repeatable)", collect)
     .option("--allow-host <host>", "HTTP: accept this Host header name (repeatable)", collect)
-    .option("--max-concurrent <n>", `explorations at once; more get a "busy" answer (default ${DEFAULT_MAX_CONCURRENT}; or FC_MCP_MAX_CONCURRENT)`)
+    .option(
+      "--max-concurrent <n>",
+      `explorations at once; more get a "busy" answer (default ${DEFAULT_MAX_CONCURRENT}; or FC_MCP_MAX_CONCURRENT)`,
+    )
     .option("--max-body <bytes>", `HTTP: largest request body (default ${DEFAULT_MAX_BODY_BYTES})`)
     .option("--heartbeat-ms <ms>", "longest gap between two progress notifications (default 2000)")
     .option("--policy <policy>", "auto | model | embedded (auto: the model when a base URL is configured)")

@@ -10,9 +10,9 @@ import { renderFinalAnswer } from "../../../core/final-answer.js";
 import { readTrajectory } from "../../../core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { ConfigError } from "../../../util/errors.js";
+import { startRunView } from "../../tui/live.js";
 import { startPlainProgress } from "../../tui/plain.js";
 import { eventsFromTrajectory, playEvents, replayClock } from "../../tui/replay.js";
-import { startRunView } from "../../tui/live.js";
 import { isInteractive } from "../../tui/terminal.js";
 import type { CliContext } from "../context.js";
 import { renderAnswer } from "../render.js";
@@ -25,7 +25,8 @@ interface ReplayFlags {
 function parseSpeed(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`--speed expects a positive number (1 = as recorded, 10 = ten times faster), got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`--speed expects a positive number (1 = as recorded, 10 = ten times faster), got "${value}"`);
   return n;
 }
 
@@ -37,7 +38,9 @@ export async function runReplay(file: string, flags: ReplayFlags, ctx: CliContex
   try {
     records = readTrajectory(file);
   } catch (error) {
-    throw new ConfigError(`cannot read trajectory ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ConfigError(`cannot read trajectory ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const { events } = eventsFromTrajectory(records);
   if (events.length === 0) throw new ConfigError(`${file} holds no trajectory records (a header, events or messages)`);
@@ -75,7 +78,9 @@ async function replayLive(events: ExploreEvent[], speed: number, signal: AbortSi
 async function replayText(events: ExploreEvent[], speed: number, signal: AbortSignal): Promise<void> {
   const pace = replayClock(speed);
   let lastAt = 0;
-  const progress = startPlainProgress((line) => process.stdout.write(`${line}\n`), { clock: () => pace.clock({ lastAt }) });
+  const progress = startPlainProgress((line) => process.stdout.write(`${line}\n`), {
+    clock: () => pace.clock({ lastAt }),
+  });
   let result: ExploreResult | undefined;
   try {
     await playEvents(

@@ -3,9 +3,9 @@
  * would call it and prints exactly the text the model would get back, for debugging a run.
  */
 import type { Command } from "commander";
-import { ConfigError } from "../../../util/errors.js";
 import { TOOL_NAMES } from "../../../tools/definitions.js";
 import { Toolbox } from "../../../tools/toolbox.js";
+import { ConfigError } from "../../../util/errors.js";
 import { Workspace } from "../../../workspace/workspace.js";
 import type { CliContext } from "../context.js";
 
@@ -26,10 +26,14 @@ export function registerToolCommand(program: Command, ctx: CliContext): void {
     .option("--engine <engine>", "Grep engine: auto, ripgrep or fallback", "auto")
     .option("--json", "print the structured result (text, observed lines, data) as JSON")
     .action(async (name: string, flags: ToolFlags) => {
-      if (!(TOOL_NAMES as readonly string[]).includes(name)) throw new ConfigError(`unknown tool "${name}"; expected one of ${TOOL_NAMES.join(", ")}`);
-      if (!["auto", "ripgrep", "fallback"].includes(flags.engine ?? "auto")) throw new ConfigError(`--engine must be auto, ripgrep or fallback`);
+      if (!(TOOL_NAMES as readonly string[]).includes(name))
+        throw new ConfigError(`unknown tool "${name}"; expected one of ${TOOL_NAMES.join(", ")}`);
+      if (!["auto", "ripgrep", "fallback"].includes(flags.engine ?? "auto"))
+        throw new ConfigError(`--engine must be auto, ripgrep or fallback`);
       const ws = await Workspace.open(flags.repo);
-      const toolbox = new Toolbox(ws, { config: { grepEngine: (flags.engine ?? "auto") as "auto" | "ripgrep" | "fallback" } });
+      const toolbox = new Toolbox(ws, {
+        config: { grepEngine: (flags.engine ?? "auto") as "auto" | "ripgrep" | "fallback" },
+      });
       const [result] = await toolbox.runTurn([{ id: "call_cli", name, arguments: flags.args }]);
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`${result!.text}\n`);
