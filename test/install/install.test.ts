@@ -22,7 +22,7 @@ import { parse as parseToml } from "smol-toml";
 import { CLIENT_IDS, CLIENTS, type ClientId, type InstallPlaces, type Scope } from "../../src/install/clients.js";
 import { applyInstall, planInstall } from "../../src/install/install.js";
 import { MergeRefusal, stripJsonc } from "../../src/install/json-edit.js";
-import { binPath, resolveLauncher } from "../../src/install/launcher.js";
+import { binPath, launcherLine, NPM_PACKAGE, resolveLauncher } from "../../src/install/launcher.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -221,5 +221,17 @@ describe("install writes each client's real format", () => {
       a: "http://x//y",
       b: "1,}",
     });
+  });
+});
+
+describe("the npx launcher", () => {
+  test("names the published package explicitly and runs its `fastcontext` command", () => {
+    const pkg = JSON.parse(readFileSync(join(dirname(binPath()), "..", "package.json"), "utf8")) as { name: string };
+    assert.equal(NPM_PACKAGE, pkg.name);
+    // Not the registry's unrelated `fastcontext` package: npx resolves the package by --package.
+    assert.notEqual(pkg.name, "fastcontext");
+    const launcher = resolveLauncher("npx", ["--http"]);
+    assert.deepEqual(launcher, { command: "npx", args: ["-y", "--package", pkg.name, "fastcontext", "mcp", "--http"] });
+    assert.equal(launcherLine(launcher), `npx -y --package ${pkg.name} fastcontext mcp --http`);
   });
 });

@@ -12,7 +12,13 @@ import { stringify as stringifyToml } from "smol-toml";
 import { CLIENT_IDS, CLIENTS, isClientId, type Scope } from "../../../install/clients.js";
 import { applyInstall, planInstall } from "../../../install/install.js";
 import { MergeRefusal } from "../../../install/json-edit.js";
-import { LAUNCHER_KINDS, type LauncherKind, launcherLine, resolveLauncher } from "../../../install/launcher.js";
+import {
+  LAUNCHER_KINDS,
+  type LauncherKind,
+  launcherLine,
+  NPM_PACKAGE,
+  resolveLauncher,
+} from "../../../install/launcher.js";
 import { readSkill, skillPath } from "../../../install/notes.js";
 import { ConfigError } from "../../../util/errors.js";
 import type { CliContext } from "../context.js";
@@ -132,7 +138,7 @@ export function registerInstallCommand(program: Command, _ctx: CliContext): void
     .option("--name <name>", "server name in the config", "fastcontext")
     .option(
       "--launcher <kind>",
-      "node: this node and this package by absolute path; npx: npx -y fastcontext mcp",
+      `node: this node and this package by absolute path; npx: npx -y --package ${NPM_PACKAGE} fastcontext mcp`,
       "node",
     )
     .option(
