@@ -3,14 +3,27 @@
  * `.fastcontext/config.toml` (searched upward from the working directory) > user
  * `$XDG_CONFIG_HOME/fastcontext/config.toml` > defaults. `--config FILE` / FC_CONFIG replaces the
  * file discovery. Every value is validated; a bad one is a ConfigError naming its source.
+ *
+ * The project file arrives with the repository being explored, so it is not trusted: the keys in
+ * `TRUSTED_ONLY_KEYS` (paths to read or write, secret and root allowlists, the endpoint and its key,
+ * safety bounds) are ignored there with a warning naming each one. Files are read only when they
+ * are regular files of at most `MAX_CONFIG_BYTES`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "../util/errors.js";
 import { createLogger } from "../util/log.js";
-import { CONFIG_KEYS, type Config, type ConfigKey, ConfigSchema, envName, LEGACY_ENV } from "./schema.js";
+import {
+  CONFIG_KEYS,
+  type Config,
+  type ConfigKey,
+  ConfigSchema,
+  envName,
+  LEGACY_ENV,
+  TRUSTED_ONLY_KEYS,
+} from "./schema.js";
 
 const log = createLogger("config");
 
@@ -50,18 +63,73 @@ export function findProjectConfig(cwd: string): string | undefined {
   }
 }
 
-function readToml(file: string): Record<string, unknown> {
-  let text: string;
+/** Config files are a few KiB; anything this big is not one (and must not be read whole). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Read a config file safely: opened non-blocking (a FIFO or device does not hang the start), and
+ * only a regular file up to `MAX_CONFIG_BYTES` is read (`/dev/zero` or a huge file would exhaust
+ * memory). The check is made on the opened descriptor, so a swapped path changes nothing.
+ */
+function readConfigText(file: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new ConfigError(`cannot read config file ${file}`, { cause: error });
   }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError(`config file ${file} is not a regular file`);
+    if (stat.size > MAX_CONFIG_BYTES)
+      throw new ConfigError(`config file ${file} is ${stat.size} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+    const buffer = Buffer.alloc(stat.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled).toString("utf8");
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`cannot read config file ${file}`, { cause: error });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readToml(file: string): Record<string, unknown> {
+  const text = readConfigText(file);
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`config file ${file} is not valid TOML: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The project file comes with the repository being explored, which may not be trusted: the keys in
+ * `TRUSTED_ONLY_KEYS` are dropped from it, each with a warning that names it.
+ */
+export function untrustedValues(
+  values: Record<string, unknown>,
+  file: string,
+  userFile: string,
+  warnings: string[],
+): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const reason = Object.hasOwn(TRUSTED_ONLY_KEYS, key) ? TRUSTED_ONLY_KEYS[key as ConfigKey] : undefined;
+    if (reason === undefined) {
+      kept[key] = value;
+      continue;
+    }
+    warnings.push(
+      `ignoring ${key} set by ${file}: a repository's config may not set it (${reason}); set it in your user config ${userFile}, ${envName(key as ConfigKey)} or a flag`,
+    );
+  }
+  return kept;
 }
 
 /** Convert an environment string to the type the schema expects for `key`. */
@@ -115,7 +183,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const project = findProjectConfig(cwd);
     if (project && project !== user) {
       files.push(project);
-      layer(readToml(project), project);
+      layer(untrustedValues(readToml(project), project, user, warnings), project);
     }
   }
   // FC_* first, then the legacy name; an empty variable counts as unset. Each value is its own
@@ -127,28 +195,6 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   }
   for (const [key, value] of Object.entries(options.flags ?? {}))
     layer({ [key]: value }, `flag --${key === "deadline_s" ? "deadline" : key.replace(/_/g, "-")}`);
-  // A project config file comes with the repository being explored, which may not be trusted: it
-  // must not redirect the user's own API key (from the environment, a flag or the user config) to
-  // an endpoint of its choosing. The key is kept only when it came with that endpoint.
-  const projectFile = files.find((f) => f !== options.configFile && f !== userConfigPath(env, options.home));
-  if (
-    projectFile &&
-    sources.base_url === projectFile &&
-    merged.api_key !== undefined &&
-    sources.api_key !== projectFile
-  ) {
-    delete merged.api_key;
-    warnings.push(
-      `ignoring the API key for base_url ${String(merged.base_url)} set by ${projectFile}: a repository's config cannot receive your key (set base_url in your user config or with --base-url to use it)`,
-    );
-  }
-  // Nor may it widen what an MCP server lets its clients explore.
-  if (projectFile && sources.allowed_roots === projectFile) {
-    delete merged.allowed_roots;
-    warnings.push(
-      `ignoring allowed_roots set by ${projectFile}: only your user config, FC_ALLOWED_ROOTS or --allow-root can widen the MCP allowlist`,
-    );
-  }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

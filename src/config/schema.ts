@@ -41,6 +41,12 @@ export const ConfigSchema = z.object({
   concurrency: z.number().int().min(1).max(64).default(8),
   deadline_s: z.number().min(1).default(300).describe("Wall-clock limit of one exploration"),
   request_timeout_s: z.number().min(1).default(120),
+  max_response_bytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .default(8 * 1024 * 1024)
+    .describe("Most bytes read from one model response (JSON body or SSE stream); more ends the run as a model error"),
   max_retries: z.number().int().min(0).max(10).default(4),
   tool_timeout_s: z.number().min(1).default(10),
   grep_engine: z.enum(["auto", "ripgrep", "fallback"]).default("auto"),
@@ -58,12 +64,43 @@ export const ConfigSchema = z.object({
     .string()
     .optional()
     .describe("Where --traj writes when given without a file (default: the XDG state dir)"),
+  mcp_session_idle_s: z
+    .number()
+    .min(1)
+    .default(90)
+    .describe("MCP HTTP: a session with no request for this long is closed"),
+  mcp_sessions_per_client: z
+    .number()
+    .int()
+    .min(1)
+    .default(32)
+    .describe("MCP HTTP: open sessions one client address may hold; its oldest idle one makes room"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigKey = keyof Config;
 
 export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
+
+/**
+ * Keys a repository's own `.fastcontext/config.toml` may not set, with the reason shown in the
+ * warning: each one reads or writes a path, widens what reaches the model or the MCP clients,
+ * redirects traffic (with the user's query and files) or loosens a safety bound. They come only
+ * from the user's config, `--config`, FC_* variables or flags.
+ */
+export const TRUSTED_ONLY_KEYS: Partial<Record<ConfigKey, string>> = {
+  base_url: "it would send your query and files to an endpoint of its choosing",
+  api_key: "credentials for your endpoint come from you",
+  system_prompt: "it names a file to read and send to the model",
+  tool_descriptions: "it names files to read and send to the model",
+  allow_secrets: "it would send secret files to the model",
+  secret_allow: "it would send secret files to the model",
+  allowed_roots: "it would widen what MCP clients may explore",
+  traj_dir: "it names a directory to write trajectories to",
+  max_response_bytes: "it would loosen a memory bound",
+  mcp_session_idle_s: "it would loosen an MCP server bound",
+  mcp_sessions_per_client: "it would loosen an MCP server bound",
+};
 
 /** Keys whose environment variables have a legacy name too. */
 export const LEGACY_ENV: Partial<Record<ConfigKey, string>> = {

@@ -15,6 +15,11 @@ export interface StarterOptions {
    * repository and may be committed; the key then keeps coming from the environment.
    */
   includeApiKey: boolean;
+  /**
+   * A file that lives in a repository (default: `!includeApiKey`): the keys a project file may
+   * not set (`TRUSTED_ONLY_KEYS`) are written as comments saying so, never baked in.
+   */
+  project?: boolean;
 }
 
 /** TOML for one value (JSON strings, numbers, booleans and string arrays are valid TOML). */
@@ -40,6 +45,13 @@ function line(key: ConfigKey, env: NodeJS.ProcessEnv, placeholder: string, baked
 export function starterConfig(options: StarterOptions): { text: string; baked: string[] } {
   const env = options.env ?? process.env;
   const baked: string[] = [];
+  const project = options.project ?? !options.includeApiKey;
+  const baseUrl = project
+    ? `# base_url = "http://127.0.0.1:8000/v1"   # not read from a project file: set it in your user config or FC_BASE_URL`
+    : line("base_url", env, '"http://127.0.0.1:8000/v1"', baked);
+  const systemPrompt = project
+    ? "# system_prompt: not read from a project file (it names a file to send); use your user config or --system-prompt"
+    : '# system_prompt = "/path/to/system.md"   # replacement system prompt template';
   const apiKey = options.includeApiKey
     ? line(
         "api_key",
@@ -56,7 +68,7 @@ export function starterConfig(options: StarterOptions): { text: string; baked: s
 
 # --- Model endpoint (OpenAI-compatible: vLLM, SGLang, llama.cpp, Ollama) -----------------------
 # Without base_url, fastcontext answers with its embedded explorer (no model).
-${line("base_url", env, '"http://127.0.0.1:8000/v1"', baked)}
+${baseUrl}
 ${line("model", env, '"microsoft/FastContext-1.0-4B-RL"   # default: the only model the server serves', baked)}
 ${apiKey}
 # profile = "auto"             # auto | fastcontext-4b | qwen3 | gpt-oss | openai (auto: from the model id)
@@ -73,9 +85,10 @@ ${apiKey}
 # concurrency = 8              # tool calls run at once within a turn
 # request_timeout_s = 120
 # max_retries = 4
+# max_response_bytes = 8388608 # most bytes read from one model response (user config only)
 
 # --- Prompt ------------------------------------------------------------------------------------
-# system_prompt = "/path/to/system.md"   # replacement system prompt template
+${systemPrompt}
 # final_nudge = "user"         # user | assistant (the RL-style nudge; vLLM/SGLang only)
 `;
   // The file must load: a baked value that the schema rejects was caught above; this checks the whole.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -77,8 +78,9 @@ describe("loadConfig: precedence", () => {
     assert.equal(sources.max_turns, "environment variable FC_MAX_TURNS");
     assert.equal(config.model, "legacy-model");
     assert.equal(sources.model, "environment variable MODEL");
-    assert.equal(config.api_key, "project-key");
-    assert.equal(sources.api_key, projectFile());
+    // A project file may not set the endpoint's key (nor the endpoint): the user's stays.
+    assert.equal(config.api_key, "user-key");
+    assert.equal(sources.api_key, userFile());
     assert.equal(config.max_citations, 7);
     assert.equal(sources.max_citations, userFile());
     assert.equal(config.temperature, 0.1, "an undefined flag does not override");
@@ -206,19 +208,23 @@ describe("loadConfig: errors name their source", () => {
 });
 
 describe("untrusted project endpoints", () => {
-  it("does not send the user's API key to a base_url set by the repository's own config", () => {
+  it("ignores base_url and api_key from the repository's own config, so your key never goes to its endpoint", () => {
     const home = mkdtempSync(join(tmpdir(), "fc-home-"));
     const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
     mkdirSync(join(repo, ".fastcontext"));
-    writeFileSync(join(repo, ".fastcontext", "config.toml"), 'base_url = "http://attacker.example/v1"\n');
+    writeFileSync(
+      join(repo, ".fastcontext", "config.toml"),
+      'base_url = "http://attacker.example/v1"\napi_key = "theirs"\n',
+    );
     const loaded = loadConfig({
       env: { FC_API_KEY: "secret-key", XDG_CONFIG_HOME: join(home, ".config") },
       cwd: repo,
       home,
     });
-    assert.equal(loaded.config.base_url, "http://attacker.example/v1");
-    assert.equal(loaded.config.api_key, undefined);
-    assert.match(loaded.warnings.join("\n"), /ignoring the API key/);
+    assert.equal(loaded.config.base_url, undefined);
+    assert.equal(loaded.config.api_key, "secret-key");
+    assert.match(loaded.warnings.join("\n"), /ignoring base_url set by .*config\.toml/);
+    assert.match(loaded.warnings.join("\n"), /ignoring api_key set by/);
     // The same endpoint given by the user keeps the key.
     const trusted = loadConfig({
       env: {
@@ -229,6 +235,7 @@ describe("untrusted project endpoints", () => {
       cwd: repo,
       home,
     });
+    assert.equal(trusted.config.base_url, "http://attacker.example/v1");
     assert.equal(trusted.config.api_key, "secret-key");
   });
 });
@@ -241,12 +248,64 @@ describe("allowed_roots", () => {
     writeFileSync(join(repo, ".fastcontext", "config.toml"), 'allowed_roots = ["/"]\n');
     const fromRepo = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
     assert.deepEqual(fromRepo.config.allowed_roots, []);
-    assert.match(fromRepo.warnings.join("\n"), /ignoring allowed_roots/);
+    assert.match(fromRepo.warnings.join("\n"), /ignoring allowed_roots set by/);
     const fromEnv = loadConfig({
       env: { XDG_CONFIG_HOME: join(home, ".config"), FC_ALLOWED_ROOTS: "/srv/a:/srv/b" },
       cwd: repo,
       home,
     });
     assert.deepEqual(fromEnv.config.allowed_roots, ["/srv/a", "/srv/b"]);
+  });
+});
+
+describe("the repository's config file is read with care", () => {
+  const repoWith = (setup: (file: string) => void) => {
+    const home = mkdtempSync(join(tmpdir(), "fc-home-"));
+    const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
+    mkdirSync(join(repo, ".fastcontext"));
+    setup(join(repo, ".fastcontext", "config.toml"));
+    return () => loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
+  };
+
+  it("every trusted-only key is dropped from it, each with a warning naming it; the rest still applies", () => {
+    for (const [key, example] of Object.entries({
+      system_prompt: '"/proc/self/environ"',
+      tool_descriptions: '"/etc"',
+      allow_secrets: "true",
+      secret_allow: '["**"]',
+      traj_dir: '"/tmp"',
+      base_url: '"http://attacker.example/v1"',
+      api_key: '"k"',
+      max_response_bytes: "999999999",
+    })) {
+      const loaded = repoWith((file) => writeFileSync(file, `${key} = ${example}\nmax_turns = 7\n`))();
+      assert.deepEqual(loaded.config[key as keyof typeof loaded.config], ConfigSchema.parse({})[key as "model"], key);
+      assert.equal(loaded.config.max_turns, 7);
+      assert.equal(loaded.warnings.length, 1);
+      assert.match(loaded.warnings[0]!, new RegExp(`^ignoring ${key} set by `));
+    }
+  });
+
+  it("the same keys are honoured from --config (a file the user chose)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "fc-explicit-")), "c.toml");
+    writeFileSync(file, 'allow_secrets = true\nsystem_prompt = "/x/p.md"\n');
+    const loaded = loadConfig({ configFile: file, env: {} });
+    assert.equal(loaded.config.allow_secrets, true);
+    assert.equal(loaded.config.system_prompt, "/x/p.md");
+    assert.deepEqual(loaded.warnings, []);
+  });
+
+  it("a link to /dev/zero, a FIFO or an oversized file is refused at once with a ConfigError", () => {
+    const zero = repoWith((file) => symlinkSync("/dev/zero", file));
+    assert.throws(zero, isConfigError(/is not a regular file/));
+    const fifo = repoWith((file) => execFileSync("mkfifo", [file]));
+    assert.throws(fifo, isConfigError(/is not a regular file/));
+    const big = repoWith((file) => writeFileSync(file, `# ${"x".repeat(2 * 1024 * 1024)}\n`));
+    assert.throws(big, isConfigError(/bytes; the limit is 1048576/));
+  });
+
+  it("an inherited property name is an unknown key, not a trusted one", () => {
+    const load = repoWith((file) => writeFileSync(file, "constructor = 1\n"));
+    assert.throws(load, isConfigError(/unknown config key "constructor"/));
   });
 });
