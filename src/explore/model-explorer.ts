@@ -105,6 +105,7 @@ export function createModelExplorer(options: ModelExplorerOptions): Explorer {
       ...(config.api_key ? { apiKey: config.api_key } : {}),
       timeoutMs: config.request_timeout_s * 1000,
       maxRetries: config.max_retries,
+      maxResponseBytes: config.max_response_bytes,
     });
     const loopConfig: ModelLoopConfig = {
       maxTurns: request.maxTurns ?? config.max_turns,

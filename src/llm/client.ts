@@ -20,6 +20,14 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 4;
 export const DEFAULT_RETRY_BASE_MS = 500;
 export const DEFAULT_RETRY_MAX_MS = 8_000;
+/**
+ * 8 MiB. A vLLM stream sends one ~200-byte chunk per token, so the largest completion the profiles
+ * ask for (8 192 tokens) is under 2 MiB on the wire; the cap leaves 4x headroom for reasoning and
+ * chunkier servers. Same value as the config default `max_response_bytes`.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** Shorter keys are not checked for in request bodies (they would match ordinary text). */
+const MIN_CHECKED_KEY_LENGTH = 8;
 
 /** Endpoint, model, timeouts and retry policy of one client. */
 export interface ChatClientConfig {
@@ -34,6 +42,11 @@ export interface ChatClientConfig {
   connectTimeoutMs?: number;
   /** Streaming: longest silence between chunks, first chunk included. Default min(`timeoutMs`, 60 000). */
   idleTimeoutMs?: number;
+  /**
+   * Most bytes read from one response (a JSON body or a whole SSE stream). Past it the attempt fails
+   * with `LlmError{kind:"too_large"}`, not retried. Default `DEFAULT_MAX_RESPONSE_BYTES` (8 MiB).
+   */
+  maxResponseBytes?: number;
   /** Retries after the first attempt. Default 4. */
   maxRetries?: number;
   /** First backoff delay. Default 500 ms; doubles per retry, with jitter. */
@@ -100,6 +113,7 @@ export function createChatClient(config: ChatClientConfig): ChatClient {
     timeoutMs,
     connectTimeoutMs: config.connectTimeoutMs ?? timeoutMs,
     idleTimeoutMs: config.idleTimeoutMs ?? Math.min(timeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
+    maxResponseBytes: config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };
   const policy: BackoffPolicy = {
     baseMs: config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
@@ -116,6 +130,13 @@ export function createChatClient(config: ChatClientConfig): ChatClient {
     control: ChatCallControl = {},
   ): Promise<AssistantTurn> {
     const body = JSON.stringify(buildBody(config.model, messages, tools, options, config.extraBody, stream));
+    // The key belongs in the Authorization header only. A prompt or tool result that carries it (a
+    // system prompt read from /proc/self/environ, say) is refused before anything is sent.
+    if (carriesKey(body, config.apiKey))
+      throw new LlmError(
+        "refused",
+        "refusing to send the request: its body contains the API key (check system_prompt, tool_descriptions and the files read)",
+      );
     const headers = buildHeaders(config, stream);
     const parseOptions = {
       knownTools: tools.map((tool) => tool.function.name),
@@ -189,6 +210,12 @@ function buildHeaders(config: ChatClientConfig, stream: boolean): Record<string,
   // Lower-cased so a user "Authorization" replaces ours instead of being appended to it.
   for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
   return headers;
+}
+
+/** True when `body` (serialized JSON) contains `key` as sent or as JSON escapes it. */
+export function carriesKey(body: string, key: string | undefined): boolean {
+  if (!key || key.length < MIN_CHECKED_KEY_LENGTH) return false;
+  return body.includes(key) || body.includes(JSON.stringify(key).slice(1, -1));
 }
 
 function safeDelta(onDelta: NonNullable<ChatCallControl["onDelta"]>): (delta: Delta) => void {

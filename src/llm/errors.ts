@@ -6,9 +6,11 @@ import { isRecord } from "./json.js";
 
 /**
  * `http`: non-2xx status · `network`: connect/socket failure · `timeout`: a client-side limit fired ·
- * `stream`: broken or error-carrying SSE · `parse`: an unreadable 200 body · `aborted`: the caller aborted.
+ * `stream`: broken or error-carrying SSE · `parse`: an unreadable 200 body · `aborted`: the caller aborted ·
+ * `too_large`: the response passed the client's byte cap (`maxResponseBytes`) · `refused`: the client
+ * would not send the request (it carried the API key in its body).
  */
-export type LlmErrorKind = "http" | "network" | "timeout" | "stream" | "parse" | "aborted";
+export type LlmErrorKind = "http" | "network" | "timeout" | "stream" | "parse" | "aborted" | "too_large" | "refused";
 
 /** Optional details of an `LlmError`; `retryable` defaults by kind and status. */
 export interface LlmErrorInit {
@@ -69,7 +71,10 @@ function defaultRetryable(kind: LlmErrorKind, status?: number): boolean {
     case "timeout":
     case "stream":
       return true;
+    // A reply that big is a degenerate generation, not a glitch: asking again would cost as much.
+    case "too_large":
     case "parse":
+    case "refused":
     case "aborted":
       return false;
   }

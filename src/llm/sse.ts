@@ -72,9 +72,13 @@ export async function* readSseJson(
   }
 }
 
-/** Incremental line/field parser; exported for unit tests of chunk boundaries. */
+/**
+ * Incremental line/field parser; exported for unit tests of chunk boundaries. Each pushed chunk is
+ * scanned once: the unterminated tail of a line is kept as a list of pieces and joined only when its
+ * line end arrives, so one long line costs O(length), not O(length²).
+ */
 export class SseLineParser {
-  private buffer = "";
+  private partial: string[] = [];
   private data: string[] = [];
   private event = "";
   private id: string | undefined;
@@ -91,31 +95,35 @@ export class SseLineParser {
     // A CRLF split across chunks: the LF after a CR that already ended a line is not a new line.
     if (this.sawCarriageReturn && chunk.startsWith("\n")) chunk = chunk.slice(1);
     this.sawCarriageReturn = false;
-    this.buffer += chunk;
     const events: SseEvent[] = [];
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charAt(i);
-      if (c !== "\n" && c !== "\r") continue;
-      const line = this.buffer.slice(start, i);
-      if (c === "\r") {
-        if (i + 1 === this.buffer.length) this.sawCarriageReturn = true;
-        else if (this.buffer.charAt(i + 1) === "\n") i++;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      let line = chunk.slice(start, i);
+      if (this.partial.length > 0) {
+        this.partial.push(line);
+        line = this.partial.join("");
+        this.partial = [];
+      }
+      if (c === 13) {
+        if (i + 1 === chunk.length) this.sawCarriageReturn = true;
+        else if (chunk.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
       const event = this.line(line);
       if (event) events.push(event);
     }
-    this.buffer = this.buffer.slice(start);
+    if (start < chunk.length) this.partial.push(chunk.slice(start));
     return events;
   }
 
   /** Flush at end of stream: a pending unterminated line and event are dispatched. */
   end(text = ""): SseEvent[] {
     const events = this.push(text);
-    if (this.buffer) {
-      this.line(this.buffer);
-      this.buffer = "";
+    if (this.partial.length > 0) {
+      this.line(this.partial.join(""));
+      this.partial = [];
     }
     const last = this.dispatch();
     if (last) events.push(last);

@@ -1,6 +1,9 @@
 /**
  * One HTTP attempt of a chat completion: POST, timeouts, SSE or JSON body → raw completion, every
- * failure classified as an `LlmError`. No retries here (client.ts owns them).
+ * failure classified as an `LlmError`. No retries here (client.ts owns them). Every body is read
+ * under a byte cap as it arrives (`maxResponseBytes`; error bodies `MAX_ERROR_BODY_BYTES`), so a
+ * runaway or hostile server costs bounded memory: past the cap the connection is dropped and the
+ * attempt fails with `LlmError{kind:"too_large"}`.
  */
 import { completionFromJson, type Delta, type RawCompletion, StreamAccumulator } from "./accumulate.js";
 import { httpError, LlmError, networkError, truncate } from "./errors.js";
@@ -16,7 +19,12 @@ export interface AttemptLimits {
   connectTimeoutMs: number;
   /** Streaming only: longest silence allowed between two chunks (and from headers to the first chunk). */
   idleTimeoutMs: number;
+  /** Most bytes read from one response body (JSON or the whole SSE stream). */
+  maxResponseBytes: number;
 }
+
+/** An error response is only shown in part (errors.ts keeps 4 000 chars); more is not read. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Everything one attempt needs; the body is already serialized. */
 export interface AttemptRequest {
@@ -76,16 +84,17 @@ export async function attemptChat(request: AttemptRequest): Promise<RawCompletio
     clearTimeout(phaseTimer);
     try {
       if (!response.ok) {
-        const text = await response.text();
+        const text = await readCapped(response.body, MAX_ERROR_BODY_BYTES, "truncate");
         throw httpError(response.status, response.statusText, text, parseRetryAfter(response.headers));
       }
       const type = response.headers.get("content-type") ?? "";
       if (request.stream && response.body && !type.includes("json")) {
         const idleMessage = `the model stream was silent for ${limits.idleTimeoutMs} ms (idleTimeoutMs)`;
         arm(limits.idleTimeoutMs, idleMessage);
-        return await readStream(response.body, request.onDelta, () => arm(limits.idleTimeoutMs, idleMessage));
+        const capped = response.body.pipeThrough(byteCap(limits.maxResponseBytes));
+        return await readStream(capped, request.onDelta, () => arm(limits.idleTimeoutMs, idleMessage));
       }
-      return parseJsonBody(await response.text());
+      return parseJsonBody(await readCapped(response.body, limits.maxResponseBytes, "fail"));
     } catch (error) {
       throw classify(error, "body");
     }
@@ -131,6 +140,58 @@ async function readStream(
   }
   if (onDelta && splitter) for (const piece of splitter.flush()) onDelta(piece);
   return accumulator.result();
+}
+
+function tooLarge(max: number): LlmError {
+  return new LlmError(
+    "too_large",
+    `the model's response passed ${max} bytes (max_response_bytes) and was cut off there: a runaway generation or a misbehaving server`,
+  );
+}
+
+/** Passes chunks through until `max` bytes have gone by, then errors the stream (which cancels the body). */
+function byteCap(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > max) controller.error(tooLarge(max));
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * Read a body as UTF-8 text, at most `max` bytes. Past that, "fail" rejects with `too_large` and
+ * "truncate" keeps the first `max` bytes; either way the rest is never read (the body is cancelled).
+ */
+export async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  over: "fail" | "truncate",
+): Promise<string> {
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > max) {
+        if (over === "fail") throw tooLarge(max);
+        chunks.push(value.subarray(0, max - size));
+        size = max;
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 function parseJsonBody(text: string): RawCompletion {

@@ -209,6 +209,7 @@ export type Script =
   | { kind: "cut"; afterChunks: number; then: "reset" | "hang"; reply: ReplyBuilder }
   | { kind: "hang" }
   | { kind: "raw_sse"; pieces: string[]; delayMs: number }
+  | { kind: "generated_sse"; piece: (i: number) => string; count: number; delayMs: number }
   | { kind: "raw"; status: number; body: string; headers: Record<string, string> }
   | { kind: "gate"; wait: Promise<unknown>; then?: Script };
 
@@ -293,6 +294,19 @@ export function garbageToolJson(options: { native?: boolean } = {}): ReplyBuilde
 /** Write these exact strings as separate chunks of a 200 `text/event-stream` body. */
 export function rawSSE(pieces: string[], options: { delayMs?: number } = {}): Script {
   return { kind: "raw_sse", pieces, delayMs: options.delayMs ?? 0 };
+}
+
+/**
+ * An SSE stream made of `piece(i)` for i = 0, 1, … `count - 1` (default: endless, until the client
+ * goes away), `delayMs` apart; each write waits for the socket (a slow reader slows the server).
+ */
+export function generatedSSE(piece: (i: number) => string, options: { count?: number; delayMs?: number } = {}): Script {
+  return {
+    kind: "generated_sse",
+    piece,
+    count: options.count ?? Number.POSITIVE_INFINITY,
+    delayMs: options.delayMs ?? 0,
+  };
 }
 
 /** Any status and body (an object is JSON-encoded). */
@@ -536,6 +550,14 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
         for (const piece of script.pieces) {
           if (!(await pause(script.delayMs, signal))) return;
           await write(res, piece);
+        }
+        res.end();
+        return;
+      case "generated_sse":
+        res.writeHead(200, SSE_HEADERS);
+        for (let i = 0; i < script.count && !signal.aborted && !res.destroyed; i++) {
+          if (!(await pause(script.delayMs, signal))) return;
+          await write(res, script.piece(i));
         }
         res.end();
         return;
