@@ -3,7 +3,8 @@
  * 2025-era clients and per-request serving for the 2026-07-28 era (routing: http-sessions.ts).
  * In front of it, in this order: path (`/mcp` only, 404), Host header (DNS rebinding, 403),
  * Origin header (403), bearer token (401), declared body size (413; a streamed body is cut off
- * at the same limit). Loopback is the default; binding elsewhere requires a token.
+ * at the same limit). Loopback is the default; binding elsewhere requires a token. Session
+ * lifetime, per-client quotas and the JSON depth limit are enforced by the router (http-sessions.ts).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
@@ -37,6 +38,10 @@ export interface HttpServeOptions {
   /** Extra Origin host names to accept besides localhost ones. */
   allowOrigins: string[];
   maxBodyBytes: number;
+  /** Idle lifetime of a session in ms. Default: config `mcp_session_idle_s` (90 s). */
+  sessionIdleMs?: number;
+  /** Sessions one client address may hold. Default: config `mcp_sessions_per_client` (32). */
+  sessionsPerClient?: number;
 }
 
 export interface RunningHttpServer {
@@ -76,7 +81,14 @@ export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOption
   // Host checking applies only to names the user lists.
   const allowedHosts = loopback ? [...localhostAllowedHostnames(), ...options.allowHosts] : options.allowHosts;
   const allowedOrigins = [...localhostAllowedOrigins(), ...options.allowOrigins];
-  const router = createHttpRouter(createServerFactory(runtime), { maxBodyBytes: options.maxBodyBytes });
+  const idleS = runtime.config.mcp_session_idle_s as number | undefined;
+  const perClient = options.sessionsPerClient ?? runtime.config.mcp_sessions_per_client;
+  const router = createHttpRouter(createServerFactory(runtime), {
+    maxBodyBytes: options.maxBodyBytes,
+    ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
+    ...(options.sessionIdleMs === undefined && idleS !== undefined ? { sessionIdleMs: idleS * 1000 } : {}),
+    ...(perClient !== undefined ? { sessionsPerClient: perClient } : {}),
+  });
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
