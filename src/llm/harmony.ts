@@ -5,6 +5,8 @@
  */
 
 const TOKEN = /<\|(start|channel|message|end|call|return|constrain)\|>/g;
+/** Role-header text before a `<|channel|>` with no `<|start|>`: `assistant`, `assistant to=…`, or ` to=…` alone. */
+const LEAKED_ROLE = /^\s*(assistant\b[^\n]*|to=[^\s<]+[^\S\n]*(\S+[^\S\n]*)?)$/;
 
 /** True when the text carries harmony control tokens. */
 export function isHarmony(text: string): boolean {
@@ -22,6 +24,8 @@ export interface HarmonyMessage {
   raw: string;
   /** False when the text ended before `<|end|>`/`<|call|>`/`<|return|>`. */
   terminated: boolean;
+  /** The author when the header named one other than the assistant (a tool's echoed result). */
+  author?: string;
 }
 
 /** Every message found, plus text outside any message. */
@@ -41,12 +45,14 @@ export function parseHarmony(text: string): HarmonyParse {
   let role = "";
   let channel = "";
   let body = "";
+  let sawMessage = false;
   let rawStart = 0;
   let last = 0;
 
   const finish = (end: number, terminated: boolean) => {
-    messages.push(toMessage(role, channel, body, text.slice(rawStart, end), terminated));
+    messages.push(toMessage(role, channel, sawMessage ? body : undefined, text.slice(rawStart, end), terminated));
     role = channel = body = "";
+    sawMessage = false;
     state = "outside";
   };
 
@@ -58,8 +64,9 @@ export function parseHarmony(text: string): HarmonyParse {
 
     if (state === "outside") {
       if (token === "start" || token === "channel") {
-        // Without <|start|>, a leaked role word ("assistant") may precede the channel token.
-        const leakedRole = token === "channel" && /^\s*assistant\b[^\n]*$/.test(piece);
+        // Without <|start|>, the role header may precede the channel token: a leaked role word
+        // ("assistant"), or only its recipient when the prompt ended with `<|start|>assistant`.
+        const leakedRole = token === "channel" && LEAKED_ROLE.test(piece);
         if (leakedRole) role = piece;
         else if (piece.trim()) outside.push(piece);
         rawStart = leakedRole ? at - piece.length : at;
@@ -67,6 +74,7 @@ export function parseHarmony(text: string): HarmonyParse {
       } else if (token === "message") {
         if (piece.trim()) channel = piece;
         rawStart = at - piece.length;
+        sawMessage = true;
         state = "body";
       } else if (piece.trim()) {
         outside.push(piece);
@@ -92,9 +100,13 @@ export function parseHarmony(text: string): HarmonyParse {
     else channel += piece;
     switch (token) {
       case "channel":
+        // A second channel token in one header: the text before it was a stray header
+        // (`<|channel|>commentary to=assistant<|channel|>final`), so the new one replaces it.
+        if (state === "channel") channel = "";
         state = "channel";
         break;
       case "message":
+        sawMessage = true;
         state = "body";
         break;
       case "start":
@@ -108,7 +120,10 @@ export function parseHarmony(text: string): HarmonyParse {
         finish(last, true);
         break;
       default:
-        // <|constrain|> adds nothing: its argument ("json") is read as header text and ignored.
+        // <|constrain|> separates the content type ("json") from the recipient even when the model
+        // wrote no space before it (`to=functions.f<|constrain|>json`).
+        if (state === "role") role += " ";
+        else channel += " ";
         break;
     }
   }
@@ -125,11 +140,27 @@ export function parseHarmony(text: string): HarmonyParse {
   return { messages, outside };
 }
 
-function toMessage(role: string, channel: string, body: string, raw: string, terminated: boolean): HarmonyMessage {
+function toMessage(
+  role: string,
+  channel: string,
+  body: string | undefined,
+  raw: string,
+  terminated: boolean,
+): HarmonyMessage {
   const header = `${role} ${channel}`;
   const target = /\bto=([^\s<]+)/.exec(header)?.[1];
   const channelName = /^\s*([A-Za-z_]+)/.exec(channel)?.[1] ?? "";
-  const message: HarmonyMessage = { channel: channelName, body, raw, terminated };
-  if (target) message.recipient = target.replace(/^functions\./, "");
+  // A header closed without <|message|> keeps its text after the channel name as the body.
+  const text =
+    body ??
+    channel
+      .replace(/^\s*[A-Za-z_]+/, "")
+      .replace(/\bto=[^\s<]+/, "")
+      .trim();
+  const message: HarmonyMessage = { channel: channelName, body: text, raw, terminated };
+  // `to=assistant` addresses the model itself (a tool's reply, or a stray header): not a call.
+  if (target && target !== "assistant") message.recipient = target.replace(/^functions\./, "");
+  const author = /^\s*([^\s<]+)/.exec(role)?.[1];
+  if (author && author !== "assistant" && !author.startsWith("to=")) message.author = author;
   return message;
 }

@@ -137,6 +137,28 @@ function escapeControl(c: string): string {
 }
 
 /**
+ * End (exclusive) of the JSON object/array that opens at `start` (string-aware, quotes of either
+ * kind), or -1 when the text ends before it closes. Lets callers find where a block's JSON ends
+ * without being fooled by tag-like text inside its strings.
+ */
+export function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  let quote = "";
+  for (let i = start; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (depth > 0 && (c === '"' || c === "'")) quote = c;
+    else if (c === "{" || c === "[") depth++;
+    else if ((c === "}" || c === "]") && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
  * Spans of the top-level JSON objects/arrays in `text` (string-aware, quotes of either kind), in order.
  * An unterminated last value extends to the end, so the repair pass can close it.
  */

@@ -1,78 +1,189 @@
 /**
  * The Qwen3-Coder XML tool-call form:
- * `<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>…</function>`, with values typed from the
- * tool's JSON Schema. Pure; malformed functions are reported, never thrown.
+ * `<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>…</function>`, read structurally from a
+ * position in a larger text. A parameter value is a value: tag-like text inside it (a file that
+ * itself holds `</parameter>` or a whole `<tool_call>`) stays in the value, because a close only
+ * counts when tags opened inside the value are balanced and what follows it is structure (another
+ * offered parameter, `</function>`, `</tool_call>`, the end). Pure; never throws.
  */
-import { isRecord, parseJsonLenient } from "./json.js";
+import { isRecord, jsonValueEnd, parseJsonLenient } from "./json.js";
+import { coerceValue } from "./parsers/schema-values.js";
 import type { JsonSchema } from "./types.js";
 
-/** One parsed `<function=…>` span: arguments, or why it failed. */
+export { coerceValue };
+
+/** One parsed `<function=…>`: arguments, or why it failed. */
 export type XmlCall =
   | { ok: true; name: string; args: Record<string, unknown>; raw: string }
   | { ok: false; name?: string; raw: string; error: string };
 
-const FUNCTION_OPEN = "<function=";
+export const FUNCTION_OPEN = "<function=";
 const FUNCTION_CLOSE = "</function>";
 const PARAM_OPEN = "<parameter=";
 const PARAM_CLOSE = "</parameter>";
+const TOOL_OPEN = "<tool_call>";
+const TOOL_CLOSE = "</tool_call>";
 
-/** A located `<function=…>` span inside a larger text. */
-export interface XmlSpan {
-  start: number;
-  end: number;
+/** The tags that open or close structure, found while walking a value. */
+const STRUCTURE_TAG = /<parameter=([^>\n]*)>|<\/parameter>|<tool_call>|<\/tool_call>|<function=[^>\n]*>|<\/function>/g;
+/** A close marker the model let drift (`</parameter1>`, `</parameter_x>`, a bare `</parameter`) at a value's end. */
+const DRIFTED_CLOSE = /\r?\n?<\/parameter[^\s>]*>?\s*$/;
+/** Tool names are identifiers; an unrendered template (`{{ tc.name }}`) or prose is not a call. */
+const TOOL_NAME = /^[A-Za-z0-9_][\w.:/-]*$/;
+
+/** True when `name` can be a tool name at all. */
+export function isToolName(name: string): boolean {
+  return TOOL_NAME.test(name) && name.length <= 128;
 }
 
-/** Every `<function=` span in `text`; an unclosed one ends at the next `<function=` or at the end. */
-export function findFunctionSpans(text: string): XmlSpan[] {
-  const spans: XmlSpan[] = [];
-  let from = 0;
-  for (;;) {
-    const start = text.indexOf(FUNCTION_OPEN, from);
-    if (start < 0) return spans;
-    const close = text.indexOf(FUNCTION_CLOSE, start);
-    const next = text.indexOf(FUNCTION_OPEN, start + FUNCTION_OPEN.length);
-    let end = text.length;
-    if (close >= 0 && (next < 0 || close < next)) end = close + FUNCTION_CLOSE.length;
-    else if (next >= 0) end = next;
-    spans.push({ start, end });
-    from = end;
+/**
+ * Parse the `<function=` that starts at `start`. Returns the call and where it ends (after
+ * `</function>`, or where the text stops being this function when the close is missing).
+ */
+export function parseFunctionAt(
+  text: string,
+  start: number,
+  schemas?: Record<string, JsonSchema>,
+): { call: XmlCall; end: number } {
+  const headerEnd = text.indexOf(">", start);
+  const nameEnd = firstOf(text, ["\n", "<"], start + FUNCTION_OPEN.length);
+  if (headerEnd < 0 || nameEnd < headerEnd) {
+    const end = unclosedEnd(text, start);
+    const name = text.slice(start + FUNCTION_OPEN.length, Math.min(nameEnd, end)).trim();
+    const call: XmlCall = {
+      ok: false,
+      raw: text.slice(start, end),
+      error: "a <function= tag that is never closed with >",
+    };
+    if (name) call.name = name;
+    return { call, end };
   }
-}
-
-/** Parse one `<function=…>…` span (as returned by `findFunctionSpans`). */
-export function parseFunctionXml(raw: string, schemas?: Record<string, JsonSchema>): XmlCall {
-  const header = /^<function=([^>\n]*)>/.exec(raw);
-  const name = header?.[1]?.trim() ?? "";
-  if (!header) return { ok: false, raw, error: "a <function= tag that is never closed with >" };
-  if (!name) return { ok: false, raw, error: "a <function=NAME> tag without a tool name" };
-  let body = raw.slice(header[0].length);
-  if (body.endsWith(FUNCTION_CLOSE)) body = body.slice(0, -FUNCTION_CLOSE.length);
-
-  if (!body.includes(PARAM_OPEN)) {
-    const trimmed = body.trim();
-    if (!trimmed) return { ok: true, name, args: {}, raw };
-    // Some models put a JSON object inside the function tag instead of parameter tags.
-    const parsed = parseJsonLenient(trimmed);
-    if (parsed.ok && isRecord(parsed.value)) return { ok: true, name, args: parsed.value, raw };
-    return { ok: false, name, raw, error: `could not read the parameters of <function=${name}>` };
-  }
-
+  const name = text.slice(start + FUNCTION_OPEN.length, headerEnd).trim();
   const properties = propertiesOf(schemas?.[name]);
   const args: Record<string, unknown> = {};
-  let from = 0;
+  let at = headerEnd + 1;
+  let error: string | undefined;
+
   for (;;) {
-    const start = body.indexOf(PARAM_OPEN, from);
-    if (start < 0) break;
-    const keyEnd = body.indexOf(">", start);
-    if (keyEnd < 0) return { ok: false, name, raw, error: "a <parameter= tag that is never closed with >" };
-    const key = body.slice(start + PARAM_OPEN.length, keyEnd).trim();
-    const valueEnd = firstOf(body, [PARAM_CLOSE, PARAM_OPEN], keyEnd + 1);
-    const value = stripOneNewline(body.slice(keyEnd + 1, valueEnd));
-    if (!key) return { ok: false, name, raw, error: "a <parameter=> tag without a name" };
-    args[key] = coerceValue(value, properties?.[key]);
-    from = body.startsWith(PARAM_CLOSE, valueEnd) ? valueEnd + PARAM_CLOSE.length : valueEnd;
+    at = skipSpace(text, at);
+    if (at >= text.length) break;
+    if (text.startsWith(FUNCTION_CLOSE, at)) {
+      at += FUNCTION_CLOSE.length;
+      break;
+    }
+    if (text.startsWith(PARAM_OPEN, at)) {
+      const keyEnd = text.indexOf(">", at);
+      const lineEnd = firstOf(text, ["\n"], at);
+      if (keyEnd < 0 || lineEnd < keyEnd) {
+        error = "a <parameter= tag that is never closed with >";
+        at = unclosedEnd(text, at);
+        break;
+      }
+      const key = text.slice(at + PARAM_OPEN.length, keyEnd).trim();
+      if (!key) {
+        error = "a <parameter=> tag without a name";
+        at = unclosedEnd(text, at);
+        break;
+      }
+      const value = readValue(text, keyEnd + 1, key, args, properties);
+      args[key] = coerceValue(value.text, properties?.[key]);
+      at = value.next;
+      continue;
+    }
+    if (text.startsWith(TOOL_CLOSE, at) || text.startsWith(TOOL_OPEN, at) || text.startsWith(FUNCTION_OPEN, at)) break;
+    if (Object.keys(args).length === 0 && (text.charAt(at) === "{" || text.charAt(at) === "[")) {
+      // Some models put a JSON object inside the function tag instead of parameter tags.
+      const end = jsonValueEnd(text, at);
+      const parsed = parseJsonLenient(text.slice(at, end < 0 ? unclosedEnd(text, at) : end));
+      if (parsed.ok && isRecord(parsed.value)) Object.assign(args, parsed.value);
+      else error = `could not read the parameters of <function=${name}>`;
+      at = end < 0 ? unclosedEnd(text, at) : end;
+      continue;
+    }
+    // Stray text inside the function: skip it up to the next tag of this function.
+    const next = firstOf(text, [PARAM_OPEN, FUNCTION_CLOSE, TOOL_CLOSE, TOOL_OPEN, FUNCTION_OPEN], at + 1);
+    error ??= `unexpected text inside <function=${name}>`;
+    at = next;
   }
-  return { ok: true, name, args, raw };
+
+  const raw = text.slice(start, at);
+  if (!name) return { call: { ok: false, raw, error: "a <function=NAME> tag without a tool name" }, end: at };
+  if (!isToolName(name)) return { call: { ok: false, name, raw, error: `"${name}" is not a tool name` }, end: at };
+  if (error && Object.keys(args).length === 0) return { call: { ok: false, name, raw, error }, end: at };
+  return { call: { ok: true, name, args, raw }, end: at };
+}
+
+/**
+ * Where the value that starts at `from` ends, and where parsing resumes. Tags opened inside the
+ * value are counted so that their closes are not taken for the value's own; a close at depth 0 only
+ * counts when structure follows it. Without such a close the value ends at the first offered
+ * parameter that opens at depth 0, else at the first close at depth 0, else at `</function>`.
+ */
+function readValue(
+  text: string,
+  from: number,
+  key: string,
+  assigned: Record<string, unknown>,
+  properties: Record<string, unknown> | undefined,
+): { text: string; next: number } {
+  const isNextParameter = (name: string) =>
+    name !== key && !Object.hasOwn(assigned, name) && (!properties || Object.hasOwn(properties, name));
+  let depth = 0;
+  let implicitEnd = -1;
+  let looseClose = -1;
+  let stop = text.length;
+  STRUCTURE_TAG.lastIndex = from;
+  for (let match = STRUCTURE_TAG.exec(text); match; match = STRUCTURE_TAG.exec(text)) {
+    const tag = match[0];
+    const at = match.index;
+    if (tag === PARAM_CLOSE) {
+      if (depth === 0) {
+        if (followsStructure(text, at + tag.length, isNextParameter)) {
+          return { text: stripOneNewline(text.slice(from, at)), next: at + tag.length };
+        }
+        if (looseClose < 0) looseClose = at;
+      }
+      depth = Math.max(0, depth - 1);
+    } else if (tag.startsWith(PARAM_OPEN)) {
+      if (depth === 0 && implicitEnd < 0 && isNextParameter((match[1] ?? "").trim())) implicitEnd = at;
+      depth++;
+    } else if (tag === FUNCTION_CLOSE && depth === 0) {
+      stop = at;
+      break;
+    } else if (tag === FUNCTION_CLOSE || tag === TOOL_CLOSE) {
+      depth = Math.max(0, depth - 1);
+    } else {
+      depth++;
+    }
+  }
+  if (looseClose >= 0 && (implicitEnd < 0 || looseClose < implicitEnd)) {
+    return { text: stripOneNewline(text.slice(from, looseClose)), next: looseClose + PARAM_CLOSE.length };
+  }
+  const end = implicitEnd >= 0 ? implicitEnd : stop;
+  return { text: stripOneNewline(stripOneNewline(text.slice(from, end)).replace(DRIFTED_CLOSE, "")), next: end };
+}
+
+function followsStructure(text: string, from: number, isNextParameter: (name: string) => boolean): boolean {
+  const at = skipSpace(text, from);
+  if (at >= text.length) return true;
+  if (text.startsWith(FUNCTION_CLOSE, at) || text.startsWith(TOOL_CLOSE, at)) return true;
+  if (text.startsWith(TOOL_OPEN, at) || text.startsWith(FUNCTION_OPEN, at)) return true;
+  if (!text.startsWith(PARAM_OPEN, at)) return false;
+  const keyEnd = text.indexOf(">", at);
+  return keyEnd >= 0 && isNextParameter(text.slice(at + PARAM_OPEN.length, keyEnd).trim());
+}
+
+/** Where an unclosed function or tag stops: at its `</function>`, the next call, or the end. */
+function unclosedEnd(text: string, from: number): number {
+  const close = text.indexOf(FUNCTION_CLOSE, from);
+  const next = firstOf(text, [TOOL_OPEN, TOOL_CLOSE, "\n" + FUNCTION_OPEN], from + 1);
+  return close >= 0 && close < next ? close + FUNCTION_CLOSE.length : next;
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && /\s/.test(text.charAt(at))) at++;
+  return at;
 }
 
 function firstOf(text: string, needles: string[], from: number): number {
@@ -95,41 +206,5 @@ function stripOneNewline(value: string): string {
 
 function propertiesOf(schema: JsonSchema | undefined): Record<string, unknown> | undefined {
   const props = schema?.properties;
-  return isRecord(props) ? props : undefined;
-}
-
-/** The JSON Schema types a property admits (`type`, a `type` list, or `anyOf`/`oneOf` members). */
-function schemaTypes(property: unknown): string[] {
-  if (!isRecord(property)) return [];
-  const types: string[] = [];
-  const add = (t: unknown) => {
-    if (typeof t === "string") types.push(t);
-    else if (Array.isArray(t)) for (const x of t) add(x);
-  };
-  add(property.type);
-  for (const key of ["anyOf", "oneOf"]) {
-    const members = property[key];
-    if (Array.isArray(members)) for (const member of members) if (isRecord(member)) add(member.type);
-  }
-  return types;
-}
-
-/** Type a parameter value by its schema; anything that does not fit stays the raw string. */
-export function coerceValue(value: string, property: unknown): unknown {
-  const types = schemaTypes(property);
-  const text = value.trim();
-  if (types.includes("null") && text === "null") return null;
-  if (types.includes("integer") && /^[+-]?\d+$/.test(text)) return Number.parseInt(text, 10);
-  if (types.includes("number") && text !== "" && Number.isFinite(Number(text))) return Number(text);
-  if (types.includes("boolean") && /^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
-  if (types.includes("object") || types.includes("array")) {
-    const parsed = parseJsonLenient(text);
-    if (
-      parsed.ok &&
-      ((types.includes("object") && isRecord(parsed.value)) || (types.includes("array") && Array.isArray(parsed.value)))
-    ) {
-      return parsed.value;
-    }
-  }
-  return value;
+  return isRecord(props) && Object.keys(props).length > 0 ? props : undefined;
 }

@@ -1,160 +1,249 @@
 /**
- * Tool calls written as text (content mode): hermes `<tool_call>{json}</tool_call>` blocks, the
- * Qwen3-Coder `<function=…>` XML form, fenced `{"name","arguments"}` JSON, and leaked gpt-oss harmony.
- * Used when the server's parser is off or failed. Pure; a broken call becomes a `malformed` entry.
+ * Tool calls written as text (content mode): hermes `<tool_call>{json}</tool_call>` blocks and the
+ * variants llama.cpp recovers (`<function name="f">{…}</function>`, `<tool>`, `<tools>`,
+ * `<response>`, `<json>`, `<function_call>`, fenced or bare call JSON), the Qwen3-Coder
+ * `<function=…>` XML form, and leaked gpt-oss harmony. Used when the server's parser is off or
+ * failed. One left-to-right scan, so calls keep the order the model wrote them in and text inside
+ * a JSON string or a parameter value is never read as another call. Pure; a broken call becomes a
+ * `malformed` entry, which the loop reports to the model.
  */
-import { isHarmony, parseHarmony } from "./harmony.js";
+import { isHarmony } from "./harmony.js";
 import { newCallId } from "./ids.js";
-import { findJsonValues, isRecord, parseJsonLenient } from "./json.js";
-import { findFunctionSpans, parseFunctionXml } from "./qwen-xml.js";
+import { isRecord, jsonValueEnd, parseJsonLenient } from "./json.js";
+import type { ContentParse, ContentParseOptions } from "./parsers/content-types.js";
+import { harmonyToParse } from "./parsers/harmony-content.js";
+import { normalizeArguments, normalizeToolName } from "./parsers/normalize.js";
+import { FUNCTION_OPEN, isToolName, parseFunctionAt, type XmlCall } from "./qwen-xml.js";
 import { splitThink } from "./think.js";
-import type { JsonSchema, MalformedToolCall, ParsedToolCall } from "./types.js";
+import type { MalformedToolCall } from "./types.js";
 
-/** What the parser knows about the offered tools. */
-export interface ContentParseOptions {
-  /** Names of the offered tools: used to fix the case/prefix of names and to accept bare fenced JSON. */
-  knownTools?: string[];
-  /** Parameter schemas by tool name, to type Qwen3-Coder XML values. */
-  schemas?: Record<string, JsonSchema>;
-}
-
-/** The calls, broken calls and remaining text of one message. */
-export interface ContentParse {
-  calls: ParsedToolCall[];
-  malformed: MalformedToolCall[];
-  /** The visible content with tool-call blocks and reasoning removed, trimmed. */
-  text: string;
-  /** `<think>` text and harmony analysis found in the content. */
-  reasoning: string;
-}
+export type { ContentParse, ContentParseOptions } from "./parsers/content-types.js";
+export { normalizeArguments, normalizeToolName };
 
 const TOOL_OPEN = "<tool_call>";
 const TOOL_CLOSE = "</tool_call>";
-const FENCE = /```[ \t]*([\w-]*)[ \t]*\r?\n?([\s\S]*?)```/g;
+const FENCE = "```";
+/** Where a scan step may start: a call tag, a wrapper tag llama.cpp accepts, or a code fence. */
+const MARKER = /<tool_call>|<function=|<function\s+name\s*=\s*"|<(tools?|response|json|xml|function_call)>|```/gi;
+const WRAPPER_TAGS = /<(tools?|response|json|xml|function_call)>/i;
 
 /** Cheap check: does this content carry tool calls written as text? */
 export function looksLikeToolCallContent(content: string): boolean {
-  if (content.includes(TOOL_OPEN) || content.includes("<function=") || isHarmony(content)) return true;
-  return content.includes("```") && /"name"\s*:/.test(content) && /"(arguments|parameters)"\s*:/.test(content);
+  if (content.includes(TOOL_OPEN) || content.includes(FUNCTION_OPEN) || isHarmony(content)) return true;
+  if (/<function\s+name\s*=/.test(content)) return true;
+  const namesCall = /"name"\s*:/.test(content) && /"(arguments|parameters)"\s*:/.test(content);
+  if (!namesCall) return false;
+  return content.includes(FENCE) || WRAPPER_TAGS.test(content) || /^\s*[[{]/.test(content);
 }
 
 /** Extract every tool call from `content`, in order. Never throws. */
 export function parseToolCallsFromContent(content: string, options: ContentParseOptions = {}): ContentParse {
+  if (isHarmony(content)) return harmonyToParse(content, options);
   const out: ContentParse = { calls: [], malformed: [], text: "", reasoning: "" };
-  if (isHarmony(content)) return parseHarmonyContent(content, options, out);
-
   const split = splitThink(content);
   out.reasoning = split.reasoning;
-  let text = split.content;
-  text = removeSpans(text, findTaggedBlocks(text), (raw, body) => parseBlockBody(raw, body, options, out));
-  text = removeSpans(text, findFunctionSpans(text), (raw) => addXml(raw, options, out));
-  // A fence left empty had wrapped removed blocks; a fence holding call JSON is itself the call.
-  text = text.replace(FENCE, (whole: string, _lang: string, body: string) =>
-    !body.trim() || parseFencedCalls(body, options, out) ? "" : whole,
-  );
-  out.text = text.replace(/\n{3,}/g, "\n\n").trim();
+  let text = scan(split.content, options, out);
+  if (out.calls.length + out.malformed.length === 0 && bareCalls(text.trim(), options, out)) text = "";
+  out.text = tidy(text);
   return out;
 }
 
-/**
- * Make a model-produced argument value into the JSON text of an object: a valid object string is
- * kept verbatim; a repairable one is re-serialized; an object is serialized; empty means `{}`.
- */
-export function normalizeArguments(args: unknown): { ok: true; json: string } | { ok: false; error: string } {
-  if (args === undefined || args === null) return { ok: true, json: "{}" };
-  if (isRecord(args)) return { ok: true, json: JSON.stringify(args) };
-  if (typeof args !== "string") return { ok: false, error: "arguments must be a JSON object" };
-  const trimmed = args.trim();
-  if (!trimmed) return { ok: true, json: "{}" };
-  const parsed = parseJsonLenient(trimmed);
-  if (!parsed.ok) return { ok: false, error: `arguments are not valid JSON (${parsed.error})` };
-  if (!isRecord(parsed.value)) return { ok: false, error: "arguments must be a JSON object" };
-  return { ok: true, json: parsed.repaired ? JSON.stringify(parsed.value) : args };
-}
-
-/**
- * Map a model-written name onto an offered tool: exact match, then without a `functions.` prefix,
- * then a unique case-insensitive match. Unknown names are returned as written.
- */
-export function normalizeToolName(name: string, knownTools?: string[]): string {
-  const trimmed = name.trim();
-  if (!knownTools || knownTools.includes(trimmed)) return trimmed;
-  const bare = trimmed.replace(/^functions\./, "");
-  if (knownTools.includes(bare)) return bare;
-  const folded = knownTools.filter((tool) => tool.toLowerCase() === bare.toLowerCase());
-  return folded.length === 1 ? (folded[0] ?? bare) : trimmed;
-}
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-/** `<tool_call>` blocks; a block missing its close ends at the next `<tool_call>` or at the end. */
-function findTaggedBlocks(text: string): Span[] {
-  const spans: Span[] = [];
-  let from = 0;
-  for (;;) {
-    const start = text.indexOf(TOOL_OPEN, from);
-    if (start < 0) return spans;
-    const close = text.indexOf(TOOL_CLOSE, start);
-    const next = text.indexOf(TOOL_OPEN, start + TOOL_OPEN.length);
-    let end = text.length;
-    if (close >= 0 && (next < 0 || close < next)) end = close + TOOL_CLOSE.length;
-    else if (next >= 0) end = next;
-    spans.push({ start, end });
-    from = end;
-  }
-}
-
-/** Hand each span to `handle` and cut it out of the text. */
-function removeSpans(text: string, spans: Span[], handle: (raw: string, body: string) => void): string {
+/** Walk `text` left to right; calls go to `out`, the text that is not a call is returned. */
+function scan(text: string, options: ContentParseOptions, out: ContentParse): string {
   let kept = "";
   let last = 0;
-  for (const span of spans) {
-    const raw = text.slice(span.start, span.end);
-    handle(raw, raw.replace(TOOL_OPEN, "").replace(TOOL_CLOSE, ""));
-    kept += `${text.slice(last, span.start)}\n`;
-    last = span.end;
+  let from = 0;
+  const marker = new RegExp(MARKER.source, MARKER.flags);
+  for (;;) {
+    marker.lastIndex = from;
+    const match = marker.exec(text);
+    if (!match) break;
+    const start = match.index;
+    const end = step(text, start, match[0], match[1], options, out);
+    if (end === undefined) {
+      from = start + match[0].length;
+      continue;
+    }
+    if (end.verbatim) {
+      from = end.at;
+      continue;
+    }
+    kept += `${text.slice(last, start)}\n${end.keep ?? ""}`;
+    last = from = end.at;
   }
   return kept + text.slice(last);
 }
 
-function parseBlockBody(raw: string, rawBody: string, options: ContentParseOptions, out: ContentParse): void {
-  const body = stripFence(rawBody.trim());
-  if (body.startsWith("<function=")) {
-    for (const span of findFunctionSpans(body)) addXml(body.slice(span.start, span.end), options, out);
-    return;
-  }
-  const spans = findJsonValues(body);
-  if (spans.length === 0) {
-    addMalformed(out, raw, body ? "the <tool_call> block holds no JSON object" : "the <tool_call> block is empty");
-    return;
-  }
-  for (const span of spans) {
-    const parsed = parseJsonLenient(body.slice(span.start, span.end));
-    if (!parsed.ok) {
-      addMalformed(out, raw, `the <tool_call> block is not valid JSON (${parsed.error})`);
-      continue;
-    }
-    const items = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-    for (const item of items) addObjectCall(item, raw, options, out);
-  }
+/** Where a construct ends; `keep` is text of it to keep, `verbatim` keeps all of it (a fence that holds no call). */
+interface Step {
+  at: number;
+  keep?: string;
+  verbatim?: boolean;
 }
 
-/** Fenced JSON that is a call or a list of calls; returns false (text kept) when it is not. */
-function parseFencedCalls(body: string, options: ContentParseOptions, out: ContentParse): boolean {
-  const parsed = parseJsonLenient(body.trim());
-  if (!parsed.ok) return false;
+/** One construct at `start`: where it ends (and any text of it to keep), or undefined when it is not a call. */
+function step(
+  text: string,
+  start: number,
+  tag: string,
+  wrapper: string | undefined,
+  options: ContentParseOptions,
+  out: ContentParse,
+): Step | undefined {
+  if (tag === TOOL_OPEN) return { at: toolCallBlock(text, start, options, out) };
+  if (tag === FUNCTION_OPEN) {
+    const parsed = parseFunctionAt(text, start, options.schemas);
+    addXml(parsed.call, options, out);
+    return { at: skipStrayClose(text, parsed.end) };
+  }
+  if (tag === FENCE) return fence(text, start, options, out);
+  if (wrapper) return wrapped(text, start, tag.length, wrapper, options, out);
+  return namedFunction(text, start, tag.length, options, out);
+}
+
+/** A `<tool_call>` block: JSON call(s), a Qwen3-Coder function, or a fence holding JSON. */
+function toolCallBlock(text: string, start: number, options: ContentParseOptions, out: ContentParse): number {
+  const nextOpen = text.indexOf(TOOL_OPEN, start + TOOL_OPEN.length);
+  const limit = nextOpen < 0 ? text.length : nextOpen;
+  let at = skipSpace(text, start + TOOL_OPEN.length);
+  if (text.startsWith(FUNCTION_OPEN, at)) {
+    const parsed = parseFunctionAt(text, at, options.schemas);
+    addXml(parsed.call, options, out);
+    return skipStrayClose(text, parsed.end);
+  }
+  const closeAt = (from: number) => {
+    const close = text.indexOf(TOOL_CLOSE, from);
+    return close >= 0 && close < limit ? close : -1;
+  };
+  if (text.startsWith(FENCE, at)) {
+    const close = closeAt(at);
+    const blockEnd = close < 0 ? limit : close;
+    const raw = text.slice(start, close < 0 ? limit : close + TOOL_CLOSE.length);
+    const inner = text
+      .slice(at, blockEnd)
+      .replace(/^```[\w-]*[ \t]*\r?\n?/, "")
+      .replace(/```\s*$/, "");
+    addJsonCalls(inner.trim(), raw, options, out);
+    return close < 0 ? limit : close + TOOL_CLOSE.length;
+  }
+  if (text.charAt(at) === "{" || text.charAt(at) === "[") {
+    const first = out.calls.length + out.malformed.length;
+    const pieces: Array<{ from: number; to: number }> = [];
+    while (at < limit && (text.charAt(at) === "{" || text.charAt(at) === "[")) {
+      let end = jsonValueEnd(text, at);
+      // Unterminated JSON ends at the block's close or the next block, for the repair pass.
+      if (end < 0 || end > limit) end = closeAt(at) >= 0 ? closeAt(at) : limit;
+      pieces.push({ from: at, to: end });
+      at = skipSpace(text, end);
+    }
+    const close = closeAt(at);
+    const between = close >= 0 ? text.slice(at, close) : "";
+    const blockEnd = close >= 0 && !between.includes("<") ? close + TOOL_CLOSE.length : at;
+    const raw = text.slice(start, blockEnd);
+    for (const piece of pieces) addJsonCalls(text.slice(piece.from, piece.to), raw, options, out);
+    if (out.calls.length + out.malformed.length === first)
+      addMalformed(out, raw, "the <tool_call> block holds no call");
+    return blockEnd;
+  }
+  const close = closeAt(at);
+  const end = close < 0 ? limit : close + TOOL_CLOSE.length;
+  const raw = text.slice(start, end);
+  const body = text.slice(at, close < 0 ? limit : close).trim();
+  addMalformed(out, raw, body ? "the <tool_call> block holds no JSON object" : "the <tool_call> block is empty");
+  return end;
+}
+
+/** llama.cpp's `<function name="f">{json}</function>`. */
+function namedFunction(
+  text: string,
+  start: number,
+  openLength: number,
+  options: ContentParseOptions,
+  out: ContentParse,
+): { at: number } | undefined {
+  const nameEnd = text.indexOf('"', start + openLength);
+  if (nameEnd < 0 || text.charAt(skipSpace(text, nameEnd + 1)) !== ">") return undefined;
+  const name = text.slice(start + openLength, nameEnd);
+  const bodyStart = skipSpace(text, skipSpace(text, nameEnd + 1) + 1);
+  const end = text.charAt(bodyStart) === "{" ? jsonValueEnd(text, bodyStart) : -1;
+  if (end < 0) return undefined;
+  const after = skipSpace(text, end);
+  const close = text.startsWith("</function>", after) ? after + "</function>".length : end;
+  addObjectCall({ name, arguments: text.slice(bodyStart, end) }, text.slice(start, close), options, out);
+  return { at: close };
+}
+
+/** `<tool>`, `<tools>`, `<response>`, `<json>`, `<xml>`, `<function_call>`: only when they hold call JSON. */
+function wrapped(
+  text: string,
+  start: number,
+  openLength: number,
+  tag: string,
+  options: ContentParseOptions,
+  out: ContentParse,
+): { at: number } | undefined {
+  const bodyStart = skipSpace(text, start + openLength);
+  const end = text.charAt(bodyStart) === "{" || text.charAt(bodyStart) === "[" ? jsonValueEnd(text, bodyStart) : -1;
+  if (end < 0) return undefined;
+  const items = callItems(text.slice(bodyStart, end), options);
+  if (!items) return undefined;
+  const after = skipSpace(text, end);
+  const closeTag = `</${tag}>`;
+  const close = text.slice(after, after + closeTag.length).toLowerCase() === closeTag.toLowerCase();
+  const stop = close ? after + closeTag.length : end;
+  for (const item of items) addObjectCall(item, text.slice(start, stop), options, out);
+  return { at: stop };
+}
+
+/** A code fence: calls inside it are read; a fence left holding nothing else is dropped. */
+function fence(text: string, start: number, options: ContentParseOptions, out: ContentParse): Step | undefined {
+  const lineEnd = text.indexOf("\n", start);
+  const close = lineEnd < 0 ? -1 : text.indexOf(FENCE, lineEnd);
+  if (close < 0) return undefined;
+  const header = text.slice(start, lineEnd + 1);
+  const body = text.slice(lineEnd + 1, close);
+  const end = close + FENCE.length;
+  const inner: ContentParse = { calls: [], malformed: [], text: "", reasoning: "" };
+  const rest = scan(body, options, inner);
+  if (inner.calls.length + inner.malformed.length > 0) {
+    out.calls.push(...inner.calls);
+    out.malformed.push(...inner.malformed);
+    return { at: end, keep: rest.trim() ? `${header}${rest.trim()}\n${FENCE}` : "" };
+  }
+  if (!body.trim()) return { at: end };
+  return bareCalls(body.trim(), options, out) ? { at: end } : { at: end, verbatim: true };
+}
+
+/** JSON that is a call or a list of calls to offered tools, standing alone (fence body or whole message). */
+function bareCalls(body: string, options: ContentParseOptions, out: ContentParse): boolean {
+  if (!/^[[{]/.test(body) || jsonValueEnd(body, 0) !== body.length) return false;
+  const items = callItems(body, options);
+  if (!items) return false;
+  for (const item of items) addObjectCall(item, body, options, out);
+  return true;
+}
+
+/** The call objects of `json`, or undefined unless every item names an offered tool (any tool when none are known). */
+function callItems(json: string, options: ContentParseOptions): unknown[] | undefined {
+  const parsed = parseJsonLenient(json);
+  if (!parsed.ok) return undefined;
   const items = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
   const isCall = (item: unknown) => {
     const call = unwrapFunction(item);
     if (!call || typeof call.name !== "string" || !("arguments" in call || "parameters" in call)) return false;
+    if (!isToolName(call.name.trim())) return false;
+    const args = normalizeArguments("arguments" in call ? call.arguments : call.parameters);
+    if (!args.ok) return false;
     return !options.knownTools || options.knownTools.includes(normalizeToolName(call.name, options.knownTools));
   };
-  if (items.length === 0 || !items.every(isCall)) return false;
-  for (const item of items) addObjectCall(item, body, options, out);
-  return true;
+  return items.length > 0 && items.every(isCall) ? items : undefined;
+}
+
+function addJsonCalls(json: string, raw: string, options: ContentParseOptions, out: ContentParse): void {
+  const parsed = parseJsonLenient(json);
+  if (!parsed.ok) return addMalformed(out, raw, `the <tool_call> block is not valid JSON (${parsed.error})`);
+  const items = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+  for (const item of items) addObjectCall(item, raw, options, out);
 }
 
 function unwrapFunction(value: unknown): Record<string, unknown> | undefined {
@@ -166,19 +255,19 @@ function addObjectCall(value: unknown, raw: string, options: ContentParseOptions
   const call = unwrapFunction(value);
   if (!call) return addMalformed(out, raw, 'expected a JSON object like {"name": …, "arguments": {…}}');
   if (typeof call.name !== "string" || !call.name.trim()) return addMalformed(out, raw, "the tool call has no name");
+  if (!isToolName(call.name.trim())) return addMalformed(out, raw, `"${call.name}" is not a tool name`);
   const name = normalizeToolName(call.name, options.knownTools);
   const args = normalizeArguments("arguments" in call ? call.arguments : call.parameters);
   if (!args.ok) return addMalformed(out, raw, args.error, name);
   out.calls.push({ id: newCallId(), name, arguments: args.json });
 }
 
-function addXml(raw: string, options: ContentParseOptions, out: ContentParse): void {
-  const parsed = parseFunctionXml(raw, options.schemas);
-  if (!parsed.ok) return addMalformed(out, raw, parsed.error, parsed.name);
+function addXml(call: XmlCall, options: ContentParseOptions, out: ContentParse): void {
+  if (!call.ok) return addMalformed(out, call.raw, call.error, call.name);
   out.calls.push({
     id: newCallId(),
-    name: normalizeToolName(parsed.name, options.knownTools),
-    arguments: JSON.stringify(parsed.args),
+    name: normalizeToolName(call.name, options.knownTools),
+    arguments: JSON.stringify(call.args),
   });
 }
 
@@ -189,28 +278,18 @@ function addMalformed(out: ContentParse, raw: string, error: string, name?: stri
   out.malformed.push(entry);
 }
 
-function stripFence(body: string): string {
-  const fenced = /^```[\w-]*[ \t]*\r?\n?([\s\S]*?)(```)?$/.exec(body);
-  return fenced ? (fenced[1] ?? "").trim() : body;
+/** After a function, a `</tool_call>` left without its opening tag belongs to it (Qwen3-Coder drops the first opener). */
+function skipStrayClose(text: string, from: number): number {
+  const at = skipSpace(text, from);
+  return text.startsWith(TOOL_CLOSE, at) ? at + TOOL_CLOSE.length : from;
 }
 
-function parseHarmonyContent(content: string, options: ContentParseOptions, out: ContentParse): ContentParse {
-  const parsed = parseHarmony(content);
-  const visible: string[] = parsed.outside.map((piece) => piece.trim());
-  const reasoning: string[] = [];
-  for (const message of parsed.messages) {
-    if (message.recipient) {
-      const name = normalizeToolName(message.recipient, options.knownTools);
-      const args = normalizeArguments(message.body);
-      if (args.ok) out.calls.push({ id: newCallId(), name, arguments: args.json });
-      else addMalformed(out, message.raw, args.error, name);
-    } else if (message.channel === "analysis") {
-      reasoning.push(message.body.trim());
-    } else {
-      visible.push(message.body.trim());
-    }
-  }
-  out.text = visible.filter(Boolean).join("\n\n");
-  out.reasoning = reasoning.filter(Boolean).join("\n\n");
-  return out;
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && /\s/.test(text.charAt(at))) at++;
+  return at;
+}
+
+function tidy(text: string): string {
+  return text.replace(/\n{3,}/g, "\n\n").trim();
 }
