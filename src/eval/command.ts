@@ -5,12 +5,14 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { registerAgentEvalCommand } from "../agent-eval/command.js";
 import type { CliContext } from "../surfaces/cli/context.js";
 import { collect, numberFlag } from "../surfaces/cli/flags.js";
 import { ConfigError } from "../util/errors.js";
 import { compareRuns, loadRun, renderCompareMd } from "./compare.js";
 import { DEFAULT_EVAL_DEPS, type EvalDeps } from "./explorers.js";
 import { mineTasks } from "./mine.js";
+import { mineDocTasks } from "./mine-doc.js";
 import { type EvalFlags, runEvalCommand } from "./run-command.js";
 
 interface CompareFlags {
@@ -29,6 +31,8 @@ interface MineFlags {
   maxFiles?: string;
   maxLines?: string;
   out?: string;
+  kind?: string;
+  seed?: string;
 }
 
 /** The command line as typed, for the summary (commander keeps the raw arguments on the root). */
@@ -96,6 +100,8 @@ export function registerEvalCommand(program: Command, ctx: CliContext, deps: Eva
       ctx.setExitCode(0);
     });
 
+  registerAgentEvalCommand(evalCmd, (code) => ctx.setExitCode(code));
+
   evalCmd
     .command("mine")
     .description(
@@ -110,9 +116,35 @@ export function registerEvalCommand(program: Command, ctx: CliContext, deps: Eva
     .option("--max-files <n>", "source files a commit may touch", "3")
     .option("--max-lines <n>", "changed source lines a commit may have", "200")
     .option("--out <file>", "write the tasks JSONL here (default stdout)")
+    .option(
+      "--kind <kind>",
+      "commit (fix commits) | doc (doc comment's first sentence as query, the unit as gold)",
+      "commit",
+    )
+    .option("--seed <n>", "sampling seed (--kind doc)", "1")
     .action(async (flags: MineFlags) => {
       if (!flags.repo) throw new ConfigError("eval mine needs --repo DIR");
       const limit = numberFlag("--limit", flags.limit, 1);
+      if (flags.kind !== undefined && flags.kind !== "commit" && flags.kind !== "doc")
+        throw new ConfigError(`--kind expects commit or doc, got "${flags.kind}"`);
+      if (flags.kind === "doc") {
+        if (!flags.name) throw new ConfigError("eval mine --kind doc needs --name owner/name");
+        const { tasks, examined } = await mineDocTasks({
+          repo: flags.repo,
+          name: flags.name,
+          ...(flags.rev ? { rev: flags.rev } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          seed: numberFlag("--seed", flags.seed, 0) ?? 1,
+        });
+        const jsonl = tasks.map((t) => JSON.stringify(t)).join("\n") + (tasks.length ? "\n" : "");
+        if (flags.out) writeFileSync(flags.out, jsonl);
+        else process.stdout.write(jsonl);
+        process.stderr.write(
+          `eval mine --kind doc: ${flags.name}: ${examined} documented units examined, ${tasks.length} tasks\n`,
+        );
+        ctx.setExitCode(tasks.length > 0 ? 0 : 1);
+        return;
+      }
       const { tasks, stats, repo } = await mineTasks({
         repo: flags.repo,
         ...(flags.name ? { name: flags.name } : {}),
