@@ -37,6 +37,8 @@ export class ReplyBuilder {
   private reasoningKey = "reasoning_content";
   private omitIds = false;
   private omitIndex = false;
+  private argsInHead = false;
+  private emptyFinal = false;
   private modelId?: string;
 
   /** Append visible content (streamed as several deltas). */
@@ -100,6 +102,16 @@ export class ReplyBuilder {
     this.omitIndex = true;
     return this;
   }
+  /** Send the first piece of each call's arguments in the fragment that names it (vLLM's qwen3_coder parser does). */
+  argumentsInFirstFragment(): this {
+    this.argsInHead = true;
+    return this;
+  }
+  /** Put `finish_reason` on an extra empty delta after the last token (as several servers do). */
+  finishOnEmptyDelta(): this {
+    this.emptyFinal = true;
+    return this;
+  }
   /** The model id echoed in responses (default: the request's model). */
   model(id: string): this {
     this.modelId = id;
@@ -117,13 +129,16 @@ export class ReplyBuilder {
       const head: Record<string, unknown> = { type: "function", function: { name: call.name } };
       if (!this.omitIds) head.id = call.id;
       if (!this.omitIndex) head.index = index;
+      const pieces = this.split(call.arguments, Math.max(3, this.pieceCount));
+      if (this.argsInHead) head.function = { name: call.name, arguments: pieces.shift() ?? "" };
       deltas.push({ tool_calls: [head] });
-      for (const piece of this.split(call.arguments, Math.max(3, this.pieceCount))) {
+      for (const piece of pieces) {
         const fragment: Record<string, unknown> = { function: { arguments: piece } };
         if (!this.omitIndex) fragment.index = index;
         deltas.push({ tool_calls: [fragment] });
       }
     });
+    if (this.emptyFinal) deltas.push({});
     return deltas;
   }
 
