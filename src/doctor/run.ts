@@ -7,8 +7,10 @@ import { effectiveSampling } from "../config/profiles.js";
 import type { Config } from "../config/schema.js";
 import type { TokenizerFamily } from "../tokens/counter.js";
 import { runChatProbes } from "./chat-probes.js";
+import { checkServedCheckpoint } from "./checkpoint-check.js";
 import { checkModel, checkWindow, probeEndpoint } from "./endpoint-checks.js";
 import { checkRipgrep, checkTokenizers } from "./local-checks.js";
+import type { ServerKind } from "./server-kind.js";
 import type { Check, CheckName, DoctorReport } from "./types.js";
 
 /** Options of `runDoctor`. */
@@ -21,6 +23,8 @@ export interface DoctorOptions {
   onCheck?: (check: Check) => void;
   /** Run the ripgrep and tokenizer checks (default true). */
   local?: boolean;
+  /** A checkpoint directory to compare the running server with (`doctor --checkpoint`). */
+  checkpoint?: string;
 }
 
 /** Run the checks and build the report. */
@@ -36,6 +40,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     names.forEach((name) => add({ name, status: "skip", detail: `not run: ${why}` }));
   let model = config.model;
   let server: string | undefined;
+  let modelsBody: unknown;
+  let serverKind: ServerKind = "unknown";
+  let toolCall: Check | undefined;
 
   if (!config.base_url) {
     add({
@@ -49,6 +56,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const endpoint = await probeEndpoint(config.base_url, config.api_key, timeoutMs);
     add(endpoint.check);
     server = endpoint.server === "unknown" ? undefined : endpoint.server;
+    serverKind = endpoint.server;
+    if (endpoint.check.status !== "fail") modelsBody = endpoint.body;
     if (endpoint.check.status === "fail") {
       skip(["model", "context-window", "chat", "tool-call", "tool-result", "thinking"], "the endpoint is not usable");
     } else {
@@ -79,9 +88,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           timeoutMs,
         });
         [probes.chat, probes.toolCall, probes.toolResult, probes.thinking].forEach(add);
+        toolCall = probes.toolCall;
       }
     }
   }
+
+  if (options.checkpoint)
+    add(
+      await checkServedCheckpoint({
+        dir: options.checkpoint,
+        ...(modelsBody !== undefined ? { body: modelsBody } : {}),
+        ...(model ? { model } : {}),
+        server: serverKind,
+        ...(toolCall ? { toolCall } : {}),
+      }),
+    );
 
   const { profile } = effectiveSampling({ ...config, ...(model ? { model } : {}) });
   if (options.local !== false) {

@@ -17,7 +17,8 @@ export type CheckName =
   | "tool-result"
   | "thinking"
   | "ripgrep"
-  | "tokenizer";
+  | "tokenizer"
+  | "checkpoint";
 
 /** One check's outcome. */
 export interface Check {

@@ -29,6 +29,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   "bench-endpoint": async () => (await import("./commands/bench-endpoint.js")).registerBenchEndpointCommand,
   mcp: async () => (await import("./commands/mcp.js")).registerMcpCommand,
   install: async () => (await import("./commands/install.js")).registerInstallCommand,
+  checkpoint: async () => (await import("./commands/checkpoint.js")).registerCheckpointCommand,
 };
 
 /** Which subcommands this command line needs: the one it names, or all of them for help. */

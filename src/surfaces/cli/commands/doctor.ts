@@ -23,6 +23,7 @@ interface DoctorFlags {
   config?: string;
   timeout?: string;
   json?: boolean;
+  checkpoint?: string;
 }
 
 function seconds(value: string | undefined, fallback: number): number {
@@ -65,6 +66,7 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
   const report = await runDoctor({
     config,
     timeoutMs,
+    ...(flags.checkpoint ? { checkpoint: flags.checkpoint } : {}),
     ...(flags.json ? {} : { onCheck: (check) => process.stdout.write(`${renderCheck(check, color)}\n`) }),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -86,6 +88,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
     .option("--max-context <n>", "the window to judge instead of the detected one")
     .option("--config <file>", "config file to use instead of the discovered ones")
     .option("--timeout <seconds>", "time limit of each probe request (default 30)")
+    .option("--checkpoint <dir>", "compare the server with this local checkpoint (context, parser, stop ids)")
     .option("--json", "print the report as JSON")
     .action(async (flags: DoctorFlags) => {
       await runDoctorCommand(flags, ctx);
