@@ -21,8 +21,6 @@ export interface Citation extends LineSpan {
   verified: boolean;
   /** Which kind of observation covers it; "trimmed" means the range was cut to what was seen. */
   verification?: Verification;
-  /** Calibrated probability in [0, 1] that the cited lines hold what was asked; null when unknown. */
-  confidence?: number | null;
 }
 
 /** Why a run ended. `answered` is the only normal ending; every other one sets `partial: true`. */
@@ -231,8 +229,6 @@ export type ExploreEvent =
       at: number;
     }
   | { type: "notice"; level: "info" | "warn"; message: string; at: number }
-  /** The run handed over to another policy (`--fallback`); its turns continue the count. */
-  | { type: "fallback"; from: PolicyName; to: PolicyName; reason: string; at: number }
   | { type: "budget"; turn: number; usedTokens: number; window: number; at: number }
   | {
       type: "answer";

@@ -317,9 +317,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     );
     if (request.signal?.aborted) return finish("aborted", [], "");
 
-    const candidates = ws
-      .files()
-      .files.filter((f) => !f.secret && !isLikelyBinary(f.rel))
+    const candidates = (await ws.fileIndex()).files
+      .filter((f) => !f.secret && !isLikelyBinary(f.rel))
       .map((f) => f.rel);
     const { evidence, terms } = discountForeignNames(
       collectEvidence(planned, firstResults, analysis, candidates),

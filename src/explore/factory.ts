@@ -5,7 +5,6 @@
  */
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { RunStream } from "../core/run-stream.js";
 import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
 import { createEmbeddedExplorer } from "../embedded/explorer.js";
 import type { ChatMessage } from "../llm/types.js";
@@ -52,70 +51,52 @@ export function createExplorer(
   if (!config.fallback) return model;
   return async (request) => {
     const started = Date.now();
-    // The run owns its stream: one run_start, turns counted across both explorers, one run_end
-    // carrying the merged result.
-    const stream = new RunStream(request.onEvent);
     let first: ExploreResult | undefined;
     let why: string | null;
     try {
-      first = await model({ ...request, onEvent: stream.stage() });
+      first = await model(request);
       why = fallbackReason(first);
     } catch (error) {
       // The server could not even be asked (model discovery failed): exactly what --fallback is for.
       if (!(error instanceof EndpointError) || request.signal?.aborted) throw error;
       why = `the model server could not be reached (${error.message})`;
     }
-    if (first && (!why || request.signal?.aborted)) {
-      stream.end(first);
-      return first;
-    }
-    stream.fallback("model", "embedded", why ?? "");
+    if (first && (!why || request.signal?.aborted)) return first;
+    request.onEvent?.({
+      type: "notice",
+      level: "warn",
+      message: `falling back to the embedded explorer: ${why}`,
+      at: Date.now(),
+    });
     // The fallback gets what is left of the deadline (at least a second to work with).
     const left =
       request.deadlineMs === undefined
         ? undefined
         : Math.max(FALLBACK_MIN_MS, request.deadlineMs - (Date.now() - started));
-    const second = await embedded({
-      ...request,
-      onEvent: stream.stage(first?.turns ?? 0),
-      ...(left !== undefined ? { deadlineMs: left } : {}),
-    });
-    const merged = mergeFallback(first, second, why ?? "", config.model);
-    stream.end(merged);
-    return merged;
-  };
-}
-
-/** The run's result when the embedded explorer answered for the model: its answer, both runs' costs. */
-export function mergeFallback(
-  first: ExploreResult | undefined,
-  second: ExploreResult,
-  reason: string,
-  configuredModel?: string,
-): ExploreResult {
-  const none = {
-    turns: 0,
-    toolCalls: 0,
-    tokens: { input: 0, output: 0 },
-    warnings: [],
-    timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 },
-  };
-  const head = first ?? none;
-  const model = first?.model ?? configuredModel;
-  return {
-    ...second,
-    fallback: { from: "model", reason },
-    turns: head.turns + second.turns,
-    toolCalls: head.toolCalls + second.toolCalls,
-    tokens: head.tokens,
-    warnings: [...head.warnings, ...second.warnings],
-    ...(model ? { model } : {}),
-    timings: {
-      totalMs: head.timings.totalMs + second.timings.totalMs,
-      modelMs: head.timings.modelMs,
-      toolMs: head.timings.toolMs + second.timings.toolMs,
-      otherMs: head.timings.otherMs + second.timings.otherMs,
-    },
+    const second = await embedded({ ...request, ...(left !== undefined ? { deadlineMs: left } : {}) });
+    const none = {
+      turns: 0,
+      toolCalls: 0,
+      tokens: { input: 0, output: 0 },
+      warnings: [],
+      timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 },
+    };
+    const head = first ?? none;
+    return {
+      ...second,
+      fallback: { from: "model", reason: why ?? "" },
+      turns: head.turns + second.turns,
+      toolCalls: head.toolCalls + second.toolCalls,
+      tokens: head.tokens,
+      warnings: [...head.warnings, ...second.warnings],
+      ...(first?.model ? { model: first.model } : config.model ? { model: config.model } : {}),
+      timings: {
+        totalMs: head.timings.totalMs + second.timings.totalMs,
+        modelMs: head.timings.modelMs,
+        toolMs: head.timings.toolMs + second.timings.toolMs,
+        otherMs: head.timings.otherMs + second.timings.otherMs,
+      },
+    };
   };
 }
 

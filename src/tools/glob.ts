@@ -62,7 +62,7 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   } catch (error) {
     return toolError("invalid_args", `invalid glob pattern \`${pattern}\`: ${(error as Error).message}`);
   }
-  const { files, index } = ws.filesUnder(dirRel);
+  const { files, index } = await ws.filesUnderAsync(dirRel);
   const prefix = dirRel === "" ? "" : `${dirRel}/`;
   const matched: string[] = [];
   for (const f of files) {

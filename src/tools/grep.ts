@@ -9,7 +9,7 @@ import { secretMessage } from "../workspace/secrets.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
 import { type ToolContext, type ToolOutput, toolError } from "./context.js";
-import type { GrepQuery } from "./grep/collect.js";
+import type { Collected, GrepQuery } from "./grep/collect.js";
 import { runFallback } from "./grep/fallback.js";
 import { formatGrep } from "./grep/format.js";
 import { locateRipgrep, runRipgrep } from "./grep/ripgrep.js";
@@ -17,12 +17,15 @@ import { isBinaryFile } from "./support/line-reader.js";
 
 const MODES = new Set(["content", "files_with_matches", "count"]);
 
-function ignoredDirsNote(ws: Workspace, targetRel: string): string | undefined {
-  const { index } = ws.filesUnder(targetRel);
+/** Ignored directories under the target, from the engine's own walk or else from the file index. */
+async function ignoredDirs(ws: Workspace, targetRel: string, fromWalk: Collected["ignored"]): Promise<string[]> {
+  if (fromWalk) return fromWalk.dirs;
+  const { index } = await ws.filesUnderAsync(targetRel);
   const prefix = targetRel === "" ? "" : `${targetRel}/`;
-  const dirs = index.ignoredEntries
-    .filter((e) => e.dir && (prefix === "" || e.rel.startsWith(prefix)))
-    .map((e) => e.rel);
+  return index.ignoredEntries.filter((e) => e.dir && (prefix === "" || e.rel.startsWith(prefix))).map((e) => e.rel);
+}
+
+function ignoredDirsNote(dirs: string[]): string | undefined {
   if (dirs.length === 0) return undefined;
   const shown = dirs
     .slice(0, 3)
@@ -88,7 +91,9 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     return toolError("io_error", outcome.message);
   }
   const notes: string[] = [];
-  const ignoredNote = targetIsFile ? undefined : ignoredDirsNote(ws, targetRel);
+  const ignoredNote = targetIsFile
+    ? undefined
+    : ignoredDirsNote(await ignoredDirs(ws, targetRel, outcome.collected.ignored));
   if (ignoredNote) notes.push(ignoredNote);
   if (targetIsFile && outcome.collected.files.length === 0) {
     // An explicit file that was not searched must not read as "no matches" alone.
@@ -107,7 +112,10 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     notes,
   });
   const skipped = {
-    ignored: ws.filesUnder(targetIsFile ? "" : targetRel).index.skipped.ignored,
+    // A file target skips nothing by ignore rules (and needs no listing of the tree).
+    ignored: targetIsFile
+      ? 0
+      : (outcome.collected.ignored?.count ?? (await ws.filesUnderAsync(targetRel)).index.skipped.ignored),
     binary: outcome.collected.binary,
     tooLarge: outcome.collected.tooLarge,
     secret: outcome.collected.secret,

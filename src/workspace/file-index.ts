@@ -1,14 +1,19 @@
 /**
- * The workspace's file index: one walk per exploration, shared by Glob, the Grep fallback and the
- * embedded explorer. It applies the ignore rules, never enters `.git`, follows symlinks only while
- * their target stays inside the root (with loop detection) and counts what it skipped.
- * It only lists; it never reads file contents.
+ * The workspace's file index: one listing per workspace, shared by Glob, the Grep fallback and the
+ * embedded explorer (Grep with ripgrep does not need it). It applies the ignore rules, never enters
+ * `.git`, follows symlinks only while their target stays inside the root (with loop detection) and
+ * counts what it skipped. It only lists; it never reads file contents.
+ *
+ * Two strategies with one result: `listFileIndex` lets ripgrep's parallel walker list the files
+ * (native-listing.ts: a child process, so the event loop stays free), and `buildFileIndex`, the
+ * synchronous JavaScript walk, is the reference (and the fallback where ripgrep or `find` is missing).
  */
 import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SkipStats } from "../core/types.js";
 import { emptySkipStats } from "../core/types.js";
 import { type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
+import { listWithRipgrep } from "./native-listing.js";
 import { isSecretPath, type SecretPolicy } from "./secrets.js";
 
 export interface IndexedFile {
@@ -51,6 +56,11 @@ export interface WalkOptions {
   explicit?: boolean;
   secrets: SecretPolicy;
   maxFiles?: number;
+  /**
+   * Realpaths of the directories above `startRel` on the path the walk came by (loop detection
+   * when a followed directory link is walked on its own), and whether that path went through a link.
+   */
+  via?: { chain: string[]; viaSymlink: boolean };
 }
 
 const DEFAULT_MAX_FILES = 500_000;
@@ -67,7 +77,7 @@ function entryNamesOf(entries: Dirent[]): Set<string> {
 }
 
 /** Ignore levels that apply at `startRel`, from the root down (without walking the tree). */
-function ancestorLevels(root: string, startRel: string): IgnoreLevel[] {
+export function ancestorLevels(root: string, startRel: string): IgnoreLevel[] {
   const levels: IgnoreLevel[] = [];
   const parts = startRel === "" ? [] : startRel.split("/");
   for (let depth = 0; depth < parts.length; depth++) {
@@ -129,8 +139,8 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
       rel: startRel,
       abs: startRel === "" ? root : join(root, startRel),
       levels: ancestorLevels(root, startRel),
-      chain: [startReal],
-      viaSymlink: false,
+      chain: [...(options.via?.chain ?? []), startReal],
+      viaSymlink: options.via?.viaSymlink ?? false,
     },
   ];
 
@@ -219,4 +229,16 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
     truncated,
     buildMs: performance.now() - started,
   };
+}
+
+/**
+ * The index, listed by ripgrep when a binary is given (off the main thread), else by the walker.
+ * Same result either way; the walker is also used when ripgrep or `find` cannot run.
+ */
+export async function listFileIndex(options: WalkOptions & { rgPath?: string | null }): Promise<FileIndex> {
+  if (options.rgPath) {
+    const native = await listWithRipgrep({ ...options, rgPath: options.rgPath });
+    if (native) return native;
+  }
+  return buildFileIndex(options);
 }

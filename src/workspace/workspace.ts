@@ -5,8 +5,9 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
+import { locateRipgrep } from "../tools/grep/ripgrep.js";
 import { ConfigError } from "../util/errors.js";
-import { buildFileIndex, type FileIndex, type IndexedFile } from "./file-index.js";
+import { buildFileIndex, type FileIndex, type IndexedFile, listFileIndex, type WalkOptions } from "./file-index.js";
 import { ObservationLedger } from "./ledger.js";
 import { cleanPathInput, closestPaths, isWithin, normalizeRelative, relativeTo } from "./paths.js";
 import { DEFAULT_SECRET_POLICY, isSecretPath, type SecretPolicy } from "./secrets.js";
@@ -16,6 +17,23 @@ export interface WorkspaceOptions {
   /** Files larger than this are skipped by searches (counted as "too large"); Read streams them. */
   maxSearchFileBytes?: number;
   maxIndexFiles?: number;
+  /**
+   * Where the index comes from (default: a fresh listing). The warm index cache plugs in here; it
+   * gets the walk options and the default lister and must return the index of the tree as it is now.
+   */
+  indexSource?: IndexSource;
+}
+
+/** A source of file indexes (e.g. a cache in front of the lister). */
+export type IndexSource = (
+  options: WalkOptions,
+  list: (options: WalkOptions) => Promise<FileIndex>,
+) => Promise<FileIndex>;
+
+/** The default lister: ripgrep's walker when a binary runs here, else the JavaScript walk. */
+export async function listTree(options: WalkOptions): Promise<FileIndex> {
+  const rg = await locateRipgrep();
+  return listFileIndex({ ...options, rgPath: rg?.path ?? null });
 }
 
 export type PathKind = "file" | "dir";
@@ -50,7 +68,9 @@ export class Workspace {
   readonly maxSearchFileBytes: number;
   readonly ledger = new ObservationLedger();
   private readonly maxIndexFiles: number | undefined;
+  private readonly indexSource: IndexSource | undefined;
   private index: FileIndex | undefined;
+  private pendingIndex: Promise<FileIndex> | undefined;
   private readonly subIndexes = new Map<string, FileIndex>();
   private readonly stats = new Map<string, FileStat | null>();
 
@@ -59,6 +79,7 @@ export class Workspace {
     this.secrets = options.secrets ?? DEFAULT_SECRET_POLICY;
     this.maxSearchFileBytes = options.maxSearchFileBytes ?? 10 * 1024 * 1024;
     this.maxIndexFiles = options.maxIndexFiles;
+    this.indexSource = options.indexSource;
   }
 
   /** Open a workspace; throws ConfigError when the root is not an existing directory. */
@@ -82,10 +103,50 @@ export class Workspace {
     return rel === "" ? this.root : `${this.root}/${rel}`;
   }
 
-  /** The shared index of the whole root (built once, on first use). */
+  private walkOptions(startRel = ""): WalkOptions {
+    return {
+      root: this.root,
+      secrets: this.secrets,
+      ...(startRel !== "" ? { startRel, explicit: true } : {}),
+      ...(this.maxIndexFiles !== undefined ? { maxFiles: this.maxIndexFiles } : {}),
+    };
+  }
+
+  /**
+   * The shared index of the whole root, listed once on first use without blocking the event loop
+   * (ripgrep's walker in a child process, or the configured index source).
+   */
+  async fileIndex(): Promise<FileIndex> {
+    if (this.index) return this.index;
+    this.pendingIndex ??= (
+      this.indexSource ? this.indexSource(this.walkOptions(), listTree) : listTree(this.walkOptions())
+    ).then((index) => {
+      this.index ??= index;
+      return this.index;
+    });
+    return this.pendingIndex;
+  }
+
+  /** True once the shared index exists (callers that can do without it need not wait). */
+  hasIndex(): boolean {
+    return this.index !== undefined;
+  }
+
+  /**
+   * The shared index, synchronously: the one already listed, or a JavaScript walk now (for the few
+   * synchronous callers, such as path repair; the tools await `fileIndex()` first).
+   */
   files(): FileIndex {
-    this.index ??= buildFileIndex({ root: this.root, secrets: this.secrets, maxFiles: this.maxIndexFiles });
+    this.index ??= buildFileIndex(this.walkOptions());
     return this.index;
+  }
+
+  /** `filesUnder`, after making sure the index (and a sub-index an ignored directory needs) is listed. */
+  async filesUnderAsync(relDir: string): Promise<{ files: IndexedFile[]; index: FileIndex }> {
+    const index = await this.fileIndex();
+    if (relDir !== "" && !index.dirs.has(relDir) && !this.subIndexes.has(relDir))
+      this.subIndexes.set(relDir, await listTree(this.walkOptions(relDir)));
+    return this.filesUnder(relDir);
   }
 
   /**

@@ -433,6 +433,8 @@ describe("Grep: the ripgrep process", () => {
   });
 
   it("ends a runaway regex in the fallback engine at the time limit with a notice", async () => {
+    // The workspace lists files with ripgrep: not with the hanging stand-in of the tests above.
+    resetRipgrepLocation(real);
     await using runaway = await tmpRepo({ files: { "a.txt": `${"a".repeat(40)}b\nfoo\n`, "b.txt": "aaa\n" } });
     const tb = new Toolbox(Workspace.openSync(runaway.root), {
       config: { grepEngine: "fallback", toolTimeoutMs: 500 },

@@ -8,7 +8,7 @@ import type { CallToolResult, McpServer, ServerContext } from "@modelcontextprot
 import type { ExploreResult } from "../../core/types.js";
 import { ConfigError, EndpointError, errorMessage } from "../../util/errors.js";
 import { createLogger } from "../../util/log.js";
-import { renderAnswer } from "../render.js";
+import { renderAnswer } from "../cli/render.js";
 import { checkRepo } from "./allowlist.js";
 import { ProgressReporter } from "./progress.js";
 import type { McpRuntime } from "./runtime.js";

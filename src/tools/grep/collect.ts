@@ -34,6 +34,12 @@ export interface Collected {
   atLeast: boolean;
   timedOut: boolean;
   engine: "ripgrep" | "fallback";
+  /**
+   * What ignore rules kept out of a directory search, when the engine learned it from its own walk
+   * (ripgrep without the file index): ignored directories in walk order, and all ignored entries.
+   * Absent when the file index says it.
+   */
+  ignored?: { dirs: string[]; count: number };
 }
 
 export interface GrepQuery {

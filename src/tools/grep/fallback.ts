@@ -169,10 +169,14 @@ export async function runFallback(
   const compiled = compileFileFilter(q);
   if (!compiled.ok) return { ok: false, kind: "invalid_args", message: compiled.message };
 
+  const started = performance.now();
   let secret = 0;
   let targets: Array<{ rel: string; abs: string }> = [];
   if (q.targetIsFile) targets.push({ rel: q.targetRel, abs: ws.display(q.targetRel) });
-  else ({ targets, secret } = searchTargets(ws, q.targetRel, compiled.filter));
+  else {
+    await ws.filesUnderAsync(q.targetRel); // the index is listed without blocking the event loop
+    ({ targets, secret } = searchTargets(ws, q.targetRel, compiled.filter));
+  }
   const base: Omit<ScanJob, "files"> = {
     source: tr.source,
     flags: tr.flags,
@@ -208,10 +212,13 @@ export async function runFallback(
     }
     let timer: NodeJS.Timeout | undefined;
     const stop = new Promise<"stop">((resolve) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        resolve("stop");
-      }, options.timeoutMs);
+      timer = setTimeout(
+        () => {
+          timedOut = true;
+          resolve("stop");
+        },
+        Math.max(1, options.timeoutMs - (performance.now() - started)),
+      ); // the listing counts too
       options.signal.addEventListener("abort", () => resolve("stop"), { once: true });
     });
     const outcome = await Promise.race([Promise.all(batches).then(() => "done" as const), stop]);

@@ -13,6 +13,7 @@ import type { Readable } from "node:stream";
 import { createLogger } from "../../util/log.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
+import { RipgrepStderr } from "../../workspace/rg-stderr.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import {
   type Collected,
@@ -23,6 +24,7 @@ import {
   MAX_COLLECTED_LINES,
 } from "./collect.js";
 import { compileFileFilter, entersDir, selectsFile } from "./file-filter.js";
+import { searchWithoutIndex } from "./ripgrep-walk.js";
 
 const log = createLogger("tools.grep.rg");
 
@@ -87,6 +89,8 @@ export function ripgrepArgs(
   extraPaths: string[],
   ignoreFile?: string,
   follow = false,
+  debug = false,
+  withTarget = true,
 ): string[] {
   // Counts come from ripgrep itself: a JSON event per match for a common word is megabytes to parse.
   const output = q.mode === "count" ? ["--count-matches", "--with-filename", "--null"] : ["--json"];
@@ -101,6 +105,8 @@ export function ripgrepArgs(
     "!.git",
   ];
   if (follow) args.push("--follow");
+  // --debug names the entries ignore rules skip (on stderr), for the search that has no file index.
+  if (debug) args.push("--debug");
   if (ignoreFile) args.push("--ignore-file", ignoreFile);
   if (q.ignoreCase) args.push("--ignore-case");
   if (q.multiline) args.push("--multiline", "--multiline-dotall");
@@ -113,7 +119,7 @@ export function ripgrepArgs(
   if (q.mode === "files_with_matches") args.push("--max-count", "1");
   // No --max-filesize: it makes ripgrep stat every file (~15% of a search); files over the limit
   // are dropped when they first match instead (see search()).
-  args.push("--regexp", q.pattern, "--", ws.display(q.targetRel), ...extraPaths);
+  args.push("--regexp", q.pattern, "--", ...(withTarget ? [ws.display(q.targetRel)] : []), ...extraPaths);
   return args;
 }
 
@@ -144,6 +150,19 @@ export async function runRipgrep(
 ): Promise<RipgrepOutcome> {
   const filter = compileFileFilter(q);
   if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
+  // A directory search needs no file index: ripgrep's walk names what it ignored, a `find` probe
+  // the symlinks. Globs and types are left to the index (ripgrep's overrides change what it logs).
+  if (!q.targetIsFile && !ws.hasIndex() && !q.glob && !q.type) {
+    const outcome = await searchWithoutIndex(
+      ws,
+      q,
+      filter.filter,
+      (extra, ignoreFile, sink) => search(ws, rg, q, extra, ignoreFile, options, false, sink, extra.length === 0),
+      options.signal,
+    );
+    if (outcome) return outcome;
+    if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
+  }
   // ripgrep does not follow symlinks during traversal; the walker followed the ones that stay
   // inside the root, so they are searched as explicit paths (ripgrep follows explicit paths, but
   // applies neither globs, types nor ignore files above them: those are applied here).
@@ -153,7 +172,7 @@ export async function runRipgrep(
   if (!q.targetIsFile) {
     if (q.targetRel !== "") ruleDirs.push(...properAncestors(q.targetRel));
     const prefix = q.targetRel === "" ? "" : `${q.targetRel}/`;
-    const { index } = ws.filesUnder(q.targetRel);
+    const { index } = await ws.filesUnderAsync(q.targetRel);
     // When no symlink leaves the root or loops back (the walker checked every one), ripgrep may
     // simply follow them: same files, no extra walk roots, ignore rules as usual. (ripgrep would
     // walk a loop once before noticing it, which the walker does not.)
@@ -200,13 +219,15 @@ async function search(
   ignoreFile: string | undefined,
   options: { signal: AbortSignal; timeoutMs: number },
   follow: boolean,
+  ignoredSink?: string[],
+  withTarget = true,
 ): Promise<RipgrepOutcome> {
-  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow), {
+  const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow, ignoredSink !== undefined, withTarget), {
     cwd: ws.root,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const verdictOf = fileVerdict(ws, q);
-  if (q.mode === "count") return collectCounts(ws, child, verdictOf, options);
+  if (q.mode === "count") return collectCounts(ws, child, verdictOf, options, ignoredSink);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
   let binary = 0;
@@ -214,7 +235,7 @@ async function search(
   let tooLarge = 0;
   let collectedLines = 0;
   let atLeast = false;
-  const run = supervise(child, options);
+  const run = supervise(child, options, ignoredSink);
   const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
@@ -309,9 +330,9 @@ type FileVerdict = "ok" | "secret" | "tooLarge";
  * secret, which matters when a common word matches tens of thousands.
  */
 function fileVerdict(ws: Workspace, q: GrepQuery): (rel: string) => FileVerdict {
-  const { index } = ws.filesUnder("");
+  const index = ws.hasIndex() ? ws.files() : undefined;
   return (rel) => {
-    if (index.byRel.get(rel)?.secret ?? ws.isSecret(rel)) return "secret";
+    if (index?.byRel.get(rel)?.secret ?? ws.isSecret(rel)) return "secret";
     if (!q.targetIsFile && (ws.stat(rel)?.size ?? 0) > ws.maxSearchFileBytes) return "tooLarge";
     return "ok";
   };
@@ -330,8 +351,10 @@ interface Supervised {
 function supervise(
   child: ChildProcessByStdio<null, Readable, Readable>,
   options: { signal: AbortSignal; timeoutMs: number },
+  ignoredSink?: string[],
 ): Supervised {
-  let stderr = "";
+  const lines = new RipgrepStderr();
+  let spawnError = "";
   let timedOut = false;
   const kill = () => {
     if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
@@ -342,13 +365,15 @@ function supervise(
     kill();
   }, options.timeoutMs);
   child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    if (stderr.length < 16_384) stderr += chunk;
-  });
+  child.stderr.on("data", (chunk: string) => lines.push(chunk));
   const exited = new Promise<number | null>((resolve) => {
-    child.on("close", (code) => resolve(code));
+    child.on("close", (code) => {
+      lines.end();
+      if (ignoredSink) ignoredSink.push(...lines.ignored);
+      resolve(code);
+    });
     child.on("error", (error) => {
-      stderr += String(error);
+      spawnError += String(error);
       resolve(-1);
     });
   });
@@ -360,7 +385,7 @@ function supervise(
       options.signal.removeEventListener("abort", kill);
     },
     timedOut: () => timedOut,
-    stderr: () => stderr,
+    stderr: () => lines.text() + spawnError,
   };
 }
 
@@ -392,9 +417,10 @@ async function collectCounts(
   child: ChildProcessByStdio<null, Readable, Readable>,
   verdictOf: (rel: string) => FileVerdict,
   options: { signal: AbortSignal; timeoutMs: number },
+  ignoredSink?: string[],
 ): Promise<RipgrepOutcome> {
   const chunks: Buffer[] = [];
-  const run = supervise(child, options);
+  const run = supervise(child, options, ignoredSink);
   child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
   const code = await run.exited;
   run.release();

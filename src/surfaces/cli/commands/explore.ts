@@ -24,9 +24,9 @@ import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajector
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { ConfigError, EXIT } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
-import { progressLine, renderAnswer } from "../../render.js";
 import type { CliContext } from "../context.js";
 import { numberFlag } from "../flags.js";
+import { progressLine, renderAnswer } from "../render.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -186,7 +186,7 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
       for (const w of result.warnings) process.stderr.write(`fastcontext: ${w}\n`);
       if (result.fallback)
         process.stderr.write(
-          `fastcontext: the ${result.policy} explorer answered instead of the ${result.fallback.from}: ${result.fallback.reason}\n`,
+          `fastcontext: the ${result.fallback.from} policy gave no usable answer (${result.fallback.reason}); the ${result.policy} explorer answered\n`,
         );
       const status = statusLine(result, code);
       if (status) process.stderr.write(`fastcontext: ${status}\n`);

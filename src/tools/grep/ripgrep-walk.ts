@@ -1,0 +1,117 @@
+/**
+ * A ripgrep search that does not wait for the file index: ripgrep's own walk does the listing. The
+ * facts the index would give come from elsewhere, at the same time as the search runs: ripgrep's
+ * `--debug` stderr names the entries ignore rules skipped, and the symlink probe (`find`) finds the
+ * links the walker would follow, which a second search covers as explicit paths (ripgrep follows an
+ * explicit path; it never follows links during its walk). Same text as the indexed search.
+ */
+import { lstat, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { ancestorLevels } from "../../workspace/file-index.js";
+import { ancestorIgnoreFile, properAncestors, walkOrder } from "../../workspace/native-listing.js";
+import { isWithin, relativeTo } from "../../workspace/paths.js";
+import { probeSymlinks } from "../../workspace/symlink-probe.js";
+import type { Workspace } from "../../workspace/workspace.js";
+import { type Collected, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
+import { entersDir, type FileFilter, selectsFile } from "./file-filter.js";
+import type { RipgrepOutcome } from "./ripgrep.js";
+
+/** Runs one ripgrep search over the target (no `extra`) or over the `extra` paths only, pushing ignored paths into `sink`. */
+export type SearchRunner = (extra: string[], ignoreFile: string | undefined, sink: string[]) => Promise<RipgrepOutcome>;
+
+/** The search, or null when the symlink probe cannot run here (the caller then uses the index). */
+export async function searchWithoutIndex(
+  ws: Workspace,
+  q: GrepQuery,
+  filter: FileFilter,
+  runSearch: SearchRunner,
+  signal?: AbortSignal,
+): Promise<RipgrepOutcome | null> {
+  const base = q.targetRel === "" ? [] : ancestorLevels(ws.root, q.targetRel);
+  const mainRules = ancestorIgnoreFile(ws.root, properAncestors(q.targetRel));
+  const mainIgnored: string[] = [];
+  let main: RipgrepOutcome;
+  let probe: Awaited<ReturnType<typeof probeSymlinks>>;
+  try {
+    [main, probe] = await Promise.all([
+      runSearch([], mainRules.args[1], mainIgnored),
+      probeSymlinks(ws.root, q.targetRel, base, signal),
+    ]);
+  } finally {
+    mainRules.cleanup();
+  }
+  if (!main.ok) return main;
+  if (probe === null) return null;
+
+  const links = probe.followed.filter((l) =>
+    l.dir ? entersDir(filter, l.rel, q.targetRel) : selectsFile(filter, l.rel, q.targetRel),
+  );
+  let collected = main.collected;
+  const ignored = [...mainIgnored];
+  if (links.length > 0 && !collected.atLeast) {
+    // The links' directories are walked from their own paths: the rules above them come along.
+    const ruleDirs = links.flatMap((l) => (l.dir ? properAncestors(l.rel) : []));
+    const rules = ancestorIgnoreFile(ws.root, ruleDirs);
+    const linkIgnored: string[] = [];
+    try {
+      const extra = await runSearch(
+        links.map((l) => ws.display(l.rel)),
+        rules.args[1],
+        linkIgnored,
+      );
+      if (!extra.ok) return extra;
+      collected = merge(collected, extra.collected);
+      ignored.push(...linkIgnored);
+    } finally {
+      rules.cleanup();
+    }
+  }
+  return { ok: true, collected: { ...collected, ignored: await ignoredFacts(ws, q.targetRel, ignored, probe) } };
+}
+
+/** Two searches over disjoint paths as one result (files in path order). */
+function merge(a: Collected, b: Collected): Collected {
+  const files = [...a.files, ...b.files].sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
+  const lines = files.reduce((n, f) => n + f.lines.length, 0);
+  return {
+    ...a,
+    files,
+    binary: a.binary + b.binary,
+    secret: a.secret + b.secret,
+    tooLarge: a.tooLarge + b.tooLarge,
+    unreadable: a.unreadable + b.unreadable,
+    atLeast: a.atLeast || b.atLeast || lines > MAX_COLLECTED_LINES,
+    timedOut: a.timedOut || b.timedOut,
+  };
+}
+
+/** The ignored entries under the target (directories in the walker's order), from both searches and the probe. */
+async function ignoredFacts(
+  ws: Workspace,
+  targetRel: string,
+  paths: string[],
+  probe: NonNullable<Awaited<ReturnType<typeof probeSymlinks>>>,
+): Promise<{ dirs: string[]; count: number }> {
+  const rels = new Set<string>();
+  for (const p of paths) {
+    if (!isWithin(ws.root, p)) continue;
+    const rel = relativeTo(ws.root, p);
+    if (!probe.counted.has(rel)) rels.add(rel);
+  }
+  const linkDirs = new Map(probe.ignored.map((l) => [l.rel, l.dir]));
+  for (const rel of linkDirs.keys()) rels.add(rel);
+  const prefix = targetRel === "" ? "" : `${targetRel}/`;
+  const under = [...rels].filter((r) => prefix === "" || r.startsWith(prefix));
+  const isDir = await Promise.all(
+    under.map(async (rel) => {
+      const known = linkDirs.get(rel);
+      if (known !== undefined) return known;
+      const abs = join(ws.root, rel);
+      const st = await lstat(abs).catch(() => null);
+      if (st?.isSymbolicLink()) return (await stat(abs).catch(() => null))?.isDirectory() ?? false;
+      return st?.isDirectory() ?? false;
+    }),
+  );
+  const dirs = under.filter((_, i) => isDir[i]).sort(walkOrder);
+  return { dirs, count: under.length };
+}
