@@ -4,7 +4,7 @@
  * against the parser the checkpoint's family needs — and surface the checkpoint problems no flag
  * fixes (a missing stop id, an undeclared quantization). The fix is the recommended command.
  */
-import { basename, resolve } from "node:path";
+import { basename, isAbsolute, resolve } from "node:path";
 import { type Engine, planServe, renderCommand } from "../checkpoint/serve.js";
 import { type ServeFacts, serveFacts } from "../checkpoint/serve-facts.js";
 import { isRecord } from "../llm/json.js";
@@ -72,7 +72,13 @@ export async function checkServedCheckpoint(input: ServedCheckpointInput): Promi
         findings.push({ status: "ok", text: `the server's window is ${served.window} of the checkpoint's ${trained}` });
     }
     const root = servedRoot(input.body, input.model);
-    if (root && resolve(root) !== resolve(input.dir) && basename(root) !== basename(resolve(input.dir)))
+    // Only a filesystem path can be compared; a hub id as root says nothing about local files.
+    if (
+      root &&
+      isAbsolute(root) &&
+      resolve(root) !== resolve(input.dir) &&
+      basename(root) !== basename(resolve(input.dir))
+    )
       findings.push({ status: "warn", text: `the server loaded ${root}, not ${input.dir}` });
   } else {
     findings.push({ status: "ok", text: "no server to compare with: checkpoint checked alone" });
