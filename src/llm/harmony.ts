@@ -24,8 +24,14 @@ export interface HarmonyMessage {
   raw: string;
   /** False when the text ended before `<|end|>`/`<|call|>`/`<|return|>`. */
   terminated: boolean;
+  /** True when the header never reached `<|message|>` (its text after the channel name is the body). */
+  headerOnly: boolean;
   /** The author when the header named one other than the assistant (a tool's echoed result). */
   author?: string;
+  /** `to=assistant`: addressed to the model itself (a tool's reply), neither a call nor the answer. */
+  toAssistant?: boolean;
+  /** Set when the header is ambiguous (several `to=` clauses): reported, never guessed at. */
+  headerError?: string;
 }
 
 /** Every message found, plus text outside any message. */
@@ -71,6 +77,11 @@ export function parseHarmony(text: string): HarmonyParse {
         else if (piece.trim()) outside.push(piece);
         rawStart = leakedRole ? at - piece.length : at;
         state = token === "start" ? "role" : "channel";
+      } else if (token === "constrain" && LEAKED_ROLE.test(piece)) {
+        // ` to=functions.f <|constrain|>json<|message|>`: a role header with no channel token.
+        role = `${piece} `;
+        rawStart = at - piece.length;
+        state = "role";
       } else if (token === "message") {
         if (piece.trim()) channel = piece;
         rawStart = at - piece.length;
@@ -157,9 +168,12 @@ function toMessage(
       .replace(/^\s*[A-Za-z_]+/, "")
       .replace(/\bto=[^\s<]+/, "")
       .trim();
-  const message: HarmonyMessage = { channel: channelName, body: text, raw, terminated };
+  const message: HarmonyMessage = { channel: channelName, body: text, raw, terminated, headerOnly: body === undefined };
   // `to=assistant` addresses the model itself (a tool's reply, or a stray header): not a call.
-  if (target && target !== "assistant") message.recipient = target.replace(/^functions\./, "");
+  if (target === "assistant") message.toAssistant = true;
+  else if (target) message.recipient = target.replace(/^functions\./, "");
+  if ((header.match(/\bto=/g) ?? []).length > 1)
+    message.headerError = "the message header names more than one recipient";
   const author = /^\s*([^\s<]+)/.exec(role)?.[1];
   if (author && author !== "assistant" && !author.startsWith("to=")) message.author = author;
   return message;

@@ -138,10 +138,10 @@ function escapeControl(c: string): string {
 
 /**
  * End (exclusive) of the JSON object/array that opens at `start` (string-aware, quotes of either
- * kind), or -1 when the text ends before it closes. Lets callers find where a block's JSON ends
+ * kind), or -1 when the text ends (or reaches `stopAt` outside a string) before it closes. Lets callers find where a block's JSON ends
  * without being fooled by tag-like text inside its strings.
  */
-export function jsonValueEnd(text: string, start: number): number {
+export function jsonValueEnd(text: string, start: number, stopAt?: string): number {
   let depth = 0;
   let quote = "";
   for (let i = start; i < text.length; i++) {
@@ -151,6 +151,8 @@ export function jsonValueEnd(text: string, start: number): number {
       else if (c === quote) quote = "";
       continue;
     }
+    // `stopAt` outside any string (a tag that opens the next block) means this value never closed.
+    if (stopAt && c === stopAt.charAt(0) && text.startsWith(stopAt, i)) return -1;
     if (depth > 0 && (c === '"' || c === "'")) quote = c;
     else if (c === "{" || c === "[") depth++;
     else if ((c === "}" || c === "]") && --depth === 0) return i + 1;

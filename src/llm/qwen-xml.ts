@@ -176,7 +176,7 @@ function followsStructure(text: string, from: number, isNextParameter: (name: st
 /** Where an unclosed function or tag stops: at its `</function>`, the next call, or the end. */
 function unclosedEnd(text: string, from: number): number {
   const close = text.indexOf(FUNCTION_CLOSE, from);
-  const next = firstOf(text, [TOOL_OPEN, TOOL_CLOSE, "\n" + FUNCTION_OPEN], from + 1);
+  const next = firstOf(text, [TOOL_OPEN, TOOL_CLOSE, `\n${FUNCTION_OPEN}`], from + 1);
   return close >= 0 && close < next ? close + FUNCTION_CLOSE.length : next;
 }
 

@@ -29,7 +29,8 @@ const WRAPPER_TAGS = /<(tools?|response|json|xml|function_call)>/i;
 
 /** Cheap check: does this content carry tool calls written as text? */
 export function looksLikeToolCallContent(content: string): boolean {
-  if (content.includes(TOOL_OPEN) || content.includes(FUNCTION_OPEN) || isHarmony(content)) return true;
+  if (content.includes(TOOL_OPEN) || content.includes(TOOL_CLOSE) || content.includes(FUNCTION_OPEN)) return true;
+  if (isHarmony(content)) return true;
   if (/<function\s+name\s*=/.test(content)) return true;
   const namesCall = /"name"\s*:/.test(content) && /"(arguments|parameters)"\s*:/.test(content);
   if (!namesCall) return false;
@@ -103,8 +104,11 @@ function step(
 
 /** A `<tool_call>` block: JSON call(s), a Qwen3-Coder function, or a fence holding JSON. */
 function toolCallBlock(text: string, start: number, options: ContentParseOptions, out: ContentParse): number {
-  const nextOpen = text.indexOf(TOOL_OPEN, start + TOOL_OPEN.length);
-  const limit = nextOpen < 0 ? text.length : nextOpen;
+  const nextOpenAfter = (from: number) => {
+    const next = text.indexOf(TOOL_OPEN, from);
+    return next < 0 ? text.length : next;
+  };
+  let limit = nextOpenAfter(start + TOOL_OPEN.length);
   let at = skipSpace(text, start + TOOL_OPEN.length);
   if (text.startsWith(FUNCTION_OPEN, at)) {
     const parsed = parseFunctionAt(text, at, options.schemas);
@@ -130,9 +134,14 @@ function toolCallBlock(text: string, start: number, options: ContentParseOptions
     const first = out.calls.length + out.malformed.length;
     const pieces: Array<{ from: number; to: number }> = [];
     while (at < limit && (text.charAt(at) === "{" || text.charAt(at) === "[")) {
-      let end = jsonValueEnd(text, at);
-      // Unterminated JSON ends at the block's close or the next block, for the repair pass.
-      if (end < 0 || end > limit) end = closeAt(at) >= 0 ? closeAt(at) : limit;
+      // The JSON's own braces say where it ends: a <tool_call> inside one of its strings is text.
+      let end = jsonValueEnd(text, at, TOOL_OPEN);
+      if (end > limit) {
+        limit = nextOpenAfter(end);
+      } else if (end < 0) {
+        // Unterminated JSON ends at the block's close or the next block, for the repair pass.
+        end = closeAt(at) >= 0 ? closeAt(at) : limit;
+      }
       pieces.push({ from: at, to: end });
       at = skipSpace(text, end);
     }
@@ -182,11 +191,17 @@ function wrapped(
   options: ContentParseOptions,
   out: ContentParse,
 ): { at: number } | undefined {
-  const bodyStart = skipSpace(text, start + openLength);
-  const end = text.charAt(bodyStart) === "{" || text.charAt(bodyStart) === "[" ? jsonValueEnd(text, bodyStart) : -1;
-  if (end < 0) return undefined;
-  const items = callItems(text.slice(bodyStart, end), options);
-  if (!items) return undefined;
+  const items: unknown[] = [];
+  let end = start + openLength;
+  for (;;) {
+    const bodyStart = skipSpace(text, end);
+    const valueEnd = "{[".includes(text.charAt(bodyStart) || "x") ? jsonValueEnd(text, bodyStart) : -1;
+    const found = valueEnd < 0 ? undefined : callItems(text.slice(bodyStart, valueEnd), options);
+    if (!found) break;
+    items.push(...found);
+    end = valueEnd;
+  }
+  if (items.length === 0) return undefined;
   const after = skipSpace(text, end);
   const closeTag = `</${tag}>`;
   const close = text.slice(after, after + closeTag.length).toLowerCase() === closeTag.toLowerCase();
@@ -214,11 +229,14 @@ function fence(text: string, start: number, options: ContentParseOptions, out: C
   return bareCalls(body.trim(), options, out) ? { at: end } : { at: end, verbatim: true };
 }
 
-/** JSON that is a call or a list of calls to offered tools, standing alone (fence body or whole message). */
+/**
+ * JSON that is a call or a list of calls standing alone (a fence body, or the whole message). With
+ * no tag saying "call", it must name an offered tool and fit that tool's parameters.
+ */
 function bareCalls(body: string, options: ContentParseOptions, out: ContentParse): boolean {
-  if (!/^[[{]/.test(body) || jsonValueEnd(body, 0) !== body.length) return false;
+  if (!options.knownTools?.length || !/^[[{]/.test(body) || jsonValueEnd(body, 0) !== body.length) return false;
   const items = callItems(body, options);
-  if (!items) return false;
+  if (!items?.every((item) => fitsSchema(item, options))) return false;
   for (const item of items) addObjectCall(item, body, options, out);
   return true;
 }
@@ -237,6 +255,26 @@ function callItems(json: string, options: ContentParseOptions): unknown[] | unde
     return !options.knownTools || options.knownTools.includes(normalizeToolName(call.name, options.knownTools));
   };
   return items.length > 0 && items.every(isCall) ? items : undefined;
+}
+
+/** Every argument is a parameter of the tool and every required parameter is given (when the schema says). */
+function fitsSchema(item: unknown, options: ContentParseOptions): boolean {
+  const call = unwrapFunction(item);
+  if (!call || typeof call.name !== "string") return false;
+  const schema = options.schemas?.[normalizeToolName(call.name, options.knownTools)];
+  const args = normalizeArguments("arguments" in call ? call.arguments : call.parameters);
+  if (!schema || !args.ok) return args.ok;
+  const given = JSON.parse(args.json) as Record<string, unknown>;
+  const properties = isRecord(schema.properties) ? schema.properties : undefined;
+  if (
+    properties &&
+    Object.keys(properties).length > 0 &&
+    !Object.keys(given).every((key) => Object.hasOwn(properties, key))
+  ) {
+    return false;
+  }
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  return required.every((key) => typeof key !== "string" || Object.hasOwn(given, key));
 }
 
 function addJsonCalls(json: string, raw: string, options: ContentParseOptions, out: ContentParse): void {
@@ -290,6 +328,11 @@ function skipSpace(text: string, from: number): number {
   return at;
 }
 
+/** The visible text: a `</tool_call>` no call claimed is a leftover of the format, not prose. */
 function tidy(text: string): string {
-  return text.replace(/\n{3,}/g, "\n\n").trim();
+  return text
+    .split(TOOL_CLOSE)
+    .join("")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }

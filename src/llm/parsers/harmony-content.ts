@@ -16,7 +16,19 @@ export function harmonyToParse(content: string, options: ContentParseOptions): C
   const visible: string[] = parsed.outside.map((piece) => piece.trim());
   const reasoning: string[] = [];
   for (const message of parsed.messages) {
-    if (message.recipient) {
+    if (message.headerError) {
+      out.malformed.push({ id: newCallId(), raw: message.raw, error: message.headerError });
+    } else if (message.toAssistant) {
+      // A tool's reply or a message the model addressed to itself: not part of its answer.
+    } else if (message.headerOnly && (message.recipient || !message.terminated)) {
+      // A header cut off before <|message|> (max tokens) carries no text; a call without its
+      // arguments is reported, never run with guessed ones.
+      if (message.recipient) {
+        const name = normalizeToolName(message.recipient, options.knownTools);
+        const error = "the call was cut off before its <|message|> with the arguments";
+        out.malformed.push({ id: newCallId(), name, raw: message.raw, error });
+      }
+    } else if (message.recipient) {
       const name = normalizeToolName(message.recipient, options.knownTools);
       const args = normalizeArguments(message.body);
       if (!isToolName(name)) {

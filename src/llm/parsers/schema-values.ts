@@ -42,10 +42,10 @@ export function coerceValue(value: string, property: unknown): unknown {
   const types = schemaTypes(property);
   if (types.length === 0) return value;
   const text = value.trim();
-  const nullable = types.includes("null");
-  if (nullable && NULL_WORDS.has(text)) return null;
   // The first non-null type decides: anyOf [string, integer] keeps "42" a string.
   const first = types.find((t) => t !== "null");
+  // null/None is null where the schema allows it, and where a string could not be meant either.
+  if (NULL_WORDS.has(text) && (types.includes("null") || (first !== undefined && first !== "string"))) return null;
   if (first === undefined || first === "string") return value;
   for (const type of types) {
     const typed = asType(text, type);
