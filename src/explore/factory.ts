@@ -5,6 +5,7 @@
  */
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { RunStream } from "../core/run-stream.js";
 import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
 import { createEmbeddedExplorer } from "../embedded/explorer.js";
 import type { ChatMessage } from "../llm/types.js";
@@ -16,6 +17,8 @@ const FALLBACK_MIN_MS = 1000;
 
 export interface ExplorerOptions {
   onMessage?: (message: ChatMessage, meta?: Record<string, unknown>) => void;
+  /** Warnings about the request itself (e.g. a setting this policy ignores), put first in the result's warnings. */
+  notes?: string[];
 }
 
 export function resolvePolicy(config: Config, override?: string): Exclude<PolicyName, "bm25"> {
@@ -40,6 +43,20 @@ export function createExplorer(
   policy: Exclude<PolicyName, "bm25">,
   options: ExplorerOptions = {},
 ): Explorer {
+  const explorer = createPolicyExplorer(config, policy, options);
+  const notes = options.notes ?? [];
+  if (notes.length === 0) return explorer;
+  // The run owns its ending, so the notes are in the run_end result as well as the returned one.
+  return async (request) => {
+    const stream = new RunStream(request.onEvent);
+    const result = await explorer({ ...request, onEvent: stream.stage() });
+    const noted = { ...result, warnings: [...notes, ...result.warnings.filter((w) => !notes.includes(w))] };
+    stream.end(noted);
+    return noted;
+  };
+}
+
+function createPolicyExplorer(config: Config, policy: Exclude<PolicyName, "bm25">, options: ExplorerOptions): Explorer {
   const embedded = createEmbeddedExplorer({
     citedLines: config.cited_lines,
     secrets: { allowAll: config.allow_secrets, allow: config.secret_allow },
@@ -51,52 +68,70 @@ export function createExplorer(
   if (!config.fallback) return model;
   return async (request) => {
     const started = Date.now();
+    // The run owns its stream: one run_start, turns counted across both explorers, one run_end
+    // carrying the merged result.
+    const stream = new RunStream(request.onEvent);
     let first: ExploreResult | undefined;
     let why: string | null;
     try {
-      first = await model(request);
+      first = await model({ ...request, onEvent: stream.stage() });
       why = fallbackReason(first);
     } catch (error) {
       // The server could not even be asked (model discovery failed): exactly what --fallback is for.
       if (!(error instanceof EndpointError) || request.signal?.aborted) throw error;
       why = `the model server could not be reached (${error.message})`;
     }
-    if (first && (!why || request.signal?.aborted)) return first;
-    request.onEvent?.({
-      type: "notice",
-      level: "warn",
-      message: `falling back to the embedded explorer: ${why}`,
-      at: Date.now(),
-    });
+    if (first && (!why || request.signal?.aborted)) {
+      stream.end(first);
+      return first;
+    }
+    stream.fallback("model", "embedded", why ?? "");
     // The fallback gets what is left of the deadline (at least a second to work with).
     const left =
       request.deadlineMs === undefined
         ? undefined
         : Math.max(FALLBACK_MIN_MS, request.deadlineMs - (Date.now() - started));
-    const second = await embedded({ ...request, ...(left !== undefined ? { deadlineMs: left } : {}) });
-    const none = {
-      turns: 0,
-      toolCalls: 0,
-      tokens: { input: 0, output: 0 },
-      warnings: [],
-      timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 },
-    };
-    const head = first ?? none;
-    return {
-      ...second,
-      fallback: { from: "model", reason: why ?? "" },
-      turns: head.turns + second.turns,
-      toolCalls: head.toolCalls + second.toolCalls,
-      tokens: head.tokens,
-      warnings: [...head.warnings, ...second.warnings],
-      ...(first?.model ? { model: first.model } : config.model ? { model: config.model } : {}),
-      timings: {
-        totalMs: head.timings.totalMs + second.timings.totalMs,
-        modelMs: head.timings.modelMs,
-        toolMs: head.timings.toolMs + second.timings.toolMs,
-        otherMs: head.timings.otherMs + second.timings.otherMs,
-      },
-    };
+    const second = await embedded({
+      ...request,
+      onEvent: stream.stage(first?.turns ?? 0),
+      ...(left !== undefined ? { deadlineMs: left } : {}),
+    });
+    const merged = mergeFallback(first, second, why ?? "", config.model);
+    stream.end(merged);
+    return merged;
+  };
+}
+
+/** The run's result when the embedded explorer answered for the model: its answer, both runs' costs. */
+export function mergeFallback(
+  first: ExploreResult | undefined,
+  second: ExploreResult,
+  reason: string,
+  configuredModel?: string,
+): ExploreResult {
+  const none = {
+    turns: 0,
+    toolCalls: 0,
+    tokens: { input: 0, output: 0 },
+    warnings: [],
+    timings: { totalMs: 0, modelMs: 0, toolMs: 0, otherMs: 0 },
+  };
+  const head = first ?? none;
+  const model = first?.model ?? configuredModel;
+  return {
+    ...second,
+    fallback: { from: "model", reason },
+    turns: head.turns + second.turns,
+    toolCalls: head.toolCalls + second.toolCalls,
+    tokens: head.tokens,
+    warnings: [...head.warnings, ...second.warnings],
+    ...(model ? { model } : {}),
+    timings: {
+      totalMs: head.timings.totalMs + second.timings.totalMs,
+      modelMs: head.timings.modelMs,
+      toolMs: head.timings.toolMs + second.timings.toolMs,
+      otherMs: head.timings.otherMs + second.timings.otherMs,
+    },
   };
 }
 

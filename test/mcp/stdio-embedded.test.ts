@@ -87,6 +87,21 @@ describe("mcp over stdio, embedded explorer", () => {
     assert.ok(progress.every((p) => typeof p.message === "string" && /elapsed/.test(p.message)));
   });
 
+  test("thoroughness is described as what the embedded explorer honours; max_turns is reported as ignored", async () => {
+    const { tools } = await session.client.listTools();
+    const description = tools.find((t) => t.name === "explore")?.description ?? "";
+    assert.match(description, /quick ≈ 60 cited lines, medium ≈ 150, thorough ≈ 300/);
+    assert.doesNotMatch(description, /≈ 4 turns/);
+    const result = await session.client.callTool({
+      name: "explore",
+      arguments: { query: "How is the retry delay computed?", max_turns: 3 },
+    });
+    assert.notEqual(result.isError, true, text(result));
+    const out = ExploreOutput.parse(result.structuredContent);
+    assert.match(out.warnings[0] ?? "", /max_turns\) has no effect on the embedded explorer/);
+    assert.match(text(result), /warning: the turn limit \(max_turns\) has no effect/);
+  });
+
   test("a relative repo_path resolves against the default repository", async () => {
     const result = await session.client.callTool({
       name: "explore",

@@ -6,12 +6,13 @@
  */
 import type { CallToolResult, McpServer, ServerContext } from "@modelcontextprotocol/server";
 import type { ExploreResult } from "../../core/types.js";
+import { ignoredSettings } from "../../explore/ignored-settings.js";
 import { ConfigError, EndpointError, errorMessage } from "../../util/errors.js";
 import { createLogger } from "../../util/log.js";
-import { renderAnswer } from "../cli/render.js";
+import { renderAnswer } from "../render.js";
 import { checkRepo } from "./allowlist.js";
 import { ProgressReporter } from "./progress.js";
-import type { McpRuntime } from "./runtime.js";
+import type { McpRuntime, ServingPolicy } from "./runtime.js";
 import { type ExploreArgs, ExploreInput, ExploreOutput, THOROUGHNESS_PRESETS, toStructured } from "./schemas.js";
 
 const log = createLogger("mcp.explore");
@@ -19,13 +20,26 @@ const log = createLogger("mcp.explore");
 /** Most warnings repeated in the text rendering (all of them are in structuredContent). */
 const MAX_TEXT_WARNINGS = 5;
 
-export const EXPLORE_DESCRIPTION = [
-  "Explore the repository to answer a question about its code and return ranked, verified path:start-end citations (best first, at most about 25).",
+const DESCRIPTION_HEAD = [
+  "Explore the repository to answer a question about its code and return ranked path:start-end citations (best first, at most about 25).",
   "Use it to find where a feature, error message, config value or call path lives before reading or editing; ask one concrete question in full sentences with the names you know.",
-  "Citations were checked against lines the explorer actually read; treat them as candidate evidence and read the top ones.",
+  "Each citation says whether its lines were actually shown to the explorer (`observed`); that is not a judgement that they answer the question: treat them as candidate evidence and read the top ones.",
   "If the answer is empty or partial, ask again with a sharper question rather than re-grepping the repository.",
-  "thoroughness: quick ≈ 4 turns, medium ≈ 8, thorough ≈ 16 (default: the server's configuration). Read-only; may take from seconds to a few minutes and reports progress.",
-].join(" ");
+];
+
+/**
+ * The tool description for the policy the server runs: `thoroughness` means turns for the model
+ * and a cited-line budget for the embedded explorer (which plans a fixed two turns).
+ */
+export function exploreDescription(policy: ServingPolicy): string {
+  const levels =
+    policy === "embedded"
+      ? "thoroughness: quick ≈ 60 cited lines, medium ≈ 150, thorough ≈ 300 (this server runs the model-free embedded explorer; max_turns has no effect on it)."
+      : "thoroughness: quick ≈ 4 turns, medium ≈ 8, thorough ≈ 16 (default: the server's configuration).";
+  return [...DESCRIPTION_HEAD, levels, "Read-only; may take from seconds to a few minutes and reports progress."].join(
+    " ",
+  );
+}
 
 /** Hooks a call has beyond the SDK context (the HTTP request's own abort signal, the client's roots). */
 export interface CallEnvironment {
@@ -102,6 +116,7 @@ export async function runExploreCall(
     const preset = args.thoroughness ? THOROUGHNESS_PRESETS[args.thoroughness] : undefined;
     const config = preset ? { ...runtime.config, cited_lines: preset.citedLines } : runtime.config;
     const maxTurns = args.max_turns ?? preset?.maxTurns ?? config.max_turns;
+    const notes = ignoredSettings(runtime.policy, config.fallback, { maxTurns: args.max_turns !== undefined });
     const signal = AbortSignal.any([ctx.mcpReq.signal, runtime.shutdown, ...env.signals]);
     const token = ctx.mcpReq._meta?.progressToken;
     if (token !== undefined) {
@@ -126,7 +141,7 @@ export async function runExploreCall(
       citations: result.citations.length,
       ms: Date.now() - startedAt,
     });
-    return toToolResult(result);
+    return toToolResult(notes.length ? { ...result, warnings: [...notes, ...result.warnings] } : result);
   } catch (error) {
     log.warn("explore failed", { error: errorMessage(error) });
     return errorResult(describeFailure(error));
@@ -142,7 +157,7 @@ export function registerExploreTool(server: McpServer, runtime: McpRuntime, env:
     "explore",
     {
       title: "Explore the repository",
-      description: EXPLORE_DESCRIPTION,
+      description: exploreDescription(runtime.policy),
       inputSchema: ExploreInput,
       outputSchema: ExploreOutput,
       annotations: {

@@ -25,8 +25,10 @@ export type Thoroughness = (typeof THOROUGHNESS)[number];
 
 /**
  * What each thoroughness level means. `maxTurns` caps the model's turns; `citedLines` is the
- * embedded explorer's budget of cited lines. Without `thoroughness` the server's configuration
- * applies (max_turns 12 and cited_lines 150 by default); an explicit `max_turns` wins over both.
+ * embedded explorer's budget of cited lines (it plans a fixed two turns, so that is the knob it
+ * has). Each applies to the policy that has it; under `fallback` both do. Without `thoroughness`
+ * the server's configuration applies (max_turns 12, cited_lines 150); an explicit `max_turns`
+ * wins (and is reported as having no effect when the server runs the embedded explorer).
  */
 export const THOROUGHNESS_PRESETS: Readonly<Record<Thoroughness, { maxTurns: number; citedLines: number }>> = {
   quick: { maxTurns: 4, citedLines: 60 },
@@ -55,7 +57,7 @@ export const ExploreInput = z.object({
     .enum(THOROUGHNESS)
     .optional()
     .describe(
-      "quick (≈4 turns, one location), medium (≈8 turns, most questions) or thorough (≈16 turns, cross-cutting questions).",
+      "quick (one location: ≈4 model turns or ≈60 cited lines), medium (most questions: ≈8 turns / ≈150 lines) or thorough (cross-cutting questions: ≈16 turns / ≈300 lines).",
     ),
 });
 export type ExploreArgs = z.infer<typeof ExploreInput>;

@@ -24,9 +24,9 @@ import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajector
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { ConfigError, EXIT } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
+import { progressLine, renderAnswer } from "../../render.js";
 import type { CliContext } from "../context.js";
 import { numberFlag } from "../flags.js";
-import { progressLine, renderAnswer } from "../render.js";
 
 export interface ExploreFlags {
   query?: string;
@@ -80,10 +80,10 @@ export function addExploreOptions(cmd: Command): Command {
     .option("--api-key <key>", "API key for the endpoint")
     .option("--profile <name>", "model profile: auto, fastcontext-4b, qwen3, gpt-oss, openai")
     .option("--temperature <t>", "sampling temperature")
-    .option("--max-turns <n>", "maximum model turns (default 12)")
+    .option("--max-turns <n>", "maximum model turns (default 12; the embedded explorer always plans two)")
     .option("--max-context <n>", "context window in tokens, or auto")
     .option("--deadline <seconds>", "wall-clock limit of the exploration")
-    .option("--cited-lines <n>", "embedded explorer: budget of cited lines")
+    .option("--cited-lines <n>", "embedded explorer: budget of cited lines (the model chooses its own citations)")
     .option("--fallback", "when the model's answer is empty or invalid, answer with the embedded explorer")
     .option("--json", "print the result object as JSON")
     .option("--stream-json", "print every event as a JSON line (the last one carries the result)")
@@ -117,8 +117,15 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
   // Loaded here, not at start-up: `--version` and `--help` should not pay for the explorers.
-  const { createExplorer, resolvePolicy } = await import("../../../explore/factory.js");
+  const [{ createExplorer, resolvePolicy }, { ignoredSettings }] = await Promise.all([
+    import("../../../explore/factory.js"),
+    import("../../../explore/ignored-settings.js"),
+  ]);
   const policy = resolvePolicy(config, flags.policy);
+  const notes = ignoredSettings(policy, config.fallback, {
+    maxTurns: flags.maxTurns !== undefined,
+    citedLines: flags.citedLines !== undefined,
+  });
   const root = flags.repo ?? process.cwd();
 
   const listeners: Array<(e: ExploreEvent) => void> = [];
@@ -161,13 +168,12 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const explorer = createExplorer(
-      config,
-      policy,
-      traj
+    const explorer = createExplorer(config, policy, {
+      notes,
+      ...(traj
         ? { onMessage: (message, meta) => traj!.write({ kind: "message", message, ...(meta ? { meta } : {}) }) }
-        : {},
-    );
+        : {}),
+    });
     const result = await explorer({
       query,
       root,
@@ -186,7 +192,7 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
       for (const w of result.warnings) process.stderr.write(`fastcontext: ${w}\n`);
       if (result.fallback)
         process.stderr.write(
-          `fastcontext: the ${result.fallback.from} policy gave no usable answer (${result.fallback.reason}); the ${result.policy} explorer answered\n`,
+          `fastcontext: the ${result.policy} explorer answered instead of the ${result.fallback.from}: ${result.fallback.reason}\n`,
         );
       const status = statusLine(result, code);
       if (status) process.stderr.write(`fastcontext: ${status}\n`);
