@@ -12,7 +12,7 @@ import { malformedCallResult, toAssistantMessage } from "../llm/history.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions } from "../llm/types.js";
 import type { Toolbox } from "../tools/toolbox.js";
 import { ContextBudget } from "./budget.js";
-import { CallCache, callKey } from "./call-cache.js";
+import { CallCache } from "./call-cache.js";
 import { correctionMessage, type ValidationResult, validateCitations } from "./citations.js";
 import { createEmitter, type Emit, newRunId, previewText } from "./events.js";
 import { parseFinalAnswer } from "./final-answer.js";
@@ -462,43 +462,34 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
     signal: AbortSignal,
   ): Promise<Array<{ id: string; text: string }>> {
     const out: Array<{ id: string; text: string } | undefined> = new Array(calls.length);
-    const answered = (index: number, call: ToolCallRequest, text: string) => {
-      out[index] = { id: call.id, text };
-      emit({
-        type: "tool_start",
-        turn: turnNo,
-        index,
-        call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
-      });
-      emit({
-        type: "tool_end",
-        turn: turnNo,
-        index,
-        callId: call.id,
-        name: call.name,
-        ms: 0,
-        chars: text.length,
-        tokens: toolbox.counter.estimate(text),
-        lines: 1,
-        truncated: false,
-        cached: true,
-        preview: previewText(text),
-      });
-    };
-    // A call is remembered only once it has run and succeeded: a failed, timed-out or cancelled
-    // call is never answered "its result is above". A repeat within the turn waits for the first.
     const fresh: Array<{ index: number; call: ToolCallRequest }> = [];
-    const firstInTurn = new Map<string, number>();
-    const repeats: Array<{ index: number; call: ToolCallRequest; of: number }> = [];
     calls.forEach((call, index) => {
       const hit = cache.lookup(call, turnNo);
-      if (hit) return answered(index, call, hit);
-      const key = callKey(call);
-      const first = firstInTurn.get(key);
-      if (first !== undefined) repeats.push({ index, call, of: first });
-      else {
-        firstInTurn.set(key, fresh.length);
+      if (hit) {
+        out[index] = { id: call.id, text: hit };
+        emit({
+          type: "tool_start",
+          turn: turnNo,
+          index,
+          call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
+        });
+        emit({
+          type: "tool_end",
+          turn: turnNo,
+          index,
+          callId: call.id,
+          name: call.name,
+          ms: 0,
+          chars: hit.length,
+          tokens: toolbox.counter.estimate(hit),
+          lines: 1,
+          truncated: false,
+          cached: true,
+          preview: previewText(hit),
+        });
+      } else {
         fresh.push({ index, call });
+        cache.store(call, turnNo);
       }
     });
     const results: ToolResult[] =
@@ -537,16 +528,8 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
             },
           );
     fresh.forEach((f, i) => {
-      const result = results[i];
-      out[f.index] = { id: f.call.id, text: result?.text ?? "" };
-      if (result && !result.error) cache.store(f.call, turnNo);
+      out[f.index] = { id: f.call.id, text: results[i]?.text ?? "" };
     });
-    for (const repeat of repeats) {
-      const first = results[repeat.of];
-      // The first succeeded: point at it. It failed: the repeat gets the same failure, not a pointer.
-      const pointer = first && !first.error ? cache.lookup(repeat.call, turnNo) : undefined;
-      answered(repeat.index, repeat.call, pointer ?? first?.text ?? "");
-    }
     const ordered = out.map((o, i) => o ?? { id: calls[i]!.id, text: "" });
     for (const bad of malformed) ordered.push({ id: bad.id, text: malformedCallResult(bad.error) });
     return ordered;

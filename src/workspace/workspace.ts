@@ -30,6 +30,16 @@ export type IndexSource = (
   list: (options: WalkOptions) => Promise<FileIndex>,
 ) => Promise<FileIndex>;
 
+let defaultIndexSource: IndexSource | undefined;
+
+/**
+ * The index source of workspaces opened without one: the MCP server installs its in-memory warm
+ * cache, the CLI its on-disk cache; undefined (the default) lists afresh every time.
+ */
+export function setDefaultIndexSource(source: IndexSource | undefined): void {
+  defaultIndexSource = source;
+}
+
 /** The default lister: ripgrep's walker when a binary runs here, else the JavaScript walk. */
 export async function listTree(options: WalkOptions): Promise<FileIndex> {
   const rg = await locateRipgrep();
@@ -79,7 +89,7 @@ export class Workspace {
     this.secrets = options.secrets ?? DEFAULT_SECRET_POLICY;
     this.maxSearchFileBytes = options.maxSearchFileBytes ?? 10 * 1024 * 1024;
     this.maxIndexFiles = options.maxIndexFiles;
-    this.indexSource = options.indexSource;
+    this.indexSource = options.indexSource ?? defaultIndexSource;
   }
 
   /** Open a workspace; throws ConfigError when the root is not an existing directory. */

@@ -25,7 +25,7 @@ export interface CliRun {
 }
 
 /** Variables that would leak the developer's configuration into a test. */
-const LEAKY = /^(FC_.*|MODEL|BASE_URL|API_KEY|XDG_CONFIG_HOME|XDG_STATE_HOME)$/;
+const LEAKY = /^(FC_.*|MODEL|BASE_URL|API_KEY|XDG_CONFIG_HOME|XDG_STATE_HOME|XDG_CACHE_HOME)$/;
 
 let isolated: string | undefined;
 /** One empty directory per test process for XDG config/state (no user config unless a test writes one). */
@@ -43,6 +43,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   for (const [k, v] of Object.entries(process.env)) if (!LEAKY.test(k)) env[k] = v;
   env.XDG_CONFIG_HOME = join(isolatedHome(), "config");
   env.XDG_STATE_HOME = join(isolatedHome(), "state");
+  env.XDG_CACHE_HOME = join(isolatedHome(), "cache");
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

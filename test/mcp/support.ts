@@ -15,7 +15,7 @@ import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "bin", "fastcontext.js");
 
-const LEAKY = /^(FC_.*|MODEL|BASE_URL|API_KEY|XDG_CONFIG_HOME|XDG_STATE_HOME)$/;
+const LEAKY = /^(FC_.*|MODEL|BASE_URL|API_KEY|XDG_CONFIG_HOME|XDG_STATE_HOME|XDG_CACHE_HOME)$/;
 let home: string | undefined;
 process.on("exit", () => {
   if (home) rmSync(home, { recursive: true, force: true });
@@ -28,6 +28,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !LEAKY.test(k)) env[k] = v;
   env.XDG_CONFIG_HOME = join(home, "config");
   env.XDG_STATE_HOME = join(home, "state");
+  env.XDG_CACHE_HOME = join(home, "cache");
   return { ...env, ...extra };
 }
 

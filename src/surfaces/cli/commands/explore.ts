@@ -22,6 +22,7 @@ import { loadConfig } from "../../../config/load.js";
 import type { ConfigKey } from "../../../config/schema.js";
 import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
+import { useDiskIndexCache } from "../../../index-cache/install.js";
 import { ConfigError, EXIT } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import { progressLine, renderAnswer } from "../../render.js";
@@ -168,6 +169,7 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    useDiskIndexCache(); // repeated runs on one repository reuse its listing
     const explorer = createExplorer(config, policy, {
       notes,
       ...(traj

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.js";
 import type { ConfigKey } from "../../../config/schema.js";
 import { createExplorer, resolvePolicy } from "../../../explore/factory.js";
+import { useMemoryIndexCache } from "../../../index-cache/install.js";
 import { ConfigError } from "../../../util/errors.js";
 import { createLogger } from "../../../util/log.js";
 import { createAllowlist } from "../../mcp/allowlist.js";
@@ -93,6 +94,8 @@ async function runMcp(flags: McpFlags): Promise<void> {
   if (allowlist.missing.length > 0 && allowlist.configured.length === 0)
     throw new ConfigError("none of the allowed roots exists");
   const controller = new AbortController();
+  // Explorations of one repository reuse its listing while the tree is unchanged.
+  useMemoryIndexCache();
   const runtime: McpRuntime = {
     config,
     policy,

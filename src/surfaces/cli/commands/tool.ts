@@ -3,6 +3,7 @@
  * would call it and prints exactly the text the model would get back, for debugging a run.
  */
 import type { Command } from "commander";
+import { useDiskIndexCache } from "../../../index-cache/install.js";
 import { TOOL_NAMES } from "../../../tools/definitions.js";
 import { Toolbox } from "../../../tools/toolbox.js";
 import { ConfigError } from "../../../util/errors.js";
@@ -30,6 +31,7 @@ export function registerToolCommand(program: Command, ctx: CliContext): void {
         throw new ConfigError(`unknown tool "${name}"; expected one of ${TOOL_NAMES.join(", ")}`);
       if (!["auto", "ripgrep", "fallback"].includes(flags.engine ?? "auto"))
         throw new ConfigError(`--engine must be auto, ripgrep or fallback`);
+      useDiskIndexCache(); // repeated runs on one repository reuse its listing
       const ws = await Workspace.open(flags.repo);
       const toolbox = new Toolbox(ws, {
         config: { grepEngine: (flags.engine ?? "auto") as "auto" | "ripgrep" | "fallback" },

@@ -1,0 +1,121 @@
+/**
+ * The long-running server's warm file indexes: one per repository (and secret policy), reused by
+ * every exploration while its stamp says the tree did not change, re-listed when it did. Least
+ * recently used repositories are dropped beyond `maxRepos` or the memory cap (an estimate of the
+ * index's size). Concurrent explorations of one repository share one listing or check.
+ */
+import type { FileIndex, WalkOptions } from "../workspace/file-index.js";
+import type { IndexSource } from "../workspace/workspace.js";
+import { type IndexStamp, stampIndex, stampIsCurrent } from "./stamp.js";
+
+export interface MemoryIndexCacheOptions {
+  /** Repositories kept (default 32). */
+  maxRepos?: number;
+  /** Estimated bytes of all kept indexes together (default 512 MiB). */
+  maxBytes?: number;
+}
+
+interface Entry {
+  index: FileIndex;
+  stamp: IndexStamp;
+  bytes: number;
+}
+
+/** A cache key: the root, the start directory and everything that changes what a listing contains. */
+export function listingKey(options: WalkOptions): string {
+  return JSON.stringify([
+    options.root,
+    options.startRel ?? "",
+    options.explicit ?? false,
+    options.maxFiles ?? null,
+    options.secrets.allowAll,
+    [...options.secrets.allow].sort(),
+  ]);
+}
+
+/** Rough memory held by an index: its strings twice (array and map) plus per-object overhead. */
+export function estimateIndexBytes(index: FileIndex): number {
+  let bytes = 0;
+  for (const f of index.files) bytes += 2 * (f.rel.length + f.abs.length) + 160;
+  for (const d of index.dirs) bytes += 2 * d.length + 48;
+  for (const e of index.ignoredEntries) bytes += 2 * e.rel.length + 64;
+  return bytes;
+}
+
+export class MemoryIndexCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<FileIndex>>();
+  private readonly maxRepos: number;
+  private readonly maxBytes: number;
+  private bytes = 0;
+  /** Counters for diagnostics, `health` and tests. */
+  readonly stats = { hits: 0, misses: 0, stale: 0, evicted: 0 };
+
+  constructor(options: MemoryIndexCacheOptions = {}) {
+    this.maxRepos = Math.max(1, options.maxRepos ?? 32);
+    this.maxBytes = Math.max(1, options.maxBytes ?? 512 * 1024 * 1024);
+  }
+
+  /** The index source for workspaces (see `setDefaultIndexSource`). */
+  readonly source: IndexSource = (options, list) => {
+    const key = listingKey(options);
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const run = this.lookup(key, options, list).finally(() => this.pending.delete(key));
+    this.pending.set(key, run);
+    return run;
+  };
+
+  private async lookup(
+    key: string,
+    options: WalkOptions,
+    list: (options: WalkOptions) => Promise<FileIndex>,
+  ): Promise<FileIndex> {
+    const entry = this.entries.get(key);
+    if (entry) {
+      if (await stampIsCurrent(options.root, entry.stamp)) {
+        this.stats.hits++;
+        this.entries.delete(key); // re-insert: Map order is recency order
+        this.entries.set(key, entry);
+        return entry.index;
+      }
+      this.stats.stale++;
+      this.drop(key);
+    } else this.stats.misses++;
+    const listedAt = Date.now();
+    const index = await list(options);
+    const stamp = await stampIndex(options.root, index, listedAt, options.startRel ?? "");
+    this.store(key, { index, stamp, bytes: estimateIndexBytes(index) });
+    return index;
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.drop(key);
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    // Keep at least the newest entry even when it alone is over the cap: it is in use.
+    while (this.entries.size > 1 && (this.entries.size > this.maxRepos || this.bytes > this.maxBytes)) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.drop(oldest);
+      this.stats.evicted++;
+    }
+  }
+
+  private drop(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.bytes -= old.bytes;
+    this.entries.delete(key);
+  }
+
+  /** Repositories currently kept, and their estimated bytes. */
+  get size(): { repos: number; bytes: number } {
+    return { repos: this.entries.size, bytes: this.bytes };
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}
