@@ -117,7 +117,8 @@ export function parseFunctionAt(
  * Where the value that starts at `from` ends, and where parsing resumes. Tags opened inside the
  * value are counted so that their closes are not taken for the value's own; a close at depth 0 only
  * counts when structure follows it. Without such a close the value ends at the first offered
- * parameter that opens at depth 0, else at the first close at depth 0, else at `</function>`.
+ * parameter that opens at depth 0, else at the first close at depth 0, else at `</function>`
+ * (the first one followed by structure, or failing that the first one at all).
  */
 function readValue(
   text: string,
@@ -131,6 +132,7 @@ function readValue(
   let depth = 0;
   let implicitEnd = -1;
   let looseClose = -1;
+  let functionClose = -1;
   let stop = text.length;
   STRUCTURE_TAG.lastIndex = from;
   for (let match = STRUCTURE_TAG.exec(text); match; match = STRUCTURE_TAG.exec(text)) {
@@ -148,18 +150,25 @@ function readValue(
       if (depth === 0 && implicitEnd < 0 && isNextParameter((match[1] ?? "").trim())) implicitEnd = at;
       depth++;
     } else if (tag === FUNCTION_CLOSE && depth === 0) {
-      stop = at;
-      break;
+      // The function ends here when structure follows; a `</function>` followed by more text may be
+      // part of the value (code that contains the tag), so the walk goes on and keeps it as a fallback.
+      if (endsCall(text, at + tag.length)) {
+        stop = at;
+        break;
+      }
+      if (functionClose < 0) functionClose = at;
     } else if (tag === FUNCTION_CLOSE || tag === TOOL_CLOSE) {
       depth = Math.max(0, depth - 1);
     } else {
       depth++;
     }
   }
-  if (looseClose >= 0 && (implicitEnd < 0 || looseClose < implicitEnd)) {
+  const limit = functionClose >= 0 ? functionClose : stop;
+  if (implicitEnd > limit) implicitEnd = -1;
+  if (looseClose >= 0 && looseClose < limit && (implicitEnd < 0 || looseClose < implicitEnd)) {
     return { text: stripOneNewline(text.slice(from, looseClose)), next: looseClose + PARAM_CLOSE.length };
   }
-  const end = implicitEnd >= 0 ? implicitEnd : stop;
+  const end = implicitEnd >= 0 ? implicitEnd : limit;
   return { text: stripOneNewline(stripOneNewline(text.slice(from, end)).replace(DRIFTED_CLOSE, "")), next: end };
 }
 
@@ -171,6 +180,13 @@ function followsStructure(text: string, from: number, isNextParameter: (name: st
   if (!text.startsWith(PARAM_OPEN, at)) return false;
   const keyEnd = text.indexOf(">", at);
   return keyEnd >= 0 && isNextParameter(text.slice(at + PARAM_OPEN.length, keyEnd).trim());
+}
+
+/** After a `</function>`: the end, the call's `</tool_call>`, or the next call. */
+function endsCall(text: string, from: number): boolean {
+  const at = skipSpace(text, from);
+  if (at >= text.length) return true;
+  return text.startsWith(TOOL_CLOSE, at) || text.startsWith(TOOL_OPEN, at) || text.startsWith(FUNCTION_OPEN, at);
 }
 
 /** Where an unclosed function or tag stops: at its `</function>`, the next call, or the end. */

@@ -497,6 +497,15 @@ describe("parseToolCallsFromContent: issue 17 failure classes", () => {
     assert.equal(out.text, "Reading.");
   });
 
+  it("keeps a literal </function> inside a value when more of the value follows it", () => {
+    const value = 'end = "</function>"\nprint(end)';
+    const out = calls(`${write(value)}\nThanks.`, WRITE);
+    assert.deepEqual(out.pairs, [["Write", { path: "/t.py", content: value }]]);
+    const unclosed = calls("<function=Read>\n<parameter=path>\n/a\n</function>\nThanks.", WRITE);
+    assert.deepEqual(unclosed.pairs, [["Read", { path: "/a" }]]);
+    assert.equal(unclosed.text, "Thanks.");
+  });
+
   it("cuts a drifted close marker from an unclosed value only", () => {
     const drifted = calls("<function=Read>\n<parameter=path>\n/a\n</parameter_x>\n</function>", WRITE);
     assert.deepEqual(drifted.pairs, [["Read", { path: "/a" }]]);
