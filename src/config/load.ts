@@ -9,7 +9,7 @@
  * safety bounds) are ignored there with a warning naming each one. Files are read only when they
  * are regular files of at most `MAX_CONFIG_BYTES`.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
@@ -132,6 +132,16 @@ export function untrustedValues(
   return kept;
 }
 
+function ownedByAnotherUser(file: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return false;
+  try {
+    return statSync(file).uid !== uid;
+  } catch {
+    return false; // unreadable: readToml reports it
+  }
+}
+
 /** Convert an environment string to the type the schema expects for `key`. */
 export function fromEnv(key: ConfigKey, raw: string): unknown {
   const shape = ConfigSchema.shape[key];
@@ -182,8 +192,13 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     }
     const project = findProjectConfig(cwd);
     if (project && project !== user) {
-      files.push(project);
-      layer(untrustedValues(readToml(project), project, user, warnings), project);
+      if (ownedByAnotherUser(project)) {
+        // The upward search passes shared directories (/tmp): a file planted there by someone else is skipped.
+        warnings.push(`ignoring ${project}: it belongs to another user`);
+      } else {
+        files.push(project);
+        layer(untrustedValues(readToml(project), project, user, warnings), project);
+      }
     }
   }
   // FC_* first, then the legacy name; an empty variable counts as unset. Each value is its own

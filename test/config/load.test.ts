@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -302,6 +302,20 @@ describe("the repository's config file is read with care", () => {
     assert.throws(fifo, isConfigError(/is not a regular file/));
     const big = repoWith((file) => writeFileSync(file, `# ${"x".repeat(2 * 1024 * 1024)}\n`));
     assert.throws(big, isConfigError(/bytes; the limit is 1048576/));
+  });
+
+  const root = process.getuid?.() === 0;
+  it("a project file that belongs to another user (one planted in /tmp, say) is skipped with a warning", {
+    skip: root ? false : "chown to another user needs root",
+  }, () => {
+    const load = repoWith((file) => {
+      writeFileSync(file, "max_turns = 3\n");
+      chownSync(file, 65534, 65534);
+    });
+    const loaded = load();
+    assert.equal(loaded.config.max_turns, 12);
+    assert.match(loaded.warnings.join("\n"), /ignoring .*config\.toml: it belongs to another user/);
+    assert.deepEqual(loaded.files, []);
   });
 
   it("an inherited property name is an unknown key, not a trusted one", () => {
