@@ -6,6 +6,7 @@
 import { httpError, LlmError, networkError } from "./errors.js";
 import { isRecord } from "./json.js";
 import { abortedError } from "./retry.js";
+import { MAX_ERROR_BODY_BYTES, readCapped } from "./transport.js";
 import { joinUrl, normalizeBaseUrl, serverRoot } from "./url.js";
 
 /** Cancellation and time limit of a models lookup. */
@@ -200,6 +201,9 @@ function modelEntries(body: unknown): { entries: unknown[]; paths: string[]; ids
   return { entries, paths, ids };
 }
 
+/** Most bytes read from a `/models` or `/props` answer. */
+export const MAX_MODELS_BODY_BYTES = 4 * 1024 * 1024;
+
 async function getJson(
   url: string,
   apiKey: string | undefined,
@@ -211,7 +215,13 @@ async function getJson(
   let response: Response;
   try {
     response = await fetch(url, { headers, signal });
-    const text = await response.text();
+    // Bounded like chat replies: a model list is KiBs (hundreds of models stay under 1 MiB).
+    const text = await readCapped(
+      response.body,
+      response.ok ? MAX_MODELS_BODY_BYTES : MAX_ERROR_BODY_BYTES,
+      response.ok ? "fail" : "truncate",
+      "MAX_MODELS_BODY_BYTES",
+    );
     if (!response.ok) throw httpError(response.status, response.statusText, text);
     return JSON.parse(text);
   } catch (error) {

@@ -142,10 +142,10 @@ async function readStream(
   return accumulator.result();
 }
 
-function tooLarge(max: number): LlmError {
+function tooLarge(max: number, limit = "max_response_bytes"): LlmError {
   return new LlmError(
     "too_large",
-    `the model's response passed ${max} bytes (max_response_bytes) and was cut off there: a runaway generation or a misbehaving server`,
+    `the model's response passed ${max} bytes (${limit}) and was cut off there: a runaway generation or a misbehaving server`,
   );
 }
 
@@ -164,11 +164,13 @@ function byteCap(max: number): TransformStream<Uint8Array, Uint8Array> {
 /**
  * Read a body as UTF-8 text, at most `max` bytes. Past that, "fail" rejects with `too_large` and
  * "truncate" keeps the first `max` bytes; either way the rest is never read (the body is cancelled).
+ * `limit` names the cap in the error message (default `max_response_bytes`).
  */
 export async function readCapped(
   body: ReadableStream<Uint8Array> | null,
   max: number,
   over: "fail" | "truncate",
+  limit?: string,
 ): Promise<string> {
   if (!body) return "";
   const reader = body.getReader();
@@ -179,7 +181,7 @@ export async function readCapped(
       const { done, value } = await reader.read();
       if (done) break;
       if (size + value.byteLength > max) {
-        if (over === "fail") throw tooLarge(max);
+        if (over === "fail") throw tooLarge(max, limit);
         chunks.push(value.subarray(0, max - size));
         size = max;
         break;

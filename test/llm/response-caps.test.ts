@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { carriesKey, createChatClient, DEFAULT_MAX_RESPONSE_BYTES } from "../../src/llm/client.js";
 import { LlmError } from "../../src/llm/errors.js";
+import { listModels, MAX_MODELS_BODY_BYTES } from "../../src/llm/models.js";
 import { SseLineParser } from "../../src/llm/sse.js";
 import { MAX_ERROR_BODY_BYTES } from "../../src/llm/transport.js";
 import type { ChatMessage } from "../../src/llm/types.js";
@@ -113,6 +114,17 @@ describe("response caps", () => {
         error.status === 400 &&
         (error.body?.length ?? 0) < MAX_ERROR_BODY_BYTES &&
         /HTTP 400/.test(error.message),
+    );
+  });
+
+  it("a 32 MB model list is refused (too_large) instead of being read whole", async () => {
+    fx.server.configure({ modelsBody: { object: "list", data: [{ id: "m", note: "g".repeat(32 * MiB) }] } });
+    await assert.rejects(
+      listModels(fx.server.url, undefined, { timeoutMs: 20_000 }),
+      (error: unknown) =>
+        error instanceof LlmError &&
+        error.kind === "too_large" &&
+        error.message.includes(`passed ${MAX_MODELS_BODY_BYTES} bytes`),
     );
   });
 
