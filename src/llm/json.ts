@@ -70,13 +70,19 @@ export function repairJson(text: string): string {
       i++;
     }
   }
-  if (/:\s*$/.test(out)) out += "null";
-  while (closers.length > 0) out = dropTrailingComma(out) + closers.pop();
+  if (out.trimEnd().endsWith(":")) out += "null";
+  // Closers are appended in one piece: the text only changes at its tail.
+  let tail = "";
+  while (closers.length > 0) tail += closers.pop();
+  if (tail) out = dropTrailingComma(out) + tail;
   return dropTrailingComma(out);
 }
 
+/** Drop a comma that only whitespace follows; looks at the tail only (a regex with `$` rescans it all). */
 function dropTrailingComma(text: string): string {
-  return text.replace(/,(\s*)$/, "$1");
+  let end = text.length;
+  while (end > 0 && /\s/.test(text.charAt(end - 1))) end--;
+  return end > 0 && text.charAt(end - 1) === "," ? text.slice(0, end - 1) + text.slice(end) : text;
 }
 
 /**

@@ -28,6 +28,7 @@ const TOOL_CLOSE = "</tool_call>";
 const STRUCTURE_TAG = /<parameter=([^>\n]*)>|<\/parameter>|<tool_call>|<\/tool_call>|<function=[^>\n]*>|<\/function>/g;
 /** A close marker the model let drift (`</parameter1>`, `</parameter_x>`, a bare `</parameter`) at a value's end. */
 const DRIFTED_CLOSE = /\r?\n?<\/parameter[^\s>]*>?\s*$/;
+const MAX_TAGS_AFTER_IMPLICIT = 64;
 /** Tool names are identifiers; an unrendered template (`{{ tc.name }}`) or prose is not a call. */
 const TOOL_NAME = /^[A-Za-z0-9_][\w.:/-]*$/;
 
@@ -134,10 +135,14 @@ function readValue(
   let looseClose = -1;
   let functionClose = -1;
   let stop = text.length;
+  // Literal tags inside one value are few; past this many tags after a depth-0 parameter open the
+  // walk stops looking for a later close, so a long unclosed list of parameters stays linear.
+  let tagsAfterImplicit = 0;
   STRUCTURE_TAG.lastIndex = from;
   for (let match = STRUCTURE_TAG.exec(text); match; match = STRUCTURE_TAG.exec(text)) {
     const tag = match[0];
     const at = match.index;
+    if (implicitEnd >= 0 && ++tagsAfterImplicit > MAX_TAGS_AFTER_IMPLICIT) break;
     if (tag === PARAM_CLOSE) {
       if (depth === 0) {
         if (followsStructure(text, at + tag.length, isNextParameter)) {

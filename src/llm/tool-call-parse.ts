@@ -24,7 +24,8 @@ const TOOL_OPEN = "<tool_call>";
 const TOOL_CLOSE = "</tool_call>";
 const FENCE = "```";
 /** Where a scan step may start: a call tag, a wrapper tag llama.cpp accepts, or a code fence. */
-const MARKER = /<tool_call>|<function=|<function\s+name\s*=\s*"|<(tools?|response|json|xml|function_call)>|```/gi;
+const MARKER =
+  /<tool_call>|<function=|<function\s+name\s*=\s*"|<(tools?|TOOLS?|response|RESPONSE|json|JSON|xml|XML|function_call)>|```/g;
 const WRAPPER_TAGS = /<(tools?|response|json|xml|function_call)>/i;
 
 /** Cheap check: does this content carry tool calls written as text? */
@@ -105,7 +106,7 @@ function step(
 /** A `<tool_call>` block: JSON call(s), a Qwen3-Coder function, or a fence holding JSON. */
 function toolCallBlock(text: string, start: number, options: ContentParseOptions, out: ContentParse): number {
   const nextOpenAfter = (from: number) => {
-    const next = text.indexOf(TOOL_OPEN, from);
+    const next = nextTag(text, TOOL_OPEN, from);
     return next < 0 ? text.length : next;
   };
   let limit = nextOpenAfter(start + TOOL_OPEN.length);
@@ -116,7 +117,7 @@ function toolCallBlock(text: string, start: number, options: ContentParseOptions
     return skipStrayClose(text, parsed.end);
   }
   const closeAt = (from: number) => {
-    const close = text.indexOf(TOOL_CLOSE, from);
+    const close = nextTag(text, TOOL_CLOSE, from);
     return close >= 0 && close < limit ? close : -1;
   };
   if (text.startsWith(FENCE, at)) {
@@ -320,6 +321,19 @@ function addMalformed(out: ContentParse, raw: string, error: string, name?: stri
 function skipStrayClose(text: string, from: number): number {
   const at = skipSpace(text, from);
   return text.startsWith(TOOL_CLOSE, at) ? at + TOOL_CLOSE.length : from;
+}
+
+/**
+ * `text.indexOf(tag, from)`, remembering the last answer per text and tag: a message of many unclosed
+ * blocks would otherwise rescan to its end for every block.
+ */
+const lastTagSearch = new Map<string, { text: string; from: number; at: number }>();
+function nextTag(text: string, tag: string, from: number): number {
+  const last = lastTagSearch.get(tag);
+  if (last && last.text === text && from >= last.from && (last.at < 0 || last.at >= from)) return last.at;
+  const at = text.indexOf(tag, from);
+  lastTagSearch.set(tag, { text, from, at });
+  return at;
 }
 
 function skipSpace(text: string, from: number): number {

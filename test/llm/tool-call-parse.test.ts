@@ -423,6 +423,20 @@ describe("parseToolCallsFromContent: malformed input", () => {
     }
   });
 
+  it("stays near-linear on long hostile input (each was quadratic: 3-13 s before)", () => {
+    const samples = [
+      `<function=f>\n${Array.from({ length: 5000 }, (_, i) => `<parameter=p${i}>\n${i}\n`).join("")}`,
+      "<tool_call>".repeat(20000),
+      `<tool_call>${"{".repeat(50000)}`,
+    ];
+    for (const text of samples) {
+      const started = performance.now();
+      parseToolCallsFromContent(text, { knownTools: ["f"] });
+      const ms = performance.now() - started;
+      assert.ok(ms < 3000, `${text.slice(0, 30)}… took ${Math.round(ms)} ms`);
+    }
+  });
+
   it("returns plain content untouched", () => {
     const out = parseToolCallsFromContent("<final_answer>\n/a.py:1-2\n</final_answer>");
     assert.deepEqual(out, {
