@@ -6,6 +6,8 @@
 
 const TOKEN = /<\|(start|channel|message|end|call|return|constrain)\|>/g;
 /** Role-header text before a `<|channel|>` with no `<|start|>`: `assistant`, `assistant to=…`, or ` to=…` alone. */
+/** A header written without its tokens, e.g. `commentary to=functions.f ` before `<|constrain|>`. */
+const HEADER_WITH_RECIPIENT = /^[^\S\n]*[A-Za-z_]*[^\S\n]*\bto=[^\s<]+[^\S\n]*$/;
 const LEAKED_ROLE = /^\s*(assistant\b[^\n]*|to=[^\s<]+[^\S\n]*(\S+[^\S\n]*)?)$/;
 
 /** True when the text carries harmony control tokens. */
@@ -77,7 +79,7 @@ export function parseHarmony(text: string): HarmonyParse {
         else if (piece.trim()) outside.push(piece);
         rawStart = leakedRole ? at - piece.length : at;
         state = token === "start" ? "role" : "channel";
-      } else if (token === "constrain" && LEAKED_ROLE.test(piece)) {
+      } else if (token === "constrain" && (LEAKED_ROLE.test(piece) || HEADER_WITH_RECIPIENT.test(piece))) {
         // ` to=functions.f <|constrain|>json<|message|>`: a role header with no channel token.
         role = `${piece} `;
         rawStart = at - piece.length;

@@ -590,6 +590,7 @@ describe("parseToolCallsFromContent: harmony headers", () => {
       '<|start|>assistant<|channel|>commentary to=functions.Read<|constrain|>json<|message|>{"path": "/a"}<|call|>',
       ' to=functions.Read<|channel|>analysis<|message|>{"path": "/a"}',
       ' to=functions.Read <|constrain|>json<|message|>{"path": "/a"}<|call|>',
+      'commentary to=functions.Read <|constrain|>json<|message|>{"path": "/a"}<|call|>',
     ]) {
       assert.deepEqual(calls(text).pairs, [["Read", { path: "/a" }]], text);
     }
