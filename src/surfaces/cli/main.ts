@@ -3,7 +3,7 @@
  * this file only wires them together and turns fatal errors into exit codes.
  */
 import { Command, CommanderError } from "commander";
-import { EXIT, errorMessage, FatalError } from "../../util/errors.js";
+import { causeChain, EXIT, errorMessage, FatalError, oneLine } from "../../util/errors.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "./context.js";
 
@@ -25,6 +25,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
     return (program, ctx) => registerEvalCommand(program, ctx, withBm25(explorerForEval));
   },
   replay: async () => (await import("./commands/replay.js")).registerReplayCommand,
+  corpus: async () => (await import("./commands/corpus.js")).registerCorpusCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   "bench-endpoint": async () => (await import("./commands/bench-endpoint.js")).registerBenchEndpointCommand,
   mcp: async () => (await import("./commands/mcp.js")).registerMcpCommand,
@@ -70,7 +71,10 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT.config;
     }
     if (error instanceof FatalError) {
-      process.stderr.write(`fastcontext: ${error.message}\n`);
+      process.stderr.write(`fastcontext: ${oneLine(error)}\n`);
+      // The causes under the one sentence, for whoever asked for detail.
+      if (argv.includes("-v") || argv.includes("--verbose"))
+        for (const cause of causeChain(error)) process.stderr.write(`  caused by: ${cause}\n`);
       return error.exitCode;
     }
     process.stderr.write(`fastcontext: internal error: ${errorMessage(error)}\n`);
