@@ -24,30 +24,30 @@ yourselves ok okay yes yeah hi hello hey thanks thank thx regards cheers dear so
 i'm i've i'd it's that's there's don't doesn't didn't can't won't isn't aren't wasn't
 `);
 
-/** Words issue templates and bug reports use everywhere; they say nothing about the code. */
+/**
+ * Words issue templates and bug reports use everywhere; they say nothing about the code. Words agents'
+ * questions use about code ("which file writes the output", "the error a call returns") are not here:
+ * they are generic code words, kept with a low weight.
+ */
 export const ISSUE_NOISE = words(`
-issue issues bug bugs report reported reporting describe description descriptions clear concise reproduce reproduced
-reproducing reproduction reproducible repro steps step expected expect expecting expectation actual actually
-behavior behaviour behaviors happen happens happened happening occur occurs occurred additional context screenshot
-screenshots environment env version versions info information system platform os operating browser device desktop
-smartphone checklist searched search existing duplicate latest release released upgrade upgraded upgrading
-install installed installing installation minimal example examples sample snippet following below above attached
-attach see seen look looks looking note notes related relevant solution alternative alternatives considered
-feature request requests proposal propose proposed motivation summary title problem problems question questions
-help helps helped wondering idea ideas suggestion suggest suggested thoughts workaround etc e.g eg i.e ie
-tried try trying want wanted wants need needed needs able unable possible impossible currently current instead
-seem thing things stuff way ways case cases time times today yesterday still anymore either whatever
-fix fixed fixes fixing fail fails failed failing failure work works worked working broken break breaks
-wrong correct correctly properly proper right incorrect incorrectly unexpected unexpectedly expected
-use used uses using usage make makes made making run runs ran running call calls called calling
-get gets got getting show shows showed shown give gives given gave take takes took know think guess
-new old first last same different other another simple simply basic basically just quite
-code line lines file files output outputs input inputs result results value values return returns returned
-python javascript typescript java golang rust nodejs npm pip yarn
-macos ios ipados watchos github gitlab bitbucket pypi vscode intellij pycharm webstorm iphone ipad android
-windows linux ubuntu debian fedora centos alpine chrome chromium firefox safari
-detail details detailed great nice awesome love amazing maybe related relates introduced introduce commit
-follow follows following documentation docs doc readme link links
+version versions environment env platform system device browser install installed summary title step steps
+feature context link links
+issue issues bug bugs report reported reporting describe description descriptions clear concise reproduce
+reproduced reproducing reproduction reproducible repro expected expect expecting expectation actual actually
+behavior behaviour behaviors happen happens happened happening occur occurs occurred additional screenshot
+screenshots info information os operating desktop smartphone checklist searched existing duplicate latest release
+released upgrade upgraded upgrading installing installation minimal example examples sample snippet following below
+above attached attach see seen look looks looking note notes related relevant solution alternative alternatives
+considered proposal propose proposed motivation problem problems question questions help helps helped wondering
+idea ideas suggestion suggest suggested thoughts workaround etc e.g eg i.e ie tried try trying want wanted wants
+need needed needs able unable possible impossible currently current instead seem thing things stuff way ways case
+cases time times today yesterday still anymore either whatever fix fixed fixes fixing work works worked working
+wrong correct correctly properly proper right incorrect incorrectly unexpected unexpectedly expected use used uses
+using usage making get gets got getting showed gave took know think guess same different other another simple
+simply basic basically just quite python javascript typescript java golang rust nodejs npm pip yarn macos ios
+ipados watchos github gitlab bitbucket pypi vscode intellij pycharm webstorm iphone ipad android windows linux
+ubuntu debian fedora centos alpine chrome chromium firefox safari detail details detailed great nice awesome love
+amazing maybe related relates introduced introduce commit follow follows following documentation docs doc readme
 `);
 
 /**
@@ -55,6 +55,9 @@ follow follows following documentation docs doc readme link links
  * repository, so they carry (almost) no signal on their own.
  */
 export const GENERIC_CODE_WORDS = words(`
+break breaks broken call called calling calls code fail failed failing fails failure file files first give given
+gives input inputs last line lines made make makes new old output outputs ran request requests result results
+return returned returns run running runs search show shown shows take takes value values
 function functions method methods class classes object objects instance instances type types error errors
 exception exceptions warning warnings message messages string strings number numbers integer int float bool boolean
 list lists array arrays dict dictionary map maps set sets tuple item items key keys field fields attribute attributes

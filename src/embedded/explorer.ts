@@ -27,11 +27,21 @@ import { Toolbox } from "../tools/toolbox.js";
 import type { SecretPolicy } from "../workspace/secrets.js";
 import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
-import { isLikelyBinary } from "./file-kinds.js";
+import { FILE_BASE_FEATURES, fileFeatureContext, fileFeatures, UNIT_BASE_FEATURES, unitFeatures } from "./features.js";
+import { isLikelyBinary, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
 import { buildImportGraph, proximity } from "./import-graph.js";
+import {
+  type ConfidentCitation,
+  type LearnedFile,
+  rerankFiles,
+  type ScoredUnit,
+  scoreUnits,
+  spendBudget,
+} from "./learned.js";
 import { OPTION_CONTEXT, type PlannedCall, planSearch } from "./plan.js";
 import { type FileEvidence, framesToFiles, type RankedFile, rankFiles, type TermCounts } from "./rank-files.js";
-import { buildMatchers, rankUnits, type UnitEvidence } from "./rank-units.js";
+import { buildMatchers, citeWindow, rankUnits, type UnitCandidate, type UnitEvidence } from "./rank-units.js";
+import { loadRanker, type RankerAsset } from "./ranker-model.js";
 import { DEFAULT_SELECT, type FileChoice, selectCitations } from "./select.js";
 
 export interface EmbeddedOptions {
@@ -44,7 +54,26 @@ export interface EmbeddedOptions {
   readFiles?: number;
   /** Receives the file ranking and unit choices (for tuning and `--verbose` diagnostics). */
   onRanking?: (ranked: RankedFile[], choices: FileChoice[]) => void;
+  /**
+   * The learned ranker: undefined loads the shipped asset (`assets/ranker/v1.json`), null uses the
+   * hand-set combination (the training data is collected that way, and it is the fallback).
+   */
+  ranker?: RankerAsset | null;
+  /** Receives every candidate's feature vector (training data for `scripts/train-ranker.ts`). */
+  onFeatures?: (record: FeatureRecord) => void;
 }
+
+/** The base features of one run's candidates, in `FILE_BASE_FEATURES` / `UNIT_BASE_FEATURES` order. */
+export interface FeatureRecord {
+  fileFeatures: readonly string[];
+  unitFeatures: readonly string[];
+  files: Array<{ rel: string; x: number[] }>;
+  /** `window`: the lines a citation of the unit would take (the unit, or its best 40-line window). */
+  units: Array<{ rel: string; start: number; end: number; window: [number, number]; x: number[] }>;
+}
+
+/** Below this calibrated confidence no citation is trusted: the answer says it found nothing sure. */
+export const LOW_CONFIDENCE = 0.25;
 
 const READ_CHUNK = 2000;
 /** Calls that declare a command-line option or setting in common libraries (argparse, optparse, click, commander, cobra, clap...). */
@@ -135,6 +164,24 @@ function collectEvidence(
   return { termCounts, definitions, messages, pathHits, defNames, frames: framesToFiles(analysis.frames, files) };
 }
 
+/** Lines from the top of a file within which a "generated" notice counts. */
+const HEADER_LINES = 5;
+
+/** `.gitattributes` linguist rules, generated-file headers and vendor manifests, from the first turn. */
+function roleEvidence(planned: PlannedCall[], results: ToolResult[], files: readonly string[]): RoleEvidence {
+  const generatedHeaders = new Set<string>();
+  planned.forEach((p, i) => {
+    const data = results[i]?.data;
+    if (p.purpose !== "generated" || data?.tool !== "Grep") return;
+    for (const f of data.files)
+      if (f.lines.some((l) => l.match && l.line <= HEADER_LINES)) generatedHeaders.add(f.path);
+  });
+  const attributes = results
+    .slice(planned.length)
+    .flatMap((r) => (r.data?.tool === "Read" ? parseGitattributes(r.data.lines.join("\n")) : []));
+  return { attributes, generatedHeaders, vendorDirs: vendorDirsOf(files) };
+}
+
 /** Weight kept by a dotted name whose qualified form appears nowhere in the repository. */
 const FOREIGN_NAME_WEIGHT = 0.3;
 
@@ -220,7 +267,9 @@ function applyImportProximity(
   const byRel = new Map(ranked.map((f) => [f.rel, f]));
   for (const [rel, p] of proximity(graph, seeds)) {
     const f = byRel.get(rel);
-    if (f) f.score += PROXIMITY_WEIGHT * top * p;
+    if (!f) continue;
+    f.proximity = p;
+    f.score += PROXIMITY_WEIGHT * top * p;
   }
   return [...ranked].sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
@@ -228,6 +277,8 @@ function applyImportProximity(
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
   const readFiles = options.readFiles ?? 8;
+  const loaded = options.ranker === undefined ? loadRanker() : { asset: options.ranker };
+  const asset = loaded.asset;
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     const started = performance.now();
     const emit: Emit = createEmitter(request.onEvent);
@@ -311,8 +362,12 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const planned = planSearch(analysis, undefined, request.query);
     if (planned.length === 0)
       return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
+    // The repository's own word on generated and vendored files.
+    const attributesCall: ToolCallRequest | null = ws.stat(".gitattributes")
+      ? { id: "call_attributes", name: "Read", arguments: { path: ".gitattributes" } }
+      : null;
     const firstResults = await runTurn(
-      planned.map((p) => p.call),
+      [...planned.map((p) => p.call), ...(attributesCall ? [attributesCall] : [])],
       `Searching for ${planned.length} signals from the query.`,
     );
     if (request.signal?.aborted) return finish("aborted", [], "");
@@ -320,6 +375,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const candidates = (await ws.fileIndex()).files
       .filter((f) => !f.secret && !isLikelyBinary(f.rel))
       .map((f) => f.rel);
+    const roles = roleEvidence(planned, firstResults, candidates);
     const { evidence, terms } = discountForeignNames(
       collectEvidence(planned, firstResults, analysis, candidates),
       analysis.all,
@@ -332,11 +388,34 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       sizeOf: (rel) => ws.stat(rel)?.size ?? 1,
       evidence,
       terms,
+      roles,
     }).filter((f) => f.score > 0);
-    const ranked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
-    if (ranked.length === 0)
+    const handRanked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
+    if (handRanked.length === 0)
       return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");
+    if ("error" in loaded && loaded.error)
+      warnings.push(`learned ranker unavailable (${loaded.error}); hand-set weights used`);
+    const sizeOf = (rel: string) => ws.stat(rel)?.size ?? 1;
+    const featureCtx = fileFeatureContext(
+      request.query,
+      handRanked,
+      evidence.termCounts.reduce((n, tc) => n + tc.term.weight, 0),
+      sizeOf,
+    );
+    const learnedFiles: LearnedFile[] | null = asset ? rerankFiles(handRanked, featureCtx, asset) : null;
+    const ranked = learnedFiles
+      ? [...learnedFiles.map((f) => f.file), ...handRanked.slice(learnedFiles.length)]
+      : handRanked;
+    const fileProbability = new Map(learnedFiles?.map((f) => [f.file.rel, f.probability]) ?? []);
+    const record: FeatureRecord | null = options.onFeatures
+      ? {
+          fileFeatures: FILE_BASE_FEATURES,
+          unitFeatures: UNIT_BASE_FEATURES,
+          files: handRanked.slice(0, 60).map((f) => ({ rel: f.rel, x: fileFeatures(f, featureCtx) })),
+          units: [],
+        }
+      : null;
 
     const secondResults = await runTurn(
       await readCalls(ranked, readFiles, (rel) => countLines(ws.display(rel)).catch(() => 1)),
@@ -360,6 +439,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       })),
     );
     const choices: FileChoice[] = [];
+    const scored: Array<{ rel: string; units: ScoredUnit[] }> = [];
     for (const f of ranked.slice(0, readFiles)) {
       const lines = fileLines.get(f.rel);
       if (!lines || lines.length === 0) continue;
@@ -373,10 +453,28 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         definitions: evidence.definitions.get(f.rel) ?? [],
         conceptLines: evidence.defNames.get(f.rel) ?? [],
       };
-      choices.push({ rel: f.rel, score: f.score, units: rankUnits(lines, units, matchers, ev) });
+      const unitCandidates: UnitCandidate[] = rankUnits(lines, units, matchers, ev);
+      choices.push({ rel: f.rel, score: f.score, units: unitCandidates });
+      if (record) {
+        const xs = unitFeatures(unitCandidates);
+        unitCandidates.forEach((u, k) => {
+          const w = citeWindow(u, DEFAULT_SELECT.maxUnitLines);
+          record.units.push({ rel: f.rel, start: u.start, end: u.end, window: [w.start, w.end], x: xs[k]! });
+        });
+      }
+      if (asset)
+        scored.push({ rel: f.rel, units: scoreUnits(f.rel, unitCandidates, fileProbability.get(f.rel) ?? 0, asset) });
     }
+    if (record) options.onFeatures?.(record);
     options.onRanking?.(ranked, choices);
-    const selected = selectCitations(choices, { ...DEFAULT_SELECT, budget });
+    const selected: Array<Omit<ConfidentCitation, "confidence"> & { confidence?: number }> = asset
+      ? spendBudget(scored, {
+          budget,
+          maxFiles: DEFAULT_SELECT.maxFiles,
+          firstUnitLines: DEFAULT_SELECT.firstUnitLines ?? DEFAULT_SELECT.maxUnitLines,
+          otherUnitLines: DEFAULT_SELECT.maxUnitLines,
+        })
+      : selectCitations(choices, { ...DEFAULT_SELECT, budget });
     const raw: RawCitation[] = selected.map((s) => ({
       path: s.path,
       ranges: [{ start: s.start, end: s.end }],
@@ -392,14 +490,23 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       .sort((a, b) => b.term.weight * b.idf - a.term.weight * a.idf)
       .slice(0, 3)
       .map((m) => m.term.text);
-    const explanation = validated.citations.length
-      ? `Ranked ${ranked.length} candidate files by definitions, identifiers and keywords from the query${strongest.length ? ` (strongest: ${strongest.join(", ")})` : ""}; cited the best-matching code units.`
-      : "No code unit matched the query strongly enough to cite.";
-    return finish(
-      validated.citations.length ? "answered" : "no_answer",
-      validated.citations,
-      explanation,
-      validated.dropped,
+    // Each citation keeps the confidence of the unit it was cut from (validation may trim its range).
+    const citations = asset
+      ? validated.citations.map((c) => {
+          const from = selected.find((s) => s.path === c.path && s.start <= c.end && s.end >= c.start);
+          const confidence = from?.confidence === undefined ? null : Math.round(from.confidence * 1000) / 1000;
+          const low = confidence !== null && confidence < LOW_CONFIDENCE;
+          return { ...c, confidence, ...(low ? { reason: `low confidence: ${c.reason ?? "weak match"}` } : {}) };
+        })
+      : validated.citations;
+    const best = Math.max(
+      0,
+      ...citations.map((c) => ("confidence" in c && typeof c.confidence === "number" ? c.confidence : 0)),
     );
+    const unsure = asset !== null && citations.length > 0 && best < LOW_CONFIDENCE;
+    const explanation = citations.length
+      ? `${unsure ? `Low confidence: no candidate is a likely answer (best confidence ${best.toFixed(2)}); these are the closest matches. ` : ""}Ranked ${ranked.length} candidate files by definitions, identifiers and keywords from the query${strongest.length ? ` (strongest: ${strongest.join(", ")})` : ""}; cited the best-matching code units.`
+      : "No code unit matched the query strongly enough to cite.";
+    return finish(citations.length ? "answered" : "no_answer", citations, explanation, validated.dropped);
   };
 }

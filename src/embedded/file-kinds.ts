@@ -1,7 +1,11 @@
 /**
  * What kind of file a path is, for ranking: source code, tests, docs, examples, vendored or
- * generated code. Generic rules (path segments and name conventions common across ecosystems);
- * nothing here knows any particular repository.
+ * generated code. From evidence: the languages' test conventions, `linguist-generated` /
+ * `linguist-vendored` in `.gitattributes`, "@generated" / "DO NOT EDIT" headers, vendor manifests
+ * (`vendor/modules.txt`, `vendor/autoload.php`), lockfiles, and folder names that mean one thing
+ * anywhere (`node_modules`, `site-packages`, `__generated__`). An ambiguous folder name (`tools`,
+ * `build`, `site`, `examples`, `vendor`) demotes a file only outside a source root: `src/tools/x.ts`
+ * and `pkg/build/y.go` are source. Nothing here knows any particular repository.
  */
 
 import { languageForPath } from "../analysis/languages.js";
@@ -19,34 +23,135 @@ export type FileRole =
   | "other";
 
 const TEST_SEGMENT =
-  /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)/i;
+  /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)|(?:^|\/)[\w.-]+[.-](?:Tests?|UnitTests|IntegrationTests|Specs?)\/|(?:^|\/)[A-Z]\w*Tests\//i;
 const TEST_NAME = /(?:^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|.*Test|.*Tests|.*_spec|conftest)\.[A-Za-z]+$/;
-const DOC_SEGMENT = /(?:^|\/)(?:docs?|documentation|man|site|website)(?:\/|$)/i;
+/** Ambiguous folder names: they demote a file only when no source root lies above them. */
+const DOC_FOLDER = /^(?:docs?|documentation|man|site|website)$/i;
 const DOC_EXT = /\.(?:md|mdx|rst|txt|adoc|asciidoc|org|texi|tex|html?)$/i;
 const DOC_NAME =
   /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|AUTHORS|CONTRIBUTING|README|LICENSE|NOTICE|CODE_OF_CONDUCT)[^/]*$/i;
 /** Release notes mention every feature by name: the strongest decoys there are. */
 const CHANGELOG =
   /(?:^|\/)(?:CHANGE(?:S|LOG)|HISTORY|NEWS|RELEASE[-_]?NOTES)(?:[._-][^/]*)?$|(?:^|\/)(?:changelog|changes|whatsnew|release[-_]?notes)(?:\/|[^/]*\.(?:md|rst|txt)$)/i;
-const EXAMPLE_SEGMENT = /(?:^|\/)(?:examples?|samples?|demos?|tutorials?|scripts|tools|contrib)(?:\/|$)/i;
+const EXAMPLE_FOLDER = /^(?:examples?|samples?|demos?|tutorials?|scripts|tools|contrib)$/i;
+const VENDORED_FOLDER = /^(?:vendor|external|extern|deps)$/i;
+const GENERATED_FOLDER = /^(?:dist|build|out|target|gen|generated|coverage)$/i;
+/** Folder names that mean the same thing at any depth. */
 const VENDORED_SEGMENT =
-  /(?:^|\/)(?:vendor|vendored|third[_-]?party|external|extern|deps|node_modules|bower_components|\.venv|venv|site-packages|_vendor)(?:\/|$)/i;
-/** A `packages/` folder inside a package (not a monorepo's top-level `packages/`) holds copied libraries. */
-const NESTED_PACKAGES = /^[^/]+\/(?:[^/]+\/)*packages\/[^/]+\//;
+  /(?:^|\/)(?:vendored|third[_-]?party|node_modules|bower_components|\.venv|venv|site-packages|_vendor)(?:\/|$)/i;
 const GENERATED =
-  /(?:^|\/)(?:dist|build|out|target|gen|generated|__generated__|\.next|coverage)\/|\.min\.(?:js|css)$|\.(?:pb|pb2|g)\.\w+$|_pb2\.py$|\.generated\.\w+$|\.lock$|lock\.json$/i;
+  /(?:^|\/)(?:__generated__|\.next)\/|\.min\.(?:js|css)$|\.(?:pb|pb2|g)\.\w+$|_pb2\.py$|\.generated\.\w+$|\.lock$|lock\.json$|(?:^|\/)(?:go\.sum|pnpm-lock\.yaml)$/i;
+/** Folders under which code is the project's own, whatever the folders below are called. */
+const SOURCE_ROOT = /^(?:src|lib|libs|pkg|pkgs|internal|app|apps|source|sources|cmd|core|main)$/i;
+
+/**
+ * The role an ambiguous folder name gives, or null: the first such folder counts, and only when no
+ * source root lies above it (`tools/gen.py` is a tool; `src/tools/toolbox.ts` is source).
+ */
+function folderRole(rel: string): FileRole | null {
+  const segs = rel.split("/").slice(0, -1);
+  for (const seg of segs) {
+    if (SOURCE_ROOT.test(seg)) return null;
+    if (VENDORED_FOLDER.test(seg)) return "vendored";
+    if (GENERATED_FOLDER.test(seg)) return "generated";
+    if (DOC_FOLDER.test(seg)) return "doc";
+    if (EXAMPLE_FOLDER.test(seg)) return "example";
+  }
+  return null;
+}
+
+/** What the repository itself says about its files: `.gitattributes`, headers, vendor manifests. */
+export interface RoleEvidence {
+  /** `.gitattributes` rules with `linguist-generated` / `linguist-vendored`, in file order (the last match wins). */
+  attributes: Array<{ re: RegExp; role: "generated" | "vendored"; set: boolean }>;
+  /** Files whose first lines say they are generated ("@generated", "Code generated ... DO NOT EDIT"). */
+  generatedHeaders: ReadonlySet<string>;
+  /** Folders holding a vendor manifest (`vendor/modules.txt`, `vendor/autoload.php`), with a trailing slash. */
+  vendorDirs: readonly string[];
+}
+
+export const NO_ROLE_EVIDENCE: RoleEvidence = { attributes: [], generatedHeaders: new Set(), vendorDirs: [] };
+
+/** A `.gitattributes` pattern as a regular expression over repository-relative paths. */
+function attributePattern(pattern: string): RegExp | null {
+  let p = pattern.trim();
+  if (p === "" || p.startsWith("!")) return null;
+  const anchored = p.startsWith("/") || p.slice(0, -1).includes("/");
+  p = p.replace(/^\//, "");
+  const dirOnly = p.endsWith("/");
+  if (dirOnly) p = p.slice(0, -1);
+  let re = "";
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === "*" && p[i + 1] === "*") {
+      re += ".*";
+      i++;
+      if (p[i + 1] === "/") i++;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`${anchored ? "^" : "(?:^|/)"}${re}${dirOnly ? "/" : "(?:$|/)"}`);
+  } catch {
+    return null;
+  }
+}
+
+/** The linguist rules of a `.gitattributes` file. */
+export function parseGitattributes(text: string): RoleEvidence["attributes"] {
+  const out: RoleEvidence["attributes"] = [];
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const [pattern = "", ...attrs] = trimmed.split(/\s+/);
+    for (const a of attrs) {
+      const m = /^(-|!)?linguist-(generated|vendored)(?:=(true|false))?$/.exec(a);
+      if (!m) continue;
+      const re = attributePattern(pattern);
+      if (re) out.push({ re, role: m[2] as "generated" | "vendored", set: !m[1] && m[3] !== "false" });
+    }
+  }
+  return out;
+}
+
+/**
+ * Folders that a manifest marks as copied code: Go's `vendor/modules.txt`, Composer's
+ * `vendor/autoload.php`, and a `packages/` package inside a Python package (`pkg/packages/__init__.py`
+ * next to `pkg/__init__.py`: the libraries it bundles).
+ */
+export function vendorDirsOf(files: readonly string[]): string[] {
+  const set = new Set(files);
+  const out: string[] = [];
+  for (const f of files) {
+    if (/(?:^|\/)vendor\/(?:modules\.txt|autoload\.php)$/.test(f)) out.push(f.slice(0, f.lastIndexOf("/") + 1));
+    const m = /^(.+\/)packages\/__init__\.py$/.exec(f);
+    if (m && set.has(`${m[1]}__init__.py`)) out.push(`${m[1]}packages/`);
+  }
+  return out;
+}
+
+/** Does a file's head (its first lines) say it is generated? */
+export const GENERATED_HEADER =
+  /@generated\b|\bDO NOT EDIT\b|\b(?:auto-?generated|generated automatically) (?:by|from|file)\b/i;
 const CONFIG_EXT =
   /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
 const DATA_EXT = /\.(?:csv|tsv|svg|po|pot|mo|map|snap|ipynb|sql)$/i;
 
-export function fileRole(rel: string): FileRole {
-  if (VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel) || NESTED_PACKAGES.test(rel)) return "vendored";
-  if (GENERATED.test(rel)) return "generated";
+export function fileRole(rel: string, evidence: RoleEvidence = NO_ROLE_EVIDENCE): FileRole {
+  let attributed: FileRole | null = null;
+  for (const a of evidence.attributes) if (a.re.test(rel)) attributed = a.set ? a.role : null;
+  if (attributed) return attributed;
+  if (evidence.vendorDirs.some((d) => rel.startsWith(d))) return "vendored";
+  if (VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel)) return "vendored";
+  if (GENERATED.test(rel) || evidence.generatedHeaders.has(rel)) return "generated";
   const base = rel.slice(rel.lastIndexOf("/") + 1);
   if (CHANGELOG.test(rel)) return "changelog";
   if (TEST_SEGMENT.test(rel) || TEST_NAME.test(base)) return "test";
-  if (DOC_EXT.test(rel) || DOC_NAME.test(rel) || DOC_SEGMENT.test(rel)) return "doc";
-  if (EXAMPLE_SEGMENT.test(rel)) return "example";
+  const folder = folderRole(rel);
+  if (folder === "vendored" || folder === "generated") return folder;
+  if (DOC_EXT.test(rel) || DOC_NAME.test(rel) || folder === "doc") return "doc";
+  if (folder === "example") return "example";
   if (DATA_EXT.test(rel)) return "data";
   if (CONFIG_EXT.test(rel)) return "config";
   // Text that is not code in a known language (templates, rc files, scripts without extension).
@@ -112,12 +217,16 @@ export function roleWeight(role: FileRole, interests: ReturnType<typeof queryInt
  * in other languages: in a Python project a bundled JavaScript file is rarely the answer, unless the
  * query talks about that language.
  */
-export function languagePrior(files: readonly string[], query: string): (rel: string) => number {
+export function languagePrior(
+  files: readonly string[],
+  query: string,
+  evidence: RoleEvidence = NO_ROLE_EVIDENCE,
+): (rel: string) => number {
   const counts = new Map<string, number>();
   let total = 0;
   for (const rel of files) {
     const lang = languageForPath(rel);
-    if (!lang || fileRole(rel) !== "source") continue;
+    if (!lang || fileRole(rel, evidence) !== "source") continue;
     counts.set(lang, (counts.get(lang) ?? 0) + 1);
     total++;
   }
@@ -139,6 +248,9 @@ export function languagePrior(files: readonly string[], query: string): (rel: st
       (fam === "js" && /\b(?:javascript|js|typescript|ts)\b/.test(q))
     )
       return 1;
-    return 0.4;
+    return OFF_LANGUAGE_FACTOR;
   };
 }
+
+/** What a file outside the repository's main language families is multiplied by (hand-set; the learned ranker sees it as a flag). */
+export const OFF_LANGUAGE_FACTOR = 0.4;

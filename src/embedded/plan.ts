@@ -12,6 +12,7 @@ import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
 import type { ToolCallRequest } from "../core/types.js";
 import { type ConceptWord, conceptWords, definitionNamePattern } from "./concepts.js";
+import { GENERATED_HEADER } from "./file-kinds.js";
 import { IMPORT_LINE_PATTERN } from "./import-graph.js";
 
 export type SearchPurpose =
@@ -23,7 +24,8 @@ export type SearchPurpose =
   | "message"
   | "option"
   | "path"
-  | "imports";
+  | "imports"
+  | "generated";
 
 export interface PlannedCall {
   call: ToolCallRequest;
@@ -260,6 +262,18 @@ export function planSearch(
       purpose: "imports",
     },
     "imports",
+  );
+  // Files that say in their first lines that they are generated (their role is evidence, not a folder name).
+  push(
+    {
+      call: {
+        id: id(),
+        name: "Grep",
+        arguments: { pattern: GENERATED_HEADER.source, "-i": true, output_mode: "content", head_limit: 2000 },
+      },
+      purpose: "generated",
+    },
+    "generated",
   );
   return planned;
 }

@@ -12,7 +12,15 @@
 import { lightStem } from "../analysis/identifiers.js";
 import type { StackFrame, Term } from "../analysis/query.js";
 import { splitIdentifier } from "../analysis/query.js";
-import { type FileRole, fileRole, languagePrior, queryInterests, roleWeight } from "./file-kinds.js";
+import {
+  type FileRole,
+  fileRole,
+  languagePrior,
+  NO_ROLE_EVIDENCE,
+  queryInterests,
+  type RoleEvidence,
+  roleWeight,
+} from "./file-kinds.js";
 
 export interface TermCounts {
   term: Term;
@@ -51,6 +59,10 @@ export interface RankedFile {
   };
   /** What the file's role and language multiply its evidence by. */
   factor: number;
+  /** The language part of `factor` (below 1 for a file outside the repository's main languages). */
+  languageFactor: number;
+  /** Import-graph closeness to the strongest hits, 0–1 (set by the explorer after ranking). */
+  proximity: number;
   /** The terms that matched here, with their idf-weighted strength. */
   matched: Array<{ term: Term; tf: number; idf: number }>;
 }
@@ -96,6 +108,8 @@ export interface RankInput {
   evidence: FileEvidence;
   /** All query terms, for matching against path words. */
   terms: readonly Term[];
+  /** What the repository says about generated and vendored files. */
+  roles?: RoleEvidence;
 }
 
 export function rankFiles(input: RankInput): RankedFile[] {
@@ -109,9 +123,11 @@ export function rankFiles(input: RankInput): RankedFile[] {
       e = {
         rel,
         score: 0,
-        role: fileRole(rel),
+        role: fileRole(rel, input.roles ?? NO_ROLE_EVIDENCE),
         parts: { lexical: 0, definitions: 0, messages: 0, paths: 0, frames: 0, pathWords: 0, defNames: 0 },
         factor: 1,
+        languageFactor: 1,
+        proximity: 0,
         matched: [],
       };
       scores.set(rel, e);
@@ -268,10 +284,11 @@ export function rankFiles(input: RankInput): RankedFile[] {
   }
 
   const ranked = [...scores.values()];
-  const prior = languagePrior(input.files, input.query);
+  const prior = languagePrior(input.files, input.query, input.roles ?? NO_ROLE_EVIDENCE);
   for (const e of ranked) {
     const p = e.parts;
-    e.factor = roleWeight(e.role, interests) * prior(e.rel);
+    e.languageFactor = prior(e.rel);
+    e.factor = roleWeight(e.role, interests) * e.languageFactor;
     e.score = (p.lexical + p.definitions + p.messages + p.paths + p.frames + p.pathWords + p.defNames) * e.factor;
   }
   ranked.sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));

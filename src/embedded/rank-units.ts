@@ -24,7 +24,37 @@ export interface UnitCandidate {
   score: number;
   /** Lines of the unit that matched a query term, with their weight (for window selection). */
   hits: Map<number, number>;
+  /** The evidence behind `score`, part by part: the learned unit model's inputs. */
+  parts: UnitParts;
 }
+
+/** Unit evidence, each part already weighted by term strength and rarity. */
+export interface UnitParts {
+  /** Saturated, length-normalized term matches inside the unit's own lines. */
+  lexical: number;
+  /** The unit is named after a query identifier (its weight × idf). */
+  exactName: number;
+  /** Parts of the unit's name that are query words. */
+  nameParts: number;
+  /** Quoted messages or options on the unit's own lines. */
+  messages: number;
+  /** Definitions named after the title's words. */
+  concepts: number;
+  /** Stack-frame lines in the unit, closer frames stronger. */
+  frames: number;
+  /** Distinct query terms matched in the unit. */
+  distinctTerms: number;
+}
+
+const noParts = (): UnitParts => ({
+  lexical: 0,
+  exactName: 0,
+  nameParts: 0,
+  messages: 0,
+  concepts: 0,
+  frames: 0,
+  distinctTerms: 0,
+});
 
 export function buildMatchers(
   terms: Array<{ term: Term; idf: number; purpose: "identifier" | "keyword" }>,
@@ -58,8 +88,21 @@ export interface UnitEvidence {
 }
 
 const K1 = 1.2;
-/** A unit named after a title word: about a sixth of a quoted message in it (measured 0.25-0.75 alike). */
-const CONCEPT_UNIT_WEIGHT = 0.5;
+
+/**
+ * The hand-set unit score (before the learned ranker): how much each part counts. A unit named after
+ * a title word counts about a sixth of a quoted message in it (measured 0.25-0.75 alike); a large
+ * class is scaled down because its own lines are few.
+ */
+export const HAND_UNIT_WEIGHTS = {
+  lexical: 1,
+  exactName: 3,
+  nameParts: 1,
+  messages: 3,
+  concepts: 0.5,
+  frames: 5,
+  largeType: 0.6,
+} as const;
 
 /** Units of one file, best first. `lines` are the file's lines (index 0 = line 1). */
 export function rankUnits(
@@ -85,6 +128,7 @@ export function rankUnits(
     headerEnd: u.headerEnd,
     score: 0,
     hits: new Map(),
+    parts: noParts(),
   }));
   // Module-level regions: runs of lines outside every unit.
   const regionOf = new Map<number, number>();
@@ -105,6 +149,7 @@ export function rankUnits(
       headerEnd: start,
       score: 0,
       hits: new Map(),
+      parts: noParts(),
     });
     for (let k = start; k < l; k++) regionOf.set(k, idx);
   }
@@ -139,28 +184,38 @@ export function rankUnits(
   }
   candidates.forEach((c, i) => {
     const size = c.end - c.start + 1;
+    const p = c.parts;
     // Longer units collect more matches by chance: a mild length normalization.
     const norm = 1 - 0.3 + 0.3 * Math.min(4, size / 40);
-    let s = 0;
-    for (const [m, count] of tf[i]!) s += m.term.weight * m.idf * ((count * (K1 + 1)) / (count + K1 * norm));
+    for (const [m, count] of tf[i]!) p.lexical += m.term.weight * m.idf * ((count * (K1 + 1)) / (count + K1 * norm));
+    p.distinctTerms = tf[i]!.size;
     if (c.kind !== "region") {
       const exact = identifierNames.get(c.name.split(".").pop() ?? c.name);
-      if (exact) s += 3 * exact.weight * exact.idf;
+      if (exact) p.exactName = exact.weight * exact.idf;
       for (const part of splitIdentifier(c.name.split(".").pop() ?? "")) {
         const w = queryWords.get(part.toLowerCase());
-        if (w) s += w;
+        if (w) p.nameParts += w;
       }
     }
     for (const msg of evidence.messageLines)
-      if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) s += 3 * maxIdf * msg.weight;
+      if (msg.line >= c.start && msg.line <= c.end && candidateOf(msg.line) === i) p.messages += maxIdf * msg.weight;
     // A unit named after the title's words (`evaluate_xfail_marks`): credit each word once.
     const concept = new Map<string, number>();
     for (const d of evidence.conceptLines ?? []) if (candidateOf(d.line) === i) concept.set(d.word, d.weight);
-    for (const w of concept.values()) s += CONCEPT_UNIT_WEIGHT * maxIdf * w;
+    for (const w of concept.values()) p.concepts += maxIdf * w;
     for (const fr of evidence.frameLines)
-      if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) s += (5 * maxIdf) / (1 + fr.distance);
+      if (fr.line >= c.start && fr.line <= c.end && candidateOf(fr.line) === i) p.frames += maxIdf / (1 + fr.distance);
+    // The hand-set combination: the fallback without a learned model, and one of its features.
+    const w = HAND_UNIT_WEIGHTS;
+    let s =
+      w.lexical * p.lexical +
+      w.exactName * p.exactName +
+      w.nameParts * p.nameParts +
+      w.messages * p.messages +
+      w.concepts * p.concepts +
+      w.frames * p.frames;
     // Classes: their own lines are few; small classes may be the target themselves.
-    if ((c.kind === "class" || c.kind === "struct" || c.kind === "interface") && size > 80) s *= 0.6;
+    if ((c.kind === "class" || c.kind === "struct" || c.kind === "interface") && size > 80) s *= w.largeType;
     c.score = s;
   });
   return candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.start - b.start);

@@ -26,6 +26,8 @@ export interface RecordedCitation {
   end: number;
   reason: string | null;
   verified: boolean;
+  /** The explorer's calibrated confidence, when it gives one. */
+  confidence?: number;
 }
 
 /** One line of `results.jsonl`. */

@@ -98,6 +98,7 @@ function record(
       end: c.end,
       reason: c.reason ?? null,
       verified: c.verified,
+      ...("confidence" in c && typeof c.confidence === "number" ? { confidence: c.confidence } : {}),
     })),
     scores,
     cost: {

@@ -174,8 +174,10 @@ describe("embedded explorer", () => {
 
 describe("file roles", () => {
   it("treats copies of libraries inside a package as vendored, but not a monorepo's packages/", async () => {
-    const { fileRole } = await import("../../src/embedded/file-kinds.js");
-    assert.equal(fileRole("requests/packages/urllib3/response.py"), "vendored");
+    const { fileRole, vendorDirsOf, NO_ROLE_EVIDENCE } = await import("../../src/embedded/file-kinds.js");
+    const files = ["requests/__init__.py", "requests/packages/__init__.py", "requests/packages/urllib3/response.py"];
+    const evidence = { ...NO_ROLE_EVIDENCE, vendorDirs: vendorDirsOf(files) };
+    assert.equal(fileRole("requests/packages/urllib3/response.py", evidence), "vendored");
     assert.equal(fileRole("src/app/_vendor/six.py"), "vendored");
     assert.equal(fileRole("packages/core/src/index.ts"), "source");
     assert.equal(fileRole("static/jquery-3.5.1.js"), "vendored");
