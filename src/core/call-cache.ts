@@ -1,7 +1,8 @@
 /**
  * Repeated tool calls within a run: an identical call (same tool, same arguments after
  * canonicalization) is not executed again; the model gets a pointer to the earlier result, and a
- * note once it has repeated the same call three times.
+ * note once it has repeated the same call three times. Only a call that ran and succeeded is
+ * stored (`store` after the result): a failed, timed-out or cancelled call runs again when repeated.
  */
 import type { ToolCallRequest } from "./types.js";
 
@@ -44,6 +45,7 @@ export class CallCache {
     return `${text}</system-reminder>`;
   }
 
+  /** Remember a call that has run and succeeded in `turn`. */
   store(call: ToolCallRequest, turn: number): void {
     const key = callKey(call);
     if (!this.seen.has(key)) this.seen.set(key, { turn, count: 1 });

@@ -11,8 +11,9 @@ import { isLlmError, type LlmError } from "../llm/errors.js";
 import { malformedCallResult, toAssistantMessage } from "../llm/history.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions } from "../llm/types.js";
 import type { Toolbox } from "../tools/toolbox.js";
+import { causeChain, errorMessage, headline } from "../util/errors.js";
 import { ContextBudget } from "./budget.js";
-import { CallCache } from "./call-cache.js";
+import { CallCache, callKey } from "./call-cache.js";
 import { correctionMessage, type ValidationResult, validateCitations } from "./citations.js";
 import { createEmitter, type Emit, newRunId, previewText } from "./events.js";
 import { parseFinalAnswer } from "./final-answer.js";
@@ -314,10 +315,11 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
         emit({ type: "notice", level: "warn", message: failure.message });
       } else {
         stop = "model_error";
-        const message = isLlmError(error) ? error.message : String(error);
-        // Reported through `error` (not `warnings`): surfaces print it once.
-        failure = { kind: errorKind(error), message };
-        emit({ type: "notice", level: "warn", message: `model request failed: ${message}` });
+        // Reported through `error` (not `warnings`): surfaces print it once. The message says
+        // what failed; the transport's detail goes to `causes`.
+        const causes = causeChain(error);
+        failure = { kind: errorKind(error), message: headline(error), ...(causes.length ? { causes } : {}) };
+        emit({ type: "notice", level: "warn", message: `model request failed: ${errorMessage(error)}` });
       }
       break;
     }
@@ -462,34 +464,43 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
     signal: AbortSignal,
   ): Promise<Array<{ id: string; text: string }>> {
     const out: Array<{ id: string; text: string } | undefined> = new Array(calls.length);
+    const answered = (index: number, call: ToolCallRequest, text: string) => {
+      out[index] = { id: call.id, text };
+      emit({
+        type: "tool_start",
+        turn: turnNo,
+        index,
+        call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
+      });
+      emit({
+        type: "tool_end",
+        turn: turnNo,
+        index,
+        callId: call.id,
+        name: call.name,
+        ms: 0,
+        chars: text.length,
+        tokens: toolbox.counter.estimate(text),
+        lines: 1,
+        truncated: false,
+        cached: true,
+        preview: previewText(text),
+      });
+    };
+    // A call is remembered only once it has run and succeeded: a failed, timed-out or cancelled
+    // call is never answered "its result is above". A repeat within the turn waits for the first.
     const fresh: Array<{ index: number; call: ToolCallRequest }> = [];
+    const firstInTurn = new Map<string, number>();
+    const repeats: Array<{ index: number; call: ToolCallRequest; of: number }> = [];
     calls.forEach((call, index) => {
       const hit = cache.lookup(call, turnNo);
-      if (hit) {
-        out[index] = { id: call.id, text: hit };
-        emit({
-          type: "tool_start",
-          turn: turnNo,
-          index,
-          call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
-        });
-        emit({
-          type: "tool_end",
-          turn: turnNo,
-          index,
-          callId: call.id,
-          name: call.name,
-          ms: 0,
-          chars: hit.length,
-          tokens: toolbox.counter.estimate(hit),
-          lines: 1,
-          truncated: false,
-          cached: true,
-          preview: previewText(hit),
-        });
-      } else {
+      if (hit) return answered(index, call, hit);
+      const key = callKey(call);
+      const first = firstInTurn.get(key);
+      if (first !== undefined) repeats.push({ index, call, of: first });
+      else {
+        firstInTurn.set(key, fresh.length);
         fresh.push({ index, call });
-        cache.store(call, turnNo);
       }
     });
     const results: ToolResult[] =
@@ -528,8 +539,16 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
             },
           );
     fresh.forEach((f, i) => {
-      out[f.index] = { id: f.call.id, text: results[i]?.text ?? "" };
+      const result = results[i];
+      out[f.index] = { id: f.call.id, text: result?.text ?? "" };
+      if (result && !result.error) cache.store(f.call, turnNo);
     });
+    for (const repeat of repeats) {
+      const first = results[repeat.of];
+      // The first succeeded: point at it. It failed: the repeat gets the same failure, not a pointer.
+      const pointer = first && !first.error ? cache.lookup(repeat.call, turnNo) : undefined;
+      answered(repeat.index, repeat.call, pointer ?? first?.text ?? "");
+    }
     const ordered = out.map((o, i) => o ?? { id: calls[i]!.id, text: "" });
     for (const bad of malformed) ordered.push({ id: bad.id, text: malformedCallResult(bad.error) });
     return ordered;

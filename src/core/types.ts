@@ -21,6 +21,8 @@ export interface Citation extends LineSpan {
   verified: boolean;
   /** Which kind of observation covers it; "trimmed" means the range was cut to what was seen. */
   verification?: Verification;
+  /** Calibrated probability in [0, 1] that the cited lines hold what was asked; null when unknown. */
+  confidence?: number | null;
 }
 
 /** Why a run ended. `answered` is the only normal ending; every other one sets `partial: true`. */
@@ -73,7 +75,7 @@ export interface ExploreResult {
   stopReason: StopReason;
   partial: boolean;
   /** Set when another policy answered because the first one came back empty or invalid. */
-  fallback?: { from: PolicyName; reason: string };
+  fallback?: { from: PolicyName; reason: string; causes?: string[] };
   turns: number;
   toolCalls: number;
   tokens: TokenUsage;
@@ -84,7 +86,13 @@ export interface ExploreResult {
   dropped?: Array<LineSpan & { reason: string }>;
   model?: string;
   /** Set when the run failed on something outside the exploration (endpoint down, bad config). */
-  error?: { kind: "endpoint" | "model" | "config" | "internal"; message: string };
+  error?: {
+    kind: "endpoint" | "model" | "config" | "internal";
+    /** One sentence: what failed. */
+    message: string;
+    /** What lies underneath, outermost first (the transport's detail, the system error). */
+    causes?: string[];
+  };
 }
 
 /** What a caller asks of an explorer. */
@@ -229,6 +237,8 @@ export type ExploreEvent =
       at: number;
     }
   | { type: "notice"; level: "info" | "warn"; message: string; at: number }
+  /** The run handed over to another policy (`--fallback`); its turns continue the count. */
+  | { type: "fallback"; from: PolicyName; to: PolicyName; reason: string; at: number }
   | { type: "budget"; turn: number; usedTokens: number; window: number; at: number }
   | {
       type: "answer";

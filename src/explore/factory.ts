@@ -9,7 +9,7 @@ import { RunStream } from "../core/run-stream.js";
 import type { ExploreResult, Explorer, PolicyName } from "../core/types.js";
 import { createEmbeddedExplorer } from "../embedded/explorer.js";
 import type { ChatMessage } from "../llm/types.js";
-import { ConfigError, EndpointError } from "../util/errors.js";
+import { ConfigError, causeChain, EndpointError } from "../util/errors.js";
 import { createModelExplorer } from "./model-explorer.js";
 
 /** The least time the fallback explorer is given, even when the model used up the deadline. */
@@ -33,7 +33,7 @@ export function fallbackReason(result: ExploreResult): string | null {
   if (result.stopReason === "aborted") return null;
   if (result.citations.length === 0)
     return result.error
-      ? `the model run failed (${result.error.message})`
+      ? `the model run failed: ${result.error.message}`
       : `the model returned no verified citation (${result.stopReason})`;
   return null;
 }
@@ -73,13 +73,15 @@ function createPolicyExplorer(config: Config, policy: Exclude<PolicyName, "bm25"
     const stream = new RunStream(request.onEvent);
     let first: ExploreResult | undefined;
     let why: string | null;
+    let causes: string[] = [];
     try {
       first = await model({ ...request, onEvent: stream.stage() });
       why = fallbackReason(first);
     } catch (error) {
       // The server could not even be asked (model discovery failed): exactly what --fallback is for.
       if (!(error instanceof EndpointError) || request.signal?.aborted) throw error;
-      why = `the model server could not be reached (${error.message})`;
+      why = error.message;
+      causes = causeChain(error);
     }
     if (first && (!why || request.signal?.aborted)) {
       stream.end(first);
@@ -96,7 +98,12 @@ function createPolicyExplorer(config: Config, policy: Exclude<PolicyName, "bm25"
       onEvent: stream.stage(first?.turns ?? 0),
       ...(left !== undefined ? { deadlineMs: left } : {}),
     });
-    const merged = mergeFallback(first, second, why ?? "", config.model);
+    const merged = mergeFallback(
+      first,
+      second,
+      { reason: why ?? "", causes: causes.length ? causes : (first?.error?.causes ?? []) },
+      config.model,
+    );
     stream.end(merged);
     return merged;
   };
@@ -106,7 +113,7 @@ function createPolicyExplorer(config: Config, policy: Exclude<PolicyName, "bm25"
 export function mergeFallback(
   first: ExploreResult | undefined,
   second: ExploreResult,
-  reason: string,
+  why: { reason: string; causes: string[] },
   configuredModel?: string,
 ): ExploreResult {
   const none = {
@@ -120,7 +127,7 @@ export function mergeFallback(
   const model = first?.model ?? configuredModel;
   return {
     ...second,
-    fallback: { from: "model", reason },
+    fallback: { from: "model", reason: why.reason, ...(why.causes.length ? { causes: why.causes } : {}) },
     turns: head.turns + second.turns,
     toolCalls: head.toolCalls + second.toolCalls,
     tokens: head.tokens,

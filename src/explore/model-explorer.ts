@@ -7,12 +7,12 @@ import type { Config } from "../config/schema.js";
 import { type ModelLoopConfig, runModelLoop } from "../core/model-loop.js";
 import type { ExploreRequest, ExploreResult, Explorer } from "../core/types.js";
 import { createChatClient } from "../llm/client.js";
-import { isLlmError } from "../llm/errors.js";
+import { poolOf } from "../llm/endpoint-pool.js";
 import { detectContextWindow, listModels } from "../llm/models.js";
 import type { ChatMessage } from "../llm/types.js";
 import { TokenCounter, type TokenizerFamily } from "../tokens/counter.js";
 import { Toolbox } from "../tools/toolbox.js";
-import { CancelledError, ConfigError, EndpointError } from "../util/errors.js";
+import { CancelledError, ConfigError, EndpointError, headline } from "../util/errors.js";
 import { createLogger } from "../util/log.js";
 import { Workspace } from "../workspace/workspace.js";
 
@@ -30,12 +30,14 @@ export async function resolveModelId(config: Config, signal?: AbortSignal): Prom
   if (!config.base_url) throw new ConfigError("no model endpoint configured: set --base-url (or FC_BASE_URL)");
   let served: string[];
   try {
-    served = await listModels(config.base_url, config.api_key, { ...(signal ? { signal } : {}), timeoutMs: 10_000 });
+    const options = { ...(signal ? { signal } : {}), timeoutMs: 10_000 };
+    // Replicas serve the same model: the first one that answers says which.
+    served = await poolOf(config.base_url).discover((url) => listModels(url, config.api_key, options));
   } catch (error) {
-    throw new EndpointError(
-      `cannot list models at ${config.base_url}: ${isLlmError(error) ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new EndpointError(`cannot list the models at ${config.base_url}: ${headline(error)}`, {
+      cause: error,
+      hint: "check that the server is running and --base-url is right (`fastcontext doctor` tests it), or use --fallback",
+    });
   }
   if (served.length === 1) return served[0]!;
   if (served.length === 0) throw new ConfigError(`the endpoint ${config.base_url} serves no model; set --model`);
@@ -49,7 +51,7 @@ async function contextWindow(config: Config, model: string, timeoutMs: number): 
   const key = `${config.base_url}|${model}`;
   let pending = windowCache.get(key);
   if (!pending) {
-    pending = detectContextWindow(config.base_url!, config.api_key, model, {
+    pending = detectContextWindow(poolOf(config.base_url!).preferredUrl(), config.api_key, model, {
       timeoutMs: Math.max(1, Math.min(5000, timeoutMs)),
     }).then((info) => {
       if (info.window <= 0) {

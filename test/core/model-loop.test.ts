@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import {
   DEFAULT_LOOP_CONFIG,
@@ -168,6 +169,41 @@ describe("model loop: tool execution", () => {
       ["alpha", "beta", "gamma", "delta"],
     );
     assert.equal(result.stopReason, "answered");
+  });
+
+  it("a failed call is not cached: repeated later it runs again and shows what is there now", async () => {
+    const late = "src/late.py";
+    server.enqueue(
+      // Twice in one turn: the repeat gets the same failure, not a pointer to a result that never was.
+      reply()
+        .toolCall("Read", { path: P(late) }, { id: "r1" })
+        .toolCall("Read", { path: P(late) }, { id: "r2" }),
+      reply().toolCall("Read", { path: P(late) }, { id: "r3" }),
+      reply().toolCall("Read", { path: P(late) }, { id: "r4" }),
+      answer(`${P(late)}:1-2`),
+    );
+    try {
+      const { result, events } = await run({
+        // The file appears once the first turn's calls have failed on it.
+        onEvent: (e) => {
+          if (e.type === "tool_end" && e.callId === "r2") repo.write(late, lines(3, "late"));
+        },
+      });
+      server.assertDrained();
+      const tool = (i: number, id: string) => messagesOf(i).find((m) => m.tool_call_id === id)?.content ?? "";
+      assert.doesNotMatch(tool(1, "r1"), /late 1/);
+      assert.equal(tool(1, "r2"), tool(1, "r1"), "the repeat within the turn carries the same failure");
+      assert.doesNotMatch(tool(1, "r2"), /already made/);
+      assert.match(tool(2, "r3"), /late 1/, "the failed call ran again");
+      assert.match(tool(3, "r4"), /already made in turn 2; its result is above/, "a successful one is cached");
+      assert.deepEqual(
+        events.flatMap((e) => (e.type === "tool_end" ? [`${e.callId}:${e.cached}`] : [])),
+        ["r1:false", "r2:true", "r3:false", "r4:true"],
+      );
+      assert.equal(result.stopReason, "answered");
+    } finally {
+      rmSync(P(late), { force: true });
+    }
   });
 
   it("respects the concurrency cap", async () => {

@@ -83,7 +83,10 @@ describe("e2e faults: persistent", () => {
     fx.server.assertDrained();
     assert.equal(run.code, 3);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /model endpoint error \(endpoint\): HTTP 500 .*still broken.*gave up after 2 attempts/);
+    assert.match(
+      run.stderr,
+      /fastcontext: the model server failed: HTTP 500 .*still broken.*; check it with `fastcontext doctor`/,
+    );
   });
 
   it("--json still prints the result object of a failed run, with the error", async () => {
@@ -105,7 +108,7 @@ describe("e2e faults: persistent", () => {
     const run = await explore([], { FC_MAX_RETRIES: "0" }, url);
     assert.equal(run.code, 3);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /model endpoint error \(endpoint\): could not reach the model server/);
+    assert.match(run.stderr, /fastcontext: the model server failed: could not reach the model server; check it with/);
   });
 
   it("endpoint unreachable while finding the model id: exit 3, stdout empty", async () => {
@@ -113,7 +116,23 @@ describe("e2e faults: persistent", () => {
     const run = await runMain(["-q", "where?", "--repo", fx.repo.root, "--base-url", url]);
     assert.equal(run.code, 3);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /^fastcontext: cannot list models at .*could not reach the model server/m);
+    // One sentence: what failed and what to do; the transport's detail is not nested into it.
+    const line = run.stderr.split("\n").find((l) => l.startsWith("fastcontext: ")) ?? "";
+    assert.match(line, /^fastcontext: cannot list the models at \S+: could not reach the model server; check that/);
+    assert.doesNotMatch(line, /\(.*\(/, "no nested parentheses");
+    assert.doesNotMatch(run.stderr, /caused by/);
+    // The causes under -v, and with --json as an error object on stdout.
+    const verbose = await runMain(["-q", "where?", "--repo", fx.repo.root, "--base-url", url, "-v"]);
+    assert.match(verbose.stderr, /\n {2}caused by: fetch failed/);
+    const json = await runMain(["-q", "where?", "--repo", fx.repo.root, "--base-url", url, "--json"]);
+    assert.equal(json.code, 3);
+    const printed = JSON.parse(json.stdout) as { error: { message: string; hint: string; causes: string[] } };
+    assert.match(printed.error.message, /^cannot list the models at \S+: could not reach the model server$/);
+    assert.match(printed.error.hint, /fastcontext doctor/);
+    assert.ok(
+      printed.error.causes.some((c) => /fetch failed/.test(c)),
+      printed.error.causes.join(" | "),
+    );
   });
 
   it("a hanging server: stop deadline within the deadline, exit 4 with an empty block", async () => {

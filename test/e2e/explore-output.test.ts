@@ -185,7 +185,11 @@ describe("e2e output: --fallback", () => {
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as ExploreResult;
     assert.equal(result.policy, "embedded");
-    assert.match(result.fallback?.reason ?? "", /^the model server could not be reached \(cannot list models at/);
+    assert.match(result.fallback?.reason ?? "", /^cannot list the models at \S+: could not reach the model server$/);
+    assert.ok(
+      result.fallback?.causes?.some((c) => /fetch failed/.test(c)),
+      JSON.stringify(result.fallback),
+    );
     assert.ok(result.citations.length > 0);
   });
 

@@ -92,7 +92,7 @@ describe("e2e process", { concurrency: true }, () => {
     );
     assert.equal(run.code, 3, run.stderr);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /model endpoint error \(endpoint\): could not reach the model server/);
+    assert.match(run.stderr, /fastcontext: the model server failed: could not reach the model server; check it with/);
   });
 
   it("SIGINT while the model is thinking: exit 130, stdout empty, promptly", () =>

@@ -143,6 +143,22 @@ describe("progress reporter", () => {
     assert.equal(updates.length, count, "nothing after stop()");
   });
 
+  test("a fallback is reported: the embedded explorer's turns continue without the model's turn limit", () => {
+    const updates: ProgressUpdate[] = [];
+    const reporter = new ProgressReporter({
+      heartbeatMs: 10_000,
+      minGapMs: 0,
+      send: async (u) => void updates.push(u),
+    });
+    const at = Date.now();
+    reporter.onEvent({ type: "run_start", runId: "r", query: "q", root: "/r", policy: "model", maxTurns: 2, at });
+    reporter.onEvent({ type: "model_request", turn: 2, messages: 3, promptTokens: 10, finalTurn: true, at });
+    reporter.onEvent({ type: "fallback", from: "model", to: "embedded", reason: "no verified citation", at });
+    reporter.onEvent({ type: "turn_start", turn: 3, at });
+    reporter.stop();
+    assert.match(updates.at(-1)!.message, /^turn 3: preparing \[fallback: embedded explorer\] \(/);
+  });
+
   test("a failing send never throws into the run", async () => {
     const reporter = new ProgressReporter({ heartbeatMs: 100, send: () => Promise.reject(new Error("client gone")) });
     reporter.onEvent({ type: "turn_start", turn: 1, at: Date.now() });

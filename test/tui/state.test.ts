@@ -23,6 +23,27 @@ function after(n: number): ViewState {
 }
 
 describe("reduceView", () => {
+  it("a fallback switches the header's policy and leaves a warning for the next turn", () => {
+    const s = play([
+      fixtureEvents()[0]!,
+      {
+        type: "fallback",
+        from: "model",
+        to: "embedded",
+        reason: "the model returned no verified citation",
+        at: T0 + 5,
+      },
+    ]);
+    assert.equal(s.run?.policy, "embedded");
+    assert.deepEqual(s.notices, [
+      {
+        level: "warn",
+        message: "falling back to the embedded explorer: the model returned no verified citation",
+        at: T0 + 5,
+      },
+    ]);
+  });
+
   it("takes the run, the model and the window from run_start", () => {
     const s = after(1);
     assert.equal(s.run?.model, "fake-model");

@@ -5,7 +5,7 @@
  * model still produces "waiting on the model for 23 s". Sending never throws: a failed send (the
  * client went away) is ignored, cancellation arrives separately through the abort signal.
  */
-import type { ExploreEvent } from "../../core/types.js";
+import type { ExploreEvent, PolicyName } from "../../core/types.js";
 
 /** The params of one `notifications/progress`, minus the token. */
 export interface ProgressUpdate {
@@ -43,6 +43,7 @@ export class ProgressReporter {
   private phaseSince: number;
   private readonly running = new Map<number, string>();
   private lastTool = "";
+  private fallbackTo: PolicyName | undefined;
 
   constructor(private readonly options: ProgressOptions) {
     this.heartbeatMs = options.heartbeatMs ?? 2000;
@@ -80,6 +81,13 @@ export class ProgressReporter {
       case "tool_end":
         this.running.delete(event.index);
         break;
+      case "fallback":
+        // The embedded explorer carries on: its turns continue the count past the model's limit.
+        this.fallbackTo = event.to;
+        this.maxTurns = 0;
+        this.lastTool = "";
+        this.setPhase("starting");
+        break;
       case "answer":
         this.setPhase("answering");
         break;
@@ -108,7 +116,8 @@ export class ProgressReporter {
     else if (this.phase === "answering") doing = "writing the answer";
     else if (this.phase === "tools") doing = this.lastTool ? `after ${this.lastTool}` : "planning";
     else doing = "preparing";
-    return `${turn}: ${doing} (${elapsed} elapsed)`;
+    const via = this.fallbackTo ? ` [fallback: ${this.fallbackTo} explorer]` : "";
+    return `${turn}: ${doing}${via} (${elapsed} elapsed)`;
   }
 
   /** Stop the heartbeat; no update is sent afterwards. */

@@ -4,7 +4,7 @@
  * "stuck" without cursor codes.
  */
 import type { ExploreEvent } from "../../core/types.js";
-import { progressLine } from "../cli/render.js";
+import { progressLine } from "../render.js";
 
 /** Seconds between "still waiting" lines. */
 export const HEARTBEAT_S = 15;

@@ -5,6 +5,7 @@
  * what lets the view print them once (Ink `<Static>`) while the open turn stays live.
  */
 import type { Citation, ExploreEvent, LineSpan, PolicyName, StopReason } from "../../core/types.js";
+import { fallbackMessage } from "../render.js";
 
 /** One tool call of a turn, as shown on its row. */
 export interface CallView {
@@ -247,6 +248,11 @@ export function reduceView(state: ViewState, event: ExploreEvent): ViewState {
       const open = next.turns.at(-1);
       if (open && !open.done) return updateTurn(next, open.turn, (t) => ({ ...t, notices: [...t.notices, notice] }));
       return { ...next, notices: [...next.notices, notice] };
+    }
+    case "fallback": {
+      // The run goes on under the other policy: the header says so, and a warning says why.
+      const switched = next.run ? { ...next, run: { ...next.run, policy: event.to } } : next;
+      return reduceView(switched, { type: "notice", level: "warn", message: fallbackMessage(event), at: event.at });
     }
     case "answer":
       return {

@@ -15,7 +15,9 @@
  * What stdout carries: with 0, 1 and 4 the `<final_answer>` block (4: an empty one); with 2, 3 and
  * 130 nothing at all in text mode, like the original CLI on failure. `--json` prints the result
  * object whenever a run took place (3 and 130 included: `stopReason` and `error` say what happened);
- * only a failure before the run (2, or 3 when the model list cannot be fetched) leaves it empty.
+ * a failure before the run (2, or 3 when the model list cannot be fetched) prints
+ * `{"error": {message, hint?, causes}}` instead. On stderr every failure is one sentence (what
+ * failed; what to do); `-v` adds the cause chain underneath.
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.js";
@@ -23,7 +25,7 @@ import type { ConfigKey } from "../../../config/schema.js";
 import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { useDiskIndexCache } from "../../../index-cache/install.js";
-import { ConfigError, EXIT } from "../../../util/errors.js";
+import { ConfigError, describeError, EXIT, FatalError } from "../../../util/errors.js";
 import { VERSION } from "../../../version.js";
 import { progressLine, renderAnswer } from "../../render.js";
 import type { CliContext } from "../context.js";
@@ -61,14 +63,26 @@ export function exitCodeFor(result: ExploreResult): number {
   return result.partial ? EXIT.partial : EXIT.ok;
 }
 
-/** The closing stderr line for a run that did not end normally (null when it did). */
-function statusLine(result: ExploreResult, code: number): string | null {
+/**
+ * The closing stderr line for a run that did not end normally (null when it did): one sentence,
+ * what failed and what to do. The causes follow with --verbose (and are in --json).
+ */
+export function statusLine(result: ExploreResult, code: number): string | null {
   const why = result.error ? `: ${result.error.message}` : "";
   if (code === EXIT.cancelled) return "cancelled";
-  if (code === EXIT.endpoint) return `model endpoint error (${result.error?.kind ?? "model"})${why}`;
-  if (code === EXIT.noAnswer) return `no answer (${result.stopReason})${why}`;
-  if (result.partial) return `partial result (${result.stopReason})${why}`;
+  if (code === EXIT.endpoint)
+    return result.error?.kind === "endpoint"
+      ? `the model server failed${why}; check it with \`fastcontext doctor\`, retry, or use --fallback`
+      : `the model refused the request${why}; check the model and its settings with \`fastcontext doctor\``;
+  if (code === EXIT.noAnswer)
+    return `no answer (${result.stopReason})${why}; re-ask with sharper terms (identifiers, error text, directories)`;
+  if (result.partial) return `partial result (${result.stopReason})${why}; the citations found so far are printed`;
   return null;
+}
+
+/** The causes under the result's error or fallback, one per line, for --verbose. */
+function causeLines(result: ExploreResult): string[] {
+  return [...(result.fallback?.causes ?? []), ...(result.error?.causes ?? [])].map((c) => `  caused by: ${c}`);
 }
 
 export function addExploreOptions(cmd: Command): Command {
@@ -98,6 +112,17 @@ export function addExploreOptions(cmd: Command): Command {
 }
 
 export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: CliContext): Promise<void> {
+  try {
+    await explore(queryArgs, flags, ctx);
+  } catch (error) {
+    // --json callers get the failure as JSON too: what failed, what to do, and the cause chain.
+    if (flags.json && error instanceof FatalError)
+      process.stdout.write(`${JSON.stringify({ error: describeError(error) }, null, 2)}\n`);
+    throw error;
+  }
+}
+
+async function explore(queryArgs: string[], flags: ExploreFlags, ctx: CliContext): Promise<void> {
   const query = (flags.query ?? queryArgs.join(" ")).trim();
   if (query === "") throw new ConfigError('no question given: fastcontext -q "where is X handled?"');
   const configFlags: Partial<Record<ConfigKey, unknown>> = {
@@ -198,6 +223,7 @@ export async function runExplore(queryArgs: string[], flags: ExploreFlags, ctx: 
         );
       const status = statusLine(result, code);
       if (status) process.stderr.write(`fastcontext: ${status}\n`);
+      if (flags.verbose) for (const line of causeLines(result)) process.stderr.write(`${line}\n`);
       if (traj) process.stderr.write(`fastcontext: trajectory written to ${traj.file}\n`);
     }
     ctx.setExitCode(code);

@@ -1,11 +1,12 @@
 /**
- * Text renderings of a run for the terminal: the answer block for stdout (drop-in for callers of
- * the original CLI) and one-line progress for stderr. Both read the same event/result types the
- * JSON output and the TUI use.
+ * Text renderings of a run shared by the surfaces: the answer block (CLI stdout, a drop-in for
+ * callers of the original CLI, and the MCP text block), one-line progress (CLI stderr, the TUI's
+ * plain mode, replays) and the fallback line. They read the same event/result types the JSON
+ * output, the TUI and MCP use.
  */
 
-import { renderFinalAnswer } from "../../core/final-answer.js";
-import type { ExploreEvent, ExploreResult } from "../../core/types.js";
+import { renderFinalAnswer } from "../core/final-answer.js";
+import type { ExploreEvent, ExploreResult, PolicyName } from "../core/types.js";
 
 export function answerBlock(result: ExploreResult): string {
   return renderFinalAnswer(
@@ -24,6 +25,11 @@ export function renderAnswer(result: ExploreResult, citationOnly = false): strin
   if (!citationOnly && result.explanation.trim() !== "") parts.push(result.explanation.trim());
   parts.push(answerBlock(result));
   return `${parts.join("\n\n")}\n`;
+}
+
+/** The one line every surface shows when the run hands over to another policy. */
+export function fallbackMessage(event: { from: PolicyName; to: PolicyName; reason: string }): string {
+  return `falling back to the ${event.to} explorer: ${event.reason}`;
 }
 
 function argsSummary(args: Record<string, unknown> | string, max = 120): string {
@@ -52,6 +58,8 @@ export function progressLine(event: ExploreEvent, startedAt: number): string | n
       return `[${t}s] turn ${event.turn}: ${event.call.name} ${argsSummary(event.call.args)}`;
     case "notice":
       return `[${t}s] ${event.level === "warn" ? "warning: " : ""}${event.message}`;
+    case "fallback":
+      return `[${t}s] warning: ${fallbackMessage(event)}`;
     case "run_end": {
       const r = event.result;
       return `[${t}s] done: ${r.stopReason}${r.partial ? " (partial)" : ""}, ${r.citations.length} citation(s), ${r.turns} turn(s), ${r.toolCalls} tool call(s), ${r.tokens.input}+${r.tokens.output} tokens`;
