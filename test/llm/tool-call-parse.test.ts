@@ -548,6 +548,26 @@ describe("parseToolCallsFromContent: issue 17 failure classes", () => {
     assert.deepEqual(out.pairs, [["T", { n: null, f: 2.5, d: { k: true }, q: { k: 1 }, a: [1, 2], s: "42" }]]);
   });
 
+  it("types by the aliases hand-written schemas use (int, num, bool, dict, list)", () => {
+    const schemas: Record<string, JsonSchema> = {
+      T: {
+        type: "object",
+        properties: {
+          i: { type: "int" },
+          n: { type: "num" },
+          b: { type: "bool" },
+          d: { type: "dict" },
+          l: { type: "list" },
+        },
+      },
+    };
+    const out = calls(
+      "<function=T>\n<parameter=i>\n7\n</parameter>\n<parameter=n>\n.5\n</parameter>\n<parameter=b>\nFalse\n</parameter>\n<parameter=d>\n{}\n</parameter>\n<parameter=l>\n[1]\n</parameter>\n</function>",
+      { knownTools: ["T"], schemas },
+    );
+    assert.deepEqual(out.pairs, [["T", { i: 7, n: 0.5, b: false, d: {}, l: [1] }]]);
+  });
+
   it("reports a template placeholder name instead of calling it", () => {
     const out = calls('<tool_call>{"name": "{{ tool.name }}", "arguments": {}}</tool_call>', WRITE);
     assert.equal(out.calls.length, 0);

@@ -5,8 +5,12 @@
  */
 import { isRecord, parseJsonLenient } from "../json.js";
 
-/** Scalar type names as schemas write them (`float`/`double` appear in hand-written tools). */
-const NUMBER_TYPES = new Set(["number", "float", "double"]);
+/** Type names as schemas write them: JSON Schema's, and the aliases hand-written tools use (`float`, `int`, `dict`). */
+const INTEGER_TYPES = new Set(["integer", "int", "uint", "long", "short", "unsigned"]);
+const NUMBER_TYPES = new Set(["number", "float", "double", "num"]);
+const BOOLEAN_TYPES = new Set(["boolean", "bool"]);
+const isObjectType = (type: string) => type === "object" || type.startsWith("dict");
+const isArrayType = (type: string) => type === "array" || type === "arr" || type.startsWith("list");
 const NULL_WORDS = new Set(["null", "None", "none", "NULL"]);
 
 /**
@@ -55,7 +59,7 @@ export function coerceValue(value: string, property: unknown): unknown {
 }
 
 function asType(text: string, type: string): unknown {
-  if (type === "integer") {
+  if (INTEGER_TYPES.has(type)) {
     if (/^[+-]?\d+$/.test(text)) return Number.parseInt(text, 10);
     // A model that writes 3.0 for an integer means 3.
     if (/^[+-]?\d+\.0*$/.test(text)) return Number.parseFloat(text);
@@ -64,8 +68,9 @@ function asType(text: string, type: string): unknown {
   if (NUMBER_TYPES.has(type)) {
     return text !== "" && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
   }
-  if (type === "boolean") return /^(true|false)$/i.test(text) ? text.toLowerCase() === "true" : undefined;
-  if (type === "object" || type === "array") return asContainer(text, type === "object" ? isRecord : Array.isArray);
+  if (BOOLEAN_TYPES.has(type)) return /^(true|false)$/i.test(text) ? text.toLowerCase() === "true" : undefined;
+  if (isObjectType(type)) return asContainer(text, isRecord);
+  if (isArrayType(type)) return asContainer(text, Array.isArray);
   return undefined;
 }
 
