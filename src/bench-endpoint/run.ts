@@ -5,6 +5,7 @@
  * prompt-processing rate, each as median and min–max — the table the NVFP4 model cards publish.
  */
 
+import { EndpointPool, parseBaseUrls } from "../llm/endpoint-pool.js";
 import type { ChatRequestOptions } from "../llm/types.js";
 import { joinUrl } from "../llm/url.js";
 import type { TokenizerFamily } from "../tokens/counter.js";
@@ -87,11 +88,21 @@ export async function benchEndpoint(
   progress: BenchProgress = () => undefined,
   signal?: AbortSignal,
 ): Promise<EndpointBench> {
-  const url = joinUrl(target.baseUrl, "chat/completions");
+  // Several replicas (a pool): each request goes to the one with the fewest in flight, as the client sends them.
+  const replicas = parseBaseUrls(target.baseUrl);
+  const pool = new EndpointPool(replicas.length > 0 ? replicas : [target.baseUrl]);
   const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   let ignoreEos = settings.ignoreEos;
-  const send = (content: string, maxTokens: number, eos = ignoreEos) =>
+  const send = async (content: string, maxTokens: number, eos = ignoreEos) => {
+    const replica = pool.acquire()!;
+    try {
+      return await sendTo(joinUrl(replica.url, "chat/completions"), content, maxTokens, eos);
+    } finally {
+      pool.release(replica);
+    }
+  };
+  const sendTo = (url: string, content: string, maxTokens: number, eos: boolean) =>
     timeStream({
       url,
       headers,

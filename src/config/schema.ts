@@ -11,7 +11,12 @@ export const POLICY_NAMES = ["auto", "model", "embedded"] as const;
 const positiveInt = z.number().int().min(0);
 
 export const ConfigSchema = z.object({
-  base_url: z.string().optional().describe("OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"),
+  base_url: z
+    // A TOML list of replicas is kept as the comma-separated form the flag and FC_BASE_URL take.
+    .preprocess((v) => (Array.isArray(v) ? v.join(",") : v), z.string().optional())
+    .describe(
+      "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1; several (a list, or comma-separated) are replicas of one model, used as a pool",
+    ),
   model: z.string().optional().describe("Served model id"),
   api_key: z.string().optional().describe("Bearer token for the endpoint (optional)"),
   profile: z.enum(PROFILE_NAMES).default("auto").describe("Model profile: sampling, prompt and tokenizer defaults"),

@@ -5,6 +5,7 @@
  */
 import { createLogger } from "../util/log.js";
 import type { Delta } from "./accumulate.js";
+import { type EndpointPool, parseBaseUrls, poolFor } from "./endpoint-pool.js";
 import { LlmError } from "./errors.js";
 import { finalizeTurn } from "./finalize.js";
 import { abortedError, type BackoffPolicy, backoffDelay, DEFAULT_RETRY_AFTER_MAX_MS, sleep } from "./retry.js";
@@ -31,8 +32,14 @@ const MIN_CHECKED_KEY_LENGTH = 8;
 
 /** Endpoint, model, timeouts and retry policy of one client. */
 export interface ChatClientConfig {
-  /** Any of `host:8000`, `http://host:8000`, `…/v1/`, `…/v1/chat/completions` (see `normalizeBaseUrl`). */
+  /**
+   * Any of `host:8000`, `http://host:8000`, `…/v1/`, `…/v1/chat/completions` (see `normalizeBaseUrl`);
+   * several, separated by commas or spaces, are replicas of one model served as a pool
+   * (endpoint-pool.ts: fewest in flight first, failing replicas ejected for a while).
+   */
   baseUrl: string;
+  /** The pool to send through (default: the process-wide pool of `baseUrl`'s replicas, when it names several). */
+  pool?: EndpointPool;
   /** Sent as `Authorization: Bearer …` only when non-empty. Never logged. */
   apiKey?: string;
   model: string;
@@ -106,7 +113,9 @@ const SAMPLING_KEYS = [
 
 /** Create a client for one OpenAI-compatible endpoint and model. Throws a TypeError for an invalid base URL. */
 export function createChatClient(config: ChatClientConfig): ChatClient {
-  const baseUrl = normalizeBaseUrl(config.baseUrl);
+  const replicas = parseBaseUrls(config.baseUrl);
+  const pool = config.pool ?? (replicas.length > 1 ? poolFor(replicas) : undefined);
+  const baseUrl = replicas[0] ?? normalizeBaseUrl(config.baseUrl);
   const url = joinUrl(baseUrl, "chat/completions");
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits: AttemptLimits = {
@@ -151,7 +160,9 @@ export function createChatClient(config: ChatClientConfig): ChatClient {
       const started = Date.now();
       try {
         log.debug("request", { url: redactUrl(url), attempt, stream, messages: messages.length, tools: tools.length });
-        const raw = await attemptChat({ url, headers, body, stream, limits, signal: control.signal, onDelta });
+        const send = (to: string) =>
+          attemptChat({ url: to, headers, body, stream, limits, signal: control.signal, onDelta });
+        const raw = pool ? await pool.run((base) => send(joinUrl(base, "chat/completions"))) : await send(url);
         log.debug("response", { ms: Date.now() - started, attempt });
         return finalizeTurn(raw, parseOptions);
       } catch (error) {

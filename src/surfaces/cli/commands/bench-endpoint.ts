@@ -134,7 +134,12 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
   if (!config.base_url) throw new ConfigError("no endpoint to measure: pass --base-url (or set FC_BASE_URL)");
-  const baseA = url(config.base_url, "--base-url");
+  // Several replicas: each is measured alone, then the pool as the client uses it (fewest in flight).
+  const replicas = config.base_url
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((u) => url(u, "--base-url"));
+  const baseA = replicas[0] ?? url(config.base_url, "--base-url");
   const modelA = await resolveModel(baseA, config.api_key, config.model, "--model");
   const second = flags.vs ? { baseUrl: url(flags.vs, "--vs"), apiKey: flags.vsApiKey ?? config.api_key } : undefined;
   const modelB = second ? await resolveModel(second.baseUrl, second.apiKey, flags.vsModel, "--vs-model") : undefined;
@@ -143,7 +148,13 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
     second && modelB ? { baseUrl: second.baseUrl, model: modelB } : undefined,
   );
 
-  const targets = [target(config, baseA, modelA, config.api_key, flags.label ?? labelA)];
+  const targets =
+    replicas.length > 1
+      ? [
+          ...replicas.map((r) => target(config, r, modelA, config.api_key, new URL(r).host)),
+          target(config, replicas.join(","), modelA, config.api_key, `pool of ${replicas.length}`),
+        ]
+      : [target(config, baseA, modelA, config.api_key, flags.label ?? labelA)];
   if (second && modelB) targets.push(target(config, second.baseUrl, modelB, second.apiKey, flags.vsLabel ?? labelB));
   const progress = flags.quiet ? undefined : (message: string) => process.stderr.write(`${message}\n`);
 
@@ -169,7 +180,7 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ settings, endpoints: results }, null, 2)}\n`);
   } else {
-    const [a, b] = results;
+    const [a, b] = replicas.length > 1 ? [] : results;
     const lines = [
       `fastcontext bench-endpoint · ${settings.runs} run${settings.runs === 1 ? "" : "s"} per level · ${settings.maxTokens} tokens per reply · medians (min–max)`,
       ...results.map(describeEndpoint),
@@ -177,6 +188,7 @@ export async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promi
     ];
     if (a && b) lines.push(renderComparison(a, b));
     else if (a) lines.push(renderSingle(a, settings.promptTokens));
+    else for (const r of results) lines.push(`${r.label}:`, renderSingle(r, settings.promptTokens), "");
     for (const r of results)
       for (const l of r.levels) for (const e of l.errors) lines.push(`${r.label} concurrency ${l.concurrency}: ${e}`);
     process.stdout.write(`${lines.join("\n")}\n`);

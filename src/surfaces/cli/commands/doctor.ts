@@ -6,9 +6,10 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.js";
-import type { ConfigKey } from "../../../config/schema.js";
+import type { Config, ConfigKey } from "../../../config/schema.js";
 import { renderCheck, renderHeading, renderSummary } from "../../../doctor/render.js";
 import { runDoctor } from "../../../doctor/run.js";
+import { parseBaseUrls } from "../../../llm/endpoint-pool.js";
 import { normalizeBaseUrl } from "../../../llm/url.js";
 import { ConfigError } from "../../../util/errors.js";
 import { colorEnabled } from "../../tui/terminal.js";
@@ -51,13 +52,16 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
     max_context: maxContext,
   };
   const { config } = loadConfig({ flags: configFlags, ...(flags.config ? { configFile: flags.config } : {}) });
+  let replicas: string[] = [];
   if (config.base_url) {
     try {
-      config.base_url = normalizeBaseUrl(config.base_url);
+      replicas = parseBaseUrls(config.base_url);
+      config.base_url = replicas[0] ?? normalizeBaseUrl(config.base_url);
     } catch (error) {
       throw new ConfigError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
+  if (replicas.length > 1) return runPoolDoctor(flags, ctx, config, replicas, timeoutMs);
   const color = !flags.json && colorEnabled(process.stdout);
   if (!flags.json)
     process.stdout.write(
@@ -72,6 +76,40 @@ export async function runDoctorCommand(flags: DoctorFlags, ctx: CliContext): Pro
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`\n${renderSummary(report)}\n`);
   ctx.setExitCode(report.exitCode);
+}
+
+/** One doctor report per replica of a pool, then the pool's verdict (healthy replicas; the worst exit code). */
+async function runPoolDoctor(
+  flags: DoctorFlags,
+  ctx: CliContext,
+  config: Config,
+  replicas: string[],
+  timeoutMs: number,
+): Promise<void> {
+  const color = !flags.json && colorEnabled(process.stdout);
+  const reports: Array<{ base_url: string; report: Awaited<ReturnType<typeof runDoctor>> }> = [];
+  for (const baseUrl of replicas) {
+    if (!flags.json)
+      process.stdout.write(
+        `${renderHeading({ baseUrl, ...(config.model ? { model: config.model } : {}), profile: config.profile })}\n\n`,
+      );
+    const report = await runDoctor({
+      config: { ...config, base_url: baseUrl },
+      timeoutMs,
+      ...(flags.json ? {} : { onCheck: (check) => process.stdout.write(`${renderCheck(check, color)}\n`) }),
+    });
+    if (!flags.json) process.stdout.write(`\n${renderSummary(report)}\n\n`);
+    reports.push({ base_url: baseUrl, report });
+  }
+  const healthy = reports.filter((r) => r.report.exitCode === 0).length;
+  const exitCode = Math.max(...reports.map((r) => r.report.exitCode));
+  const pool = { replicas: replicas.length, healthy, exitCode };
+  if (flags.json) process.stdout.write(`${JSON.stringify({ pool, replicas: reports }, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `pool: ${healthy} of ${replicas.length} replicas healthy${healthy > 0 && healthy < replicas.length ? " (requests go to the healthy ones; a failing replica is left out for a while)" : ""}\n`,
+    );
+  ctx.setExitCode(exitCode);
 }
 
 /** Register `doctor`. */
