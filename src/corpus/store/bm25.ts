@@ -35,13 +35,15 @@ export interface Bm25Data {
 
 export class Bm25Index {
   private readonly termIds: Map<string, number>;
-  private readonly avgLength: number;
+  /** Per-row length normalization, k1 * (1 - b + b * length / average), precomputed. */
+  private readonly norms: Float32Array;
 
   constructor(readonly data: Bm25Data) {
     this.termIds = new Map(data.terms.map((t, i) => [t, i]));
     let total = 0;
     for (const n of data.lengths) total += n;
-    this.avgLength = data.lengths.length > 0 ? total / data.lengths.length : 1;
+    const avg = data.lengths.length > 0 ? total / data.lengths.length : 1;
+    this.norms = Float32Array.from(data.lengths, (len) => BM25_K1 * (1 - BM25_B + (BM25_B * len) / avg));
   }
 
   get size(): number {
@@ -94,8 +96,8 @@ export class Bm25Index {
 
   /** Top `limit` rows for `query`, best first, skipping rows `skip` rejects. */
   search(query: string, limit: number, skip?: (row: number) => boolean): Array<{ row: number; score: number }> {
-    const { offsets, rows, freqs, lengths } = this.data;
-    const n = lengths.length;
+    const { offsets, rows, freqs } = this.data;
+    const n = this.size;
     if (n === 0 || limit <= 0) return [];
     const scores = new Float32Array(n);
     const touched: number[] = [];
@@ -104,20 +106,17 @@ export class Bm25Index {
       if (id === undefined) continue;
       const from = offsets[id] ?? 0;
       const to = offsets[id + 1] ?? 0;
-      const df = to - from;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      const idf = Math.log(1 + (n - (to - from) + 0.5) / (to - from + 0.5));
+      const gain = idf * (BM25_K1 + 1);
       for (let k = from; k < to; k++) {
         const row = rows[k] ?? 0;
         const f = freqs[k] ?? 0;
-        const norm = BM25_K1 * (1 - BM25_B + (BM25_B * (lengths[row] ?? 0)) / this.avgLength);
-        if (scores[row] === 0) touched.push(row);
-        scores[row] = (scores[row] ?? 0) + (idf * f * (BM25_K1 + 1)) / (f + norm);
+        const before = scores[row] ?? 0;
+        if (before === 0) touched.push(row);
+        scores[row] = before + (gain * f) / (f + (this.norms[row] ?? 1));
       }
     }
-    const hits: Array<{ row: number; score: number }> = [];
-    for (const row of touched) if (!skip?.(row)) hits.push({ row, score: scores[row] ?? 0 });
-    hits.sort((a, b) => b.score - a.score || a.row - b.row);
-    return hits.slice(0, limit);
+    return topRows(touched, scores, limit, skip);
   }
 
   /** Binary form: a JSON header line (terms, sizes) then the four arrays. */
@@ -160,4 +159,59 @@ export class Bm25Index {
     const freqs = take((b) => new Uint16Array(b), header.postings * 2);
     return new Bm25Index({ terms: header.terms, offsets, rows, freqs, lengths });
   }
+}
+
+/**
+ * The `limit` best rows by score (ties: lower row first) without sorting every hit: a min-heap of
+ * the current best holds at most `limit` rows, so common-word queries stay in milliseconds.
+ */
+function topRows(
+  rows: readonly number[],
+  scores: Float32Array,
+  limit: number,
+  skip?: (row: number) => boolean,
+): Array<{ row: number; score: number }> {
+  const heap: number[] = [];
+  // a is worse than b: lower score, or equal score and higher row.
+  const worse = (a: number, b: number) => {
+    const sa = scores[a] ?? 0;
+    const sb = scores[b] ?? 0;
+    return sa < sb || (sa === sb && a > b);
+  };
+  const swap = (i: number, j: number) => {
+    const t = heap[i] ?? 0;
+    heap[i] = heap[j] ?? 0;
+    heap[j] = t;
+  };
+  const down = (start: number) => {
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && worse(heap[l] ?? 0, heap[m] ?? 0)) m = l;
+      if (r < heap.length && worse(heap[r] ?? 0, heap[m] ?? 0)) m = r;
+      if (m === i) return;
+      swap(i, m);
+      i = m;
+    }
+  };
+  for (const row of rows) {
+    if (heap.length === limit && !worse(heap[0] ?? 0, row)) continue;
+    if (skip?.(row)) continue;
+    if (heap.length < limit) {
+      heap.push(row);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!worse(heap[i] ?? 0, heap[p] ?? 0)) break;
+        swap(i, p);
+        i = p;
+      }
+    } else {
+      heap[0] = row;
+      down(0);
+    }
+  }
+  return heap.map((row) => ({ row, score: scores[row] ?? 0 })).sort((a, b) => b.score - a.score || a.row - b.row);
 }

@@ -12,6 +12,7 @@ import { createLogger } from "../../util/log.js";
 import { VERSION } from "../../version.js";
 import { rootUriToPath } from "./allowlist.js";
 import { type CallEnvironment, registerExploreTool } from "./explore-tool.js";
+import { registerCorpusTool } from "./corpus-tool.js";
 import { registerHealthTool } from "./health-tool.js";
 import { type McpRuntime, SERVER_INSTRUCTIONS } from "./runtime.js";
 
@@ -55,6 +56,7 @@ export function createServerFactory(runtime: McpRuntime): McpServerFactory {
     const env: CallEnvironment = { clientRoots: createRootsProvider(server, ctx.era), signals };
     registerExploreTool(server, runtime, env);
     registerHealthTool(server, runtime, env);
+    registerCorpusTool(server, runtime);
     return server;
   };
 }

@@ -249,6 +249,28 @@ export function registerCorpusCommand(program: Command, ctx: CliContext): void {
     .option("--quiet", "no warnings on stderr")
     .action(async (args: string[], flags: AskFlags) => runAsk(args, flags, ctx));
   corpus
+    .command("doctor")
+    .description("check a harmony (gpt-oss / Context-1) server: eos 200012, tool parser, one call per generation")
+    .requiredOption("--base-url <url>", "the model server")
+    .requiredOption("--model <id>", "the served model id")
+    .option("--api-key <key>", "API key")
+    .option("--checkpoint <dir>", "local checkpoint folder holding generation_config.json")
+    .option("--json", "print the checks as JSON")
+    .action(async (flags: { baseUrl: string; model: string; apiKey?: string; checkpoint?: string; json?: boolean }) => {
+      const { runHarmonyChecks } = await import("../../../doctor/harmony-checks.js");
+      const checks = await runHarmonyChecks({
+        baseUrl: flags.baseUrl,
+        model: flags.model,
+        ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
+        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
+      });
+      if (flags.json) process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+      else
+        for (const c of checks)
+          process.stdout.write(`${c.status.padEnd(4)} ${c.name}: ${c.detail}${c.fix ? `\n     fix: ${c.fix}` : ""}\n`);
+      ctx.setExitCode(checks.some((c) => c.status === "fail") ? 1 : 0);
+    });
+  corpus
     .command("eval")
     .description("score corpus search on a task set (final-answer-found, recall, precision, F1, Recall@k, nDCG)")
     .option("--tasks <file>", "task manifest (JSON) built by corpus eval --build")
