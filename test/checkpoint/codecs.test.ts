@@ -18,6 +18,7 @@ import {
   quantizeExpertSlice,
   quantizeGroup,
   scaleByte,
+  scaleByteOfBf16,
 } from "../../src/checkpoint/mxfp4-codec.js";
 import { dequantizeNvfp4, quantizeNvfp4 } from "../../src/checkpoint/nvfp4-codec.js";
 import { gaussian } from "./fixtures.js";
@@ -87,6 +88,16 @@ describe("E8M0 scales", () => {
     // zero group: triton's bit trick gives byte 0, microxcaling clamps to -127.
     assert.equal(scaleByte("round-up", 0), 0);
     assert.equal(scaleByte("ocp", 0), 0);
+  });
+
+  it("reads the scale from a BF16 amax pattern exactly as from its value, for every finite magnitude", () => {
+    for (const rule of ["round-up", "ocp"] as const)
+      for (let m = 0; m < 0x7f80; m++)
+        assert.equal(
+          scaleByteOfBf16(rule, m),
+          scaleByte(rule, bf16ToNumber(m)),
+          `${rule} magnitude 0x${m.toString(16)}`,
+        );
   });
 
   it("quantizes the amax = 7 example differently by rule", () => {
