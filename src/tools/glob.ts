@@ -5,10 +5,12 @@
  * harness matched it against the workspace root instead, a bug not kept.
  */
 import picomatch from "picomatch";
+import { PathJudge } from "../workspace/file-guard.js";
 import { isWithin, relativeTo } from "../workspace/paths.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
 import { reminder, type ToolContext, type ToolOutput, toolError } from "./context.js";
+import { pathLimitNote } from "./path-limit-note.js";
 
 const TRUNCATION_NOTE = (n: number) =>
   `Results are truncated: showing first ${n} results. Consider using a more specific path or pattern.`;
@@ -65,8 +67,14 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   const { files, index } = await ws.filesUnderAsync(dirRel);
   const prefix = dirRel === "" ? "" : `${dirRel}/`;
   const matched: string[] = [];
+  // A path through a link is judged again now: the index may be older than the link's target.
+  const judge = new PathJudge(ws.guard());
+  const stillInside = (rel: string) => {
+    const verdict = judge.judge(rel);
+    return verdict.ok || verdict.reason === "secret";
+  };
   for (const f of files) {
-    if (isMatch(f.rel.slice(prefix.length))) matched.push(f.rel);
+    if (isMatch(f.rel.slice(prefix.length)) && (!f.viaSymlink || stillInside(f.rel))) matched.push(f.rel);
   }
   const dirMatches =
     matched.length === 0
@@ -82,7 +90,9 @@ export async function runGlob(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
   withTime.sort((a, b) => b.mtime - a.mtime || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const ordered = withTime.map((m) => m.rel);
   const skipped = { ...index.skipped };
-  const note = skippedNote(ignoredMatches, ignoredDirs);
+  const note = [skippedNote(ignoredMatches, ignoredDirs), pathLimitNote(index.tooLong ?? [])]
+    .filter((n) => n !== undefined)
+    .join(" ");
 
   const renderPaths = (count: number, extra?: string) => {
     const shown = ordered.slice(0, count);

@@ -5,7 +5,7 @@
  * produce the same text.
  */
 
-import { secretMessage } from "../workspace/secrets.js";
+import { PathJudge } from "../workspace/file-guard.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
 import { type ToolContext, type ToolOutput, toolError } from "./context.js";
@@ -13,6 +13,8 @@ import type { Collected, GrepQuery } from "./grep/collect.js";
 import { runFallback } from "./grep/fallback.js";
 import { formatGrep } from "./grep/format.js";
 import { locateRipgrep, runRipgrep } from "./grep/ripgrep.js";
+import { guardError } from "./guard-errors.js";
+import { pathLimitNote } from "./path-limit-note.js";
 import { isBinaryFile } from "./support/line-reader.js";
 
 const MODES = new Set(["content", "files_with_matches", "count"]);
@@ -50,7 +52,12 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     if (!resolved.ok) return toolError(resolved.reason === "outside" ? "outside_root" : "not_found", resolved.message);
     targetRel = resolved.rel;
     targetIsFile = resolved.kind === "file";
-    if (targetIsFile && ws.isSecret(targetRel)) return toolError("secret", secretMessage(resolved.abs));
+    if (targetIsFile) {
+      // Judged by what the file really is (real path, secret names, hard links); each engine
+      // judges every file again when it is read.
+      const verdict = new PathJudge(ws.guard()).judge(targetRel);
+      if (!verdict.ok) return guardError(ws, verdict, resolved.abs);
+    }
   }
   const ctxLines = (v: unknown) => (typeof v === "number" && v > 0 ? Math.min(Math.floor(v), 50) : undefined);
   const c = ctxLines(args["-C"]);
@@ -95,6 +102,9 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     ? undefined
     : ignoredDirsNote(await ignoredDirs(ws, targetRel, outcome.collected.ignored));
   if (ignoredNote) notes.push(ignoredNote);
+  const tooLong = outcome.collected.pathTooLong;
+  const limitNote = tooLong ? pathLimitNote(tooLong.dirs, tooLong.count) : undefined;
+  if (limitNote) notes.push(limitNote);
   if (targetIsFile && outcome.collected.files.length === 0) {
     // An explicit file that was not searched must not read as "no matches" alone.
     if (await isBinaryFile(ws.display(targetRel)).catch(() => false))
@@ -120,7 +130,7 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     tooLarge: outcome.collected.tooLarge,
     secret: outcome.collected.secret,
     unreadable: outcome.collected.unreadable,
-    outsideRoot: 0,
+    outsideRoot: outcome.collected.outsideRoot ?? 0,
   };
   return { ...formatted, skipped };
 }

@@ -7,9 +7,11 @@
  * the end, streaming for huge files, and explicit errors for binaries, secrets and directories.
  */
 
-import { secretMessage } from "../workspace/secrets.js";
+import type { FileHandle } from "node:fs/promises";
+import { openGuarded } from "../workspace/file-guard.js";
 import type { ParsedArgs } from "./args.js";
 import { clipLine, reminder, type ToolContext, type ToolOutput, toolError } from "./context.js";
+import { guardError } from "./guard-errors.js";
 import { countLinesWithTail, isBinaryFile, type LineWindow, readLineWindow } from "./support/line-reader.js";
 
 interface RenderInput {
@@ -47,8 +49,15 @@ function continueHint(display: string, nextLine: number, total: number | null): 
   return `Showing lines up to ${nextLine - 1}${of}. To read more, call Read with path=${display} and offset=${nextLine} (add a limit to read a smaller range).`;
 }
 
+function binaryError(display: string): ToolOutput {
+  return toolError(
+    "binary",
+    `\`${display}\` is a binary file (it contains NUL bytes); its content cannot be shown as text.`,
+  );
+}
+
 export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolOutput> {
-  const { ws, config } = ctx;
+  const { ws } = ctx;
   const resolved = ws.resolve(String(args.path), "any");
   if (!resolved.ok) {
     const code =
@@ -61,8 +70,25 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
       `\`${resolved.abs}\` is a directory, not a file. Use Glob with directory=${resolved.abs} to list its files.`,
     );
   }
-  if (ws.isSecret(resolved.rel)) return toolError("secret", secretMessage(resolved.abs));
+  // Open once, then judge what was opened (its real path, secret names, hard links): a file swapped
+  // for a link after resolve() cannot slip through, and every read below uses this descriptor.
+  const opened = await openGuarded(ws.guard(), resolved.rel, resolved.abs);
+  if (!opened.ok) return guardError(ws, opened, resolved.abs);
+  try {
+    return await readOpened(args, ctx, resolved, opened.file, opened.size);
+  } finally {
+    await opened.file.close();
+  }
+}
 
+async function readOpened(
+  args: ParsedArgs,
+  ctx: ToolContext,
+  resolved: { rel: string; abs: string; range?: { start: number; end: number } },
+  handle: FileHandle,
+  size: number,
+): Promise<ToolOutput> {
+  const { config } = ctx;
   let offset = args.offset as number | undefined;
   const limit = args.limit as number | undefined;
   if (offset === 0) offset = undefined; // models send 0 for "from the start"
@@ -76,9 +102,7 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
       ? resolved.range.end - resolved.range.start + 1
       : undefined;
 
-  const stat = ws.stat(resolved.rel);
-  if (!stat) return toolError("io_error", `\`${resolved.abs}\` could not be read.`);
-  if (stat.size === 0)
+  if (size === 0)
     return {
       text: "File is empty.",
       observed: [],
@@ -86,35 +110,32 @@ export async function runRead(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
       data: { tool: "Read", path: resolved.rel, start: 1, end: 0, totalLines: 0, lines: [] },
     };
   try {
-    if (await isBinaryFile(resolved.abs)) {
-      return toolError(
-        "binary",
-        `\`${resolved.abs}\` is a binary file (it contains NUL bytes); its content cannot be shown as text.`,
-      );
-    }
+    if (await isBinaryFile(handle)) return binaryError(resolved.abs);
     let start = offset ?? 1;
     let total: number | null = null;
     let from: { line: number; byte: number } | undefined;
     if (start < 0) {
       // One pass counts the lines and remembers where the last ones start; the window is then
       // read from there (a 2 GB log's tail costs one scan, not two).
-      const counted = await countLinesWithTail(resolved.abs, Math.min(-start, config.readMaxLines), ctx.signal);
+      const counted = await countLinesWithTail(handle, Math.min(-start, config.readMaxLines), ctx.signal);
       total = counted.total;
       start = Math.max(1, total + start + 1);
       if (counted.tail) from = counted.tail;
     }
     const wanted = Math.min(limit ?? rangeLimit ?? config.readMaxLines, config.readMaxLines);
-    const window = await readLineWindow(resolved.abs, start, wanted, {
+    const window = await readLineWindow(handle, start, wanted, {
       signal: ctx.signal,
-      fileSize: stat.size,
+      fileSize: size,
       ...(from ? { from } : {}),
     });
+    // The first 8 KiB said text; a NUL anywhere in the lines to be shown still makes it binary.
+    if (window.nul) return binaryError(resolved.abs);
     total ??= window.totalLines;
     if (window.lines.length === 0) {
-      const size = total !== null ? `${total} lines` : `${stat.size} bytes`;
+      const length = total !== null ? `${total} lines` : `${size} bytes`;
       return toolError(
         "invalid_args",
-        `offset ${offset} is past the end of \`${resolved.abs}\` (${size}). Use a smaller offset, or a negative one to read the end of the file.`,
+        `offset ${offset} is past the end of \`${resolved.abs}\` (${length}). Use a smaller offset, or a negative one to read the end of the file.`,
       );
     }
     const cappedByTool =

@@ -42,6 +42,11 @@ export interface FileIndex {
   /** True when the walk stopped at `maxFiles`. */
   truncated: boolean;
   buildMs: number;
+  /**
+   * Directories that could not be listed because their path is longer than the system allows
+   * (ENAMETOOLONG, PATH_MAX), relative paths; absent when there were none. Tools say so in a note.
+   */
+  tooLong?: string[];
 }
 
 export interface WalkOptions {
@@ -109,6 +114,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
   let loopSymlinks = 0;
   const ignoredEntries: FileIndex["ignoredEntries"] = [];
   let truncated = false;
+  let tooLong: string[] | undefined;
 
   interface Frame {
     rel: string;
@@ -149,8 +155,9 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
     let entries: Dirent[];
     try {
       entries = readdirSync(frame.abs, { withFileTypes: true });
-    } catch {
+    } catch (error) {
       skipped.unreadable++;
+      if ((error as NodeJS.ErrnoException).code === "ENAMETOOLONG") (tooLong ??= []).push(frame.rel);
       continue;
     }
     dirs.add(frame.rel);
@@ -228,6 +235,7 @@ export function buildFileIndex(options: WalkOptions): FileIndex {
     skipped,
     truncated,
     buildMs: performance.now() - started,
+    ...(tooLong ? { tooLong } : {}),
   };
 }
 

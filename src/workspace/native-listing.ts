@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { emptySkipStats } from "../core/types.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
+import { tooLongDirs } from "./path-limit.js";
 import { isWithin, relativeTo } from "./paths.js";
 import { RipgrepStderr } from "./rg-stderr.js";
 import { isSecretPath } from "./secrets.js";
@@ -171,6 +172,7 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
   }
   skipped.unreadable += listing.stderr.osErrors + probe.unreadable;
   skipped.outsideRoot += probe.outsideRoot;
+  const tooLong = tooLongDirs(root, listing.stderr.text());
 
   // Followed links: files directly, directories through the walker (it applies their own rules).
   for (const link of probe.followed) {
@@ -243,5 +245,6 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
     skipped,
     truncated,
     buildMs: performance.now() - started,
+    ...(tooLong.length > 0 ? { tooLong } : {}),
   };
 }

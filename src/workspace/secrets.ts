@@ -92,6 +92,12 @@ export function isSecretPath(relPath: string, policy: SecretPolicy = DEFAULT_SEC
   return true;
 }
 
+/** True when the user allowed `relPath` (every secret, or a `secret_allow` glob that matches it). */
+export function isAllowedSecret(relPath: string, policy: SecretPolicy = DEFAULT_SECRET_POLICY): boolean {
+  if (policy.allowAll) return true;
+  return policy.allow.length > 0 && picomatch(policy.allow as string[], { dot: true })(relPath);
+}
+
 export function secretMessage(displayPath: string): string {
   return `${displayPath} looks like a secret file (credentials, keys or environment variables); its content is not shown. The user can allow it with \`allow_secrets = true\` or \`secret_allow\` in .fastcontext/config.toml.`;
 }

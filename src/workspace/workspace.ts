@@ -7,9 +7,11 @@ import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { locateRipgrep } from "../tools/grep/ripgrep.js";
 import { ConfigError } from "../util/errors.js";
+import { type GuardPolicy, isGitPath } from "./file-guard.js";
 import { buildFileIndex, type FileIndex, type IndexedFile, listFileIndex, type WalkOptions } from "./file-index.js";
 import { ObservationLedger } from "./ledger.js";
 import { cleanPathInput, closestPaths, isWithin, normalizeRelative, relativeTo } from "./paths.js";
+import { secretInodesOf } from "./secret-inodes.js";
 import { DEFAULT_SECRET_POLICY, isSecretPath, type SecretPolicy } from "./secrets.js";
 
 export interface WorkspaceOptions {
@@ -199,8 +201,33 @@ export class Workspace {
     return value;
   }
 
+  /**
+   * Whether `rel` is a secret file by its own name or by its real path (`notes.txt -> .env`). The
+   * file guard (`guard()`) also catches hard links to secrets when the file is opened.
+   */
   isSecret(rel: string): boolean {
-    return isSecretPath(rel, this.secrets);
+    if (isSecretPath(rel, this.secrets)) return true;
+    const abs = this.display(rel);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return false;
+    }
+    return real !== abs && isWithin(this.root, real) && isSecretPath(relativeTo(this.root, real), this.secrets);
+  }
+
+  private guardPolicy: GuardPolicy | undefined;
+
+  /** What the file guard needs to judge a file of this workspace when it is opened (see file-guard.ts). */
+  guard(): GuardPolicy {
+    let inodes: ReadonlySet<string> | undefined;
+    this.guardPolicy ??= {
+      root: this.root,
+      secrets: this.secrets,
+      secretInodes: () => (inodes ??= secretInodesOf(this.root, this.files(), this.secrets)),
+    };
+    return this.guardPolicy;
   }
 
   /** Where `rel` really lives, or null when it does not exist or its realpath leaves the root. */
@@ -212,7 +239,7 @@ export class Workspace {
     } catch {
       return null;
     }
-    if (!isWithin(this.root, real)) return "outside";
+    if (!isWithin(this.root, real) || isGitPath(relativeTo(this.root, real))) return "outside";
     try {
       const st = statSync(real);
       if (st.isDirectory()) return "dir";
@@ -221,6 +248,44 @@ export class Workspace {
       return null;
     }
     return null;
+  }
+
+  private gitRefusal(raw: string): Resolution {
+    return {
+      ok: false,
+      reason: "outside",
+      message: `Permission error: \`${clipInput(raw)}\` is in a \`.git\` directory, which is never listed, read or searched.`,
+      candidates: [],
+    };
+  }
+
+  /**
+   * A name that path cleaning would change (backslashes, quotes, backticks: all legal in file
+   * names) is first taken exactly as given, so that every path Glob lists can be read back.
+   */
+  private literalPath(raw: string): { rel: string; kind: PathKind } | { rel: string; kind: "git" } | null {
+    if (!/[\\`'"]/.test(raw)) return null;
+    const rel = raw.startsWith("/")
+      ? isWithin(this.root, posix.normalize(raw))
+        ? relativeTo(this.root, posix.normalize(raw))
+        : null
+      : normalizeRelative(raw);
+    if (rel === null) return null;
+    const kind = this.probe(rel);
+    if (kind === null || kind === "outside") return null;
+    return isGitPath(rel) ? { rel, kind: "git" } : { rel, kind };
+  }
+
+  private literalResolution(literal: { rel: string; kind: PathKind }, expect: PathKind | "any"): Resolution {
+    const { rel, kind } = literal;
+    if (expect !== "any" && kind !== expect)
+      return {
+        ok: false,
+        reason: "wrong_kind",
+        message: `Error: \`${this.display(rel)}\` is not ${expect === "file" ? "a file" : "a directory"}.`,
+        candidates: [],
+      };
+    return { ok: true, rel, abs: this.display(rel), kind, repaired: false };
   }
 
   private outsideMessage(raw: string): string {
@@ -244,6 +309,8 @@ export class Workspace {
         message: `Error: invalid path \`${clipInput(raw.replace(/\0/g, "\\0"))}\` (it contains a NUL byte).`,
         candidates: [],
       };
+    const literal = this.literalPath(raw);
+    if (literal) return literal.kind === "git" ? this.gitRefusal(raw) : this.literalResolution(literal, expect);
     const cleaned = cleanPathInput(raw);
     const range = cleaned.range;
     const done = (rel: string, kind: PathKind, repaired: boolean): Resolution => {
@@ -275,6 +342,7 @@ export class Workspace {
       if (rel === null) return { ok: false, reason: "outside", message: this.outsideMessage(raw), candidates: [] };
     }
 
+    if (!outside && isGitPath(rel)) return this.gitRefusal(raw);
     if (!outside) {
       const kind = this.probe(rel);
       if (kind === "outside")

@@ -30,6 +30,10 @@ export interface Collected {
   /** Files skipped for size (the fallback skips them unread; ripgrep drops them when they match). */
   tooLarge: number;
   unreadable: number;
+  /** Files dropped because their real path, when the engine judged them, left the root or entered `.git`. */
+  outsideRoot?: number;
+  /** Directories the engine could not enter because their path is over the system's limit (PATH_MAX). */
+  pathTooLong?: { dirs: string[]; count: number };
   /** Collection stopped early (cap reached, or timed out): counts are lower bounds. */
   atLeast: boolean;
   timedOut: boolean;

@@ -4,8 +4,10 @@
  * binary and skipped; files over the size limit are skipped). Runs inside worker threads so a
  * runaway regex can be terminated; kept free of worker plumbing so it can also run in-process.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { lineAt, lineStarts } from "../../util/lines.js";
+import { type GuardPolicy, openGuardedSync } from "../../workspace/file-guard.js";
+import type { SecretPolicy } from "../../workspace/secrets.js";
 import { addContext, type FileMatches, finalizeFile, type GrepLine } from "./collect.js";
 
 export interface ScanJob {
@@ -21,6 +23,8 @@ export interface ScanJob {
   firstOnly: boolean;
   /** Skip files larger than this (0 = no limit). */
   maxBytes: number;
+  /** What the file guard needs to judge each file when it is opened (see file-guard.ts). */
+  guard: { root: string; secrets: SecretPolicy; secretInodes: string[] };
 }
 
 export interface ScanResult {
@@ -28,20 +32,26 @@ export interface ScanResult {
   binary: number;
   tooLarge: number;
   unreadable: number;
+  /** Refused when opened: a secret by its real path or a hard link. */
+  secret: number;
+  /** Refused when opened: the real path left the root or entered `.git`. */
+  outsideRoot: number;
   lines: number;
 }
 
-const _HEAD = 8192;
+type WholeFile = { buf: Buffer } | "binary" | "too_large" | "unreadable" | "secret" | "outside";
 
-function readWhole(abs: string, maxBytes: number): { buf: Buffer } | "binary" | "too_large" | "unreadable" {
-  let fd: number;
-  try {
-    fd = openSync(abs, "r");
-  } catch {
+/** Open once, judge what was opened, then read it whole from that descriptor. */
+function readWhole(guard: GuardPolicy, rel: string, abs: string, maxBytes: number): WholeFile {
+  const opened = openGuardedSync(guard, rel, abs);
+  if (!opened.ok) {
+    if (opened.reason === "secret") return "secret";
+    if (opened.reason === "outside" || opened.reason === "git") return "outside";
     return "unreadable";
   }
+  const fd = opened.file;
   try {
-    const size = fstatSync(fd).size;
+    const size = opened.size;
     if (maxBytes > 0 && size > maxBytes) return "too_large";
     const buf = Buffer.allocUnsafe(size);
     let off = 0;
@@ -149,9 +159,18 @@ export function scanText(
 export function scanFiles(job: ScanJob): ScanResult {
   const re = new RegExp(job.source, job.flags);
   const literal = job.literal ? Buffer.from(job.literal, "utf8") : null;
-  const out: ScanResult = { files: [], binary: 0, tooLarge: 0, unreadable: 0, lines: 0 };
+  const out: ScanResult = { files: [], binary: 0, tooLarge: 0, unreadable: 0, secret: 0, outsideRoot: 0, lines: 0 };
+  const guard: GuardPolicy = { ...job.guard, secretInodes: new Set(job.guard.secretInodes) };
   for (const file of job.files) {
-    const got = readWhole(file.abs, job.maxBytes);
+    const got = readWhole(guard, file.rel, file.abs, job.maxBytes);
+    if (got === "secret") {
+      out.secret++;
+      continue;
+    }
+    if (got === "outside") {
+      out.outsideRoot++;
+      continue;
+    }
     if (got === "binary") {
       out.binary++;
       continue;

@@ -2,17 +2,20 @@
  * The pure-TypeScript search engine used when no ripgrep binary runs. It searches the workspace's
  * shared file index with ripgrep's rules (globs relative to the workspace root, `--type` globs,
  * binary and size skips) in worker threads, so a catastrophic regex is terminated at the time
- * limit instead of hanging the exploration. Output is identical to the ripgrep engine's.
+ * limit instead of hanging the exploration; nothing is ever scanned on the main thread (see
+ * scan-pool.ts). Each file is judged by the file guard when a worker opens it. Output is identical
+ * to the ripgrep engine's.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { createLogger } from "../../util/log.js";
+import { PathJudge } from "../../workspace/file-guard.js";
 import type { FileIndex, IndexedFile, Workspace } from "../../workspace/workspace.js";
 import { type Collected, type FileMatches, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
-import { type ScanJob, type ScanResult, scanFiles } from "./fallback-scan.js";
+import type { ScanJob, ScanResult } from "./fallback-scan.js";
 import { compileFileFilter, type FileFilter, selectsFile } from "./file-filter.js";
 import { translateRegex } from "./regex-translate.js";
 import type { RipgrepOutcome } from "./ripgrep.js";
+import { ScanPool } from "./scan-pool.js";
 
 const log = createLogger("tools.grep.fallback");
 const BATCH = 256;
@@ -22,96 +25,22 @@ const BATCH = 256;
  */
 export const FALLBACK_MAX_EXPLICIT_BYTES = 256 * 1024 * 1024;
 
-type Pending = { resolve: (r: ScanResult) => void; reject: (e: Error) => void };
-
-interface PooledWorker {
-  worker: Worker;
-  ready: Promise<void>;
-}
-
-class ScanPool {
-  private readonly workers: PooledWorker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private next = 0;
-  /** A worker died (e.g. failed to load); callers then scan in-process. */
-  broken = false;
-
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
-  }
-
-  private spawn(): PooledWorker {
-    const here = import.meta.url;
-    // Under tsx (development, tests) the worker must register the TypeScript loader itself; the
-    // loader is resolved here because an eval'd worker resolves bare names from the process cwd.
-    const worker = here.endsWith(".ts")
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(new URL("./fallback-worker.ts", here).href)}); });`,
-          { eval: true },
-        )
-      : new Worker(new URL("./fallback-worker.js", here));
-    let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    worker.on("message", (msg: { id: number; ready?: boolean; result?: ScanResult; error?: string }) => {
-      if (msg.ready) {
-        markReady();
-        return;
-      }
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (msg.result) p.resolve(msg.result);
-      else p.reject(new Error(msg.error ?? "scan failed"));
-    });
-    worker.on("error", (error) => {
-      this.broken = true;
-      for (const p of this.pending.values()) p.reject(error);
-      this.pending.clear();
-      markReady();
-    });
-    // After the listeners: adding a "message" listener refs the port again, which would keep the
-    // process alive after the CLI is done.
-    worker.unref();
-    return { worker, ready };
-  }
-
-  run(job: ScanJob): Promise<ScanResult> {
-    const id = this.nextId++;
-    const pooled = this.workers[this.next++ % this.workers.length]!;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      void pooled.ready.then(() => pooled.worker.postMessage({ id, job }));
-    });
-  }
-
-  async terminate(): Promise<void> {
-    for (const p of this.pending.values()) p.reject(new Error("terminated"));
-    this.pending.clear();
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
-  }
-}
-
 let pool: ScanPool | null = null;
-let poolBroken = false;
 
-function getPool(): ScanPool | null {
-  if (poolBroken) return null;
+function getPool(): ScanPool | string {
   if (!pool) {
     try {
       pool = new ScanPool(Math.max(1, Math.min(2, availableParallelism())));
     } catch (error) {
-      poolBroken = true;
-      log.warn("worker threads unavailable; the fallback search runs in-process without a time limit", {
-        error: String(error),
-      });
-      return null;
+      // No scan runs on the main thread: a regex there could not be stopped at the time limit.
+      log.warn("worker threads unavailable; the fallback search cannot run", { error: String(error) });
+      return `worker threads are unavailable (${String(error)})`;
     }
   }
-  return pool;
+  return pool.unavailable ?? pool;
 }
 
-/** Stop the worker pool (tests, and after a timed-out runaway regex). */
+/** Stop the worker pool (tests; a timed-out search replaces only its own workers). */
 export async function shutdownFallbackPool(): Promise<void> {
   const p = pool;
   pool = null;
@@ -159,6 +88,12 @@ function searchTargets(
   return { targets, secret };
 }
 
+/** The workspace's secret inodes, for the workers' hard-link check (a list: it crosses threads). */
+function secretInodeList(ws: Workspace): string[] {
+  const inodes = ws.guard().secretInodes;
+  return [...(typeof inodes === "function" ? inodes() : inodes)];
+}
+
 export async function runFallback(
   ws: Workspace,
   q: GrepQuery,
@@ -171,11 +106,17 @@ export async function runFallback(
 
   const started = performance.now();
   let secret = 0;
+  let tooLong: string[] = [];
   let targets: Array<{ rel: string; abs: string }> = [];
-  if (q.targetIsFile) targets.push({ rel: q.targetRel, abs: ws.display(q.targetRel) });
-  else {
+  if (q.targetIsFile) {
+    // Judged here first (hard links need the workspace's secret inodes); judged again when opened.
+    const verdict = new PathJudge(ws.guard()).judge(q.targetRel);
+    if (verdict.ok) targets.push({ rel: q.targetRel, abs: ws.display(q.targetRel) });
+    else if (verdict.reason === "secret") secret++;
+  } else {
     await ws.filesUnderAsync(q.targetRel); // the index is listed without blocking the event loop
     ({ targets, secret } = searchTargets(ws, q.targetRel, compiled.filter));
+    tooLong = ws.filesUnder(q.targetRel).index.tooLong ?? [];
   }
   const base: Omit<ScanJob, "files"> = {
     source: tr.source,
@@ -186,48 +127,22 @@ export async function runFallback(
     after: q.mode === "content" ? q.after : 0,
     firstOnly: q.mode === "files_with_matches",
     maxBytes: q.targetIsFile ? FALLBACK_MAX_EXPLICIT_BYTES : ws.maxSearchFileBytes,
+    guard: { root: ws.root, secrets: ws.secrets, secretInodes: q.targetIsFile ? [] : secretInodeList(ws) },
   };
-  const results: ScanResult[] = [];
+  let results: ScanResult[] = [];
   let timedOut = false;
-  const workers = targets.length > 0 ? getPool() : null;
-  if (!workers) {
-    results.push(scanFiles({ ...base, files: targets }));
-  } else {
-    const batches: Promise<void>[] = [];
-    let stopped = false;
-    for (let i = 0; i < targets.length; i += BATCH) {
-      const job = { ...base, files: targets.slice(i, i + BATCH) };
-      batches.push(
-        workers.run(job).then(
-          (r) => void results.push(r),
-          (error: unknown) => {
-            // Terminated at the time limit: these files count as not searched. A worker that
-            // could not run at all must not turn into "no matches": scan here instead.
-            if (stopped) return;
-            log.warn("fallback worker failed; scanning in-process", { error: String(error) });
-            results.push(scanFiles(job));
-          },
-        ),
-      );
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const stop = new Promise<"stop">((resolve) => {
-      timer = setTimeout(
-        () => {
-          timedOut = true;
-          resolve("stop");
-        },
-        Math.max(1, options.timeoutMs - (performance.now() - started)),
-      ); // the listing counts too
-      options.signal.addEventListener("abort", () => resolve("stop"), { once: true });
-    });
-    const outcome = await Promise.race([Promise.all(batches).then(() => "done" as const), stop]);
-    clearTimeout(timer);
-    if (outcome === "stop") {
-      stopped = true;
-      await shutdownFallbackPool();
-    }
-    if (workers.broken) await shutdownFallbackPool();
+  if (targets.length > 0) {
+    const workers = getPool();
+    if (typeof workers === "string")
+      return { ok: false, kind: "failed", message: `the built-in search engine cannot run: ${workers}` };
+    const jobs: ScanJob[] = [];
+    for (let i = 0; i < targets.length; i += BATCH) jobs.push({ ...base, files: targets.slice(i, i + BATCH) });
+    // The listing counts against the time limit too.
+    const run = await workers.run(jobs, options.timeoutMs - (performance.now() - started), options.signal);
+    if (run.failure && !options.signal.aborted)
+      return { ok: false, kind: "failed", message: `the built-in search engine failed: ${run.failure}` };
+    results = run.results;
+    timedOut = run.timedOut;
   }
   if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
   const files: FileMatches[] = results
@@ -246,9 +161,11 @@ export async function runFallback(
   const collected: Collected = {
     files: files.slice(0, cut),
     binary: results.reduce((n, r) => n + r.binary, 0),
-    secret,
+    secret: secret + results.reduce((n, r) => n + r.secret, 0),
     tooLarge: results.reduce((n, r) => n + r.tooLarge, 0),
     unreadable: results.reduce((n, r) => n + r.unreadable, 0),
+    outsideRoot: results.reduce((n, r) => n + r.outsideRoot, 0),
+    ...(tooLong.length > 0 ? { pathTooLong: { dirs: tooLong, count: tooLong.length } } : {}),
     atLeast: timedOut || cut < files.length,
     timedOut,
     engine: "fallback",

@@ -11,10 +11,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createLogger } from "../../util/log.js";
+import { PathJudge } from "../../workspace/file-guard.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import { RipgrepStderr } from "../../workspace/rg-stderr.js";
+import { isSecretPath } from "../../workspace/secrets.js";
 import type { Workspace } from "../../workspace/workspace.js";
+import { countPathTooLong } from "../path-limit-note.js";
 import {
   type Collected,
   type FileMatches,
@@ -24,6 +27,7 @@ import {
   MAX_COLLECTED_LINES,
 } from "./collect.js";
 import { compileFileFilter, entersDir, selectsFile } from "./file-filter.js";
+import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 
 const log = createLogger("tools.grep.rg");
@@ -176,7 +180,14 @@ export async function runRipgrep(
     // When no symlink leaves the root or loops back (the walker checked every one), ripgrep may
     // simply follow them: same files, no extra walk roots, ignore rules as usual. (ripgrep would
     // walk a loop once before noticing it, which the walker does not.)
-    follow = index.followedSymlinks.length > 0 && index.skipped.outsideRoot === 0 && index.loopSymlinks === 0;
+    // A positive glob makes ripgrep enter ignored directories, whose links the walker never judged.
+    // Every file shown is judged again either way (fileVerdict): a link made or retargeted after
+    // the index was built may be followed by ripgrep, but its content is never shown.
+    follow =
+      index.followedSymlinks.length > 0 &&
+      index.skipped.outsideRoot === 0 &&
+      index.loopSymlinks === 0 &&
+      filter.filter.whitelist === null;
     for (const link of follow ? [] : index.followedSymlinks) {
       if (prefix !== "" && !link.startsWith(prefix)) continue;
       const isFile = index.byRel.has(link);
@@ -222,17 +233,20 @@ async function search(
   ignoredSink?: string[],
   withTarget = true,
 ): Promise<RipgrepOutcome> {
+  const since = Date.now() - RECENT_SLACK_MS;
   const child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow, ignoredSink !== undefined, withTarget), {
     cwd: ws.root,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const verdictOf = fileVerdict(ws, q);
-  if (q.mode === "count") return collectCounts(ws, child, verdictOf, options, ignoredSink);
+  const verdictOf = fileVerdict(ws, q, since);
+  if (q.mode === "count")
+    return collectCounts(ws, child, verdictOf, (rel) => recount(ws, rg.path, q, rel), options, ignoredSink);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
+  /** Files that changed while ripgrep ran: their lines are checked against the file before they are shown. */
+  const recheck = new Set<string>();
   let binary = 0;
-  let secret = 0;
-  let tooLarge = 0;
+  const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
   let collectedLines = 0;
   let atLeast = false;
   const run = supervise(child, options, ignoredSink);
@@ -264,10 +278,10 @@ async function search(
       if (rel === null || dropped.has(rel)) continue;
       if (!perFile.has(rel)) {
         const verdict = verdictOf(rel);
-        if (verdict !== "ok") {
+        if (verdict === "recent") recheck.add(rel);
+        else if (verdict !== "ok") {
           dropped.add(rel);
-          if (verdict === "secret") secret++;
-          else tooLarge++;
+          refused[verdict]++;
           continue;
         }
       }
@@ -304,6 +318,15 @@ async function search(
   const code = await run.exited;
   const failure = failureOf(code, run, options.signal, perFile.size > 0);
   if (failure) return failure;
+  for (const rel of recheck) {
+    const entry = perFile.get(rel);
+    if (!entry) continue;
+    const still =
+      q.mode === "content" ? linesStillShown(ws, rel, entry.lines) : ((await recount(ws, rg.path, q, rel)) ?? 0) > 0;
+    if (still) continue;
+    perFile.delete(rel);
+    refused.unreadable++;
+  }
   const files = [...perFile.entries()].map(([rel, e]) => finalizeFile(rel, e.lines, e.matches));
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const timedOut = run.timedOut();
@@ -312,9 +335,11 @@ async function search(
     collected: {
       files,
       binary,
-      secret,
-      tooLarge,
-      unreadable: unreadableCount(run.stderr()),
+      secret: refused.secret,
+      tooLarge: refused.tooLarge,
+      unreadable: unreadableCount(run.stderr()) + refused.unreadable,
+      outsideRoot: refused.outside,
+      pathTooLong: { dirs: [], count: countPathTooLong(run.stderr()) },
       atLeast: atLeast || timedOut,
       timedOut,
       engine: "ripgrep",
@@ -322,19 +347,30 @@ async function search(
   };
 }
 
-type FileVerdict = "ok" | "secret" | "tooLarge";
+type FileVerdict = "ok" | "recent" | "secret" | "tooLarge" | "outside" | "unreadable";
 
 /**
- * Whether a file ripgrep matched may be shown: never a secret file; in a directory search, never a
- * file over the size limit (as the fallback engine). The index already knows which files are
- * secret, which matters when a common word matches tens of thousands.
+ * Whether a file ripgrep matched may be shown, judged now by what the path really is (ripgrep
+ * opened it itself; the index may be older than a link): never a file whose real path leaves the
+ * root or enters `.git`, never a secret by its name, its real path or a hard link; in a directory
+ * search, never a file over the size limit (as the fallback engine). The index, when there is one,
+ * already knows which names are secret, which matters when a common word matches tens of thousands.
  */
-function fileVerdict(ws: Workspace, q: GrepQuery): (rel: string) => FileVerdict {
+function fileVerdict(ws: Workspace, q: GrepQuery, since: number): (rel: string) => FileVerdict {
   const index = ws.hasIndex() ? ws.files() : undefined;
+  const judge = new PathJudge(
+    ws.guard(),
+    (rel) => index?.byRel.get(rel)?.secret ?? isSecretPath(rel, ws.secrets),
+    since,
+  );
   return (rel) => {
-    if (index?.byRel.get(rel)?.secret ?? ws.isSecret(rel)) return "secret";
-    if (!q.targetIsFile && (ws.stat(rel)?.size ?? 0) > ws.maxSearchFileBytes) return "tooLarge";
-    return "ok";
+    const verdict = judge.judge(rel);
+    if (!verdict.ok) {
+      if (verdict.reason === "secret") return "secret";
+      return verdict.reason === "outside" || verdict.reason === "git" ? "outside" : "unreadable";
+    }
+    if (!q.targetIsFile && verdict.size > ws.maxSearchFileBytes) return "tooLarge";
+    return verdict.recent ? "recent" : "ok";
   };
 }
 
@@ -416,6 +452,7 @@ async function collectCounts(
   ws: Workspace,
   child: ChildProcessByStdio<null, Readable, Readable>,
   verdictOf: (rel: string) => FileVerdict,
+  recountFile: (rel: string) => Promise<number | null>,
   options: { signal: AbortSignal; timeoutMs: number },
   ignoredSink?: string[],
 ): Promise<RipgrepOutcome> {
@@ -425,8 +462,7 @@ async function collectCounts(
   const code = await run.exited;
   run.release();
   const files: FileMatches[] = [];
-  let secret = 0;
-  let tooLarge = 0;
+  const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
   const out = Buffer.concat(chunks);
   // Records are `path \0 digits \n`; a path may hold a newline, never a NUL.
   for (let start = 0; start < out.length; ) {
@@ -441,9 +477,13 @@ async function collectCounts(
     const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
     if (rel === null) continue;
     const verdict = verdictOf(rel);
-    if (verdict === "secret") secret++;
-    else if (verdict === "tooLarge") tooLarge++;
-    else files.push({ rel, lines: [], matches: count, matchLines: 0 });
+    if (verdict === "ok") files.push({ rel, lines: [], matches: count, matchLines: 0 });
+    else if (verdict === "recent") {
+      // Changed during the search: counted again from the file the guard opens now.
+      const again = await recountFile(rel);
+      if (again === null) refused.unreadable++;
+      else if (again > 0) files.push({ rel, lines: [], matches: again, matchLines: 0 });
+    } else refused[verdict]++;
   }
   const failure = failureOf(code, run, options.signal, files.length > 0);
   if (failure) return failure;
@@ -454,9 +494,11 @@ async function collectCounts(
     collected: {
       files,
       binary: 0,
-      secret,
-      tooLarge,
-      unreadable: unreadableCount(run.stderr()),
+      secret: refused.secret,
+      tooLarge: refused.tooLarge,
+      unreadable: unreadableCount(run.stderr()) + refused.unreadable,
+      outsideRoot: refused.outside,
+      pathTooLong: { dirs: [], count: countPathTooLong(run.stderr()) },
       atLeast: timedOut,
       timedOut,
       engine: "ripgrep",

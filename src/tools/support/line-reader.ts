@@ -5,6 +5,22 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 
+/**
+ * A file to read: a path (opened and closed here), or a handle the caller opened and judged with
+ * the file guard (read from, never closed here), so that what is shown is what was checked.
+ */
+export type FileSource = string | FileHandle;
+
+async function withHandle<T>(source: FileSource, fn: (handle: FileHandle) => Promise<T>): Promise<T> {
+  if (typeof source !== "string") return fn(source);
+  const handle = await open(source, "r");
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 const CHUNK = 1024 * 1024;
 /** Bytes of a single line kept in memory; Read shows at most 500 characters of it anyway. */
 const MAX_LINE_BYTES = 8 * 1024;
@@ -21,18 +37,17 @@ export interface LineWindow {
   totalLines: number | null;
   /** True when lines exist after the window. */
   more: boolean;
+  /** A NUL byte appears in the bytes of the returned lines (binary content, wherever it starts). */
+  nul: boolean;
 }
 
 /** True when the first 8 KiB contain a NUL byte (the rule ripgrep and git use). */
-export async function isBinaryFile(abs: string): Promise<boolean> {
-  const handle = await open(abs, "r");
-  try {
+export async function isBinaryFile(source: FileSource): Promise<boolean> {
+  return withHandle(source, async (handle) => {
     const buf = Buffer.allocUnsafe(8192);
     const { bytesRead } = await handle.read(buf, 0, 8192, 0);
     return buf.subarray(0, bytesRead).indexOf(0) !== -1;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 async function forEachChunk(
@@ -53,8 +68,8 @@ async function forEachChunk(
 }
 
 /** Number of lines (`\n`-terminated, plus a final unterminated one). */
-export async function countLines(abs: string, signal?: AbortSignal): Promise<number> {
-  return (await countLinesWithTail(abs, 0, signal)).total;
+export async function countLines(source: FileSource, signal?: AbortSignal): Promise<number> {
+  return (await countLinesWithTail(source, 0, signal)).total;
 }
 
 /**
@@ -62,12 +77,11 @@ export async function countLines(abs: string, signal?: AbortSignal): Promise<num
  * a huge file is read from there instead of scanning the file a second time.
  */
 export async function countLinesWithTail(
-  abs: string,
+  source: FileSource,
   keep: number,
   signal?: AbortSignal,
 ): Promise<{ total: number; tail: { line: number; byte: number } | null }> {
-  const handle = await open(abs, "r");
-  try {
+  return withHandle(source, async (handle) => {
     let count = 0;
     let last = 10;
     let base = 0;
@@ -99,9 +113,7 @@ export async function countLinesWithTail(
     const index = first - 1;
     if (index < starts - size) return { total, tail: null };
     return { total, tail: { line: first, byte: ring[index % size]! } };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 function decodeLine(parts: Buffer[], lineNo: number): string {
@@ -117,7 +129,7 @@ function decodeLine(parts: Buffer[], lineNo: number): string {
  * count the file's total lines (for "N more lines" notices); otherwise `totalLines` is null.
  */
 export async function readLineWindow(
-  abs: string,
+  source: FileSource,
   start: number,
   maxLines: number,
   options: { signal?: AbortSignal; fileSize: number; countTotalUpTo?: number; from?: { line: number; byte: number } },
@@ -135,8 +147,8 @@ export async function readLineWindow(
   let more = false;
   let stopped = false;
   let lastByte = -1;
-  const handle = await open(abs, "r");
-  try {
+  let nul = false;
+  await withHandle(source, async (handle) => {
     await forEachChunk(
       handle,
       options.signal,
@@ -151,6 +163,7 @@ export async function readLineWindow(
             if (room > 0) {
               // Copy: the chunk buffer is reused by the next read.
               const piece = Buffer.from(chunk.subarray(pos, Math.min(end, pos + room)));
+              if (!nul && piece.indexOf(0) !== -1) nul = true;
               parts.push(piece);
               partBytes += piece.length;
             }
@@ -184,9 +197,7 @@ export async function readLineWindow(
       newline.push(false);
       cut.push(lineCut);
     }
-  } finally {
-    await handle.close();
-  }
+  });
   let totalLines: number | null = null;
   if (countTotal) {
     // lineNo is one past the last newline-terminated line; an unterminated final line counts too.
@@ -195,5 +206,5 @@ export async function readLineWindow(
   } else if (stopped) {
     more = true;
   }
-  return { start, lines, newline, cut, totalLines, more };
+  return { start, lines, newline, cut, totalLines, more, nul };
 }
