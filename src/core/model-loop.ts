@@ -211,7 +211,8 @@ export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult
   };
 
   const finish = (reason: StopReason): ExploreResult => {
-    const citations: Citation[] = lastValidation?.citations ?? [];
+    // The model's answer states no confidence: observed (verified) yes or no, relevance unknown.
+    const citations: Citation[] = (lastValidation?.citations ?? []).map((c) => ({ ...c, confidence: null }));
     const dropped: Array<LineSpan & { reason: string }> = [
       ...(lastValidation?.dropped ?? []),
       ...(lastValidation?.unseen ?? []).map((u) => ({

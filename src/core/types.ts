@@ -13,15 +13,28 @@ export interface LineSpan {
 /** How much of a citation the exploration actually showed. */
 export type Verification = "read" | "grep" | "trimmed" | "unverified";
 
-/** One entry of the final answer, in rank order. */
+/**
+ * One entry of the final answer, in rank order. Two separate facts: whether the lines were
+ * *observed* (`verified`: a tool showed every cited line to the explorer, so the range exists and
+ * was seen) and how likely they are *relevant* (`confidence`). An observed citation can still be
+ * off target: a question about something the repository does not contain may get observed
+ * citations with low or unknown confidence.
+ */
 export interface Citation extends LineSpan {
   /** The model's (or the embedded explorer's) short reason, without parentheses. */
   reason?: string;
-  /** True when every cited line was shown to the explorer by a tool result. */
+  /**
+   * Observed: true when every cited line was shown to the explorer by a tool result. It says the
+   * lines exist and were seen, not that they answer the question (that is `confidence`).
+   */
   verified: boolean;
   /** Which kind of observation covers it; "trimmed" means the range was cut to what was seen. */
   verification?: Verification;
-  /** Calibrated probability in [0, 1] that the cited lines hold what was asked; null when unknown. */
+  /**
+   * Relevance: calibrated probability in [0, 1] that the cited lines hold what was asked, or null
+   * when the policy cannot tell. The embedded explorer fills it from its calibrated ranker; the
+   * model policy has only what the model's answer says, which carries no confidence, so null.
+   */
   confidence?: number | null;
 }
 

@@ -27,6 +27,30 @@ export function renderAnswer(result: ExploreResult, citationOnly = false): strin
   return `${parts.join("\n\n")}\n`;
 }
 
+/**
+ * The facts of a result as text lines, the same ones MCP's structuredContent carries (clients such
+ * as Codex and Claude Code show the model one or the other): per-citation observation and
+ * confidence, how the run ended, which policy answered at what cost, and the fallback.
+ */
+export function resultFacts(result: ExploreResult): string[] {
+  const n = result.citations.length;
+  const observed = result.citations.filter((c) => c.verified).length;
+  const rated = result.citations.flatMap((c) => (typeof c.confidence === "number" ? [c.confidence] : []));
+  const confidence =
+    rated.length === 0
+      ? "confidence: not rated (observed lines are not a judgement of relevance)"
+      : `confidence: ${result.citations.map((c) => (typeof c.confidence === "number" ? c.confidence.toFixed(2) : "n/a")).join(", ")} (best first)`;
+  const lines = [
+    `observed: ${observed} of ${n} citation(s) were shown to the explorer by a tool; ${confidence}`,
+    `stop_reason: ${result.stopReason}${result.partial ? " (partial)" : ""}; policy: ${result.policy}${result.model ? ` (${result.model})` : ""}; ${result.turns} turn(s), ${result.toolCalls} tool call(s), ${(result.timings.totalMs / 1000).toFixed(1)} s`,
+  ];
+  if (result.fallback)
+    lines.push(
+      `fallback: the ${result.policy} explorer answered instead of the ${result.fallback.from}: ${result.fallback.reason}`,
+    );
+  return lines;
+}
+
 /** The one line every surface shows when the run hands over to another policy. */
 export function fallbackMessage(event: { from: PolicyName; to: PolicyName; reason: string }): string {
   return `falling back to the ${event.to} explorer: ${event.reason}`;

@@ -137,7 +137,7 @@ describe("model loop: conversation shape", () => {
     assert.ok(!JSON.stringify(server.chatRequests()[1]!.body).includes("let me think"));
     assert.equal(result.stopReason, "answered");
     assert.deepEqual(result.citations, [
-      { path: "src/a.py", start: 1, end: 5, verified: true, verification: "read", reason: "alpha" },
+      { path: "src/a.py", start: 1, end: 5, verified: true, verification: "read", reason: "alpha", confidence: null },
     ]);
     assert.equal(result.turns, 2);
     assert.equal(result.toolCalls, 1);

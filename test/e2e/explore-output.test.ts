@@ -69,7 +69,15 @@ describe("e2e output: --json", () => {
     assert.equal(result.stopReason, "answered");
     assert.equal(result.partial, false);
     assert.deepEqual(result.citations, [
-      { path: "src/app/models.py", start: 10, end: 20, reason: "User model", verified: true, verification: "read" },
+      {
+        path: "src/app/models.py",
+        start: 10,
+        end: 20,
+        reason: "User model",
+        verified: true,
+        verification: "read",
+        confidence: null,
+      },
     ]);
     // 1-based inclusive: the cited range is exactly the class.
     const fileLines = readFileSync(P("src/app/models.py"), "utf8").split("\n");

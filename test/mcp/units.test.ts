@@ -215,9 +215,38 @@ describe("limiter and result mapping", () => {
     const text = result.content[0]!.type === "text" ? result.content[0]!.text : "";
     assert.match(
       text,
-      /^Found it\.\n\n<final_answer>\n\/repo\/src\/a\.ts:1-4 \(thing\)\n<\/final_answer>\nPartial result \(max_turns\)/,
+      /^Found it\.\n\n<final_answer>\n\/repo\/src\/a\.ts:1-4 \(thing\)\n<\/final_answer>\nobserved: 1 of 1 citation\(s\) were shown to the explorer by a tool; confidence: not rated .*\nstop_reason: max_turns \(partial\); policy: model \(m\); 4 turn\(s\), 9 tool call\(s\)[^\n]*\nPartial result \(max_turns\)/,
     );
     assert.match(text, /warning: five\n\(1 more warnings in structuredContent\)$/);
+  });
+
+  test("observed and confidence are two facts, in structuredContent and in the text alike", () => {
+    const unrated = toToolResult({ ...base, citations: [{ ...base.citations[0]!, confidence: null }] });
+    const out = ExploreOutput.parse(unrated.structuredContent);
+    assert.equal(out.citations[0]?.observed, true);
+    assert.equal(out.citations[0]?.confidence, null);
+    const unratedText = unrated.content[0]!.type === "text" ? unrated.content[0]!.text : "";
+    assert.match(unratedText, /observed: 1 of 1 citation\(s\).*confidence: not rated/);
+    // An observed but unlikely citation (a question about something the repository lacks).
+    const rated = toToolResult({
+      ...base,
+      policy: "embedded",
+      citations: [
+        { ...base.citations[0]!, confidence: 0.07 },
+        { path: "src/b.ts", start: 2, end: 3, verified: true, confidence: 0.03 },
+      ],
+    });
+    const ratedOut = ExploreOutput.parse(rated.structuredContent);
+    assert.deepEqual(
+      ratedOut.citations.map((c) => [c.observed, c.confidence]),
+      [
+        [true, 0.07],
+        [true, 0.03],
+      ],
+    );
+    const ratedText = rated.content[0]!.type === "text" ? rated.content[0]!.text : "";
+    assert.match(ratedText, /observed: 2 of 2 citation\(s\).*; confidence: 0\.07, 0\.03 \(best first\)/);
+    assert.match(ratedText, /stop_reason: max_turns \(partial\); policy: embedded/);
   });
 
   test("an endpoint failure without citations is an isError; an empty answer is not", () => {

@@ -9,7 +9,7 @@ import type { ExploreResult } from "../../core/types.js";
 import { ignoredSettings } from "../../explore/ignored-settings.js";
 import { ConfigError, EndpointError, errorMessage } from "../../util/errors.js";
 import { createLogger } from "../../util/log.js";
-import { renderAnswer } from "../render.js";
+import { renderAnswer, resultFacts } from "../render.js";
 import { checkRepo } from "./allowlist.js";
 import { ProgressReporter } from "./progress.js";
 import type { McpRuntime, ServingPolicy } from "./runtime.js";
@@ -54,9 +54,12 @@ export function errorResult(message: string): CallToolResult {
   return { content: [{ type: "text", text: `fastcontext: ${message}` }], isError: true };
 }
 
-/** The text rendering: explanation, `<final_answer>` block, then a status line and warnings. */
+/**
+ * The text rendering: explanation, `<final_answer>` block, then the facts structuredContent
+ * carries (observed/confidence, stop reason, policy and cost, fallback), a status line and warnings.
+ */
 export function renderText(result: ExploreResult): string {
-  const lines = [renderAnswer(result).trimEnd()];
+  const lines = [renderAnswer(result).trimEnd(), ...resultFacts(result)];
   if (result.citations.length === 0)
     lines.push(
       "No verified citation was found. Re-ask with sharper terms (identifiers, error text, directories), or search with your own tools.",

@@ -70,7 +70,20 @@ const CitationOut = z.object({
   verification: z
     .enum(["read", "grep", "trimmed", "unverified"])
     .describe("Which observation covers the range; `trimmed` = cut to the lines actually seen."),
-  verified: z.boolean().describe("True when every cited line was shown to the explorer by a tool result."),
+  verified: z.boolean().describe("Same as `observed` (kept for existing callers)."),
+  observed: z
+    .boolean()
+    .describe(
+      "True when every cited line was shown to the explorer by a tool result: the lines exist and were seen. Not a judgement of relevance.",
+    ),
+  confidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe(
+      "Calibrated probability that the lines answer the question; null when the explorer cannot tell (the model policy).",
+    ),
 });
 
 export const ExploreOutput = z.object({
@@ -138,6 +151,8 @@ export function toStructured(result: ExploreResult): ExploreStructured {
       ...(c.reason ? { reason: c.reason } : {}),
       verification: c.verification ?? (c.verified ? "read" : "unverified"),
       verified: c.verified,
+      observed: c.verified,
+      confidence: typeof c.confidence === "number" ? c.confidence : null,
     })),
     explanation: result.explanation,
     stop_reason: result.stopReason,
