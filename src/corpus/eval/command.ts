@@ -70,7 +70,10 @@ export async function evaluateEmbedded(
 export async function runCorpusEvalCommand(flags: Record<string, string | undefined>, ctx: CliContext): Promise<void> {
   if (flags.build) {
     if (!flags.out) throw new ConfigError("--build needs --out FILE for the task manifest");
-    const manifest = buildSectionTasks(flags.build);
+    const manifest = buildSectionTasks(
+      flags.build,
+      flags.gitDir ? { gitDir: flags.gitDir, prefix: flags.gitPrefix ?? "" } : undefined,
+    );
     writeFileSync(flags.out, `${JSON.stringify(manifest, null, 1)}\n`);
     process.stdout.write(`${manifest.tasks.length} tasks written to ${flags.out}\n`);
     ctx.setExitCode(0);

@@ -276,6 +276,8 @@ export function registerCorpusCommand(program: Command, ctx: CliContext): void {
     .option("--tasks <file>", "task manifest (JSON) built by corpus eval --build")
     .option("--build <dir>", "build a task manifest from the Markdown sections of a docs tree")
     .option("--out <file>", "where --build writes the manifest")
+    .option("--git-dir <dir>", "with --build: also make doc-fix tasks from this repository's history")
+    .option("--git-prefix <path>", "with --git-dir: the docs tree's path inside the repository (e.g. src/)")
     .option("--corpus <name|dir>", "corpus to search")
     .option("--base-url <url>", "searcher model endpoint; without it the embedded retriever is scored")
     .option("--model <id>", "searcher model id")
