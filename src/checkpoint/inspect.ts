@@ -5,7 +5,7 @@
  * embeddings, stop ids, tokenizer and chat template.
  */
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { openCheckpoint } from "./checkpoint-dir.js";
 import { checkQuantConfig, declaredQuantization, type Finding } from "./quant-config-checks.js";
 import { detectQuantization, modulePatterns } from "./quant-detect.js";
@@ -103,7 +103,7 @@ export async function inspectCheckpoint(dir: string): Promise<InspectReport> {
       parameters: detection.parameters,
       auxiliaryElements: detection.auxiliaryElements,
       tensors: infos.size,
-      files: ckpt.files.map((f) => f.path.slice(dir.length).replace(/^[\\/]/, "")),
+      files: ckpt.files.map((f) => basename(f.path)),
       sharded: ckpt.index !== undefined,
       weightBytes: ckpt.weightBytes,
       totalBytes,

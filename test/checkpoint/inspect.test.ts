@@ -52,6 +52,7 @@ describe("inspect", () => {
     for (const m of ["lm_head", "model.embed_tokens", "model.layers.*.mlp.router", "model.layers.*.self_attn.q_proj"])
       assert.ok(excluded.includes(m), m);
     assert.equal(out.architecture, "GptOssForCausalLM");
+    assert.deepEqual(out.files, ["model.safetensors"]);
     assert.equal(out.contextLength, 131072);
     assert.equal(out.serving.harmony, true);
     assert.deepEqual(out.serving.eos.missing, []);
