@@ -1,13 +1,14 @@
 /**
  * Memory and time bounds of issue 18: oversized model replies and an MCP HTTP session flood, each
  * run through the real CLI in a child process whose peak RSS is its own
- * `process.resourceUsage().maxRSS` at exit. Ratios are against a reference measured in the same run
- * (a normal two-turn exploration; for MCP, a server that served one client).
+ * `process.resourceUsage().maxRSS` at exit (VmHWM polled from /proc for one that crashes first).
+ * Ratios are against a reference measured in the same run (a normal two-turn exploration; for MCP,
+ * a server that served one client).
  *
  *   node --import tsx bench/oversized-replies.ts [--seconds 10] [--sessions 512] [--uncapped]
  *
  * Cases: 32 MB `content` in one JSON body; 32 MB streamed in 16 KiB deltas; 10 MB of streamed tool
- * arguments; an endless fast token stream (ends at max_response_bytes); an endless stream paced at
+ * arguments; 6 MB of them (under the byte cap, over what max_completion_tokens can carry); an endless fast token stream (ends at max_response_bytes); an endless stream paced at
  * 200 tokens/s for `--seconds` (ends at the deadline); `--sessions` abandoned MCP `initialize`
  * calls, then a new SDK client calls `health`.
  */
@@ -108,24 +109,36 @@ async function explore(server: FakeOpenAI, name: string, scripts: Script[], dead
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  // A case that runs away is killed (exit -1 in the table) rather than left running; its peak so far
-  // is read from /proc first (VmHWM), since it never reaches its exit handler.
-  let killedAtMb: number | undefined;
+  // Peak RSS: the child's own maxRSS at exit, or, for a child that crashes or is killed before its
+  // exit handler runs, the highest VmHWM polled from /proc every 100 ms. A runaway case is killed.
+  let polledMb = Number.NaN;
+  const poller = setInterval(() => {
+    const mb = highWaterMb(child.pid);
+    if (!(mb <= polledMb)) polledMb = mb;
+  }, 100);
+  let killed = false;
   const killer = setTimeout(
     () => {
-      killedAtMb = highWaterMb(child.pid);
+      killed = true;
       child.kill("SIGKILL");
     },
     (deadline + 30) * 1000,
   );
   const { code, stderr } = await finished(child);
   clearTimeout(killer);
+  clearInterval(poller);
+  const reported = peakOf(stderr);
+  const crashed = /Reached heap limit|heap out of memory/.test(stderr);
   return {
     name,
     code,
     seconds: (performance.now() - started) / 1000,
-    peakMb: killedAtMb ?? peakOf(stderr),
-    note: killedAtMb === undefined ? lastLine(stderr) : `killed after ${deadline + 30} s (still running)`,
+    peakMb: Number.isNaN(reported) ? polledMb : reported,
+    note: killed
+      ? `killed after ${deadline + 30} s (still running)`
+      : crashed
+        ? "crashed: JavaScript heap out of memory"
+        : lastLine(stderr),
   };
 }
 
@@ -271,6 +284,12 @@ async function main(): Promise<void> {
       pieces.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(at, at + 16 * 1024) } }] }));
     pieces.push(chunk({}, "tool_calls"), "data: [DONE]\n\n");
     print(await explore(server, "10 MB tool arguments, streamed", [rawSSE(pieces)]));
+    const six = JSON.stringify({ path: "x".repeat(6 * MiB) });
+    const sixPieces = [chunk({ role: "assistant", tool_calls: [{ index: 0, id: "t1", function: { name: "Read" } }] })];
+    for (let at = 0; at < six.length; at += 16 * 1024)
+      sixPieces.push(chunk({ tool_calls: [{ index: 0, function: { arguments: six.slice(at, at + 16 * 1024) } }] }));
+    sixPieces.push(chunk({}, "tool_calls"), "data: [DONE]\n\n");
+    print(await explore(server, "6 MB tool arguments (under the byte cap)", [rawSSE(sixPieces)]));
     print(
       await explore(server, "endless token stream, full speed", [generatedSSE((i) => chunk({ content: ` tok${i}` }))]),
     );

@@ -8,6 +8,7 @@ import type { Delta } from "./accumulate.js";
 import { type EndpointPool, parseBaseUrls, poolFor } from "./endpoint-pool.js";
 import { LlmError } from "./errors.js";
 import { finalizeTurn } from "./finalize.js";
+import { checkReplySize, limitToolArguments } from "./reply-limits.js";
 import { abortedError, type BackoffPolicy, backoffDelay, DEFAULT_RETRY_AFTER_MAX_MS, sleep } from "./retry.js";
 import { type AttemptLimits, attemptChat } from "./transport.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions, JsonSchema, ToolDefinition } from "./types.js";
@@ -91,6 +92,8 @@ export interface ChatClient {
   /**
    * Send one chat completion request and return the parsed turn. Rejects with `LlmError` only:
    * `aborted` when the caller aborted, otherwise the last failure after retries (`attempts` set).
+   * Bounded (reply-limits.ts): more text than `max_completion_tokens` can carry is `too_large`; a
+   * tool call whose arguments pass 64 KiB comes back as a malformed call.
    */
   chat(
     messages: ChatMessage[],
@@ -164,7 +167,8 @@ export function createChatClient(config: ChatClientConfig): ChatClient {
           attemptChat({ url: to, headers, body, stream, limits, signal: control.signal, onDelta });
         const raw = pool ? await pool.run((base) => send(joinUrl(base, "chat/completions"))) : await send(url);
         log.debug("response", { ms: Date.now() - started, attempt });
-        return finalizeTurn(raw, parseOptions);
+        checkReplySize(raw, options.max_completion_tokens);
+        return limitToolArguments(finalizeTurn(raw, parseOptions));
       } catch (error) {
         if (!(error instanceof LlmError)) throw error;
         error.attempts = attempt;

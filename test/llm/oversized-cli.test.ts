@@ -120,6 +120,19 @@ describe("oversized replies through the CLI", () => {
     assertBounded("10 MB tool arguments", peakMb);
   });
 
+  it("6 MB of tool arguments, under the byte cap: exit 3 (more than the token budget can carry), quickly", async () => {
+    const args = JSON.stringify({ path: "x".repeat(6 * MiB) });
+    const pieces = [chunk({ role: "assistant", tool_calls: [{ index: 0, id: "t1", function: { name: "Read" } }] })];
+    for (let at = 0; at < args.length; at += 16 * 1024)
+      pieces.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(at, at + 16 * 1024) } }] }));
+    pieces.push(chunk({}, "tool_calls"), "data: [DONE]\n\n");
+    const { run, peakMb } = await explore([rawSSE(pieces)]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /the model's reply holds \d+ characters, more than 4096 tokens \(max_completion_tokens\)/);
+    assert.ok(run.ms < 30_000, `took ${run.ms} ms`);
+    assertBounded("6 MB tool arguments", peakMb);
+  });
+
   it("an endless token stream: exit 3 at the cap, bounded memory", async () => {
     const { run, peakMb } = await explore([generatedSSE((i) => chunk({ content: ` token${i}` }))]);
     assertModelError(run);

@@ -8,6 +8,12 @@ import { describe, it } from "node:test";
 import { carriesKey, createChatClient, DEFAULT_MAX_RESPONSE_BYTES } from "../../src/llm/client.js";
 import { LlmError } from "../../src/llm/errors.js";
 import { listModels, MAX_MODELS_BODY_BYTES } from "../../src/llm/models.js";
+import {
+  checkReplySize,
+  MAX_CHARS_PER_TOKEN,
+  MAX_TOOL_ARGUMENT_CHARS,
+  replyChars,
+} from "../../src/llm/reply-limits.js";
 import { SseLineParser } from "../../src/llm/sse.js";
 import { MAX_ERROR_BODY_BYTES } from "../../src/llm/transport.js";
 import type { ChatMessage } from "../../src/llm/types.js";
@@ -138,6 +144,66 @@ describe("response caps", () => {
     assert.ok(performance.now() - started < 2000, "quadratic rescans would take far longer");
     assert.equal(events.length, 1);
     assert.equal(events[0]?.data.length, 8 * MiB);
+  });
+});
+
+describe("reply limits after reading", () => {
+  const toolCallPieces = (args: string) => {
+    const pieces = [chunk({ role: "assistant", tool_calls: [{ index: 0, id: "t1", function: { name: "Read" } }] })];
+    for (let at = 0; at < args.length; at += 32 * 1024)
+      pieces.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(at, at + 32 * 1024) } }] }));
+    pieces.push(chunk({}, "tool_calls"), "data: [DONE]\n\n");
+    return pieces;
+  };
+
+  it("more text than max_completion_tokens can carry is too_large (6 MB of arguments under the byte cap)", async () => {
+    fx.server.enqueue(rawSSE(toolCallPieces(JSON.stringify({ path: "x".repeat(6 * MiB) }))));
+    await assert.rejects(
+      client().chat(MESSAGES, [], { max_completion_tokens: 4096 }),
+      (error: unknown) =>
+        error instanceof LlmError &&
+        error.kind === "too_large" &&
+        !error.retryable &&
+        error.message.includes(
+          `more than 4096 tokens (max_completion_tokens) can carry (${4096 * MAX_CHARS_PER_TOKEN})`,
+        ),
+    );
+  });
+
+  it("a tool call with arguments past 64 KiB comes back malformed, its raw text cut; the others stand", async () => {
+    const big = JSON.stringify({ path: "y".repeat(100 * 1024) });
+    fx.server.enqueue(reply().toolCall("Read", { path: "a.py" }, { id: "ok" }).toolCall("Read", big, { id: "huge" }));
+    const turn = await client().chat(MESSAGES, [], { max_completion_tokens: 4096 });
+    assert.deepEqual(
+      turn.toolCalls.map((c) => c.id),
+      ["ok"],
+    );
+    assert.equal(turn.malformed.length, 1);
+    const bad = turn.malformed[0]!;
+    assert.equal(bad.id, "huge");
+    assert.equal(bad.name, "Read");
+    assert.match(
+      bad.error,
+      new RegExp(`the arguments are ${big.length} characters long; the limit is ${MAX_TOOL_ARGUMENT_CHARS}`),
+    );
+    assert.ok(bad.raw.length < 2100);
+  });
+
+  it("replyChars counts text, reasoning and arguments; no token budget, no text check", () => {
+    const raw = {
+      choices: [
+        {
+          index: 0,
+          content: "abc",
+          reasoning: "de",
+          toolCalls: [{ id: "1", name: "Read", arguments: "{}" }],
+          finishReason: "stop",
+        },
+      ],
+    };
+    assert.equal(replyChars(raw), 3 + 2 + 4 + 2);
+    assert.doesNotThrow(() => checkReplySize(raw, undefined));
+    assert.throws(() => checkReplySize({ ...raw, choices: [{ ...raw.choices[0]!, content: "z".repeat(200) }] }, 1));
   });
 });
 
