@@ -12,6 +12,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { aboveRootRules } from "../workspace/above-root-rules.js";
 import type { FileIndex } from "../workspace/file-index.js";
 import { IGNORE_FILE_NAMES } from "../workspace/ignore-rules.js";
 
@@ -32,7 +33,7 @@ export interface IndexStamp {
 const IGNORE_NAMES: ReadonlySet<string> = new Set(IGNORE_FILE_NAMES);
 
 /** Ignore files whose content shaped the listing (those listed, the root's exclude, the start's ancestors'). */
-function ignoreFilesOf(index: FileIndex, startRel: string): string[] {
+function ignoreFilesOf(root: string, index: FileIndex, startRel: string): string[] {
   const out = new Set<string>([".git/info/exclude"]);
   for (const f of index.files) {
     const slash = f.rel.lastIndexOf("/");
@@ -45,6 +46,7 @@ function ignoreFilesOf(index: FileIndex, startRel: string): string[] {
     const dir = parts.slice(0, i).join("/");
     for (const name of IGNORE_FILE_NAMES) out.add(dir === "" ? name : `${dir}/${name}`);
   }
+  for (const rel of aboveRootRules(root).files) out.add(rel);
   for (const e of index.ignoredEntries) {
     const slash = e.rel.lastIndexOf("/");
     if (!e.dir && IGNORE_NAMES.has(slash === -1 ? e.rel : e.rel.slice(slash + 1))) out.add(e.rel);
@@ -84,7 +86,7 @@ export async function stampIndex(root: string, index: FileIndex, listedAt: numbe
     const st = await mtimeOf(abs(rel));
     return [rel, st && !racy(st.mtimeMs) ? st.mtimeMs : -1];
   });
-  const files = ignoreFilesOf(index, startRel);
+  const files = ignoreFilesOf(root, index, startRel);
   const fileStamps = await mapLimit(files, STAT_CONCURRENCY, async (rel): Promise<[string, number, number]> => {
     const st = await mtimeOf(abs(rel));
     if (!st) return [rel, -1, -1];

@@ -12,7 +12,7 @@ import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { SkipStats } from "../core/types.js";
 import { emptySkipStats } from "../core/types.js";
-import { type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
+import { aboveRootLevel, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { listWithRipgrep } from "./native-listing.js";
 import { isSecretPath, type SecretPolicy } from "./secrets.js";
 
@@ -83,7 +83,8 @@ function entryNamesOf(entries: Dirent[]): Set<string> {
 
 /** Ignore levels that apply at `startRel`, from the root down (without walking the tree). */
 export function ancestorLevels(root: string, startRel: string): IgnoreLevel[] {
-  const levels: IgnoreLevel[] = [];
+  const above = aboveRootLevel(root);
+  const levels: IgnoreLevel[] = above ? [above] : [];
   const parts = startRel === "" ? [] : startRel.split("/");
   for (let depth = 0; depth < parts.length; depth++) {
     const dirRel = parts.slice(0, depth).join("/");

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import picomatch from "picomatch";
+import { aboveRootRules, aboveRootText } from "./above-root-rules.js";
 
 /** Ignore files read in each directory, lowest precedence first. */
 export const IGNORE_FILE_NAMES = [".gitignore", ".ignore", ".rgignore"] as const;
@@ -96,6 +97,13 @@ export function loadIgnoreLevel(
   return kinds.some((k) => k.length > 0) ? { dirRel, kinds } : null;
 }
 
+/** The rules of the checkout above the root as the shallowest level (null when there are none). */
+export function aboveRootLevel(root: string): IgnoreLevel | null {
+  const r = aboveRootRules(root);
+  const kinds = [r.rgignore, r.ignore, r.gitignore, r.exclude].map(compileIgnoreRules);
+  return kinds.some((k) => k.length > 0) ? { dirRel: "", kinds } : null;
+}
+
 /**
  * Whether `relPath` (relative to the root, forward slashes) is ignored by the levels that apply to
  * it (ancestors first). For each kind in precedence order, the deepest level with a matching rule
@@ -156,7 +164,9 @@ export function rebasedIgnoreText(root: string, dirRels: Iterable<string>): stri
     (a, b) =>
       (a === "" ? 0 : a.split("/").length) - (b === "" ? 0 : b.split("/").length) || (a < b ? -1 : a > b ? 1 : 0),
   );
-  const out: string[] = [];
+  // Rules from above the root (a directory inside a larger checkout) come first: lowest precedence.
+  const above = aboveRootText(root);
+  const out: string[] = above === "" ? [] : above.trimEnd().split("\n");
   for (const dirRel of dirs) {
     const abs = dirRel === "" ? root : join(root, dirRel);
     const files = [

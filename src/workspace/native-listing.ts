@@ -48,7 +48,7 @@ export function properAncestors(rel: string): string[] {
  * extra arguments and a cleanup.
  */
 export function ancestorIgnoreFile(root: string, dirRels: string[]): { args: string[]; cleanup: () => void } {
-  const rules = dirRels.length > 0 ? rebasedIgnoreText(root, dirRels) : "";
+  const rules = rebasedIgnoreText(root, dirRels); // includes the rules above the root, if any
   if (rules === "") return { args: [], cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), "fc-rg-"));
   const file = join(dir, "ignore");
@@ -128,7 +128,7 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
   } catch {
     return buildFileIndex(options); // a missing start: the walker's empty index
   }
-  const base = startRel === "" ? [] : ancestorLevels(root, startRel);
+  const base = ancestorLevels(root, startRel);
   const ignoreFile = ancestorIgnoreFile(root, properAncestors(startRel));
   let listing: RgListing;
   let probe: Awaited<ReturnType<typeof probeSymlinks>>;

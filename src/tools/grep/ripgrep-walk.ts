@@ -27,7 +27,7 @@ export async function searchWithoutIndex(
   runSearch: SearchRunner,
   signal?: AbortSignal,
 ): Promise<RipgrepOutcome | null> {
-  const base = q.targetRel === "" ? [] : ancestorLevels(ws.root, q.targetRel);
+  const base = ancestorLevels(ws.root, q.targetRel);
   const mainRules = ancestorIgnoreFile(ws.root, properAncestors(q.targetRel));
   const mainIgnored: string[] = [];
   let main: RipgrepOutcome;

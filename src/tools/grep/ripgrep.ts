@@ -199,7 +199,8 @@ export async function runRipgrep(
   }
   // Below the root, ripgrep would not read the ancestors' ignore files (--no-ignore-parent keeps
   // out the ones above the workspace): hand it the workspace's own, rewritten relative to the root.
-  const rules = ruleDirs.length > 0 ? rebasedIgnoreText(ws.root, ruleDirs) : "";
+  // (Also the rules above the root, when it is a directory inside a larger checkout.)
+  const rules = rebasedIgnoreText(ws.root, ruleDirs);
   let ignoreDir: string | undefined;
   let ignoreFile: string | undefined;
   if (rules !== "") {
