@@ -3,9 +3,10 @@
  * one under test (insertion order, its own JSON): gpt-oss-shaped MoE in BF16, Qwen3-shaped NVFP4
  * layers, sharded variants, and raw bytes for corrupt files.
  */
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
 import { numberToBf16 } from "../../src/checkpoint/float-formats.js";
 import { quantizeNvfp4 } from "../../src/checkpoint/nvfp4-codec.js";
 
@@ -66,8 +67,16 @@ export function randomBf16(shape: number[], seed: number, scale = 0.02): Fixture
   return bf16Bytes(Float64Array.from({ length: n }, () => next() * scale));
 }
 
+const created: string[] = [];
+// Every temporary checkpoint goes when the test file's tests are done.
+after(async () => {
+  await Promise.all(created.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `fc-ckpt-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `fc-ckpt-${prefix}-`));
+  created.push(dir);
+  return dir;
 }
 
 export async function writeJson(dir: string, name: string, value: unknown): Promise<void> {
