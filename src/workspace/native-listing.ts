@@ -21,6 +21,8 @@ import { probeSymlinks } from "./symlink-probe.js";
 
 const DEFAULT_MAX_FILES = 500_000;
 const MAX_IGNORED_KEPT = 10_000;
+/** Paths judged between two turns of the event loop. */
+const YIELD_EVERY = 1000;
 
 /** ripgrep's flags for the workspace's ignore semantics (shared with the Grep engine). */
 export const RG_WALK_FLAGS = [
@@ -160,7 +162,10 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
     files.push(file);
     byRel.set(file.rel, file);
   };
+  let n = 0;
   for (const abs of listing.files) {
+    // Judging 100k paths (secret names) takes a while: let other work run in between.
+    if (++n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     if (!isWithin(root, abs)) continue;
     const rel = relativeTo(root, abs);
     add({ rel, abs, viaSymlink: false, secret: isSecretPath(rel, options.secrets) });

@@ -1,0 +1,264 @@
+/**
+ * Benchmark for large repositories (issue 12), every ratio against a reference measured in the same
+ * run, paired and interleaved:
+ *
+ *   node --import tsx bench/large-repo.ts grep    [--tree DIR] [--runs N] [--cli PATH]
+ *   node --import tsx bench/large-repo.ts explore [--tree DIR] [--runs N] [--query TEXT]
+ *   node --import tsx bench/large-repo.ts listing [--tree DIR] [--runs N]
+ *
+ * grep: a fresh `fastcontext tool Grep` process (the compiled CLI at --cli, default
+ *   /tmp/fc-build/bin/fastcontext.js; build it with `tsc -p tsconfig.build.json --outDir
+ *   /tmp/fc-build/dist`) against a fresh raw `rg -l` process, process start included on both sides,
+ *   with the index cache off (cold) and on (the disk cache warm from the previous run); then the
+ *   server's warm path in this process (a new workspace per call, the in-memory index cache, as
+ *   `fastcontext mcp` runs it) against raw `rg` spawned from this process.
+ * explore: the embedded explorer, first call (cold: nothing listed) then warm calls through the
+ *   in-memory index cache, with the event loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms
+ *   resolution) and the peak RSS.
+ * listing: the file index built by ripgrep's walker (Workspace.fileIndex) against the synchronous
+ *   JavaScript walk (buildFileIndex), wall time and the event loop's longest stall during each.
+ * Trees: --tree DIR, or `--tree gen:N` for N files copied from the git mirrors in /work/.mirror
+ *   (`git archive HEAD`) under /tmp/fc-large-N, or `--tree synth:N:KB` for N generated Python files
+ *   of KB kilobytes each under /tmp/fc-synth-N-KB.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createEmbeddedExplorer } from "../src/embedded/explorer.js";
+import { useMemoryIndexCache } from "../src/index-cache/install.js";
+import { locateRipgrep } from "../src/tools/grep/ripgrep.js";
+import { Toolbox } from "../src/tools/toolbox.js";
+import { buildFileIndex } from "../src/workspace/file-index.js";
+import { DEFAULT_SECRET_POLICY } from "../src/workspace/secrets.js";
+import { Workspace } from "../src/workspace/workspace.js";
+
+const argv = process.argv.slice(2);
+const mode = argv[0] ?? "grep";
+const opt = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (argv[i + 1] ?? fallback);
+};
+const runs = Number(opt("runs", "7"));
+const PATTERN = opt("pattern", "def parse_args");
+
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += countFiles(join(dir, e.name));
+    else n++;
+  }
+  return n;
+}
+
+/** Copies of the mirrors' trees until at least `target` files. */
+function generatedTree(target: number): string {
+  const tree = `/tmp/fc-large-${target}`;
+  if (existsSync(join(tree, ".built"))) return tree;
+  const mirrors = readdirSync("/work/.mirror").filter((m) => existsSync(join("/work/.mirror", m, "repo")));
+  mkdirSync(tree, { recursive: true });
+  let files = 0;
+  for (let k = 0; files < target; k++) {
+    for (const m of mirrors) {
+      if (files >= target) break;
+      const dest = join(tree, `packages${k}`, m);
+      mkdirSync(dest, { recursive: true });
+      const archive = spawnSync("git", ["--git-dir", join("/work/.mirror", m, "repo"), "archive", "HEAD"], {
+        maxBuffer: 1 << 30,
+      });
+      if (archive.status !== 0) continue;
+      execFileSync("tar", ["-x", "-C", dest], {
+        input: archive.stdout,
+        maxBuffer: 1 << 30,
+        stdio: ["pipe", "ignore", "ignore"],
+      });
+      files = countFiles(tree);
+    }
+  }
+  writeFileSync(join(tree, ".built"), "");
+  return tree;
+}
+
+/** N Python files of about KB kilobytes each, 50 per package. */
+function syntheticTree(n: number, kb: number): string {
+  const tree = `/tmp/fc-synth-${n}-${kb}`;
+  if (existsSync(join(tree, ".built"))) return tree;
+  for (let i = 0; i < n; i++) {
+    const dir = join(tree, `pkg${Math.floor(i / 50)}`);
+    mkdirSync(dir, { recursive: true });
+    const lines: string[] = [
+      `"""Module ${i}."""`,
+      "import os",
+      `from pkg${(i * 7) % 40} import helper_${(i * 3) % 50}`,
+      "",
+    ];
+    for (let f = 0; lines.join("\n").length < kb * 1024; f++)
+      lines.push(
+        `def handler_${i}_${f}(request, retries=3):`,
+        `    """Handle request ${f} of module ${i} with a retry budget."""`,
+        `    for attempt in range(retries):`,
+        `        value = compute_backoff_${f % 17}(attempt, request.timeout)`,
+        `        if value > ${f}: return value`,
+        "    raise RuntimeError('gave up')",
+        "",
+      );
+    writeFileSync(join(dir, `mod_${i}.py`), `${lines.join("\n")}\n`);
+  }
+  writeFileSync(join(tree, ".built"), "");
+  return tree;
+}
+
+function resolveTree(spec: string): string {
+  if (spec.startsWith("gen:")) return generatedTree(Number(spec.slice(4)));
+  if (spec.startsWith("synth:")) {
+    const [, n, kb] = spec.split(":");
+    return syntheticTree(Number(n), Number(kb));
+  }
+  return spec;
+}
+
+function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "ignore"], env });
+    child.stdout.resume();
+    child.on("error", reject);
+    child.on("close", () => resolve(performance.now() - started));
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+async function benchGrep(tree: string): Promise<void> {
+  const rg = (await locateRipgrep())!;
+  const cli = opt("cli", "/tmp/fc-build/bin/fastcontext.js");
+  const args = JSON.stringify({ pattern: PATTERN, output_mode: "files_with_matches" });
+  const ours = ["--no-warnings", cli, "tool", "Grep", "--repo", tree, "--args", args];
+  const raw = ["-l", "--no-config", "--regexp", PATTERN, tree];
+  const cold = { ...process.env, FC_INDEX_CACHE: "off" };
+  const pairs: Record<string, Array<[number, number]>> = { cold: [], diskCache: [] };
+  await timeProcess(process.execPath, ours); // fills the disk cache and the page cache
+  for (let i = 0; i < runs; i++) {
+    for (const [name, env] of [
+      ["cold", cold],
+      ["diskCache", process.env],
+    ] as const) {
+      const r = await timeProcess(rg.path, raw);
+      const o = await timeProcess(process.execPath, ours, env);
+      pairs[name]!.push([r, o]);
+    }
+  }
+  // The server's warm path: a new workspace per call over the in-memory cache, in this process.
+  useMemoryIndexCache();
+  const server: Array<[number, number]> = [];
+  const call = async () => {
+    const ws = await Workspace.open(tree);
+    const started = performance.now();
+    await new Toolbox(ws).run({
+      id: "g",
+      name: "Grep",
+      arguments: { pattern: PATTERN, output_mode: "files_with_matches" },
+    });
+    return performance.now() - started;
+  };
+  await call();
+  for (let i = 0; i < runs; i++) server.push([await timeProcess(rg.path, raw), await call()]);
+  console.log(
+    `tree ${tree}: ${countFiles(tree)} files; ripgrep ${rg.version}; ${cpus().length} cores; ${runs} paired runs`,
+  );
+  console.log("| case | raw rg median | fastcontext median | ratio of medians | median of paired ratios |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, list] of [...Object.entries(pairs), ["server (in-process, warm)", server] as const]) {
+    const r = median(list.map((p) => p[0]));
+    const o = median(list.map((p) => p[1]));
+    console.log(
+      `| ${name} | ${ms(r)} | ${ms(o)} | ${(o / r).toFixed(2)}x | ${median(list.map((p) => p[1] / p[0])).toFixed(2)}x |`,
+    );
+  }
+}
+
+async function benchExplore(tree: string): Promise<void> {
+  const query = opt(
+    "query",
+    "The retry adapter ignores max_retries when a connection error happens in send(); see HTTPAdapter.send",
+  );
+  useMemoryIndexCache();
+  const explorer = createEmbeddedExplorer();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const times: number[] = [];
+  const delays: number[] = [];
+  let citations = 0;
+  for (let i = 0; i <= runs; i++) {
+    delay.reset();
+    delay.enable();
+    const started = performance.now();
+    const result = await explorer({ root: tree, query });
+    times.push(performance.now() - started);
+    delay.disable();
+    delays.push(delay.max / 1e6);
+    citations = result.citations.length;
+  }
+  clearInterval(rssTimer);
+  const warm = times.slice(1);
+  console.log(`tree ${tree}: ${countFiles(tree)} files; ${cpus().length} cores; query: ${JSON.stringify(query)}`);
+  console.log(
+    `cold (first call) ${ms(times[0]!)}; warm p50 ${ms(median(warm))}, p95 ${ms(pct(warm, 0.95))} over ${warm.length}; ` +
+      `event-loop delay max ${Math.max(...delays).toFixed(0)} ms (per call: ${delays.map((d) => d.toFixed(0)).join(", ")}); ` +
+      `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB; ${citations} citations`,
+  );
+}
+
+async function benchListing(tree: string): Promise<void> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const rows: Array<{ name: string; ms: number[]; stall: number[]; files: number }> = [
+    { name: "ripgrep walker (Workspace.fileIndex)", ms: [], stall: [], files: 0 },
+    { name: "JavaScript walk (buildFileIndex, before)", ms: [], stall: [], files: 0 },
+  ];
+  for (let i = 0; i < runs; i++) {
+    for (const [k, row] of rows.entries()) {
+      delay.reset();
+      delay.enable();
+      // A timer keeps the loop turning so a blocked loop shows as delay.
+      const tick = setInterval(() => undefined, 5);
+      await new Promise((r) => setTimeout(r, 30)); // the monitor's timer is running before the work starts
+      const started = performance.now();
+      const index =
+        k === 0
+          ? await Workspace.openSync(tree).fileIndex()
+          : buildFileIndex({ root: tree, secrets: DEFAULT_SECRET_POLICY });
+      row.ms.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 20));
+      clearInterval(tick);
+      delay.disable();
+      row.stall.push(delay.max / 1e6);
+      row.files = index.files.length;
+    }
+  }
+  console.log(`tree ${tree}; ${cpus().length} cores; ${runs} interleaved runs`);
+  console.log("| listing | files | wall median | longest event-loop stall (median of runs / max) |");
+  console.log("|---|---|---|---|");
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.files} | ${ms(median(r.ms))} | ${ms(median(r.stall))} / ${ms(Math.max(...r.stall))} |`,
+    );
+}
+
+const tree = resolveTree(opt("tree", "gen:40000"));
+if (mode === "grep") await benchGrep(tree);
+else if (mode === "explore") await benchExplore(tree);
+else if (mode === "listing") await benchListing(tree);
+else throw new Error(`unknown mode ${mode}: grep or explore`);
+process.exit(0);
