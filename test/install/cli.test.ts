@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -56,12 +56,55 @@ describe("fastcontext install (CLI)", () => {
     assert.deepEqual(readdirSync(join(base, ".gemini")), ["settings.json"], "no backup for an unchanged file");
   });
 
+  test("qwen-code gets Gemini CLI's entry shape in .qwen/settings.json and a trust hint", async () => {
+    const project = join(base, "qwen-project");
+    mkdirSync(project);
+    const result = await runMain(["install", "qwen-code", "--project"], { env: { HOME: base }, cwd: project });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(readFileSync(join(project, ".qwen", "settings.json"), "utf8")) as {
+      mcpServers: { fastcontext: { command: string; args: string[]; timeout: number } };
+    };
+    assert.deepEqual(doc.mcpServers.fastcontext.args.slice(-1), ["mcp"]);
+    assert.equal(doc.mcpServers.fastcontext.timeout, 600_000);
+    assert.match(result.stdout, /Add this to QWEN\.md/);
+    assert.match(result.stdout, /trusted/);
+  });
+
+  test("--url writes each client's HTTP entry with its headers; --env/--header misuse is a usage error", async () => {
+    const url = "http://127.0.0.1:8765/mcp";
+    const claude = await run(["claude-code", "--user", "--url", url, "--header", "Authorization=Bearer t0k"]);
+    assert.equal(claude.code, 0, claude.stderr);
+    assert.match(claude.stdout, /Server URL: http:\/\/127\.0\.0\.1:8765\/mcp/);
+    const claudeDoc = JSON.parse(readFileSync(join(base, ".claude.json"), "utf8")) as {
+      mcpServers: { fastcontext: Record<string, unknown> };
+    };
+    assert.deepEqual(claudeDoc.mcpServers.fastcontext, { type: "http", url, headers: { Authorization: "Bearer t0k" } });
+
+    const gemini = await run(["gemini-cli", "--project", "--url", url, "--name", "fc-http"]);
+    assert.equal(gemini.code, 0, gemini.stderr);
+    const geminiDoc = JSON.parse(readFileSync(join(base, ".gemini", "settings.json"), "utf8")) as {
+      mcpServers: Record<string, Record<string, unknown>>;
+    };
+    assert.equal(geminiDoc.mcpServers["fc-http"]?.httpUrl, url);
+    assert.equal(geminiDoc.mcpServers["fc-http"]?.command, undefined);
+
+    const badUrl = await run(["cursor", "--url", "ftp://x/mcp"]);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /--url expects an http\(s\) URL/);
+    const headerAlone = await run(["cursor", "--header", "A=b"]);
+    assert.equal(headerAlone.code, 2);
+    assert.match(headerAlone.stderr, /--header needs --url/);
+    const envWithUrl = await run(["cursor", "--url", url, "--env", "FC_BASE_URL=x"]);
+    assert.equal(envWithUrl.code, 2);
+    assert.match(envWithUrl.stderr, /with --url the server is already running/);
+  });
+
   test("usage errors exit 2 with a clear message", async () => {
     const unknown = await run(["emacs"]);
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /unknown client "emacs"; expected one of: claude-code, codex, opencode, cursor, vscode, gemini-cli/,
+      /unknown client "emacs"; expected one of: claude-code, codex, opencode, cursor, vscode, gemini-cli, qwen-code/,
     );
     const both = await run(["cursor", "--project", "--user"]);
     assert.equal(both.code, 2);

@@ -33,17 +33,32 @@ interface InstallFlags {
   name: string;
   launcher: string;
   env?: string[];
+  url?: string;
+  header?: string[];
   note: boolean;
 }
 
-function parseEnv(pairs: string[]): Record<string, string> {
+function parsePairs(flag: string, pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new ConfigError(`--env expects KEY=VALUE, got "${pair}"`);
+    if (eq <= 0) throw new ConfigError(`${flag} expects KEY=VALUE, got "${pair}"`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+/** The URL of a running `fastcontext mcp --http` (its /mcp endpoint), checked. */
+function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`--url expects an http(s) URL such as http://127.0.0.1:8765/mcp, got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConfigError(`--url expects an http(s) URL, got "${value}"`);
+  return url.href;
 }
 
 /** The entry as the user would add it by hand (shown when a file cannot be edited safely). */
@@ -66,7 +81,12 @@ function runInstall(clientArg: string, flags: InstallFlags): void {
   const spec = CLIENTS[clientArg];
   // Codex reads project config only for trusted projects, so its default is the user file.
   const scope: Scope = flags.user ? "user" : flags.project ? "project" : clientArg === "codex" ? "user" : "project";
-  const env = parseEnv(flags.env ?? []);
+  const env = parsePairs("--env", flags.env ?? []);
+  const headers = parsePairs("--header", flags.header ?? []);
+  const url = flags.url === undefined ? undefined : parseUrl(flags.url);
+  if (url && Object.keys(env).length > 0)
+    throw new ConfigError("--env sets the environment of a launched server; with --url the server is already running");
+  if (!url && Object.keys(headers).length > 0) throw new ConfigError("--header needs --url");
   const launcher = resolveLauncher(flags.launcher as LauncherKind);
   // HOME first (what os.homedir() reads on POSIX, and what tests point elsewhere), then the OS answer.
   const places = {
@@ -75,7 +95,7 @@ function runInstall(clientArg: string, flags: InstallFlags): void {
     env: process.env,
     platform: process.platform,
   };
-  const entry = { launcher, env };
+  const entry = { launcher, env, ...(url ? { url, headers } : {}) };
 
   let plan;
   try {
@@ -101,19 +121,21 @@ function runInstall(clientArg: string, flags: InstallFlags): void {
     );
     return;
   }
-  const outcome = applyInstall(plan, { secretEnv: Object.keys(env).length > 0 });
+  const outcome = applyInstall(plan, { secretEnv: Object.keys(env).length + Object.keys(headers).length > 0 });
   const lines: string[] = [];
   if (!outcome.changed)
     lines.push(`${outcome.file} already has this "${flags.name}" server (${where}); nothing changed.`);
   else if (outcome.oldText === null)
     lines.push(`Created ${outcome.file} with the "${flags.name}" MCP server (${where}).`);
   else lines.push(`Updated ${outcome.file} with the "${flags.name}" MCP server (${where}); backup: ${outcome.backup}.`);
-  lines.push(`Launch command: ${launcherLine(launcher)}`);
-  if (scope === "project" && flags.launcher === "node")
+  lines.push(
+    url ? `Server URL: ${url} (start it with \`fastcontext mcp --http\`)` : `Launch command: ${launcherLine(launcher)}`,
+  );
+  if (!url && scope === "project" && flags.launcher === "node")
     lines.push(
       "Note: the command holds absolute paths of this machine; for a file shared through git, use --launcher npx.",
     );
-  lines.push(`Next: ${spec.nextStep}`);
+  lines.push(`Next: ${spec.nextStep(scope)}`);
   if (flags.note) {
     lines.push(
       "",
@@ -146,6 +168,11 @@ export function registerInstallCommand(program: Command, _ctx: CliContext): void
       "environment for the server, e.g. FC_BASE_URL=http://127.0.0.1:8000/v1 (repeatable)",
       collect,
     )
+    .option(
+      "--url <url>",
+      "connect over Streamable HTTP to a running `fastcontext mcp --http` (e.g. http://127.0.0.1:8765/mcp)",
+    )
+    .option("--header <NAME=VALUE>", "HTTP header for --url, e.g. Authorization=Bearer <token> (repeatable)", collect)
     .option("--no-note", "do not print the delegation note")
     .action((client: string, flags: InstallFlags) => runInstall(client, flags));
 }
