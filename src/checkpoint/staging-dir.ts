@@ -2,7 +2,7 @@
  * An output directory that is complete or absent: everything is written into a sibling
  * `DST.tmp-XXXXXX` directory, renamed onto DST only when finished, and removed on any failure.
  */
-import { mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CheckpointError } from "./errors.js";
 
@@ -35,6 +35,8 @@ export async function createStagingDir(destination: string): Promise<StagingDir>
   return {
     path,
     async commit() {
+      // mkdtemp makes the directory private (0700); the result gets the usual directory mode.
+      await chmod(path, 0o777 & ~process.umask());
       await rename(path, target);
       committed = true;
     },

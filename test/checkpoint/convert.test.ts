@@ -126,6 +126,23 @@ describe("convert-mxfp4", () => {
     assert.deepEqual((await readdir(dir)).sort(), ["bad", "out", "src"], "complete or absent");
   });
 
+  it("leaves nothing behind when cancelled", async () => {
+    const dir = await tempDir("abort");
+    await writeMoeCheckpoint(join(dir, "src"));
+    const controller = new AbortController();
+    controller.abort(new Error("cancelled by the test"));
+    await assert.rejects(
+      convertToMxfp4({
+        source: join(dir, "src"),
+        destination: join(dir, "out"),
+        signal: controller.signal,
+        progress: false,
+      }),
+      /cancelled by the test/,
+    );
+    assert.deepEqual(await readdir(dir), ["src"]);
+  });
+
   it("rejects a checkpoint that is not gpt-oss-shaped", async () => {
     const dir = await tempDir("dense");
     await writeGptOssSideFiles(dir);
@@ -163,6 +180,11 @@ describe("convert-mxfp4", () => {
     );
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--scale-rule expects round-up or ocp/);
+    // A corrupt weight file is bad input: exit 2 and one sentence naming the file.
+    await writeFile(join(dir, "src", "model.safetensors"), Buffer.from("not a safetensors file"));
+    const corrupt = await capture(() => main(["checkpoint", "inspect", join(dir, "src")]));
+    assert.equal(corrupt.code, 2);
+    assert.match(corrupt.stderr, /model\.safetensors: header length \d+ exceeds|model\.safetensors: .*header/);
   });
 });
 
