@@ -126,8 +126,9 @@ function openedPath(fd: number, abs: string, st: FileFacts): string | null {
   if (PROC_FD) {
     try {
       const path = readlinkSync(`/proc/self/fd/${fd}`);
-      // A file unlinked since the open has no path left to judge.
-      return path.startsWith("/") && !path.endsWith(" (deleted)") ? path : null;
+      // The kernel's path of what was opened; " (deleted)" marks a file unlinked since the open (or
+      // a name that ends so): the portable check below tells them apart.
+      if (path.startsWith("/") && !path.endsWith(" (deleted)")) return path;
     } catch {
       // fall through to the portable check
     }

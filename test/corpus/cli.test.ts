@@ -79,3 +79,60 @@ test("corpus index, then corpus ask without a model", async () => {
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test("corpus ask with a model writes a trajectory that replay shows", async () => {
+  const { reply, startFakeOpenAI } = await import("../support/fake-openai-server.js");
+  const server = await startFakeOpenAI({ models: [{ id: "chromadb/context-1", max_model_len: 131072 }] });
+  await using repo = await tmpRepo({ files: CORPUS_FILES });
+  const data = mkdtempSync(join(tmpdir(), "fc-corpus-cli-"));
+  const env = { ...process.env, XDG_DATA_HOME: data, XDG_STATE_HOME: join(data, "state") };
+  try {
+    await run(process.execPath, ["--import", "tsx", MAIN, "corpus", "index", repo.root, "--name", "kb", "--quiet"], {
+      env,
+    });
+    server.enqueue(
+      reply().reasoningField("reasoning").reasoning("look it up").toolCall("search_corpus", { query: "quota limit" }),
+      reply().content("<Document id=faq.jsonl#q1><Justification>States the quota.</Justification></Document>"),
+    );
+    const traj = join(data, "run.jsonl");
+    const asked = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "corpus",
+        "ask",
+        "-q",
+        "quota limit?",
+        "--corpus",
+        "kb",
+        "--base-url",
+        server.url,
+        "--traj",
+        traj,
+        "--json",
+      ],
+      { env },
+    );
+    const result = JSON.parse(asked.stdout) as {
+      stopReason: string;
+      policy: string;
+      documents: Array<{ id: string }>;
+      model: string;
+    };
+    assert.equal(result.stopReason, "answered");
+    assert.equal(result.model, "chromadb/context-1");
+    assert.deepEqual(
+      result.documents.map((d) => d.id),
+      ["faq.jsonl#q1"],
+    );
+    server.assertDrained();
+    const shown = await run(process.execPath, ["--import", "tsx", MAIN, "replay", traj, "--text"], { env });
+    assert.match(shown.stdout, /search_corpus/);
+    assert.match(shown.stdout, /faq\.jsonl/);
+  } finally {
+    await server.close();
+    rmSync(data, { recursive: true, force: true });
+  }
+});

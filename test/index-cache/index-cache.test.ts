@@ -54,7 +54,9 @@ function counted(source: IndexSource): { source: IndexSource; lists: () => numbe
 async function glob(repo: TmpRepo, source: IndexSource, pattern: string): Promise<string[]> {
   const ws = Workspace.openSync(repo.root, { indexSource: source });
   const r = await new Toolbox(ws).run({ id: "g", name: "Glob", arguments: { pattern } });
-  return r.data?.tool === "Glob" ? [...r.data.paths].map((p) => (p.startsWith("/") ? p.slice(repo.root.length + 1) : p)).sort() : [];
+  return r.data?.tool === "Glob"
+    ? [...r.data.paths].map((p) => (p.startsWith("/") ? p.slice(repo.root.length + 1) : p)).sort()
+    : [];
 }
 
 const FILES = {

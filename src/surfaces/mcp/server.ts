@@ -11,8 +11,8 @@ import { type McpRequestContext, McpServer, type McpServerFactory } from "@model
 import { createLogger } from "../../util/log.js";
 import { VERSION } from "../../version.js";
 import { rootUriToPath } from "./allowlist.js";
-import { type CallEnvironment, registerExploreTool } from "./explore-tool.js";
 import { registerCorpusTool } from "./corpus-tool.js";
+import { type CallEnvironment, registerExploreTool } from "./explore-tool.js";
 import { registerHealthTool } from "./health-tool.js";
 import { type McpRuntime, SERVER_INSTRUCTIONS } from "./runtime.js";
 
