@@ -3,7 +3,7 @@
  * `~/.local/share/fastcontext/corpora/<name>`), never inside the indexed directory. A corpus is
  * named by `--name` or after its directory; `--corpus` accepts a name or a directory.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -63,4 +63,15 @@ export function resolveCorpus(
   }
   const name = cleanCorpusName(value);
   return { name, storeDir: corpusStoreDir(name, env) };
+}
+
+/** Names of the corpora indexed so far (folders holding a `corpus.json`), sorted; none when the folder is absent. */
+export function listCorpora(env: NodeJS.ProcessEnv = process.env): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(corporaDir(env));
+  } catch {
+    return [];
+  }
+  return names.filter((name) => existsSync(join(corporaDir(env), name, "corpus.json"))).sort();
 }

@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport, McpServer } from "@modelcontextprotocol/server";
 import { loadConfig } from "../../src/config/load.js";
 import { indexCorpus } from "../../src/corpus/indexer.js";
-import { corpusStoreDir } from "../../src/corpus/paths.js";
+import { corpusStoreDir, listCorpora } from "../../src/corpus/paths.js";
 import { registerCorpusTool } from "../../src/surfaces/mcp/corpus-tool.js";
 import { ExploreLimiter } from "../../src/surfaces/mcp/limiter.js";
 import type { McpRuntime } from "../../src/surfaces/mcp/runtime.js";
@@ -25,7 +25,9 @@ test("corpus_search answers from an indexed corpus and reports an unknown one as
   const saved = process.env.XDG_DATA_HOME;
   process.env.XDG_DATA_HOME = data;
   try {
+    assert.deepEqual(listCorpora(), [], "no corpus yet: the server does not list corpus_search");
     await indexCorpus({ dir: repo.root, name: "kb", storeDir: corpusStoreDir("kb") });
+    assert.deepEqual(listCorpora(), ["kb"]);
     const { config } = loadConfig({ flags: {}, configFile: undefined });
     const runtime = {
       config: { ...config, base_url: undefined },
@@ -34,13 +36,14 @@ test("corpus_search answers from an indexed corpus and reports an unknown one as
       shutdown: new AbortController().signal,
     } as unknown as McpRuntime; // only the fields the corpus tool reads
     const server = new McpServer({ name: "t", version: "0" }, { capabilities: { tools: {} } });
-    registerCorpusTool(server, runtime);
+    registerCorpusTool(server, runtime, listCorpora());
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(a);
     const client = new Client({ name: "c", version: "0" });
     await client.connect(b);
     const tools = await client.listTools();
-    assert.ok(tools.tools.some((t) => t.name === "corpus_search"));
+    const listed = tools.tools.find((t) => t.name === "corpus_search");
+    assert.match(listed?.description ?? "", /Indexed corpora: kb\./);
     const ok = await client.callTool({
       name: "corpus_search",
       arguments: { query: "quota limit per key", corpus: "kb" },

@@ -99,12 +99,21 @@ export async function runCorpusSearchCall(
 }
 
 /** Register `corpus_search` on one server instance. */
-export function registerCorpusTool(server: McpServer, runtime: McpRuntime): void {
+/**
+ * Register `corpus_search`; `corpora` (the names indexed when the session started) are named in
+ * the description so the agent knows what it may pass as `corpus`.
+ */
+export function registerCorpusTool(server: McpServer, runtime: McpRuntime, corpora: string[] = []): void {
+  const shown = corpora.slice(0, 20);
+  const known =
+    shown.length > 0
+      ? ` Indexed corpora: ${shown.join(", ")}${corpora.length > shown.length ? ` and ${corpora.length - shown.length} more` : ""}.`
+      : "";
   server.registerTool(
     "corpus_search",
     {
       title: "Search a document corpus",
-      description: CORPUS_SEARCH_DESCRIPTION,
+      description: CORPUS_SEARCH_DESCRIPTION + known,
       inputSchema: CorpusSearchInput,
       annotations: {
         title: "Search a document corpus",

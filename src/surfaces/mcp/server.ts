@@ -8,6 +8,7 @@
  * deprecated there), so `repo_path` or the server's defaults apply.
  */
 import { type McpRequestContext, McpServer, type McpServerFactory } from "@modelcontextprotocol/server";
+import { listCorpora } from "../../corpus/paths.js";
 import { createLogger } from "../../util/log.js";
 import { VERSION } from "../../version.js";
 import { rootUriToPath } from "./allowlist.js";
@@ -56,7 +57,9 @@ export function createServerFactory(runtime: McpRuntime): McpServerFactory {
     const env: CallEnvironment = { clientRoots: createRootsProvider(server, ctx.era), signals };
     registerExploreTool(server, runtime, env);
     registerHealthTool(server, runtime, env);
-    registerCorpusTool(server, runtime);
+    // Only where a corpus exists: a tool that can only fail is noise in every main agent's tool list.
+    const corpora = listCorpora();
+    if (corpora.length > 0) registerCorpusTool(server, runtime, corpora);
     return server;
   };
 }
