@@ -79,7 +79,9 @@ export const ConfigSchema = z.object({
     .int()
     .min(1)
     .default(32)
-    .describe("MCP HTTP: open sessions one client address may hold; its oldest idle one makes room"),
+    .describe(
+      "MCP HTTP: sessions one client address keeps when the session table is full (past it, its own oldest idle one makes room)",
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,11 +7,11 @@
  * requests are self-contained and go to the SDK's per-request handler.
  *
  * Room is kept for new clients: a session with no request and no open notification stream for
- * `sessionIdleMs` is closed (an `initialize` that is never followed up costs 90 s, not 30 min), one
- * client address holds at most `sessionsPerClient` sessions, and the table holds `MAX_SESSIONS`.
- * When a new `initialize` meets a full quota, the least recently used session without a call in
- * flight is closed to make room (detached ones first); only when every session is busy is the
- * client refused (429 for its own quota, 503 for the table). Every POST body is read here (size limit) and checked for
+ * `sessionIdleMs` is closed (an `initialize` that is never followed up costs 90 s, not 30 min), and
+ * the table holds `MAX_SESSIONS`. When a new `initialize` finds the table full, the least recently
+ * used session without a call in flight is closed to make room (detached ones first): the
+ * client's own once it holds `sessionsPerClient`, else those of clients over that quota, else
+ * anyone's; only when every candidate is busy is the client refused (429 / 503). Every POST body is read here (size limit) and checked for
  * nesting depth before any JSON-RPC processing: deeper than `MAX_JSON_DEPTH` is a 400.
  */
 import { randomUUID } from "node:crypto";
@@ -201,18 +201,34 @@ export function createHttpRouter(factory: McpServerFactory, options: HttpRouterO
     }
   };
 
+  /**
+   * Make room for a new session of `client`, or say why there is none. While the table has room,
+   * nothing is closed: many agents on one machine share one address (loopback), and closing their
+   * idle sessions would break them. Once it is full, a client at its quota makes room from its own
+   * sessions (429 when all of them are busy), and any other client from those over their quota
+   * first, then from anyone's (503 when every session is busy).
+   */
+  const makeRoom = (client: string): 200 | 429 | 503 => {
+    if (sessions.size < maxSessions) return 200;
+    const held = new Map<string, number>();
+    for (const session of sessions.values()) held.set(session.client, (held.get(session.client) ?? 0) + 1);
+    const own = [...sessions].filter(([, session]) => session.client === client);
+    if ((held.get(client) ?? 0) >= perClient) return evictOne(own) ? 200 : 429;
+    const overQuota = [...sessions].filter(([, session]) => (held.get(session.client) ?? 0) > perClient);
+    return evictOne(overQuota) || evictOne(sessions) ? 200 : 503;
+  };
+
   async function openSession(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
     const client = req.socket.remoteAddress ?? "unknown";
-    const own = [...sessions].filter(([, session]) => session.client === client);
-    if (own.length >= perClient && !evictOne(own))
+    const room = makeRoom(client);
+    if (room === 429)
       return sendJsonError(
         res,
         429,
         -32000,
-        `too many sessions busy for this client (${perClient}); wait for a call to finish or close a session`,
+        `all ${maxSessions} sessions are taken and this client's ${perClient} or more are busy; wait for a call to finish or close a session`,
       );
-    if (sessions.size >= maxSessions && !evictOne(sessions))
-      return sendJsonError(res, 503, -32000, `all ${maxSessions} sessions are busy; retry shortly`);
+    if (room === 503) return sendJsonError(res, 503, -32000, `all ${maxSessions} sessions are busy; retry shortly`);
     const server = await factory({ era: "legacy" });
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
