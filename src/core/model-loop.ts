@@ -5,28 +5,47 @@
  * against what the tools showed (with at most one correction turn) and always ends with an explicit
  * stop reason. It never writes to stdout and never throws for a model, tool or budget problem;
  * surfaces render its events.
+ *
+ * A run is a small state machine. Each turn goes through explicit phases, each one a function of
+ * the run (`ModelRun`: what stays fixed, plus the conversation and the accounting) and its state
+ * (`LoopState`: everything that decides what happens next) that returns the next phase (the data
+ * and the run's start and end are in model-run.ts):
+ *
+ *   request ──(calls, not the final turn)──▶ tools ──▶ request
+ *      │                                                   ▲
+ *      └──(no calls, or the final turn)──▶ settle ──(nudge, correction, refusal)──┘
+ *                                            └──▶ done(stop reason) ──▶ finishRun
  */
 import type { ChatClient } from "../llm/client.js";
-import { isLlmError, type LlmError } from "../llm/errors.js";
-import { malformedCallResult, toAssistantMessage } from "../llm/history.js";
+import { isLlmError } from "../llm/errors.js";
+import { toAssistantMessage } from "../llm/history.js";
 import type { AssistantTurn, ChatMessage, ChatRequestOptions } from "../llm/types.js";
 import type { Toolbox } from "../tools/toolbox.js";
 import { causeChain, errorMessage, headline } from "../util/errors.js";
-import { ContextBudget } from "./budget.js";
-import { CallCache, callKey } from "./call-cache.js";
-import { correctionMessage, type ValidationResult, validateCitations } from "./citations.js";
-import { createEmitter, type Emit, newRunId, previewText } from "./events.js";
+import { correctionMessage, validateCitations } from "./citations.js";
 import { parseFinalAnswer } from "./final-answer.js";
-import { loadSystemPrompt, queryMessage } from "./prompt.js";
-import type {
-  Citation,
-  ExploreEvent,
-  ExploreResult,
-  LineSpan,
-  StopReason,
-  ToolCallRequest,
-  ToolResult,
-} from "./types.js";
+import {
+  append,
+  done,
+  type FinalReason,
+  finishRun,
+  graceMs,
+  initialState,
+  type LoopState,
+  type ModelRun,
+  type Phase,
+  REQUEST,
+  remaining,
+  startRun,
+  type TurnReply,
+  timerSignal,
+  warn,
+} from "./model-run.js";
+import { type CallAnswer, failedCallAnswers, runToolCalls } from "./tool-calls.js";
+import type { ExploreEvent, ExploreResult, StopReason, ToolCallRequest } from "./types.js";
+
+export type { FinalReason, LoopState, ModelRun, Phase, TurnReply } from "./model-run.js";
+export { finishRun, initialState, startRun } from "./model-run.js";
 
 export interface ModelLoopConfig {
   maxTurns: number;
@@ -91,25 +110,8 @@ export const MISSING_ANSWER_MESSAGE =
 export const NO_TOOLS_NOW =
   "<system-reminder>No more tool calls are allowed in this turn: give your final answer now.</system-reminder>";
 
-type FinalReason = "max_turns" | "token_budget" | "deadline";
-
-/** The smallest share of the whole deadline kept for the final (grace) turn, and its cap. */
-const GRACE_MIN_MS = 2000;
-const GRACE_MAX_SHARE = 0.25;
 /** Less time than this before the grace turn's share: no regular turn is started. */
 const MIN_REGULAR_TURN_MS = 100;
-
-/** Remaining ms before the deadline, or Infinity. */
-function remaining(deadline: number | undefined): number {
-  return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now();
-}
-
-/** Text of a message as the budget counts it: content plus each call's name and arguments. */
-function messageText(m: ChatMessage): string {
-  let text = m.content ?? "";
-  if (m.role === "assistant") for (const c of m.tool_calls ?? []) text += `\n${c.function.name}${c.function.arguments}`;
-  return text;
-}
 
 /**
  * `endpoint`: the server could not be reached or kept failing (network, timeouts, retryable HTTP
@@ -122,436 +124,309 @@ function errorKind(error: unknown): "endpoint" | "model" {
   return "model";
 }
 
-/** A timer-backed signal whose firing we can tell apart from the caller's abort. */
-function timerSignal(ms: number): { signal: AbortSignal; fired: () => boolean; clear: () => void } {
-  const controller = new AbortController();
-  let fired = false;
-  const timer = Number.isFinite(ms)
-    ? setTimeout(
-        () => {
-          fired = true;
-          controller.abort(new Error("deadline"));
-        },
-        Math.max(1, ms),
-      )
-    : undefined;
-  return { signal: controller.signal, fired: () => fired, clear: () => clearTimeout(timer) };
+/** The message that asks for the final answer. */
+export function finalMessage(reason: FinalReason): string {
+  return reason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[reason];
+}
+
+/** Make the coming turn the last: ask for the answer (a user message, or the RL nudge where configured). */
+export function startFinalTurn(run: ModelRun, state: LoopState, reason: FinalReason): void {
+  state.finalReason = reason;
+  if (run.config.finalNudge === "assistant" && reason === "max_turns")
+    append(run, { role: "assistant", content: RL_NUDGE });
+  else append(run, { role: "user", content: finalMessage(reason) });
+  run.emit({ type: "notice", level: "info", message: `final turn (${reason.replace("_", " ")})` });
+}
+
+/** Whether the turn about to start must be the last, and why: turns, then time, then the context budget. */
+export async function finalTurnDue(run: ModelRun, state: LoopState): Promise<FinalReason | undefined> {
+  if (state.turn > run.config.maxTurns) return "max_turns";
+  // A regular turn needs some time of its own before the grace turn's share begins.
+  if (remaining(run.input.deadline) - graceMs(run, state) < MIN_REGULAR_TURN_MS) return "deadline";
+  if (await run.budget.mustFinalize()) return "token_budget";
+  return undefined;
+}
+
+/** What a failed model request means for the run. */
+export type RequestFailure =
+  /** A regular turn ran out of its time: the grace turn follows. */
+  | { kind: "final_turn"; notice: string }
+  | { kind: "stop"; stop: StopReason; failure?: NonNullable<ExploreResult["error"]>; notice?: string };
+
+/**
+ * Classify a failed request. `aborted`: the caller's signal fired; `timedOut`: the turn's own
+ * timer did (the deadline minus the grace turn's share, or the deadline on the final turn).
+ */
+export function requestFailure(
+  error: unknown,
+  at: { aborted: boolean; timedOut: boolean; finalTurn: boolean },
+): RequestFailure {
+  if (at.aborted) return { kind: "stop", stop: "aborted" };
+  if (at.timedOut)
+    return at.finalTurn
+      ? { kind: "stop", stop: "deadline" }
+      : { kind: "final_turn", notice: "the model did not answer before the deadline" };
+  if (isLlmError(error) && error.contextOverflow) {
+    // The server refused the prompt as too long: the window is spent, whatever our count said.
+    const message = `the model server refused the prompt as too long for its context window: ${error.message}`;
+    return { kind: "stop", stop: "token_budget", failure: { kind: "model", message }, notice: message };
+  }
+  // Reported through `error` (not `warnings`): surfaces print it once. The message says what
+  // failed; the transport's detail goes to `causes`.
+  const causes = causeChain(error);
+  return {
+    kind: "stop",
+    stop: "model_error",
+    failure: { kind: errorKind(error), message: headline(error), ...(causes.length ? { causes } : {}) },
+    notice: `model request failed: ${errorMessage(error)}`,
+  };
+}
+
+/**
+ * Step 1, request the turn: end the run on an abort or a spent deadline, otherwise start the next
+ * turn (the final one when a budget says so), send the conversation and record the reply. Next:
+ * `tools` when a regular turn's reply calls tools, `settle` otherwise.
+ */
+export async function requestTurn(run: ModelRun, state: LoopState): Promise<Phase> {
+  const { input, config, emit } = run;
+  if (input.signal?.aborted) return done("aborted");
+  if (remaining(input.deadline) <= 0) return done("deadline");
+  state.turn++;
+  const turn = state.turn;
+  if (state.finalReason === undefined) {
+    const reason = await finalTurnDue(run, state);
+    if (reason) startFinalTurn(run, state, reason);
+  }
+  const finalReason = state.finalReason;
+  const finalTurn = finalReason !== undefined;
+  emit({ type: "turn_start", turn });
+  emit({
+    type: "model_request",
+    turn,
+    messages: run.messages.length,
+    promptTokens: run.budget.estimate(),
+    finalTurn,
+  });
+  // A regular turn must end early enough to leave the grace turn its time.
+  const turnTimer = timerSignal(
+    finalTurn ? remaining(input.deadline) : remaining(input.deadline) - graceMs(run, state),
+  );
+  const signal = input.signal ? AbortSignal.any([input.signal, turnTimer.signal]) : turnTimer.signal;
+  const startedAt = performance.now();
+  let reply: AssistantTurn;
+  try {
+    reply = await input.client.chat(
+      run.messages,
+      run.tools,
+      // The final turn keeps the tools in the prompt (prompt cache) and forbids calling them.
+      {
+        ...config.sampling,
+        max_completion_tokens: config.maxCompletionTokens,
+        ...(finalTurn ? { tool_choice: "none" as const } : {}),
+      },
+      {
+        signal,
+        onDelta: (channel, text) => emit({ type: "model_delta", turn, channel, text }),
+        onRetry: (attempt, delayMs, reason) => emit({ type: "model_retry", turn, attempt, delayMs, reason }),
+      },
+    );
+  } catch (error) {
+    run.timings.modelMs += performance.now() - startedAt;
+    turnTimer.clear();
+    const outcome = requestFailure(error, {
+      aborted: input.signal?.aborted === true,
+      timedOut: turnTimer.fired(),
+      finalTurn,
+    });
+    if (outcome.kind === "final_turn") {
+      emit({ type: "notice", level: "info", message: outcome.notice });
+      startFinalTurn(run, state, "deadline");
+      return REQUEST;
+    }
+    if (outcome.failure) state.failure = outcome.failure;
+    if (outcome.notice) emit({ type: "notice", level: "warn", message: outcome.notice });
+    return done(outcome.stop);
+  }
+  turnTimer.clear();
+  const calls = recordReply(run, turn, reply, performance.now() - startedAt);
+  const next: TurnReply = { reply, calls, parsed: parseFinalAnswer(reply.content), finalReason, startedAt };
+  const hasCalls = calls.length > 0 || reply.malformed.length > 0;
+  return hasCalls && !finalTurn ? { kind: "tools", ...next } : { kind: "settle", ...next };
+}
+
+/** Account for a reply (time, tokens, budget), emit it and append it to the conversation. */
+function recordReply(run: ModelRun, turn: number, reply: AssistantTurn, ms: number): ToolCallRequest[] {
+  run.timings.modelMs += ms;
+  // Some servers send a usage chunk of zeros (or a stray partial one): only a real prompt count
+  // may replace our own count of the conversation.
+  const usage = reply.usage && reply.usage.promptTokens > 0 ? reply.usage : undefined;
+  if (reply.usage) {
+    run.tokens.input += reply.usage.promptTokens;
+    run.tokens.output += reply.usage.completionTokens;
+  }
+  if (usage) run.budget.recordUsage(usage.promptTokens, usage.completionTokens);
+  const calls: ToolCallRequest[] = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  run.emit({
+    type: "model_response",
+    turn,
+    content: reply.content,
+    ...(reply.reasoning ? { reasoning: reply.reasoning } : {}),
+    toolCalls: calls,
+    ...(reply.usage ? { usage: reply.usage } : {}),
+    ms,
+  });
+  if (usage && run.config.contextWindow > 0)
+    run.emit({
+      type: "budget",
+      turn,
+      usedTokens: usage.promptTokens + usage.completionTokens,
+      window: run.config.contextWindow,
+    });
+  append(
+    run,
+    toAssistantMessage(reply),
+    { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source },
+    usage !== undefined,
+  );
+  return calls;
+}
+
+/**
+ * Step 2, run the tools: the reply's calls, within the time left before the grace turn's share,
+ * answered in the model's order. A toolbox that throws gives every call an error result. Next: `request`.
+ */
+export async function runTools(run: ModelRun, state: LoopState, phase: TurnReply): Promise<Phase> {
+  const { input, config, emit } = run;
+  const { calls, reply } = phase;
+  const toolsStarted = performance.now();
+  // Tools may not run into the grace turn's time either.
+  const toolTimer = timerSignal(remaining(input.deadline) - graceMs(run, state));
+  const signal = input.signal ? AbortSignal.any([input.signal, toolTimer.signal]) : toolTimer.signal;
+  let results: CallAnswer[];
+  try {
+    results = await runToolCalls(
+      {
+        toolbox: input.toolbox,
+        cache: run.cache,
+        emit,
+        concurrency: config.concurrency,
+        perResultTokens: config.perResultTokens,
+        perTurnTokens: run.perTurnCap,
+      },
+      calls,
+      reply.malformed,
+      state.turn,
+      signal,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    warn(run, `tool execution failed: ${message}`);
+    emit({ type: "notice", level: "warn", message: `tool execution failed: ${message}` });
+    results = failedCallAnswers(calls, reply.malformed, message);
+  } finally {
+    toolTimer.clear();
+  }
+  state.toolCalls += calls.length + reply.malformed.length;
+  run.timings.toolMs += performance.now() - toolsStarted;
+  for (const r of results) append(run, { role: "tool", content: r.text, tool_call_id: r.id });
+  state.lastTurnMs = performance.now() - phase.startedAt;
+  return REQUEST;
+}
+
+/**
+ * Step 3, settle the answer of a reply with no calls to run (or a final turn's reply). Calls on
+ * the final turn without an answer are refused, once more, then the run ends partial. A missing
+ * `<final_answer>` block is asked for once. An answer is validated against what the tools showed;
+ * citations of unseen lines get a correction turn while one is allowed. Next: `request` or `done`.
+ */
+export async function settleAnswer(run: ModelRun, state: LoopState, phase: TurnReply): Promise<Phase> {
+  const { config, emit } = run;
+  const { reply, calls, parsed } = phase;
+  const finalTurn = phase.finalReason !== undefined;
+  const ws = run.input.toolbox.ws;
+  if ((calls.length > 0 || reply.malformed.length > 0) && !parsed.found) {
+    // The final turn asked for no tools and got some anyway: answer each call with a refusal,
+    // nudge once more, then give up with a partial result.
+    const reason = phase.finalReason ?? "max_turns";
+    for (const call of [...calls, ...reply.malformed])
+      append(run, { role: "tool", content: NO_TOOLS_NOW, tool_call_id: call.id });
+    state.refusals++;
+    emit({ type: "notice", level: "warn", message: "the model called tools on its final turn" });
+    if (state.refusals >= 2) {
+      warn(run, "the model kept calling tools after it was asked for its final answer");
+      return done(reason);
+    }
+    append(run, { role: "user", content: finalMessage(reason) });
+    return REQUEST;
+  }
+  state.lastTurnMs = performance.now() - phase.startedAt;
+  if (!parsed.found) {
+    if (!state.nudgedForAnswer && !finalTurn) {
+      state.nudgedForAnswer = true;
+      append(run, { role: "user", content: MISSING_ANSWER_MESSAGE });
+      return REQUEST;
+    }
+    if (state.validation) {
+      // Asked to correct its answer, the model did not give one again: its first answer's
+      // verified citations stand.
+      warn(
+        run,
+        "the model did not repeat its answer after the correction request; its earlier verified citations are kept",
+      );
+      return done(phase.finalReason ?? "answered");
+    }
+    state.explanation = parsed.explanation.slice(0, 2000);
+    return done(phase.finalReason ?? "no_answer");
+  }
+  state.explanation = parsed.explanation.slice(0, 2000);
+  if (state.toolCalls === 0)
+    warn(run, "the model answered without calling any tool; its citations could not be verified");
+  const canCorrect = state.corrections < config.maxCorrections && !finalTurn && state.turn <= config.maxTurns;
+  // While a correction turn is still possible, mostly-unseen ranges are questioned rather than trimmed.
+  const validation = await validateCitations(ws, parsed.citations, {
+    maxCitations: config.maxCitations,
+    requireObserved: true,
+    minCoverageToTrim: canCorrect ? 0.5 : 0,
+  });
+  state.validation = validation;
+  if (validation.unseen.length > 0 && canCorrect) {
+    state.corrections++;
+    emit({
+      type: "notice",
+      level: "info",
+      message: `${validation.unseen.length} citation(s) cite unseen lines; asking the model to check them`,
+    });
+    append(run, { role: "user", content: correctionMessage(ws, validation.unseen) });
+    return REQUEST;
+  }
+  if (validation.unseen.length > 0)
+    warn(run, `${validation.unseen.length} citation(s) removed: they cite lines no tool showed`);
+  if (validation.dropped.length > 0)
+    warn(
+      run,
+      `${validation.dropped.length} citation(s) removed: missing files, secrets, out-of-range lines or over the cap`,
+    );
+  return done(phase.finalReason ?? "answered");
+}
+
+/** One step of the machine. */
+export function step(run: ModelRun, state: LoopState, phase: Phase): Promise<Phase> {
+  switch (phase.kind) {
+    case "request":
+      return requestTurn(run, state);
+    case "tools":
+      return runTools(run, state, phase);
+    case "settle":
+      return settleAnswer(run, state, phase);
+    case "done":
+      return Promise.resolve(phase);
+  }
 }
 
 export async function runModelLoop(input: ModelLoopInput): Promise<ExploreResult> {
-  const started = performance.now();
-  const startedAt = Date.now();
-  const { toolbox, client, config } = input;
-  const ws = toolbox.ws;
-  const emit: Emit = createEmitter(input.onEvent);
-  const runId = newRunId();
-  const timings = { modelMs: 0, toolMs: 0, otherMs: 0 };
-  const tokens = { input: 0, output: 0 };
-  const warnings: string[] = [];
-  const warn = (message: string) => {
-    if (!warnings.includes(message)) warnings.push(message);
-  };
-  const messages: ChatMessage[] = [];
-  const tools = toolbox.definitions();
-  const budget = new ContextBudget(
-    {
-      window: config.contextWindow,
-      maxCompletionTokens: config.maxCompletionTokens,
-      perTurnTokens: config.perTurnTokens,
-      ...(config.contextReserve ? { reserve: config.contextReserve } : {}),
-    },
-    toolbox.counter,
-    JSON.stringify(tools),
-  );
-  // Every appended message is counted, except a reply whose size the server's usage already covers.
-  const append = (m: ChatMessage, meta?: Record<string, unknown>, coveredByUsage = false) => {
-    messages.push(m);
-    if (!coveredByUsage) budget.append(messageText(m));
-    input.onMessage?.(m, meta);
-  };
-  append({ role: "system", content: loadSystemPrompt(ws.root, config.systemPromptFile) });
-  append({ role: "user", content: queryMessage(input.query) });
-  // Per-turn output can never be allowed to overflow a small window on its own.
-  const perTurnCap =
-    config.contextWindow > 0 && config.perTurnTokens > 0
-      ? Math.min(config.perTurnTokens, Math.floor(config.contextWindow * 0.25))
-      : config.perTurnTokens;
-  // Time kept for the grace turn: the last turn's pace, at least 2 s, at most a quarter of the deadline.
-  const totalMs = input.deadline === undefined ? Number.POSITIVE_INFINITY : input.deadline - startedAt;
-  const graceMs = (lastTurnMs: number) => Math.min(Math.max(GRACE_MIN_MS, lastTurnMs * 1.5), totalMs * GRACE_MAX_SHARE);
-  emit({
-    type: "run_start",
-    runId,
-    query: input.query,
-    root: ws.root,
-    policy: "model",
-    model: client.model,
-    maxTurns: config.maxTurns,
-    ...(config.contextWindow ? { contextWindow: config.contextWindow } : {}),
-  });
-
-  const cache = new CallCache();
-  let turn = 0;
-  let toolCalls = 0;
-  let finalReason: FinalReason | undefined;
-  let graceTurns = 0;
-  let corrections = 0;
-  let nudgedForAnswer = false;
-  let lastValidation: ValidationResult | undefined;
-  let explanation = "";
-  let stop: StopReason | undefined;
-  let lastTurnMs = 0;
-  let failure: ExploreResult["error"];
-
-  const startFinalTurn = (reason: FinalReason) => {
-    finalReason = reason;
-    if (config.finalNudge === "assistant" && reason === "max_turns") append({ role: "assistant", content: RL_NUDGE });
-    else append({ role: "user", content: reason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[reason] });
-    emit({ type: "notice", level: "info", message: `final turn (${reason.replace("_", " ")})` });
-  };
-
-  const finish = (reason: StopReason): ExploreResult => {
-    // The model's answer states no confidence: observed (verified) yes or no, relevance unknown.
-    const citations: Citation[] = (lastValidation?.citations ?? []).map((c) => ({ ...c, confidence: null }));
-    const dropped: Array<LineSpan & { reason: string }> = [
-      ...(lastValidation?.dropped ?? []),
-      ...(lastValidation?.unseen ?? []).map((u) => ({
-        path: u.path,
-        start: u.start,
-        end: u.end,
-        reason: "never shown by a tool",
-      })),
-    ];
-    let stopReason = reason;
-    if (reason === "answered" && citations.length === 0) stopReason = "no_answer";
-    const totalMs = performance.now() - started;
-    const result: ExploreResult = {
-      query: input.query,
-      root: ws.root,
-      policy: "model",
-      citations,
-      explanation,
-      stopReason,
-      partial: stopReason !== "answered",
-      turns: turn,
-      toolCalls,
-      tokens,
-      timings: {
-        totalMs,
-        modelMs: timings.modelMs,
-        toolMs: timings.toolMs,
-        otherMs: Math.max(0, totalMs - timings.modelMs - timings.toolMs),
-      },
-      warnings,
-      model: client.model,
-      ...(dropped.length ? { dropped } : {}),
-      ...(failure ? { error: failure } : {}),
-    };
-    emit({ type: "answer", citations, explanation, dropped });
-    emit({ type: "run_end", result });
-    return result;
-  };
-
-  while (stop === undefined) {
-    if (input.signal?.aborted) {
-      stop = "aborted";
-      break;
-    }
-    if (remaining(input.deadline) <= 0) {
-      stop = "deadline";
-      break;
-    }
-    turn++;
-    // Decide whether this must be the last turn.
-    if (finalReason === undefined) {
-      if (turn > config.maxTurns) startFinalTurn("max_turns");
-      // A regular turn needs some time of its own before the grace turn's share begins.
-      else if (remaining(input.deadline) - graceMs(lastTurnMs) < MIN_REGULAR_TURN_MS) startFinalTurn("deadline");
-      else if (await budget.mustFinalize()) startFinalTurn("token_budget");
-    }
-    const finalTurn = finalReason !== undefined;
-    emit({ type: "turn_start", turn });
-    emit({ type: "model_request", turn, messages: messages.length, promptTokens: budget.estimate(), finalTurn });
-    // A regular turn must end early enough to leave the grace turn its time.
-    const turnTimer = timerSignal(
-      finalTurn ? remaining(input.deadline) : remaining(input.deadline) - graceMs(lastTurnMs),
-    );
-    const requestSignal = input.signal ? AbortSignal.any([input.signal, turnTimer.signal]) : turnTimer.signal;
-    const t0 = performance.now();
-    let reply: AssistantTurn;
-    try {
-      reply = await client.chat(
-        messages,
-        tools,
-        // The final turn keeps the tools in the prompt (prompt cache) and forbids calling them.
-        {
-          ...config.sampling,
-          max_completion_tokens: config.maxCompletionTokens,
-          ...(finalTurn ? { tool_choice: "none" as const } : {}),
-        },
-        {
-          signal: requestSignal,
-          onDelta: (channel, text) => emit({ type: "model_delta", turn, channel, text }),
-          onRetry: (attempt, delayMs, reason) => emit({ type: "model_retry", turn, attempt, delayMs, reason }),
-        },
-      );
-    } catch (error) {
-      timings.modelMs += performance.now() - t0;
-      turnTimer.clear();
-      if (input.signal?.aborted) stop = "aborted";
-      else if (turnTimer.fired()) {
-        if (finalTurn) stop = "deadline";
-        else {
-          emit({ type: "notice", level: "info", message: "the model did not answer before the deadline" });
-          startFinalTurn("deadline");
-          continue;
-        }
-      } else if (isLlmError(error) && (error as LlmError).contextOverflow) {
-        // The server refused the prompt as too long: the window is spent, whatever our count said.
-        stop = "token_budget";
-        failure = {
-          kind: "model",
-          message: `the model server refused the prompt as too long for its context window: ${(error as LlmError).message}`,
-        };
-        emit({ type: "notice", level: "warn", message: failure.message });
-      } else {
-        stop = "model_error";
-        // Reported through `error` (not `warnings`): surfaces print it once. The message says
-        // what failed; the transport's detail goes to `causes`.
-        const causes = causeChain(error);
-        failure = { kind: errorKind(error), message: headline(error), ...(causes.length ? { causes } : {}) };
-        emit({ type: "notice", level: "warn", message: `model request failed: ${errorMessage(error)}` });
-      }
-      break;
-    }
-    turnTimer.clear();
-    const modelMs = performance.now() - t0;
-    timings.modelMs += modelMs;
-    // Some servers send a usage chunk of zeros (or a stray partial one): only a real prompt count
-    // may replace our own count of the conversation.
-    const usage = reply.usage && reply.usage.promptTokens > 0 ? reply.usage : undefined;
-    if (reply.usage) {
-      tokens.input += reply.usage.promptTokens;
-      tokens.output += reply.usage.completionTokens;
-    }
-    if (usage) budget.recordUsage(usage.promptTokens, usage.completionTokens);
-    const calls: ToolCallRequest[] = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
-    emit({
-      type: "model_response",
-      turn,
-      content: reply.content,
-      ...(reply.reasoning ? { reasoning: reply.reasoning } : {}),
-      toolCalls: calls,
-      ...(reply.usage ? { usage: reply.usage } : {}),
-      ms: modelMs,
-    });
-    if (usage && config.contextWindow > 0)
-      emit({
-        type: "budget",
-        turn,
-        usedTokens: usage.promptTokens + usage.completionTokens,
-        window: config.contextWindow,
-      });
-    append(
-      toAssistantMessage(reply),
-      { reasoning: reply.reasoning, usage: reply.usage, finishReason: reply.finishReason, source: reply.source },
-      usage !== undefined,
-    );
-
-    const hasCalls = calls.length > 0 || reply.malformed.length > 0;
-    const parsed = parseFinalAnswer(reply.content);
-    if (hasCalls && finalTurn && !parsed.found) {
-      // The final turn asked for no tools and got some anyway: answer each call with a refusal,
-      // nudge once more, then give up with a partial result.
-      for (const call of [...calls, ...reply.malformed])
-        append({ role: "tool", content: NO_TOOLS_NOW, tool_call_id: call.id });
-      graceTurns++;
-      emit({ type: "notice", level: "warn", message: "the model called tools on its final turn" });
-      if (graceTurns >= 2) {
-        warn("the model kept calling tools after it was asked for its final answer");
-        stop = finalReason ?? "max_turns";
-        break;
-      }
-      append({
-        role: "user",
-        content: finalReason === "max_turns" ? MAX_TURNS_MESSAGE : FINALIZE_MESSAGES[finalReason!],
-      });
-      continue;
-    }
-    if (hasCalls && !finalTurn) {
-      const tt = performance.now();
-      // Tools may not run into the grace turn's time either.
-      const toolTimer = timerSignal(remaining(input.deadline) - graceMs(lastTurnMs));
-      const toolSignal = input.signal ? AbortSignal.any([input.signal, toolTimer.signal]) : toolTimer.signal;
-      let results: Array<{ id: string; text: string }>;
-      try {
-        results = await runCalls(calls, reply.malformed, turn, toolSignal);
-      } catch (error) {
-        // A broken toolbox must not end (or hang) the run: every call gets an error result.
-        const message = error instanceof Error ? error.message : String(error);
-        warn(`tool execution failed: ${message}`);
-        emit({ type: "notice", level: "warn", message: `tool execution failed: ${message}` });
-        results = [
-          ...calls.map((c) => ({
-            id: c.id,
-            text: `<system-reminder>Error: the ${c.name} call failed: ${message}</system-reminder>`,
-          })),
-          ...reply.malformed.map((bad) => ({ id: bad.id, text: malformedCallResult(bad.error) })),
-        ];
-      } finally {
-        toolTimer.clear();
-      }
-      toolCalls += calls.length + reply.malformed.length;
-      timings.toolMs += performance.now() - tt;
-      for (const r of results) append({ role: "tool", content: r.text, tool_call_id: r.id });
-      lastTurnMs = performance.now() - t0;
-      continue;
-    }
-    lastTurnMs = performance.now() - t0;
-
-    // A reply without tool calls (or a final turn that carries an answer) is the answer.
-    if (!parsed.found) {
-      if (!nudgedForAnswer && !finalTurn) {
-        nudgedForAnswer = true;
-        append({ role: "user", content: MISSING_ANSWER_MESSAGE });
-        continue;
-      }
-      if (lastValidation) {
-        // Asked to correct its answer, the model did not give one again: its first answer's
-        // verified citations stand.
-        warn(
-          "the model did not repeat its answer after the correction request; its earlier verified citations are kept",
-        );
-        stop = finalReason ?? "answered";
-      } else {
-        explanation = parsed.explanation.slice(0, 2000);
-        stop = finalReason ?? "no_answer";
-      }
-      break;
-    }
-    explanation = parsed.explanation.slice(0, 2000);
-    if (toolCalls === 0) warn("the model answered without calling any tool; its citations could not be verified");
-    const canCorrect = corrections < config.maxCorrections && !finalTurn && turn <= config.maxTurns;
-    // While a correction turn is still possible, mostly-unseen ranges are questioned rather than trimmed.
-    lastValidation = await validateCitations(ws, parsed.citations, {
-      maxCitations: config.maxCitations,
-      requireObserved: true,
-      minCoverageToTrim: canCorrect ? 0.5 : 0,
-    });
-    if (lastValidation.unseen.length > 0 && canCorrect) {
-      corrections++;
-      emit({
-        type: "notice",
-        level: "info",
-        message: `${lastValidation.unseen.length} citation(s) cite unseen lines; asking the model to check them`,
-      });
-      append({ role: "user", content: correctionMessage(ws, lastValidation.unseen) });
-      continue;
-    }
-    if (lastValidation.unseen.length > 0)
-      warn(`${lastValidation.unseen.length} citation(s) removed: they cite lines no tool showed`);
-    if (lastValidation.dropped.length > 0)
-      warn(
-        `${lastValidation.dropped.length} citation(s) removed: missing files, secrets, out-of-range lines or over the cap`,
-      );
-    stop = finalReason ?? "answered";
-  }
-  return finish(stop);
-
-  async function runCalls(
-    calls: ToolCallRequest[],
-    malformed: AssistantTurn["malformed"],
-    turnNo: number,
-    signal: AbortSignal,
-  ): Promise<Array<{ id: string; text: string }>> {
-    const out: Array<{ id: string; text: string } | undefined> = new Array(calls.length);
-    const answered = (index: number, call: ToolCallRequest, text: string) => {
-      out[index] = { id: call.id, text };
-      emit({
-        type: "tool_start",
-        turn: turnNo,
-        index,
-        call: { id: call.id, name: call.name, args: toolbox.displayArgs(call) },
-      });
-      emit({
-        type: "tool_end",
-        turn: turnNo,
-        index,
-        callId: call.id,
-        name: call.name,
-        ms: 0,
-        chars: text.length,
-        tokens: toolbox.counter.estimate(text),
-        lines: 1,
-        truncated: false,
-        cached: true,
-        preview: previewText(text),
-      });
-    };
-    // A call is remembered only once it has run and succeeded: a failed, timed-out or cancelled
-    // call is never answered "its result is above". A repeat within the turn waits for the first.
-    const fresh: Array<{ index: number; call: ToolCallRequest }> = [];
-    const firstInTurn = new Map<string, number>();
-    const repeats: Array<{ index: number; call: ToolCallRequest; of: number }> = [];
-    calls.forEach((call, index) => {
-      const hit = cache.lookup(call, turnNo);
-      if (hit) return answered(index, call, hit);
-      const key = callKey(call);
-      const first = firstInTurn.get(key);
-      if (first !== undefined) repeats.push({ index, call, of: first });
-      else {
-        firstInTurn.set(key, fresh.length);
-        fresh.push({ index, call });
-      }
-    });
-    const results: ToolResult[] =
-      fresh.length === 0
-        ? []
-        : await toolbox.runTurn(
-            fresh.map((f) => f.call),
-            {
-              concurrency: config.concurrency,
-              perResultTokens: config.perResultTokens,
-              perTurnTokens: perTurnCap,
-              signal,
-              onStart: (i, call, args) =>
-                emit({
-                  type: "tool_start",
-                  turn: turnNo,
-                  index: fresh[i]!.index,
-                  call: { id: call.id, name: call.name, args },
-                }),
-              onEnd: (i, call, result, ms) =>
-                emit({
-                  type: "tool_end",
-                  turn: turnNo,
-                  index: fresh[i]!.index,
-                  callId: call.id,
-                  name: call.name,
-                  ms,
-                  chars: result.text.length,
-                  tokens: toolbox.counter.estimate(result.text),
-                  lines: result.text.split("\n").length,
-                  truncated: result.truncated,
-                  cached: false,
-                  ...(result.error ? { error: result.error.message } : {}),
-                  preview: previewText(result.text),
-                }),
-            },
-          );
-    fresh.forEach((f, i) => {
-      const result = results[i];
-      out[f.index] = { id: f.call.id, text: result?.text ?? "" };
-      if (result && !result.error) cache.store(f.call, turnNo);
-    });
-    for (const repeat of repeats) {
-      const first = results[repeat.of];
-      // The first succeeded: point at it. It failed: the repeat gets the same failure, not a pointer.
-      const pointer = first && !first.error ? cache.lookup(repeat.call, turnNo) : undefined;
-      answered(repeat.index, repeat.call, pointer ?? first?.text ?? "");
-    }
-    const ordered = out.map((o, i) => o ?? { id: calls[i]!.id, text: "" });
-    for (const bad of malformed) ordered.push({ id: bad.id, text: malformedCallResult(bad.error) });
-    return ordered;
-  }
+  const run = startRun(input);
+  const state = initialState();
+  let phase: Phase = REQUEST;
+  while (phase.kind !== "done") phase = await step(run, state, phase);
+  return finishRun(run, state, phase.stop);
 }
