@@ -47,6 +47,8 @@ export interface ResolveOptions {
 
 /** Normalizes `a/./b/../c` → `a/c`; returns null when the path climbs above the repo root. */
 export function normalizePath(path: string): string | null {
+  // Most candidates are already normal (no `.`/`..` segment, no empty one): return them as they are.
+  if (!path.startsWith(".") && !path.startsWith("/") && !path.endsWith("/") && !/\/\.|\/\//.test(path)) return path;
   const out: string[] = [];
   for (const part of path.split("/")) {
     if (!part || part === ".") continue;

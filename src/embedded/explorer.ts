@@ -29,7 +29,7 @@ import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
 import { FILE_BASE_FEATURES, fileFeatureContext, fileFeatures, UNIT_BASE_FEATURES, unitFeatures } from "./features.js";
 import { isLikelyBinary, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
-import { buildImportGraph, proximity } from "./import-graph.js";
+import { importGraphFor, proximity } from "./import-graph.js";
 import {
   type ConfidentCitation,
   type LearnedFile,
@@ -261,7 +261,7 @@ function applyImportProximity(
       f.path,
       f.lines.filter((l) => l.match).map((l) => l.text),
     );
-  const graph = buildImportGraph(linesByFile, files);
+  const graph = importGraphFor(linesByFile, files);
   const top = ranked[0]!.score;
   const seeds = new Map(ranked.slice(0, 5).map((f) => [f.rel, f.score / top]));
   const byRel = new Map(ranked.map((f) => [f.rel, f]));

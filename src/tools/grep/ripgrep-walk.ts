@@ -19,6 +19,28 @@ import type { RipgrepOutcome } from "./ripgrep.js";
 /** Runs one ripgrep search over the target (no `extra`) or over the `extra` paths only, pushing ignored paths into `sink`. */
 export type SearchRunner = (extra: string[], ignoreFile: string | undefined, sink: string[]) => Promise<RipgrepOutcome>;
 
+type Probe = Awaited<ReturnType<typeof probeSymlinks>>;
+const probes = new WeakMap<Workspace, Map<string, Promise<Probe>>>();
+
+/**
+ * One symlink probe per workspace and search root: an exploration's Grep calls share it instead of
+ * each spawning `find` (11 of 22 processes of an embedded exploration). Safe to reuse: a link made
+ * after the probe is not followed by ripgrep's walk, and every file shown is judged when read
+ * (src/workspace/file-guard.ts). A probe that failed (or was cancelled) is not kept.
+ */
+function probeOnce(ws: Workspace, targetRel: string, base: Parameters<typeof probeSymlinks>[2], signal?: AbortSignal) {
+  let byTarget = probes.get(ws);
+  if (!byTarget) probes.set(ws, (byTarget = new Map()));
+  const known = byTarget.get(targetRel);
+  if (known) return known;
+  const started = probeSymlinks(ws.root, targetRel, base, signal).then((probe) => {
+    if (probe === null) byTarget.delete(targetRel);
+    return probe;
+  });
+  byTarget.set(targetRel, started);
+  return started;
+}
+
 /** The search, or null when the symlink probe cannot run here (the caller then uses the index). */
 export async function searchWithoutIndex(
   ws: Workspace,
@@ -31,11 +53,11 @@ export async function searchWithoutIndex(
   const mainRules = ancestorIgnoreFile(ws.root, properAncestors(q.targetRel));
   const mainIgnored: string[] = [];
   let main: RipgrepOutcome;
-  let probe: Awaited<ReturnType<typeof probeSymlinks>>;
+  let probe: Probe;
   try {
     [main, probe] = await Promise.all([
       runSearch([], mainRules.args[1], mainIgnored),
-      probeSymlinks(ws.root, q.targetRel, base, signal),
+      probeOnce(ws, q.targetRel, base, signal),
     ]);
   } finally {
     mainRules.cleanup();

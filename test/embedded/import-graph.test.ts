@@ -1,0 +1,41 @@
+/**
+ * The import graph the explorer ranks with: resolution (Python absolute and relative imports, the
+ * same import from one package resolved once), proximity damping, and the cache of whole graphs
+ * that a warm exploration reuses — same inputs, same graph; an edited import line, an added file,
+ * a new graph.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { buildImportGraph, importGraphFor, proximity } from "../../src/embedded/import-graph.js";
+
+const FILES = ["pkg/__init__.py", "pkg/core.py", "pkg/util.py", "pkg/cli.py", "app/main.py"];
+const LINES = new Map([
+  ["pkg/core.py", ["from pkg.util import helper", "from . import cli"]],
+  ["pkg/cli.py", ["from pkg.util import helper"]],
+  ["app/main.py", ["import pkg.core"]],
+]);
+
+test("resolves absolute, relative and package imports; the same import from one package resolves alike", () => {
+  const graph = buildImportGraph(LINES, FILES);
+  // `from . import cli` names the module and, second, its package.
+  assert.deepEqual([...(graph.out.get("pkg/core.py") ?? [])].sort(), ["pkg/__init__.py", "pkg/cli.py", "pkg/util.py"]);
+  assert.deepEqual([...(graph.out.get("pkg/cli.py") ?? [])], ["pkg/util.py"]);
+  assert.deepEqual([...(graph.out.get("app/main.py") ?? [])], ["pkg/core.py"]);
+  assert.deepEqual([...(graph.in.get("pkg/util.py") ?? [])].sort(), ["pkg/cli.py", "pkg/core.py"]);
+  const near = proximity(graph, new Map([["pkg/util.py", 1]]));
+  assert.ok((near.get("pkg/core.py") ?? 0) > 0 && (near.get("pkg/cli.py") ?? 0) > 0);
+  assert.equal(near.get("app/main.py"), undefined, "two edges away");
+});
+
+test("the graph cache: same inputs give the same graph; an edited line or a new file rebuilds it", () => {
+  const first = importGraphFor(LINES, FILES);
+  assert.equal(importGraphFor(new Map(LINES), [...FILES]), first, "equal inputs hit the cache");
+  const edited = new Map(LINES);
+  edited.set("app/main.py", ["import pkg.cli"]);
+  const rebuilt = importGraphFor(edited, FILES);
+  assert.notEqual(rebuilt, first);
+  assert.deepEqual([...(rebuilt.out.get("app/main.py") ?? [])], ["pkg/cli.py"]);
+  const grown = importGraphFor(LINES, [...FILES, "pkg/extra.py"]);
+  assert.notEqual(grown, first);
+  assert.deepEqual(grown.out, first.out);
+});
