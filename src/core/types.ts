@@ -1,17 +1,22 @@
 /**
  * Shared contracts of fastcontext: what every explorer (model-driven or embedded) produces and what
- * every surface (CLI, TUI, MCP, eval) consumes. Pure types; no I/O here.
+ * every surface (CLI, TUI, MCP, eval) consumes. Pure types; no I/O here. The tool-level contracts
+ * (calls, results, line spans) live below, in contracts/tools.ts, and are re-exported here.
  */
+import type { LineSpan, ToolCallRequest, Verification } from "../contracts/tools.js";
 
-/** A span of lines: path relative to the workspace root with forward slashes, 1-based inclusive lines. */
-export interface LineSpan {
-  path: string;
-  start: number;
-  end: number;
-}
-
-/** How much of a citation the exploration actually showed. */
-export type Verification = "read" | "grep" | "trimmed" | "unverified";
+export type {
+  GrepFileHits,
+  GrepMatchLine,
+  LineSpan,
+  SkipStats,
+  ToolCallRequest,
+  ToolData,
+  ToolErrorCode,
+  ToolResult,
+  Verification,
+} from "../contracts/tools.js";
+export { emptySkipStats } from "../contracts/tools.js";
 
 /**
  * One entry of the final answer, in rank order. Two separate facts: whether the lines were
@@ -124,80 +129,6 @@ export interface ExploreRequest {
 /** Any explorer: the model loop, the embedded explorer, the bm25 floor. */
 export type Explorer = (request: ExploreRequest) => Promise<ExploreResult>;
 
-/** A tool call as the model (or the embedded planner) issued it. */
-export interface ToolCallRequest {
-  id: string;
-  name: string;
-  /** The raw argument string as produced by the model, or an already-parsed object. */
-  arguments: string | Record<string, unknown>;
-}
-
-/** Error codes the model can recover from; they travel back as tool results, never as exceptions. */
-export type ToolErrorCode =
-  | "invalid_args"
-  | "unknown_tool"
-  | "not_found"
-  | "outside_root"
-  | "not_a_file"
-  | "binary"
-  | "secret"
-  | "too_large"
-  | "invalid_regex"
-  | "timeout"
-  | "aborted"
-  | "io_error";
-
-/** How much a listing or search could not look at, so ignore-blindness is visible. */
-export interface SkipStats {
-  ignored: number;
-  binary: number;
-  tooLarge: number;
-  secret: number;
-  unreadable: number;
-  outsideRoot: number;
-}
-
-export interface GrepMatchLine {
-  line: number;
-  text: string;
-  /** True for a match line, false for a context line. */
-  match: boolean;
-}
-
-export interface GrepFileHits {
-  path: string; // relative
-  /** The lines shown, in content mode; empty in count and files_with_matches modes (which show none). */
-  lines: GrepMatchLine[];
-  /** Number of matching lines in the file (count mode: number of matches). */
-  count: number;
-}
-
-/** Structured side of a tool result, for the embedded explorer and for displays. */
-export type ToolData =
-  | { tool: "Read"; path: string; start: number; end: number; totalLines: number; lines: string[] }
-  | { tool: "Glob"; paths: string[]; total: number }
-  | {
-      tool: "Grep";
-      mode: "content" | "files_with_matches" | "count";
-      files: GrepFileHits[];
-      /** Total matching lines (count mode: matches; files_with_matches: files) found before caps; a lower bound when `atLeast`. */
-      total: number;
-      atLeast: boolean;
-      engine: "ripgrep" | "fallback";
-    };
-
-/** The result of one tool call. */
-export interface ToolResult {
-  /** Exactly what the model gets back. */
-  text: string;
-  /** Which lines of which files the text showed (feeds the observation ledger). */
-  observed: LineSpan[];
-  truncated: boolean;
-  error?: { code: ToolErrorCode; message: string };
-  data?: ToolData;
-  skipped?: SkipStats;
-}
-
 /** One event of a run. CLI text, `--json`, the TUI, MCP progress and the eval all read this stream. */
 export type ExploreEvent =
   | {
@@ -261,7 +192,3 @@ export type ExploreEvent =
       at: number;
     }
   | { type: "run_end"; result: ExploreResult; at: number };
-
-export function emptySkipStats(): SkipStats {
-  return { ignored: 0, binary: 0, tooLarge: 0, secret: 0, unreadable: 0, outsideRoot: 0 };
-}

@@ -6,9 +6,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { registerAgentEvalCommand } from "../agent-eval/command.js";
-import type { CliContext } from "../surfaces/cli/context.js";
-import { collect, numberFlag } from "../surfaces/cli/flags.js";
 import { ConfigError } from "../util/errors.js";
+import { type CliContext, collect, numberFlag } from "../util/subcommand.js";
 import { compareRuns, loadRun, renderCompareMd } from "./compare.js";
 import { DEFAULT_EVAL_DEPS, type EvalDeps } from "./explorers.js";
 import { mineTasks } from "./mine.js";

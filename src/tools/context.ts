@@ -2,7 +2,7 @@
  * What every tool implementation receives and returns. Tools never throw for problems the model
  * can fix: those come back as a result with `error` set and a message the model can act on.
  */
-import type { ToolErrorCode, ToolResult } from "../core/types.js";
+import type { ToolErrorCode, ToolResult } from "../contracts/tools.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
 

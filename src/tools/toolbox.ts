@@ -4,7 +4,7 @@
  * caps (per result and per turn, shared fairly) and records what was shown in the ledger.
  * It never throws for a bad call: every problem becomes a result the model can act on.
  */
-import type { ToolCallRequest, ToolResult } from "../core/types.js";
+import type { ToolCallRequest, ToolResult } from "../contracts/tools.js";
 import { TokenCounter } from "../tokens/counter.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { parseToolArgs } from "./args.js";

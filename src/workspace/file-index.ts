@@ -10,8 +10,8 @@
  */
 import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { SkipStats } from "../core/types.js";
-import { emptySkipStats } from "../core/types.js";
+import type { SkipStats } from "../contracts/tools.js";
+import { emptySkipStats } from "../contracts/tools.js";
 import { aboveRootLevel, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { listWithRipgrep } from "./native-listing.js";
 import { isSecretPath, type SecretPolicy } from "./secrets.js";

@@ -2,7 +2,7 @@
  * The observation ledger: which lines of which files a tool result actually showed during this
  * exploration. Citations are validated against it: a range nobody saw is trimmed or dropped.
  */
-import type { LineSpan, Verification } from "../core/types.js";
+import type { LineSpan, Verification } from "../contracts/tools.js";
 
 export type ObservationKind = "read" | "grep";
 

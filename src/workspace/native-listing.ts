@@ -10,7 +10,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { emptySkipStats } from "../core/types.js";
+import { emptySkipStats } from "../contracts/tools.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
 import { tooLongDirs } from "./path-limit.js";

@@ -5,8 +5,8 @@
  * table (or `--json`) of Context-1's metrics and Recall@k / nDCG@k.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import type { CliContext } from "../../surfaces/cli/context.js";
 import { ConfigError } from "../../util/errors.js";
+import type { CliContext } from "../../util/subcommand.js";
 import { askCorpus, openCorpus } from "../ask.js";
 import { embeddedAsk } from "../embedded-ask.js";
 import { Retriever } from "../retriever.js";

@@ -4,8 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { causeChain, EXIT, errorMessage, FatalError, oneLine } from "../../util/errors.js";
+import type { CliContext } from "../../util/subcommand.js";
 import { VERSION } from "../../version.js";
-import type { CliContext } from "./context.js";
 
 type Register = (program: Command, ctx: CliContext) => void;
 

@@ -4,7 +4,7 @@
  * line; `files_with_matches` lists paths; `count` prints `path:N`. Output is capped in lines
  * (headings and blanks included, as trained) with a note that says how much there was.
  */
-import type { LineSpan, ToolResult } from "../../core/types.js";
+import type { LineSpan, ToolResult } from "../../contracts/tools.js";
 import { clipLine, reminder } from "../context.js";
 import type { Collected, GrepQuery } from "./collect.js";
 

@@ -20,7 +20,7 @@ import type { Config, ConfigKey } from "../../../config/schema.js";
 import { listModels } from "../../../llm/models.js";
 import { normalizeBaseUrl } from "../../../llm/url.js";
 import { ConfigError, EndpointError, EXIT } from "../../../util/errors.js";
-import type { CliContext } from "../context.js";
+import type { CliContext } from "../../../util/subcommand.js";
 
 interface BenchFlags {
   baseUrl?: string;

@@ -14,7 +14,7 @@ import { ENGINES, type Engine, planServe, renderCommand, renderCompose } from ".
 import { serveFacts } from "../../../checkpoint/serve-facts.js";
 import { renderVerify, verifyCheckpoint } from "../../../checkpoint/verify.js";
 import { CancelledError, ConfigError } from "../../../util/errors.js";
-import type { CliContext } from "../context.js";
+import type { CliContext } from "../../../util/subcommand.js";
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -11,9 +11,8 @@ import type { Command } from "commander";
 import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajectory.js";
 import type { ExploreEvent } from "../../../core/types.js";
 import { ConfigError, EXIT } from "../../../util/errors.js";
+import { type CliContext, intFlag, numberFlag } from "../../../util/subcommand.js";
 import { VERSION } from "../../../version.js";
-import type { CliContext } from "../context.js";
-import { intFlag, numberFlag } from "../flags.js";
 
 interface IndexFlags {
   name?: string;

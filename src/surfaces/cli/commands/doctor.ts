@@ -12,8 +12,8 @@ import { runDoctor } from "../../../doctor/run.js";
 import { parseBaseUrls } from "../../../llm/endpoint-pool.js";
 import { normalizeBaseUrl } from "../../../llm/url.js";
 import { ConfigError } from "../../../util/errors.js";
+import type { CliContext } from "../../../util/subcommand.js";
 import { colorEnabled } from "../../tui/terminal.js";
-import type { CliContext } from "../context.js";
 
 interface DoctorFlags {
   baseUrl?: string;

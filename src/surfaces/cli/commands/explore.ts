@@ -26,10 +26,9 @@ import { defaultTrajectoryFile, TrajectoryWriter } from "../../../core/trajector
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { useDiskIndexCache } from "../../../index-cache/install.js";
 import { ConfigError, describeError, EXIT, FatalError } from "../../../util/errors.js";
+import { type CliContext, numberFlag } from "../../../util/subcommand.js";
 import { VERSION } from "../../../version.js";
 import { progressLine, renderAnswer } from "../../render.js";
-import type { CliContext } from "../context.js";
-import { numberFlag } from "../flags.js";
 
 export interface ExploreFlags {
   query?: string;

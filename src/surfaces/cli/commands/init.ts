@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { userConfigPath } from "../../../config/load.js";
 import { starterConfig } from "../../../config/starter.js";
 import { ConfigError } from "../../../util/errors.js";
-import type { CliContext } from "../context.js";
+import type { CliContext } from "../../../util/subcommand.js";
 
 interface InitFlags {
   path?: string;

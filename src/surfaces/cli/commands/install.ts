@@ -21,8 +21,7 @@ import {
 } from "../../../install/launcher.js";
 import { readSkill, skillPath } from "../../../install/notes.js";
 import { ConfigError } from "../../../util/errors.js";
-import type { CliContext } from "../context.js";
-import { collect } from "../flags.js";
+import { type CliContext, collect } from "../../../util/subcommand.js";
 
 interface InstallFlags {
   project?: boolean;

@@ -11,13 +11,12 @@ import { createExplorer, resolvePolicy } from "../../../explore/factory.js";
 import { useMemoryIndexCache } from "../../../index-cache/install.js";
 import { ConfigError } from "../../../util/errors.js";
 import { createLogger } from "../../../util/log.js";
+import { type CliContext, collect, intFlag, numberFlag } from "../../../util/subcommand.js";
 import { createAllowlist } from "../../mcp/allowlist.js";
 import { DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, startMcpHttp } from "../../mcp/http.js";
 import { ExploreLimiter } from "../../mcp/limiter.js";
 import type { McpRuntime } from "../../mcp/runtime.js";
 import { serveMcpStdio } from "../../mcp/stdio.js";
-import type { CliContext } from "../context.js";
-import { collect, intFlag, numberFlag } from "../flags.js";
 
 const log = createLogger("mcp");
 

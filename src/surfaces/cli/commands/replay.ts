@@ -10,12 +10,12 @@ import { renderFinalAnswer } from "../../../core/final-answer.js";
 import { readTrajectory } from "../../../core/trajectory.js";
 import type { ExploreEvent, ExploreResult } from "../../../core/types.js";
 import { ConfigError } from "../../../util/errors.js";
+import type { CliContext } from "../../../util/subcommand.js";
 import { renderAnswer } from "../../render.js";
 import { startRunView } from "../../tui/live.js";
 import { startPlainProgress } from "../../tui/plain.js";
 import { eventsFromTrajectory, playEvents, replayClock } from "../../tui/replay.js";
 import { isInteractive } from "../../tui/terminal.js";
-import type { CliContext } from "../context.js";
 
 interface ReplayFlags {
   text?: boolean;

@@ -7,8 +7,8 @@ import { useDiskIndexCache } from "../../../index-cache/install.js";
 import { TOOL_NAMES } from "../../../tools/definitions.js";
 import { Toolbox } from "../../../tools/toolbox.js";
 import { ConfigError } from "../../../util/errors.js";
+import type { CliContext } from "../../../util/subcommand.js";
 import { Workspace } from "../../../workspace/workspace.js";
-import type { CliContext } from "../context.js";
 
 interface ToolFlags {
   repo: string;

@@ -1,5 +1,15 @@
-/** Parsing of command-line flag values shared by the subcommands; bad values are ConfigErrors (exit 2). */
-import { ConfigError } from "../../util/errors.js";
+/**
+ * What a subcommand module needs to register itself on the program: the CLI's own commands and the
+ * eval harnesses' (`eval`, `agent-eval`, `corpus eval`) alike, so none of those imports the CLI.
+ * Flag values are parsed here; bad values are ConfigErrors (exit 2).
+ */
+import { ConfigError } from "./errors.js";
+
+/** What a subcommand module receives when it registers itself on the program. */
+export interface CliContext {
+  /** The process exit code the command wants (the last call wins). */
+  setExitCode(code: number): void;
+}
 
 /** commander accumulator for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
