@@ -42,7 +42,7 @@ import { type EvalTask, loadTasks } from "../src/eval/tasks.js";
 interface Sample {
   id: string;
   repo: string;
-  kind: "commit" | "doc";
+  kind: "commit" | "doc" | "trace";
   gold: Array<{ path: string; ranges: Array<[number, number]> }>;
   record: FeatureRecord;
 }
@@ -92,7 +92,7 @@ async function collect(tasks: EvalTask[], mirrors: string, dir: string, cacheDir
       const sample: Sample = {
         id: task.instance_id,
         repo: task.repo,
-        kind: task.instance_id.includes("-doc-") ? "doc" : "commit",
+        kind: task.instance_id.includes("-doc-") ? "doc" : task.instance_id.endsWith("-trace") ? "trace" : "commit",
         gold: task.locations.map((l) => ({ path: l.path, ranges: l.edit_ranges })),
         record: record ?? { fileFeatures: FILE_BASE_FEATURES, unitFeatures: UNIT_BASE_FEATURES, files: [], units: [] },
       };
@@ -363,15 +363,36 @@ function fit(train: Sample[], validation: Sample[]) {
   const unitModel = fitListwise(UNIT_FEATURES, unitGroupsOf(train), unitL2.l2);
   // Out-of-fold raw scores for calibration.
   const oof: Scored[] = [];
+  const oofRank = { learned: { at1: 0, at5: 0 }, hand: { at1: 0, at5: 0 }, unitTop1: { learned: 0, hand: 0, n: 0 } };
   for (const f of folds) {
     const fm = fitListwise(FILE_FEATURES, fileGroups(f.rest), fileL2.l2);
     const um = fitListwise(UNIT_FEATURES, unitGroupsOf(f.rest), unitL2.l2);
     for (const s of f.inFold) oof.push(...citationScores(s, fm, um));
+    const learned = rankMetrics(f.inFold, (x) => linearScore(fm, x));
+    const hand = rankMetrics(f.inFold, () => 0);
+    oofRank.learned.at1 += (learned.acc1 * learned.n) / 100;
+    oofRank.learned.at5 += (learned.acc5 * learned.n) / 100;
+    oofRank.hand.at1 += (hand.acc1 * hand.n) / 100;
+    oofRank.hand.at5 += (hand.acc5 * hand.n) / 100;
+    // Inside the gold file: is the right unit first, by the unit model and by the hand-set score?
+    for (const g of unitGroupsOf(f.inFold)) {
+      oofRank.unitTop1.n++;
+      const best = (score: (x: number[]) => number) => {
+        let k = 0;
+        g.x.forEach((x, i) => {
+          if (score(x) > score(g.x[k]!)) k = i;
+        });
+        return g.y[k] ? 1 : 0;
+      };
+      oofRank.unitTop1.learned += best((x) => linearScore(um, x));
+      oofRank.unitTop1.hand += best((x) => x[UNIT_FEATURES.indexOf("log_hand_score")] ?? 0);
+    }
   }
   const calibration = isotonic(oof);
   const valPoints = validation.flatMap((s) => citationScores(s, fileModel, unitModel));
   const report = {
     l2: { file: fileL2, unit: unitL2 },
+    outOfFold: { samples: train.length, ...oofRank },
     outOfFoldCalibration: calibrationTable(oof, calibration),
     trainFileGroups: fileGroups(train).length,
     trainUnitGroups: unitGroupsOf(train).length,
