@@ -4,7 +4,7 @@
  * never merges across pieces. The sum equals `encode(text).length` (checked in
  * test/corpus/cl100k.test.ts); it runs about twice as fast as encoding the whole text.
  */
-import { encode } from "gpt-tokenizer/encoding/cl100k_base";
+import { encode } from "../tokens/cl100k-encoding.js";
 
 /** cl100k's pre-tokenizer (tiktoken's pattern, as gpt-tokenizer writes it for JavaScript). */
 const PIECE =

@@ -53,7 +53,7 @@ export async function checkTokenizers(families: TokenizerFamily[]): Promise<Chec
         fix:
           family === "qwen3"
             ? "reinstall fastcontext: assets/qwen3/tokenizer.json.gz and tokenizer_config.json ship with the package"
-            : "reinstall fastcontext (the gpt-tokenizer package provides o200k)",
+            : "reinstall fastcontext: dist/tokens/o200k-encoding.js carries o200k",
         ms: performance.now() - started,
       };
     }

@@ -75,7 +75,7 @@ async function loadQwen3(): Promise<ExactEncoder> {
 }
 
 async function loadO200k(): Promise<ExactEncoder> {
-  const mod = await import("gpt-tokenizer/encoding/o200k_base");
+  const mod = await import("./o200k-encoding.js");
   // Tool output may legitimately contain text that looks like special tokens; count it as text.
   const options = { disallowedSpecial: new Set<string>() };
   return { count: (text) => mod.encode(text, options).length };

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { ROOT } from "../e2e/harness.js";
 import { cleanEnv, demoRepo } from "../mcp/support.js";
 import type { TmpRepo } from "../support/tmp-repo.js";
@@ -79,6 +80,40 @@ describe("the installed package", () => {
     assert.equal(seen.events.at(-1), "run_end");
     assert.match(seen.grep, /retry\.ts/);
     assert.equal(seen.maxTurns, 3);
+  });
+
+  test("runs on its production dependencies alone: bundled grammars and tokenizers load", () => {
+    // What the build bundles or vendors instead of installing: the dev dependencies are absent.
+    for (const dev of ["gpt-tokenizer", "@cursorless/tree-sitter-wasms", "esbuild"])
+      assert.ok(!existsSync(join(pkg.project, "node_modules", dev)), `${dev} is installed`);
+    const dist = (rel: string) => JSON.stringify(pathToFileURL(join(pkg.dir, "dist", rel)).href);
+    const script = join(pkg.project, "load.mjs");
+    writeFileSync(
+      script,
+      [
+        `const { GrammarRegistry } = await import(${dist("analysis/grammar.js")});`,
+        `const { LANGUAGE_IDS } = await import(${dist("analysis/languages.js")});`,
+        `const { TokenCounter } = await import(${dist("tokens/counter.js")});`,
+        `const { countCl100k } = await import(${dist("corpus/cl100k.js")});`,
+        "const registry = new GrammarRegistry();",
+        "const grammars = [];",
+        "for (const lang of LANGUAGE_IDS) if ((await registry.parserFor(lang))?.parse('x')) grammars.push(lang);",
+        "const count = (family) => new TokenCounter(family).exact('Hello, world!');",
+        "console.log(JSON.stringify({ grammars, all: LANGUAGE_IDS.length, qwen3: await count('qwen3'),",
+        "  o200k: await count('o200k'), cl100k: countCl100k('Hello, world!') }));",
+      ].join("\n"),
+    );
+    const out = run(process.execPath, [script]);
+    assert.equal(out.code, 0, out.stderr);
+    const seen = JSON.parse(out.stdout) as {
+      grammars: string[];
+      all: number;
+      qwen3: number;
+      o200k: number;
+      cl100k: number;
+    };
+    assert.equal(seen.grammars.length, seen.all, seen.grammars.join(", "));
+    assert.deepEqual({ qwen3: seen.qwen3, o200k: seen.o200k, cl100k: seen.cl100k }, { qwen3: 4, o200k: 4, cl100k: 4 });
   });
 
   test("type-checks from TypeScript, and its types are not `any`", () => {
