@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { ROOT } from "../e2e/harness.js";
 import { cleanEnv, demoRepo } from "../mcp/support.js";
 import type { TmpRepo } from "../support/tmp-repo.js";
+import { fixtureEvents } from "../tui/events-fixture.js";
 import { type InstalledPackage, packAndInstall } from "./support.js";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -84,7 +85,7 @@ describe("the installed package", () => {
 
   test("runs on its production dependencies alone: bundled grammars and tokenizers load", () => {
     // What the build bundles or vendors instead of installing: the dev dependencies are absent.
-    for (const dev of ["gpt-tokenizer", "@cursorless/tree-sitter-wasms", "esbuild"])
+    for (const dev of ["gpt-tokenizer", "@cursorless/tree-sitter-wasms", "esbuild", "ink", "react", "es-toolkit"])
       assert.ok(!existsSync(join(pkg.project, "node_modules", dev)), `${dev} is installed`);
     const dist = (rel: string) => JSON.stringify(pathToFileURL(join(pkg.dir, "dist", rel)).href);
     const script = join(pkg.project, "load.mjs");
@@ -114,6 +115,35 @@ describe("the installed package", () => {
     };
     assert.equal(seen.grammars.length, seen.all, seen.grammars.join(", "));
     assert.deepEqual({ qwen3: seen.qwen3, o200k: seen.o200k, cl100k: seen.cl100k }, { qwen3: 4, o200k: 4, cl100k: 4 });
+  });
+
+  test("draws the live view with the Ink and React bundled into it", () => {
+    assert.ok(!existsSync(join(pkg.project, "node_modules", "ink")), "ink is installed");
+    const events = join(pkg.project, "events.json");
+    writeFileSync(events, JSON.stringify(fixtureEvents()));
+    const script = join(pkg.project, "view.mjs");
+    writeFileSync(
+      script,
+      [
+        'import { readFileSync } from "node:fs";',
+        'import { PassThrough } from "node:stream";',
+        `const { startRunView } = await import(${JSON.stringify(pathToFileURL(join(pkg.dir, "dist", "surfaces", "tui", "live.js")).href)});`,
+        "const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40 });",
+        "const chunks = [];",
+        'stream.on("data", (c) => chunks.push(c.toString("utf8")));',
+        'const view = startRunView({ stream, env: { TERM: "xterm", NO_COLOR: "1" } });',
+        `for (const e of JSON.parse(readFileSync(${JSON.stringify(events)}, "utf8"))) view.onEvent(e);`,
+        "await view.stop();",
+        'console.log(JSON.stringify({ mode: view.mode, text: chunks.join("") }));',
+      ].join("\n"),
+    );
+    const out = run(process.execPath, [script]);
+    assert.equal(out.code, 0, out.stderr);
+    const seen = JSON.parse(out.stdout) as { mode: string; text: string };
+    assert.equal(seen.mode, "ink");
+    const text = seen.text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
+    assert.match(text, /─ final answer · 2 citations \(2 verified\), 1 dropped/);
+    assert.match(text, /done: answered · 3 turns · 3 tool calls/);
   });
 
   test("type-checks from TypeScript, and its types are not `any`", () => {
