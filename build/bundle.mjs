@@ -4,6 +4,8 @@
 // Each bundle starts with the licence of what it carries.
 //   dist/tokens/o200k-encoding.js, dist/tokens/cl100k-encoding.js: gpt-tokenizer's encode() and one
 //     encoding's ranks (the package installs four encodings in three module formats, 29 MiB).
+//   dist/agent-eval/mcp-client.js: the two classes of the MCP client SDK the eval's `mcp` arm uses
+//     (the SDK installs 7 MiB of builds and source maps, plus jose, eventsource, cross-spawn...).
 //   dist/surfaces/tui/live.js: the live view with its view.tsx, Ink and React (Ink's dependency tree
 //     installs 24 MiB, es-toolkit alone 18 MiB). Our other modules stay outside the bundle: their
 //     imports are kept as written and resolve to the compiled files beside it.
@@ -87,6 +89,10 @@ const common = {
   metafile: true,
 };
 
+/** CommonJS parts of a bundle (React, cross-spawn) call require() for Node built-ins. */
+const REQUIRE =
+  'import { createRequire as __fcRequire } from "node:module";\nconst require = __fcRequire(import.meta.url);';
+
 const bundles = [
   { entry: "src/tokens/o200k-encoding.ts", out: "dist/tokens/o200k-encoding.js" },
   { entry: "src/tokens/cl100k-encoding.ts", out: "dist/tokens/cl100k-encoding.js" },
@@ -96,12 +102,16 @@ const bundles = [
     options: {
       jsx: "automatic",
       plugins: [keepOurModules(["./view.js"]), inkOutsideItsFolder],
-      // CommonJS parts (React) call require() for Node built-ins.
-      banner:
-        'import { createRequire as __fcRequire } from "node:module";\nconst require = __fcRequire(import.meta.url);',
+      banner: REQUIRE,
     },
     // Inlined into live.js; the compiled copy would import Ink and React, which are not installed.
     remove: ["dist/surfaces/tui/view.js"],
+  },
+  {
+    entry: "src/agent-eval/mcp-client.ts",
+    out: "dist/agent-eval/mcp-client.js",
+    // zod is a dependency of ours (and of the MCP server SDK): one copy, installed.
+    options: { external: ["zod", "zod/*"], banner: REQUIRE },
   },
 ];
 

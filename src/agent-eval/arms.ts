@@ -71,8 +71,7 @@ export async function setUpArm(arm: ArmName, root: string, explorer: ExplorerSet
 
 async function setUpMcpArm(root: string, explorer: ExplorerSettings): Promise<ArmSetup> {
   // Loaded here: only the `mcp` arm needs the MCP client.
-  const { Client } = await import("@modelcontextprotocol/client");
-  const { StdioClientTransport } = await import("@modelcontextprotocol/client/stdio");
+  const { Client, StdioClientTransport } = await import("./mcp-client.js");
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^FC_/.test(k)) env[k] = v;
   const transport = new StdioClientTransport({

@@ -146,6 +146,30 @@ describe("the installed package", () => {
     assert.match(text, /done: answered · 3 turns · 3 tool calls/);
   });
 
+  test("the eval's bundled MCP client lists the installed server's tools", () => {
+    assert.ok(
+      !existsSync(join(pkg.project, "node_modules", "@modelcontextprotocol", "client")),
+      "the client is installed",
+    );
+    const script = join(pkg.project, "client.mjs");
+    const bin = join(pkg.dir, "bin", "fastcontext.js");
+    writeFileSync(
+      script,
+      [
+        `const { Client, StdioClientTransport } = await import(${JSON.stringify(pathToFileURL(join(pkg.dir, "dist", "agent-eval", "mcp-client.js")).href)});`,
+        `const transport = new StdioClientTransport({ command: process.execPath, args: [${JSON.stringify(bin)}, "mcp", "--allow-root", ${JSON.stringify(repo.root)}], stderr: "ignore" });`,
+        'const client = new Client({ name: "package-test", version: "1.0.0" });',
+        "await client.connect(transport);",
+        "const { tools } = await client.listTools();",
+        "await client.close();",
+        "console.log(JSON.stringify(tools.map((t) => t.name)));",
+      ].join("\n"),
+    );
+    const out = run(process.execPath, [script]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.ok((JSON.parse(out.stdout) as string[]).includes("explore"), out.stdout);
+  });
+
   test("type-checks from TypeScript, and its types are not `any`", () => {
     const good = join(pkg.project, "good.ts");
     writeFileSync(
