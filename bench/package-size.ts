@@ -27,7 +27,7 @@ const sizes = packages.map((name) => ({ name, kib: kib(join(modules, name)) })).
 const mb = (k: number) => (k / 1024).toFixed(1);
 console.log(`tarball ${mb(kib(pkg.tarball, true))} MiB; installed ${mb(kib(modules))} MiB on disk`);
 console.log(`(${mb(kib(modules, true))} MiB apparent), ${packages.length} packages`);
-console.log("| package | MiB |\n| --- | --- |");
-for (const s of sizes.slice(0, Number(values.top))) console.log(`| ${s.name} | ${mb(s.kib)} |`);
+console.log("| package | KiB | MiB |\n| --- | --- | --- |");
+for (const s of sizes.slice(0, Number(values.top))) console.log(`| ${s.name} | ${s.kib} | ${mb(s.kib)} |`);
 if (values.keep) console.log(`kept: ${pkg.project}`);
 else rmSync(dirname(pkg.project), { recursive: true, force: true });
