@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startMeteringProxy, usageOf, withUsageRequested } from "../../src/agent-eval/metering-proxy.js";
-import { httpError, reply, useFakeOpenAI } from "../support/fake-openai-server.js";
+import { httpError, rawResponse, reply, useFakeOpenAI } from "../support/fake-openai-server.js";
 
 describe("metering proxy", () => {
   const fake = useFakeOpenAI();
@@ -35,6 +35,66 @@ describe("metering proxy", () => {
       assert.equal(first!.headers.authorization, "Bearer k");
       // The streamed request asked for no usage: the proxy asked for it.
       assert.deepEqual(second!.body?.stream_options, { include_usage: true });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("counts usage from Responses API replies, streamed (response.completed) and not, and leaves their bodies alone", async () => {
+    const proxy = await startMeteringProxy(fake.server.url);
+    try {
+      fake.server.enqueue(
+        reply().content("plain").usage(210, 9),
+        reply().content("Looking.").toolCall("exec_command", { cmd: "ls" }).usage(400, 12),
+      );
+      const plain = await fetch(`${proxy.baseUrl("r")}/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-model", input: "hi" }),
+      });
+      const body = (await plain.json()) as { object: string; output: Array<{ content: Array<{ text: string }> }> };
+      assert.equal(body.object, "response");
+      assert.equal(body.output[0]!.content[0]!.text, "plain");
+      const streamed = await fetch(`${proxy.baseUrl("r")}/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-model", stream: true, input: [{ role: "user", content: "hi" }] }),
+      });
+      const sse = await streamed.text();
+      const types = [...sse.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+      assert.equal(types[0], "response.created");
+      assert.equal(types.at(-1), "response.completed");
+      assert.ok(types.includes("response.output_text.delta"), types.join(","));
+      assert.ok(types.includes("response.function_call_arguments.delta"), types.join(","));
+      assert.match(
+        sse,
+        /"type":"function_call","call_id":"call_[0-9a-f]+","name":"exec_command","arguments":"\{\\"cmd\\": \\"ls\\"\}"/,
+      );
+      assert.doesNotMatch(sse, /\[DONE\]/);
+      assert.deepEqual(
+        { ...proxy.counts("r"), ms: 0 },
+        { requests: 2, promptTokens: 210 + 400, completionTokens: 9 + 12, missingUsage: 0, errors: 0, ms: 0 },
+      );
+      // Only chat requests get stream_options added; a Responses request goes through as sent.
+      assert.equal(fake.server.responsesRequests()[1]!.body?.stream_options, undefined);
+      assert.equal(fake.server.chatRequests().length, 0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("counts a Responses reply without usage as missing, never guessed", async () => {
+    const proxy = await startMeteringProxy(fake.server.url);
+    try {
+      fake.server.enqueue(rawResponse(200, { object: "response", output: [] }));
+      const res = await fetch(`${proxy.baseUrl("n")}/responses`, {
+        method: "POST",
+        body: JSON.stringify({ input: "x" }),
+      });
+      assert.equal(res.status, 200);
+      await res.text();
+      assert.equal(proxy.counts("n").missingUsage, 1);
+      assert.equal(proxy.counts("n").promptTokens, 0);
     } finally {
       await proxy.close();
     }

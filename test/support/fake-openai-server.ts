@@ -1,9 +1,12 @@
 /**
  * A scripted OpenAI-compatible server on node:http (127.0.0.1, random port) that answers chat
  * completions the way vLLM does, byte for byte where it matters: SSE chunks, tool-call deltas by
- * index, a usage-only chunk, `[DONE]`. Replies are queued (FIFO) or routed by predicate; failures
- * (HTTP errors, resets, hangs, broken SSE) are scripts too. Every request is recorded, and a
- * request with nothing scripted gets HTTP 500 and makes `assertDrained()` throw.
+ * index, a usage-only chunk, `[DONE]`. The same scripts also answer `POST …/responses` the way
+ * vLLM's Responses API does (Codex speaks it): `event:`/`data:` SSE pairs from `response.created`
+ * through output items, `output_text` and `function_call_arguments` deltas, to `response.completed`
+ * with usage; or one Response object when not streamed. Replies are queued (FIFO) or routed by
+ * predicate; failures (HTTP errors, resets, hangs, broken SSE) are scripts too. Every request is
+ * recorded, and a request with nothing scripted gets HTTP 500 and makes `assertDrained()` throw.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -19,6 +22,8 @@ type ToolArgs = Record<string, unknown> | string;
 interface ScriptedCall {
   id: string;
   name: string;
+  /** Responses API only: the tool namespace the function belongs to (Codex puts MCP tools in one). */
+  namespace?: string;
   /** The exact argument string streamed. */
   arguments: string;
 }
@@ -51,10 +56,18 @@ export class ReplyBuilder {
     this.texts.push({ channel: "reasoning", text });
     return this;
   }
-  /** Add a native tool call; an object is serialized like vLLM does, a string is sent verbatim. */
-  toolCall(name: string, args: ToolArgs = {}, options: { id?: string } = {}): this {
+  /**
+   * Add a native tool call; an object is serialized like vLLM does, a string is sent verbatim.
+   * `namespace` is sent on a Responses API `function_call` item only (chat has no namespaces).
+   */
+  toolCall(name: string, args: ToolArgs = {}, options: { id?: string; namespace?: string } = {}): this {
     const id = options.id ?? `chatcmpl-tool-${randomBytes(16).toString("hex")}`;
-    this.calls.push({ id, name, arguments: typeof args === "string" ? args : pythonJson(args) });
+    this.calls.push({
+      id,
+      name,
+      arguments: typeof args === "string" ? args : pythonJson(args),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
     return this;
   }
   /** Usage reported (default: prompt ≈ chars/4 of the messages, completion = number of pieces sent). */
@@ -160,6 +173,72 @@ export class ReplyBuilder {
     const prompt = this.usageCounts?.prompt ?? Math.ceil(JSON.stringify(body.messages ?? []).length / 4);
     const completion = this.usageCounts?.completion ?? Math.max(0, deltaCount - 1);
     return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  }
+
+  /** Usage in the Responses API's shape (default prompt ≈ chars/4 of `input` and `instructions`). */
+  responsesUsageFor(body: ChatBody, pieceCount: number): Record<string, unknown> {
+    const input =
+      this.usageCounts?.prompt ?? Math.ceil(JSON.stringify([body.instructions ?? "", body.input ?? []]).length / 4);
+    const output = this.usageCounts?.completion ?? pieceCount;
+    return {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output,
+    };
+  }
+
+  /**
+   * The Responses API output items of this reply, each with the deltas it streams: reasoning, then
+   * the message, then one `function_call` per tool call (vLLM's order).
+   */
+  responseItems(): Array<{ item: Record<string, unknown>; pieces: string[] }> {
+    const out: Array<{ item: Record<string, unknown>; pieces: string[] }> = [];
+    const text = (channel: "content" | "reasoning") =>
+      this.texts
+        .filter((t) => t.channel === channel)
+        .map((t) => t.text)
+        .join("");
+    const reasoning = text("reasoning");
+    if (reasoning)
+      out.push({
+        item: {
+          id: `rs_${randomBytes(12).toString("hex")}`,
+          type: "reasoning",
+          summary: [],
+          content: [{ type: "reasoning_text", text: reasoning }],
+          encrypted_content: null,
+          status: null,
+        },
+        pieces: this.split(reasoning, this.pieceCount),
+      });
+    const content = text("content");
+    if (content)
+      out.push({
+        item: {
+          id: `msg_${randomBytes(12).toString("hex")}`,
+          type: "message",
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: content, annotations: [], logprobs: null }],
+        },
+        pieces: this.split(content, this.pieceCount),
+      });
+    for (const call of this.calls)
+      out.push({
+        item: {
+          id: `fc_${randomBytes(12).toString("hex")}`,
+          type: "function_call",
+          call_id: call.id.replace(/^chatcmpl-tool-/, "call_"),
+          name: call.name,
+          ...(call.namespace ? { namespace: call.namespace } : {}),
+          arguments: call.arguments,
+          status: "completed",
+        },
+        pieces: this.split(call.arguments, Math.max(3, this.pieceCount)),
+      });
+    return out;
   }
 
   modelFor(body: ChatBody, fallback: string): string {
@@ -361,7 +440,7 @@ export interface RecordedRequest {
   rawBody: string;
   /** `performance.now()` when the request body had been read. */
   at: number;
-  /** True for a chat request that found nothing scripted (it got HTTP 500). */
+  /** True for a chat or Responses request that found nothing scripted (it got HTTP 500). */
   unscripted: boolean;
 }
 
@@ -393,6 +472,8 @@ export interface FakeOpenAI {
   readonly requests: RecordedRequest[];
   /** Only the chat-completion requests. */
   chatRequests(): RecordedRequest[];
+  /** Only the Responses API requests (`POST …/responses`). */
+  responsesRequests(): RecordedRequest[];
   /** Queue scripts, answered in order. */
   enqueue(...scripts: Script[]): void;
   /** Route requests whose body satisfies `predicate` to `script` (checked before the queue), `times` times (default 1; Infinity allowed). */
@@ -467,7 +548,8 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     };
     requests.push(record);
 
-    if (req.method === "POST" && path.endsWith("/chat/completions")) {
+    const isResponses = req.method === "POST" && path.endsWith("/responses");
+    if ((req.method === "POST" && path.endsWith("/chat/completions")) || isResponses) {
       if (!body)
         return json(res, 400, {
           error: {
@@ -523,10 +605,11 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
 
   function unscripted(res: http.ServerResponse, record: RecordedRequest): void {
     record.unscripted = true;
-    const n = requests.filter((r) => r.path.endsWith("/chat/completions")).indexOf(record) + 1;
+    const kind = record.path.endsWith("/responses") ? "responses" : "chat";
+    const n = requests.filter((r) => isModelRequest(r) && r.path.endsWith(record.path)).indexOf(record) + 1;
     json(res, 500, {
       error: {
-        message: `fake-openai: no reply scripted for chat request #${n} (enqueue() or match() one)`,
+        message: `fake-openai: no reply scripted for ${kind} request #${n} (enqueue() or match() one)`,
         type: "FakeServerError",
         param: null,
         code: 500,
@@ -544,6 +627,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
   ): Promise<void> {
     switch (script.kind) {
       case "reply":
+        if (record.path.endsWith("/responses"))
+          return body.stream === true
+            ? streamResponse(script, body, res, signal)
+            : completeResponse(script, body, res, signal);
         return body.stream === true ? streamReply(script, body, res, signal) : completeReply(script, body, res, signal);
       case "http_error":
         res.writeHead(script.status, script.headers);
@@ -559,6 +646,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       case "hang":
         return waitForAbort(signal);
       case "cut":
+        if (record.path.endsWith("/responses")) return streamResponse(script.reply, body, res, signal, script);
         return streamReply(script.reply, body, res, signal, script);
       case "raw_sse":
         res.writeHead(200, SSE_HEADERS);
@@ -658,6 +746,180 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     });
   }
 
+  /** The Response object (vLLM's fields that clients read), in progress or completed. */
+  function responseObject(
+    id: string,
+    created: number,
+    model: string,
+    body: ChatBody,
+    status: "in_progress" | "completed",
+    output: unknown[],
+    usage: unknown,
+  ): Record<string, unknown> {
+    return {
+      id,
+      object: "response",
+      created_at: created,
+      model,
+      status,
+      output,
+      usage,
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      tool_choice: body.tool_choice ?? "auto",
+      tools: Array.isArray(body.tools) ? body.tools : [],
+      instructions: body.instructions ?? null,
+      previous_response_id: body.previous_response_id ?? null,
+      temperature: body.temperature ?? 1,
+      top_p: body.top_p ?? 1,
+      max_output_tokens: body.max_output_tokens ?? null,
+      incomplete_details: null,
+      error: null,
+      metadata: null,
+      background: false,
+      reasoning: null,
+      text: null,
+      truncation: "disabled",
+      user: null,
+    };
+  }
+
+  /**
+   * A streamed Response as vLLM sends it: `event: <type>` + `data: <json>` per event, a
+   * `sequence_number` on each, no `[DONE]`. A `cut` counts events (`response.created` is event 0).
+   */
+  async function streamResponse(
+    r: ReplyBuilder,
+    body: ChatBody,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+    cut?: { afterChunks: number; then: "reset" | "hang" },
+  ): Promise<void> {
+    res.writeHead(200, SSE_HEADERS);
+    res.flushHeaders();
+    const id = `resp_${randomBytes(12).toString("hex")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = r.modelFor(body, "fake-model");
+    const items = r.responseItems();
+    const events: Array<{ event: Record<string, unknown>; delta: boolean }> = [];
+    const add = (event: Record<string, unknown>, delta = false) => events.push({ event, delta });
+    add({ type: "response.created", response: responseObject(id, created, model, body, "in_progress", [], null) });
+    add({ type: "response.in_progress", response: responseObject(id, created, model, body, "in_progress", [], null) });
+    let pieceCount = 0;
+    items.forEach(({ item, pieces }, output_index) => {
+      const itemId = item.id as string;
+      pieceCount += pieces.length;
+      if (item.type === "function_call") {
+        add({
+          type: "response.output_item.added",
+          output_index,
+          item: { ...item, arguments: "", status: "in_progress" },
+        });
+        for (const delta of pieces)
+          add({ type: "response.function_call_arguments.delta", item_id: itemId, output_index, delta }, true);
+        add({
+          type: "response.function_call_arguments.done",
+          item_id: itemId,
+          output_index,
+          name: item.name,
+          arguments: item.arguments,
+        });
+      } else {
+        const isMessage = item.type === "message";
+        const part = (item.content as Array<Record<string, unknown>>)[0]!;
+        const prefix = isMessage ? "response.output_text" : "response.reasoning_text";
+        add({
+          type: "response.output_item.added",
+          output_index,
+          item: isMessage ? { ...item, status: "in_progress", content: [] } : { ...item, content: [] },
+        });
+        if (isMessage)
+          add({
+            type: "response.content_part.added",
+            item_id: itemId,
+            output_index,
+            content_index: 0,
+            part: { ...part, text: "" },
+          });
+        for (const delta of pieces)
+          add(
+            {
+              type: `${prefix}.delta`,
+              item_id: itemId,
+              output_index,
+              content_index: 0,
+              delta,
+              ...(isMessage ? { logprobs: [] } : {}),
+            },
+            true,
+          );
+        add({
+          type: `${prefix}.done`,
+          item_id: itemId,
+          output_index,
+          content_index: 0,
+          text: part.text,
+          ...(isMessage ? { logprobs: [] } : {}),
+        });
+        if (isMessage)
+          add({ type: "response.content_part.done", item_id: itemId, output_index, content_index: 0, part });
+      }
+      add({ type: "response.output_item.done", output_index, item });
+    });
+    add({
+      type: "response.completed",
+      response: responseObject(
+        id,
+        created,
+        model,
+        body,
+        "completed",
+        items.map((i) => i.item),
+        r.responsesUsageFor(body, pieceCount),
+      ),
+    });
+    let deltaIndex = 0;
+    for (let i = 0; i < events.length; i++) {
+      if (cut && i === cut.afterChunks) {
+        if (cut.then === "reset") res.socket?.destroy();
+        else await waitForAbort(signal);
+        return;
+      }
+      const { event, delta } = events[i]!;
+      // Pacing as for chat: time to first token before the first delta, chunk/decode pace after.
+      if (delta && !(await pause(r.waitBefore(deltaIndex++ === 0 ? 0 : 1), signal))) return;
+      const data = { ...event, sequence_number: i };
+      await write(res, `event: ${event.type as string}\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+    res.end();
+  }
+
+  async function completeResponse(
+    r: ReplyBuilder,
+    body: ChatBody,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const items = r.responseItems();
+    const pieceCount = items.reduce((n, i) => n + i.pieces.length, 0);
+    let wait = r.waitBefore(0);
+    for (let i = 1; i < pieceCount; i++) wait += r.waitBefore(i);
+    if (!(await pause(wait, signal))) return;
+    const model = r.modelFor(body, "fake-model");
+    json(
+      res,
+      200,
+      responseObject(
+        `resp_${randomBytes(12).toString("hex")}`,
+        Math.floor(Date.now() / 1000),
+        model,
+        body,
+        "completed",
+        items.map((i) => i.item),
+        r.responsesUsageFor(body, pieceCount),
+      ),
+    );
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -670,6 +932,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     origin,
     requests,
     chatRequests: () => requests.filter((r) => r.path.endsWith("/chat/completions")),
+    responsesRequests: () => requests.filter((r) => r.method === "POST" && r.path.endsWith("/responses")),
     enqueue: (...scripts) => {
       queue.push(...scripts);
     },
@@ -684,7 +947,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       const unusedMatchers = matchers.filter((m) => Number.isFinite(m.remaining) && m.remaining > 0);
       if (unusedMatchers.length > 0) problems.push(`${unusedMatchers.length} match() script(s) never used`);
       const unscripted = requests.filter((r) => r.unscripted);
-      if (unscripted.length > 0) problems.push(`${unscripted.length} chat request(s) arrived with nothing scripted`);
+      if (unscripted.length > 0) {
+        const kinds = unscripted.some((r) => r.path.endsWith("/responses")) ? "chat or responses" : "chat";
+        problems.push(`${unscripted.length} ${kinds} request(s) arrived with nothing scripted`);
+      }
       if (problems.length > 0) throw new Error(`fake-openai not drained: ${problems.join("; ")}`);
     },
     configure: (next) => {
@@ -699,6 +965,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function isModelRequest(r: RecordedRequest): boolean {
+  return r.method === "POST" && (r.path.endsWith("/chat/completions") || r.path.endsWith("/responses"));
 }
 
 const SSE_HEADERS = {
