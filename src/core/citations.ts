@@ -6,6 +6,7 @@
  * dropped, never lost silently).
  */
 
+import type { ObservationLedger } from "../contracts/observations.js";
 import { countLines } from "../tools/support/line-reader.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { RawCitation } from "./final-answer.js";
@@ -29,6 +30,8 @@ export interface ValidationOptions {
    * any seen line is enough to trim.
    */
   minCoverageToTrim?: number;
+  /** The run's observation ledger (default: the workspace's, deprecated). */
+  ledger?: ObservationLedger;
 }
 
 type Candidate = Citation & { order: number };
@@ -66,6 +69,7 @@ export async function validateCitations(
   const unseen: ValidationResult["unseen"] = [];
   const kept: Candidate[] = [];
   const lineCounts = new Map<string, number>();
+  const ledger = options.ledger ?? ws.ledger;
   let order = 0;
   for (const rc of raw) {
     const resolved = ws.resolve(rc.path, "file");
@@ -95,7 +99,7 @@ export async function validateCitations(
       lineCounts.set(rel, total);
     }
     // A bare path cites what was seen of the file; nothing seen means nothing verifiable.
-    const ranges = rc.ranges.length > 0 ? rc.ranges : ws.ledger.observed(rel).map(([start, end]) => ({ start, end }));
+    const ranges = rc.ranges.length > 0 ? rc.ranges : ledger.observed(rel).map(([start, end]) => ({ start, end }));
     if (ranges.length === 0) {
       unseen.push({ path: rel, start: 1, end: Math.max(1, total), ...(rc.reason ? { reason: rc.reason } : {}) });
       continue;
@@ -112,7 +116,7 @@ export async function validateCitations(
       }
       const start = range.start;
       const end = Math.min(range.end, total);
-      const seen = ws.ledger.check(rel, start, end);
+      const seen = ledger.check(rel, start, end);
       const base = rc.reason ? { reason: rc.reason } : {};
       if (seen.full) {
         mergeInto(kept, { path: rel, start, end, verified: true, verification: seen.kind, ...base, order: order++ });

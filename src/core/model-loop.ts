@@ -308,6 +308,7 @@ export async function runTools(run: ModelRun, state: LoopState, phase: TurnReply
       {
         toolbox: input.toolbox,
         cache: run.cache,
+        observations: run.ledger,
         emit,
         concurrency: config.concurrency,
         perResultTokens: config.perResultTokens,
@@ -387,6 +388,7 @@ export async function settleAnswer(run: ModelRun, state: LoopState, phase: TurnR
     maxCitations: config.maxCitations,
     requireObserved: true,
     minCoverageToTrim: canCorrect ? 0.5 : 0,
+    ledger: run.ledger,
   });
   state.validation = validation;
   if (validation.unseen.length > 0 && canCorrect) {

@@ -3,6 +3,7 @@
  * plus the conversation and the accounting), `LoopState` (what decides the next step), the
  * phases of a turn, and the run's start and end. No model requests and no tool calls here.
  */
+import { ObservationLedger } from "../contracts/observations.js";
 import type { AssistantTurn, ChatMessage } from "../llm/types.js";
 import type { ToolDefinition } from "../tools/definitions.js";
 import { ContextBudget } from "./budget.js";
@@ -59,6 +60,8 @@ export interface ModelRun {
   readonly tools: ToolDefinition[];
   readonly budget: ContextBudget;
   readonly cache: CallCache;
+  /** What the tools showed during this run; the answer's citations are checked against it. */
+  readonly ledger: ObservationLedger;
   /** Per-turn tool output cap, never more than a quarter of a known window. */
   readonly perTurnCap: number;
   /** The whole run's time budget in ms (Infinity without a deadline). */
@@ -157,6 +160,7 @@ export function startRun(input: ModelLoopInput): ModelRun {
       JSON.stringify(tools),
     ),
     cache: new CallCache(),
+    ledger: new ObservationLedger(),
     // Per-turn output can never be allowed to overflow a small window on its own.
     perTurnCap:
       config.contextWindow > 0 && config.perTurnTokens > 0

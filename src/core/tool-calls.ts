@@ -4,6 +4,8 @@
  * the toolbox concurrently, and malformed calls get an error result. Results come back in the
  * model's order, malformed ones last; every call gets a `tool_start`/`tool_end` pair.
  */
+
+import type { ObservationSink } from "../contracts/observations.js";
 import { malformedCallResult } from "../llm/history.js";
 import type { MalformedToolCall } from "../llm/types.js";
 import type { Toolbox } from "../tools/toolbox.js";
@@ -14,6 +16,8 @@ import type { ToolCallRequest, ToolResult } from "./types.js";
 export interface ToolCallsContext {
   toolbox: Toolbox;
   cache: CallCache;
+  /** The run's ledger: what each result showed is recorded there. */
+  observations: ObservationSink;
   emit: Emit;
   /** Calls run at once. */
   concurrency: number;
@@ -84,6 +88,7 @@ export async function runToolCalls(
             perResultTokens: ctx.perResultTokens,
             perTurnTokens: ctx.perTurnTokens,
             signal,
+            observations: ctx.observations,
             onStart: (i, call, args) =>
               emit({ type: "tool_start", turn, index: placeOf(i), call: { id: call.id, name: call.name, args } }),
             onEnd: (i, call, result, ms) =>

@@ -4,6 +4,7 @@
  * caps (per result and per turn, shared fairly) and records what was shown in the ledger.
  * It never throws for a bad call: every problem becomes a result the model can act on.
  */
+import type { ObservationSink } from "../contracts/observations.js";
 import type { ToolCallRequest, ToolResult } from "../contracts/tools.js";
 import { TokenCounter } from "../tokens/counter.js";
 import type { Workspace } from "../workspace/workspace.js";
@@ -37,6 +38,8 @@ export interface TurnOptions {
   perResultTokens?: number;
   /** Token cap for all results of the turn together (0 = none). */
   perTurnTokens?: number;
+  /** The run's observation ledger, which records what each result showed (default: the workspace's, deprecated). */
+  observations?: ObservationSink;
   onStart?: (index: number, call: ToolCallRequest, args: Record<string, unknown> | string) => void;
   onEnd?: (index: number, call: ToolCallRequest, result: ToolResult, ms: number) => void;
 }
@@ -188,7 +191,7 @@ export class Toolbox {
 
   /**
    * Run a turn's calls concurrently (at most `concurrency` at once), fit them into the caps and
-   * record what they showed in the ledger. Results come back in call order.
+   * record what they showed in `observations`. Results come back in call order.
    */
   async runTurn(calls: ToolCallRequest[], options: TurnOptions = {}): Promise<ToolResult[]> {
     const limit = Math.max(1, options.concurrency ?? 8);
@@ -227,9 +230,10 @@ export class Toolbox {
         );
       }
     }
+    const observations = options.observations ?? this.ws.ledger;
     results.forEach((r, i) => {
       const kind = calls[i]!.name === TOOL.read ? "read" : "grep";
-      this.ws.ledger.recordAll(r.observed, kind);
+      observations.recordAll(r.observed, kind);
       options.onEnd?.(i, calls[i]!, r, durations[i]!);
     });
     return results.map(({ text, observed, truncated, error, data, skipped }) => ({

@@ -5,11 +5,11 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
+import { ObservationLedger } from "../contracts/observations.js";
 import { locateRipgrep } from "../tools/grep/ripgrep.js";
 import { ConfigError } from "../util/errors.js";
 import { type GuardPolicy, isGitPath } from "./file-guard.js";
 import { buildFileIndex, type FileIndex, type IndexedFile, listFileIndex, type WalkOptions } from "./file-index.js";
-import { ObservationLedger } from "./ledger.js";
 import { cleanPathInput, closestPaths, isWithin, normalizeRelative, relativeTo } from "./paths.js";
 import { secretInodesOf } from "./secret-inodes.js";
 import { DEFAULT_SECRET_POLICY, isSecretPath, type SecretPolicy } from "./secrets.js";
@@ -78,6 +78,11 @@ export class Workspace {
   readonly root: string;
   readonly secrets: SecretPolicy;
   readonly maxSearchFileBytes: number;
+  /**
+   * @deprecated The ledger belongs to the run: pass one as `observations` to `Toolbox.runTurn` and
+   * as `ledger` to `validateCitations`. This one collects what callers that pass none were shown
+   * (the embedded explorer, until it does); it goes once none is left.
+   */
   readonly ledger = new ObservationLedger();
   private readonly maxIndexFiles: number | undefined;
   private readonly indexSource: IndexSource | undefined;

@@ -225,6 +225,14 @@ describe("model loop steps: run the tools", () => {
     );
   });
 
+  it("what the tools showed is recorded in the run's ledger, not the workspace's", async () => {
+    const ctx = await setup([{ toolCalls: [readCall("c1", 4, 5)] }]);
+    await runTools(ctx.run, ctx.state, await requested(ctx, "tools"));
+    assert.deepEqual(ctx.run.ledger.paths(), ["src/a.py"]);
+    assert.equal(ctx.run.ledger.check("src/a.py", 4, 5).full, true);
+    assert.equal(ctx.run.input.toolbox.ws.ledger.size, 0);
+  });
+
   it("a malformed call gets an error result after the others", async () => {
     const ctx = await setup([{ toolCalls: [readCall("c1")], malformed: [{ id: "bad", raw: "{", error: "not JSON" }] }]);
     await runTools(ctx.run, ctx.state, await requested(ctx, "tools"));

@@ -1,10 +1,17 @@
 /**
- * The observation ledger: which lines of which files a tool result actually showed during this
- * exploration. Citations are validated against it: a range nobody saw is trimmed or dropped.
+ * The observation ledger: which lines of which files a tool result actually showed during one
+ * run. The run (core) owns one and hands it to the toolbox, which records each result's `observed`
+ * spans into it (`ObservationSink`); citations are validated against it: a range nobody saw is
+ * trimmed or dropped. Pure data, no I/O, so it sits with the contracts both sides share.
  */
-import type { LineSpan, Verification } from "../contracts/tools.js";
+import type { LineSpan, Verification } from "./tools.js";
 
 export type ObservationKind = "read" | "grep";
+
+/** Where the toolbox records what each result showed. */
+export interface ObservationSink {
+  recordAll(spans: readonly LineSpan[], kind: ObservationKind): void;
+}
 
 /** Sorted, non-overlapping, merged [start, end] intervals (1-based inclusive). */
 class IntervalSet {
@@ -58,7 +65,7 @@ export interface CoverageCheck {
   kind: Verification;
 }
 
-export class ObservationLedger {
+export class ObservationLedger implements ObservationSink {
   private readonly read = new Map<string, IntervalSet>();
   private readonly grep = new Map<string, IntervalSet>();
   private records = 0;

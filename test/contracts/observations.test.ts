@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ObservationLedger } from "../../src/workspace/ledger.js";
+import { ObservationLedger } from "../../src/contracts/observations.js";
 
 describe("ObservationLedger", () => {
   it("merges overlapping and adjacent spans per file", () => {
