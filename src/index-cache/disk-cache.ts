@@ -68,7 +68,12 @@ export class DiskIndexCache {
   }
 
   /** The index source for workspaces (see `setDefaultIndexSource`). */
-  readonly source: IndexSource = async (options, list) => {
+  readonly source: IndexSource = Object.assign(
+    (options: WalkOptions, list: (options: WalkOptions) => Promise<FileIndex>) => this.lookup(options, list),
+    { holds: (options: WalkOptions) => !this.insideRoot(options.root) && existsSync(this.fileFor(options)) },
+  );
+
+  private lookup = async (options: WalkOptions, list: (options: WalkOptions) => Promise<FileIndex>) => {
     if (this.insideRoot(options.root)) return list(options);
     const file = this.fileFor(options);
     const key = listingKey(options);

@@ -57,14 +57,23 @@ export class MemoryIndexCache {
   }
 
   /** The index source for workspaces (see `setDefaultIndexSource`). */
-  readonly source: IndexSource = (options, list) => {
-    const key = listingKey(options);
-    const inFlight = this.pending.get(key);
-    if (inFlight) return inFlight;
-    const run = this.lookup(key, options, list).finally(() => this.pending.delete(key));
-    this.pending.set(key, run);
-    return run;
-  };
+  readonly source: IndexSource = Object.assign(
+    (options: WalkOptions, list: (options: WalkOptions) => Promise<FileIndex>) => {
+      const key = listingKey(options);
+      const inFlight = this.pending.get(key);
+      if (inFlight) return inFlight;
+      const run = this.lookup(key, options, list).finally(() => this.pending.delete(key));
+      this.pending.set(key, run);
+      return run;
+    },
+    {
+      holds: (options: WalkOptions) => {
+        const key = listingKey(options);
+        return this.entries.has(key) || this.pending.has(key);
+      },
+      primeInBackground: true,
+    },
+  );
 
   private async lookup(
     key: string,

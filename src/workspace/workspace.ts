@@ -27,10 +27,22 @@ export interface WorkspaceOptions {
 }
 
 /** A source of file indexes (e.g. a cache in front of the lister). */
-export type IndexSource = (
+export type IndexSource = ((
   options: WalkOptions,
   list: (options: WalkOptions) => Promise<FileIndex>,
-) => Promise<FileIndex>;
+) => Promise<FileIndex>) & {
+  /**
+   * Whether the source keeps a listing for these options (current or not: using it checks). A
+   * search that could do without the index takes it when the source holds one, since checking a
+   * kept listing costs less than the index-free search's own `find` probe and ripgrep's `--debug`.
+   */
+  holds?: (options: WalkOptions) => boolean;
+  /**
+   * A long-lived source (the server's memory cache): a search that went without the index lists
+   * the tree into it in the background, so the next call on this root finds it warm.
+   */
+  primeInBackground?: boolean;
+};
 
 let defaultIndexSource: IndexSource | undefined;
 
@@ -147,6 +159,23 @@ export class Workspace {
   /** True once the shared index exists (callers that can do without it need not wait). */
   hasIndex(): boolean {
     return this.index !== undefined;
+  }
+
+  /**
+   * True when the shared index exists, or the index source keeps one for this root (then it is
+   * loaded and checked now): for callers that can do without the index but are faster with it.
+   */
+  /** Start listing into a long-lived index source, without waiting (see `IndexSource.primeInBackground`). */
+  primeIndex(): void {
+    if (this.index || this.pendingIndex || !this.indexSource?.primeInBackground) return;
+    this.fileIndex().catch(() => undefined);
+  }
+
+  async warmIndex(): Promise<boolean> {
+    if (this.index) return true;
+    if (!this.pendingIndex && !this.indexSource?.holds?.(this.walkOptions())) return false;
+    await this.fileIndex();
+    return true;
   }
 
   /**

@@ -93,6 +93,25 @@ describe("memory index cache", () => {
     assert.ok(cache.stats.stale >= 3, `stale ${cache.stats.stale}`);
   });
 
+  it("a Grep without the index lists into the server's cache behind it; the next Grep uses that listing and sees changes", async () => {
+    await using repo = await tmpRepo({ files: FILES });
+    ageTree(repo.root);
+    const cache = new MemoryIndexCache();
+    const grep = async (pattern: string) => {
+      const ws = Workspace.openSync(repo.root, { indexSource: cache.source });
+      return (await new Toolbox(ws).run({ id: "g", name: "Grep", arguments: { pattern } })).text;
+    };
+    assert.match(await grep("def beta"), /src\/b\.py/);
+    const deadline = Date.now() + 10_000;
+    while (cache.size.repos === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cache.size.repos, 1, "the listing was made in the background");
+    assert.match(await grep("def gamma"), /src\/deep\/c\.py/);
+    assert.equal(cache.stats.hits, 1, "the second Grep used the kept listing");
+    repo.write("src/deep/new.py", "def delta():\n    pass\n");
+    assert.match(await grep("def delta"), /src\/deep\/new\.py/);
+    assert.match(await grep("def built"), /No matches found/, "ignore rules hold on the indexed path too");
+  });
+
   it("sees an edited ignore file, even one whose directory did not change", async () => {
     await using repo = await tmpRepo({ files: FILES });
     ageTree(repo.root);

@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createLogger } from "../../util/log.js";
 import { PathJudge } from "../../workspace/file-guard.js";
+import type { FileIndex } from "../../workspace/file-index.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import { RipgrepStderr } from "../../workspace/rg-stderr.js";
@@ -26,7 +27,7 @@ import {
   type GrepQuery,
   MAX_COLLECTED_LINES,
 } from "./collect.js";
-import { compileFileFilter, entersDir, selectsFile } from "./file-filter.js";
+import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 
@@ -156,7 +157,8 @@ export async function runRipgrep(
   if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
   // A directory search needs no file index: ripgrep's walk names what it ignored, a `find` probe
   // the symlinks. Globs and types are left to the index (ripgrep's overrides change what it logs).
-  if (!q.targetIsFile && !ws.hasIndex() && !q.glob && !q.type) {
+  // A listing kept by the warm index cache is cheaper to check than that probe.
+  if (!q.targetIsFile && !q.glob && !q.type && !(await ws.warmIndex())) {
     const outcome = await searchWithoutIndex(
       ws,
       q,
@@ -164,19 +166,34 @@ export async function runRipgrep(
       (extra, ignoreFile, sink) => search(ws, rg, q, extra, ignoreFile, options, false, sink, extra.length === 0),
       options.signal,
     );
-    if (outcome) return outcome;
+    if (outcome) {
+      if (outcome.ok) ws.primeIndex();
+      return outcome;
+    }
     if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
   }
+  const index = q.targetIsFile ? undefined : (await ws.filesUnderAsync(q.targetRel)).index;
+  return searchWithIndex(ws, rg, q, filter.filter, options, index);
+}
+
+/** The search with the file index's facts (links to search as explicit paths, or `--follow`). */
+async function searchWithIndex(
+  ws: Workspace,
+  rg: RipgrepInfo,
+  q: GrepQuery,
+  fileFilter: FileFilter,
+  options: { signal: AbortSignal; timeoutMs: number },
+  index: FileIndex | undefined,
+): Promise<RipgrepOutcome> {
   // ripgrep does not follow symlinks during traversal; the walker followed the ones that stay
   // inside the root, so they are searched as explicit paths (ripgrep follows explicit paths, but
   // applies neither globs, types nor ignore files above them: those are applied here).
   const extra: string[] = [];
   const ruleDirs: string[] = [];
   let follow = false;
-  if (!q.targetIsFile) {
+  if (index) {
     if (q.targetRel !== "") ruleDirs.push(...properAncestors(q.targetRel));
     const prefix = q.targetRel === "" ? "" : `${q.targetRel}/`;
-    const { index } = await ws.filesUnderAsync(q.targetRel);
     // When no symlink leaves the root or loops back (the walker checked every one), ripgrep may
     // simply follow them: same files, no extra walk roots, ignore rules as usual. (ripgrep would
     // walk a loop once before noticing it, which the walker does not.)
@@ -187,12 +204,11 @@ export async function runRipgrep(
       index.followedSymlinks.length > 0 &&
       index.skipped.outsideRoot === 0 &&
       index.loopSymlinks === 0 &&
-      filter.filter.whitelist === null;
+      fileFilter.whitelist === null;
     for (const link of follow ? [] : index.followedSymlinks) {
       if (prefix !== "" && !link.startsWith(prefix)) continue;
       const isFile = index.byRel.has(link);
-      if (isFile ? !selectsFile(filter.filter, link, q.targetRel) : !entersDir(filter.filter, link, q.targetRel))
-        continue;
+      if (isFile ? !selectsFile(fileFilter, link, q.targetRel) : !entersDir(fileFilter, link, q.targetRel)) continue;
       extra.push(ws.display(link));
       if (!isFile) ruleDirs.push(...properAncestors(link));
     }
