@@ -83,4 +83,21 @@ describe("fastcontext eval agent (CLI)", () => {
     assert.match(r.stderr, /needs --base-url/);
     assert.equal(r.stdout, "");
   });
+
+  it("offers the opencode, qwen-code and codex adapters under --agent", async () => {
+    const r = await cli([
+      "eval",
+      "agent",
+      "--tasks",
+      "/nonexistent.jsonl",
+      "--base-url",
+      "http://127.0.0.1:9/v1",
+      "--model",
+      "m",
+      "--agent",
+      "claude",
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown agent "claude"; expected builtin or opencode, qwen-code, codex/);
+  });
 });
