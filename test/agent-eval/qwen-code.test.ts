@@ -6,7 +6,7 @@
  * end to end test (BENCHMARKS.md records a run); without it that test is skipped and says why.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -178,6 +178,55 @@ describe("qwen-code adapter", () => {
         assert.ok(offered.includes("mcp__fastcontext__explore"), offered.join(","));
         assert.ok(!offered.includes("mcp__fastcontext__health"), offered.join(","));
         assert.ok(!offered.includes("web_fetch"), offered.join(","));
+      } finally {
+        await proxy.close();
+        rmSync(out, { recursive: true, force: true });
+        repo.cleanup();
+      }
+    });
+
+    it("runs the cli arm: the fastcontext shim on the agent's PATH answers with citations", async () => {
+      const repo = await tmpRepo({
+        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
+        git: true,
+        commit: true,
+      });
+      const out = mkdtempSync(join(tmpdir(), "fc-qw-cli-out-"));
+      const proxy = await startMeteringProxy(fake.server.url);
+      try {
+        const task = parseTask({
+          instance_id: "qw-2",
+          repo: "local/calc",
+          base_commit: repo.git("rev-parse", "HEAD").trim(),
+          problem_statement: "add() subtracts.",
+          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
+        });
+        const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
+        fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
+        fake.server.match(
+          hasTools,
+          reply()
+            .toolCall("run_shell_command", { command: "fastcontext -q 'where is add defined?' --citation" })
+            .usage(100, 5),
+        );
+        fake.server.match(hasTools, reply().content("It is in src/calc.py.").usage(200, 3));
+        const [record] = await runAgentEval({
+          tasks: [task],
+          arms: ["cli"],
+          agent: { name: "qwen-code", bin: QWEN! },
+          allowNetwork: true,
+          mirrors: { repoDir: repo.root },
+          cacheDir: join(out, "cache"),
+          outDir: out,
+          main: { proxy, model: "fake-model" },
+          wallTimeMs: 180_000,
+        });
+        assert.equal(record!.error, null, JSON.stringify(record));
+        assert.equal(record!.exit, "submitted", JSON.stringify(record));
+        assert.equal(record!.explorer_calls, 1, JSON.stringify(record));
+        assert.equal(record!.main.promptTokens, 300);
+        const trajectory = readFileSync(join(out, "trajectories", "qw-2.cli.json"), "utf8");
+        assert.match(trajectory, /src\/calc\.py:1-2/);
       } finally {
         await proxy.close();
         rmSync(out, { recursive: true, force: true });

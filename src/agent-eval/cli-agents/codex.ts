@@ -111,10 +111,12 @@ export function codexConfig(options: CliAgentOptions): string {
   return lines.join("\n");
 }
 
-/** `bash -lc 'cmd'` (as Codex reports commands) → `cmd`; anything else unchanged. */
+/** `bash -lc 'cmd'` or `bash -lc "cmd"` (as Codex reports commands) → `cmd`; anything else unchanged. */
 export function unwrapShell(command: string): string {
-  const m = /^(?:\S*\/)?(?:ba|z)?sh -l?c '((?:[^']|'\\'')*)'$/s.exec(command);
-  return m ? m[1]!.replaceAll("'\\''", "'") : command;
+  const single = /^(?:\S*\/)?(?:ba|z)?sh -l?c '((?:[^']|'\\'')*)'$/s.exec(command);
+  if (single) return single[1]!.replaceAll("'\\''", "'");
+  const double = /^(?:\S*\/)?(?:ba|z)?sh -l?c "((?:[^"\\]|\\.)*)"$/s.exec(command);
+  return double ? double[1]!.replace(/\\([\\"$`])/g, "$1") : command;
 }
 
 export const codex: CliAdapter = {
