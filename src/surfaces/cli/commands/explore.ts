@@ -8,7 +8,7 @@
  *   1    partial: a budget ran out (max_turns, token_budget, deadline) or the model failed after
  *        answering once; the surviving citations are printed.
  *   2    configuration or usage error (bad flag, bad config value or file, missing endpoint, bad repo).
- *   3    model endpoint error: unreachable, kept failing after the retries, or refused the request.
+ *   3    model endpoint error: unreachable, kept failing after the retries, or no usable reply (refused, oversized, malformed).
  *   4    no answer: the run ended without a single verified citation (an empty block is printed).
  *   70   internal error (a bug in fastcontext; FC_DEBUG=1 prints the stack).
  *   130  cancelled (SIGINT/SIGTERM).
@@ -72,7 +72,7 @@ export function statusLine(result: ExploreResult, code: number): string | null {
   if (code === EXIT.endpoint)
     return result.error?.kind === "endpoint"
       ? `the model server failed${why}; check it with \`fastcontext doctor\`, retry, or use --fallback`
-      : `the model refused the request${why}; check the model and its settings with \`fastcontext doctor\``;
+      : `the model gave no usable reply${why}; check the model and its settings with \`fastcontext doctor\``;
   if (code === EXIT.noAnswer)
     return `no answer (${result.stopReason})${why}; re-ask with sharper terms (identifiers, error text, directories)`;
   if (result.partial) return `partial result (${result.stopReason})${why}; the citations found so far are printed`;
