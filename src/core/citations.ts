@@ -30,8 +30,8 @@ export interface ValidationOptions {
    * any seen line is enough to trim.
    */
   minCoverageToTrim?: number;
-  /** The run's observation ledger (default: the workspace's, deprecated). */
-  ledger?: ObservationLedger;
+  /** The run's observation ledger: what its tool results showed. */
+  ledger: ObservationLedger;
 }
 
 type Candidate = Citation & { order: number };
@@ -69,7 +69,7 @@ export async function validateCitations(
   const unseen: ValidationResult["unseen"] = [];
   const kept: Candidate[] = [];
   const lineCounts = new Map<string, number>();
-  const ledger = options.ledger ?? ws.ledger;
+  const ledger = options.ledger;
   let order = 0;
   for (const rc of raw) {
     const resolved = ws.resolve(rc.path, "file");

@@ -11,6 +11,7 @@
 import { CodeUnitCache } from "../analysis/code-units.js";
 import { languageForPath } from "../analysis/languages.js";
 import { analyzeQuery, type QueryAnalysis, type Term } from "../analysis/query.js";
+import { ObservationLedger } from "../contracts/observations.js";
 import { validateCitations } from "../core/citations.js";
 import { createEmitter, type Emit, newRunId, previewText } from "../core/events.js";
 import type { RawCitation } from "../core/final-answer.js";
@@ -298,6 +299,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     let turns = 0;
     const warnings: string[] = [];
 
+    // What this run was shown (the run's, not the workspace's): citations must stay within it.
+    const ledger = new ObservationLedger();
     const runTurn = async (calls: ToolCallRequest[], content: string): Promise<ToolResult[]> => {
       turns++;
       const turn = turns;
@@ -306,6 +309,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       const t0 = performance.now();
       const results = await toolbox.runTurn(calls, {
         concurrency: 4,
+        observations: ledger,
         ...(request.signal ? { signal: request.signal } : {}),
         onStart: (index, call, args) =>
           emit({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args } }),
@@ -484,6 +488,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const validated = await validateCitations(ws, raw, {
       maxCitations: options.maxCitations ?? 25,
       requireObserved: true,
+      ledger,
     });
     const top = ranked[0]!;
     const strongest = top.matched

@@ -1,7 +1,7 @@
 /**
  * The toolbox: dispatches tool calls by name, parses their arguments leniently, bounds each call
  * in time, runs a turn's calls concurrently (results kept in call order), fits outputs into token
- * caps (per result and per turn, shared fairly) and records what was shown in the ledger.
+ * caps (per result and per turn, shared fairly) and records what was shown in the run's ledger.
  * It never throws for a bad call: every problem becomes a result the model can act on.
  */
 import type { ObservationSink } from "../contracts/observations.js";
@@ -38,7 +38,7 @@ export interface TurnOptions {
   perResultTokens?: number;
   /** Token cap for all results of the turn together (0 = none). */
   perTurnTokens?: number;
-  /** The run's observation ledger, which records what each result showed (default: the workspace's, deprecated). */
+  /** The run's observation ledger, which records what each result showed (none: nothing is recorded). */
   observations?: ObservationSink;
   onStart?: (index: number, call: ToolCallRequest, args: Record<string, unknown> | string) => void;
   onEnd?: (index: number, call: ToolCallRequest, result: ToolResult, ms: number) => void;
@@ -230,10 +230,10 @@ export class Toolbox {
         );
       }
     }
-    const observations = options.observations ?? this.ws.ledger;
+    const observations = options.observations;
     results.forEach((r, i) => {
       const kind = calls[i]!.name === TOOL.read ? "read" : "grep";
-      observations.recordAll(r.observed, kind);
+      observations?.recordAll(r.observed, kind);
       options.onEnd?.(i, calls[i]!, r, durations[i]!);
     });
     return results.map(({ text, observed, truncated, error, data, skipped }) => ({

@@ -1,11 +1,10 @@
 /**
  * One workspace per exploration: the realpath'd root, path resolution (including repair of the
  * mangled paths small models produce), the jail that keeps every read inside the root, the shared
- * file index and the observation ledger. Tools go through this; nothing else touches user paths.
+ * file index. Tools go through this; nothing else touches user paths.
  */
 import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
-import { ObservationLedger } from "../contracts/observations.js";
 import { locateRipgrep } from "../tools/grep/ripgrep.js";
 import { ConfigError } from "../util/errors.js";
 import { type GuardPolicy, isGitPath } from "./file-guard.js";
@@ -90,12 +89,6 @@ export class Workspace {
   readonly root: string;
   readonly secrets: SecretPolicy;
   readonly maxSearchFileBytes: number;
-  /**
-   * @deprecated The ledger belongs to the run: pass one as `observations` to `Toolbox.runTurn` and
-   * as `ledger` to `validateCitations`. This one collects what callers that pass none were shown
-   * (the embedded explorer, until it does); it goes once none is left.
-   */
-  readonly ledger = new ObservationLedger();
   private readonly maxIndexFiles: number | undefined;
   private readonly indexSource: IndexSource | undefined;
   private index: FileIndex | undefined;

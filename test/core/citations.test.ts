@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ObservationLedger } from "../../src/contracts/observations.js";
 import { correctionMessage, type ValidationOptions, validateCitations } from "../../src/core/citations.js";
 import { parseFinalAnswer } from "../../src/core/final-answer.js";
 import { Workspace } from "../../src/workspace/workspace.js";
@@ -22,21 +23,22 @@ before(async () => {
 });
 after(() => repo.cleanup());
 
-/** A fresh workspace whose ledger saw a.py 10-30 (Read) and 50 (Grep), and all of b.py (Read). */
-async function workspace(): Promise<Workspace> {
-  const ws = await Workspace.open(repo.root);
-  ws.ledger.record({ path: "src/a.py", start: 10, end: 30 }, "read");
-  ws.ledger.record({ path: "src/a.py", start: 50, end: 50 }, "grep");
-  ws.ledger.record({ path: "src/b.py", start: 1, end: 10 }, "read");
-  return ws;
+/** A run's ledger that saw a.py 10-30 (Read) and 50 (Grep), and b.py 1-10 (Read). */
+function seen(): ObservationLedger {
+  const ledger = new ObservationLedger();
+  ledger.record({ path: "src/a.py", start: 10, end: 30 }, "read");
+  ledger.record({ path: "src/a.py", start: 50, end: 50 }, "grep");
+  ledger.record({ path: "src/b.py", start: 1, end: 10 }, "read");
+  return ledger;
 }
 
-const OPTS: ValidationOptions = { maxCitations: 25, requireObserved: true };
+const OPTS: Omit<ValidationOptions, "ledger"> = { maxCitations: 25, requireObserved: true };
 
 async function validate(block: string, options: Partial<ValidationOptions> = {}) {
-  const ws = await workspace();
+  const ws = await Workspace.open(repo.root);
   return validateCitations(ws, parseFinalAnswer(`<final_answer>\n${block}\n</final_answer>`).citations, {
     ...OPTS,
+    ledger: seen(),
     ...options,
   });
 }
@@ -163,7 +165,7 @@ describe("validateCitations", () => {
 
 describe("correctionMessage", () => {
   it("lists each unseen range with its absolute path and warns they will be removed", async () => {
-    const ws = await workspace();
+    const ws = await Workspace.open(repo.root);
     const text = correctionMessage(ws, [{ path: "src/a.py", start: 60, end: 70 }]);
     assert.match(text, new RegExp(`^- ${repo.root}/src/a\\.py:60-70$`, "m"));
     assert.match(text, /will be removed/);

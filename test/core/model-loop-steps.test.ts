@@ -230,7 +230,7 @@ describe("model loop steps: run the tools", () => {
     await runTools(ctx.run, ctx.state, await requested(ctx, "tools"));
     assert.deepEqual(ctx.run.ledger.paths(), ["src/a.py"]);
     assert.equal(ctx.run.ledger.check("src/a.py", 4, 5).full, true);
-    assert.equal(ctx.run.input.toolbox.ws.ledger.size, 0);
+    assert.equal("ledger" in ctx.run.input.toolbox.ws, false, "a workspace holds no ledger");
   });
 
   it("a malformed call gets an error result after the others", async () => {

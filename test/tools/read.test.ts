@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ObservationLedger } from "../../src/contracts/observations.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
@@ -98,7 +99,8 @@ describe("Read", () => {
   });
 
   it("stops at 2000 lines with `...` and says how to read the rest; records only the shown lines", async () => {
-    const [r] = await tb.runTurn([{ id: "r", name: "Read", arguments: { path: "big.txt" } }]);
+    const ledger = new ObservationLedger();
+    const [r] = await tb.runTurn([{ id: "r", name: "Read", arguments: { path: "big.txt" } }], { observations: ledger });
     const body = lines(2000, (i) => `${i}|L${i}`);
     assert.equal(
       r!.text,
@@ -106,7 +108,7 @@ describe("Read", () => {
     );
     assert.equal(r!.truncated, true);
     assert.deepEqual(r!.observed, [{ path: "big.txt", start: 1, end: 2000 }]);
-    assert.deepEqual(tb.ws.ledger.observed("big.txt"), [[1, 2000]]);
+    assert.deepEqual(ledger.observed("big.txt"), [[1, 2000]]);
     const limited = await read({ path: "big.txt", limit: 3000 });
     assert.match(limited.text, /^```.*:1-2000\n/);
     const tail = await read({ path: "big.txt", offset: 2400 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ObservationLedger } from "../../src/contracts/observations.js";
 import { parseToolArgs } from "../../src/tools/args.js";
 import { toolDefinitions } from "../../src/tools/definitions.js";
 import { fairShares, Toolbox } from "../../src/tools/toolbox.js";
@@ -170,31 +171,36 @@ describe("Toolbox", () => {
   it("records in the ledger exactly the lines its results showed", async () => {
     const ws = Workspace.openSync(repo.root);
     const tb = new Toolbox(ws);
-    await tb.runTurn([
-      { id: "1", name: "Read", arguments: { path: "c.txt", offset: 5, limit: 3 } },
-      { id: "2", name: "Grep", arguments: { pattern: "number 2[0-2]\\b", path: "c.txt", "-A": 1 } },
-      { id: "3", name: "Glob", arguments: { pattern: "*.txt" } },
-      { id: "4", name: "Read", arguments: { path: "missing.txt" } },
-    ]);
-    assert.deepEqual(ws.ledger.paths(), ["c.txt"]);
-    assert.deepEqual(ws.ledger.observed("c.txt"), [
+    const ledger = new ObservationLedger();
+    await tb.runTurn(
+      [
+        { id: "1", name: "Read", arguments: { path: "c.txt", offset: 5, limit: 3 } },
+        { id: "2", name: "Grep", arguments: { pattern: "number 2[0-2]\\b", path: "c.txt", "-A": 1 } },
+        { id: "3", name: "Glob", arguments: { pattern: "*.txt" } },
+        { id: "4", name: "Read", arguments: { path: "missing.txt" } },
+      ],
+      { observations: ledger },
+    );
+    assert.deepEqual(ledger.paths(), ["c.txt"]);
+    assert.deepEqual(ledger.observed("c.txt"), [
       [5, 7],
       [20, 23],
     ]);
-    assert.equal(ws.ledger.check("c.txt", 5, 7).kind, "read");
-    assert.equal(ws.ledger.check("c.txt", 20, 23).kind, "grep");
+    assert.equal(ledger.check("c.txt", 5, 7).kind, "read");
+    assert.equal(ledger.check("c.txt", 20, 23).kind, "grep");
   });
 
   it("fits each result into the per-result cap, cutting along lines, saying how to narrow, recording only what is shown", async () => {
     const ws = Workspace.openSync(repo.root);
     const tb = new Toolbox(ws);
+    const ledger300 = new ObservationLedger();
     const [read, grep, glob] = await tb.runTurn(
       [
         { id: "1", name: "Read", arguments: { path: "a.txt" } },
         { id: "2", name: "Grep", arguments: { pattern: "line", path: "a.txt" } },
         { id: "3", name: "Glob", arguments: { pattern: "*.txt" } },
       ],
-      { perResultTokens: 300 },
+      { perResultTokens: 300, observations: ledger300 },
     );
     for (const r of [read!, grep!]) {
       assert.ok((await tb.counter.exact(r.text)) <= 300, r.text);
@@ -221,7 +227,7 @@ describe("Toolbox", () => {
         !grep!.text.includes(`\n${shownGrep.end + 1}:`),
     );
     assert.equal(glob!.truncated, false);
-    assert.deepEqual(ws.ledger.observed("a.txt"), [[1, Math.max(shownRead.end, shownGrep.end)]]);
+    assert.deepEqual(ledger300.observed("a.txt"), [[1, Math.max(shownRead.end, shownGrep.end)]]);
   });
 
   it("shares the per-turn cap fairly: small results whole, large ones cut, each with its notice", async () => {
