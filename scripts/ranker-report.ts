@@ -66,7 +66,7 @@ function main(): void {
     return { name, rows: readRun(dir) };
   });
   const langOf = (repo: string) => language.get(repo) ?? "other";
-  const kindOf = (id: string) => (id.includes("-doc-") ? "doc" : "commit");
+  const kindOf = (id: string) => (id.includes("-doc-") ? "doc" : id.endsWith("-trace") ? "trace" : "commit");
   const groups = new Map<string, string[]>();
   for (const t of tasks) {
     for (const key of [langOf(t.repo), `all ${kindOf(t.instance_id)}`, "all"]) {

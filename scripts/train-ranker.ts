@@ -159,8 +159,23 @@ function standardize(groups: readonly Group[], dims: number): { mean: number[]; 
  * Listwise training: maximize the log of the softmax mass on each group's right candidates, with L2.
  * Full-batch gradient descent with Adam steps from zero weights; no randomness anywhere.
  */
+/**
+ * Evidence that is rare in training data (quoted messages, stack frames, paths and definitions named in
+ * the query, and the hand-set score that combines them): more of it must never lower a candidate's
+ * score. Unconstrained, each part's log and relative feature are nearly collinear on the few tasks
+ * that have it, the fit gives them opposite signs, and a query with much more of that evidence than
+ * training showed (a declared `--option` matched verbatim) is pushed down instead of up.
+ */
+const MONOTONE = new Set([
+  ...["definitions", "messages", "paths", "frames", "defNames", "exactName", "hand_score"].flatMap((p) => [
+    `log_${p}`,
+    `rel_${p}`,
+  ]),
+]);
+
 function fitListwise(features: readonly string[], groups: readonly Group[], l2 = 1e-3, steps = 400): LinearModel {
   const dims = features.length;
+  const monotone = features.map((f) => MONOTONE.has(f));
   const { mean, scale } = standardize(groups, dims);
   const xs = groups.map((g) => g.x.map((x) => x.map((v, d) => (v - mean[d]!) / scale[d]!)));
   const w = new Array<number>(dims).fill(0);
@@ -187,6 +202,7 @@ function fitListwise(features: readonly string[], groups: readonly Group[], l2 =
       const mh = m[d]! / (1 - 0.9 ** t);
       const vh = v[d]! / (1 - 0.999 ** t);
       w[d] = w[d]! - (lr * mh) / (Math.sqrt(vh) + 1e-8);
+      if (monotone[d] && w[d]! < 0) w[d] = 0;
     }
   }
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
