@@ -100,13 +100,15 @@ export const DEFAULT_RANKER_PATH = join(
 let cached: { path: string; asset: RankerAsset | null; error?: string } | undefined;
 
 /**
- * The shipped ranker, loaded once; null (with the reason) when the asset is missing or does not match
- * this build, in which case the explorer falls back to its hand-set combination and says so.
+ * The shipped ranker, loaded once; null when there is none (the hand-set combination is used), or
+ * null with the reason when the asset does not parse or match this build (the explorer says so).
  */
 export function loadRanker(path = DEFAULT_RANKER_PATH): { asset: RankerAsset | null; error?: string } {
   if (cached?.path === path) return cached;
   try {
-    if (!existsSync(path)) cached = { path, asset: null, error: `no ranker asset at ${path}` };
+    // No asset is the shipped state until a learned model beats the hand-set weights (BENCHMARKS.md
+    // "Issue 11"): not a warning. A present but unreadable or mismatched one is.
+    if (!existsSync(path)) cached = { path, asset: null };
     else cached = { path, asset: parseRankerAsset(readFileSync(path, "utf8")) };
   } catch (error) {
     cached = { path, asset: null, error: error instanceof Error ? error.message : String(error) };
