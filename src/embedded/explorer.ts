@@ -247,12 +247,12 @@ async function readCalls(
 const PROXIMITY_WEIGHT = 0.2;
 
 /** Raise files adjacent (in the import graph) to the strongest hits. */
-function applyImportProximity(
+async function applyImportProximity(
   ranked: RankedFile[],
   planned: PlannedCall[],
   results: ToolResult[],
   files: readonly string[],
-): RankedFile[] {
+): Promise<RankedFile[]> {
   const i = planned.findIndex((p) => p.purpose === "imports");
   const data = i === -1 ? undefined : results[i]?.data;
   if (data?.tool !== "Grep" || ranked.length === 0) return ranked;
@@ -262,7 +262,7 @@ function applyImportProximity(
       f.path,
       f.lines.filter((l) => l.match).map((l) => l.text),
     );
-  const graph = importGraphFor(linesByFile, files);
+  const graph = await importGraphFor(linesByFile, files);
   const top = ranked[0]!.score;
   const seeds = new Map(ranked.slice(0, 5).map((f) => [f.rel, f.score / top]));
   const byRel = new Map(ranked.map((f) => [f.rel, f]));
@@ -394,7 +394,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       terms,
       roles,
     }).filter((f) => f.score > 0);
-    const handRanked = applyImportProximity(lexicalRanking, planned, firstResults, candidates);
+    const handRanked = await applyImportProximity(lexicalRanking, planned, firstResults, candidates);
     if (handRanked.length === 0)
       return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");
