@@ -4,7 +4,7 @@
  */
 
 import { createLogger } from "../util/log.js";
-import type { ExploreEvent } from "./types.js";
+import type { ExploreEvent, ToolCallRequest, ToolResult } from "./types.js";
 
 const log = createLogger("core.events");
 
@@ -34,4 +34,33 @@ export function previewText(text: string, max = 600): string {
 
 export function newRunId(): string {
   return `run_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * The `tool_end` event of a call that ran (not answered from the cache): what every loop emits
+ * when a tool result comes back. `estimate` counts the result's tokens as the run's counter does.
+ */
+export function toolEndEvent(
+  turn: number,
+  index: number,
+  call: ToolCallRequest,
+  result: ToolResult,
+  ms: number,
+  estimate: (text: string) => number,
+): EventInput {
+  return {
+    type: "tool_end",
+    turn,
+    index,
+    callId: call.id,
+    name: call.name,
+    ms,
+    chars: result.text.length,
+    tokens: estimate(result.text),
+    lines: result.text.split("\n").length,
+    truncated: result.truncated,
+    cached: false,
+    ...(result.error ? { error: result.error.message } : {}),
+    preview: previewText(result.text),
+  };
 }

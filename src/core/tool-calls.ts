@@ -10,7 +10,7 @@ import { malformedCallResult } from "../llm/history.js";
 import type { MalformedToolCall } from "../llm/types.js";
 import type { Toolbox } from "../tools/toolbox.js";
 import { type CallCache, callKey } from "./call-cache.js";
-import { type Emit, previewText } from "./events.js";
+import { type Emit, previewText, toolEndEvent } from "./events.js";
 import type { ToolCallRequest, ToolResult } from "./types.js";
 
 export interface ToolCallsContext {
@@ -92,21 +92,7 @@ export async function runToolCalls(
             onStart: (i, call, args) =>
               emit({ type: "tool_start", turn, index: placeOf(i), call: { id: call.id, name: call.name, args } }),
             onEnd: (i, call, result, ms) =>
-              emit({
-                type: "tool_end",
-                turn,
-                index: placeOf(i),
-                callId: call.id,
-                name: call.name,
-                ms,
-                chars: result.text.length,
-                tokens: toolbox.counter.estimate(result.text),
-                lines: result.text.split("\n").length,
-                truncated: result.truncated,
-                cached: false,
-                ...(result.error ? { error: result.error.message } : {}),
-                preview: previewText(result.text),
-              }),
+              emit(toolEndEvent(turn, placeOf(i), call, result, ms, (text) => toolbox.counter.estimate(text))),
           },
         );
   fresh.forEach((f, i) => {

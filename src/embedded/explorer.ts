@@ -13,7 +13,7 @@ import { languageForPath } from "../analysis/languages.js";
 import { analyzeQuery, type QueryAnalysis, type Term } from "../analysis/query.js";
 import { ObservationLedger } from "../contracts/observations.js";
 import { validateCitations } from "../core/citations.js";
-import { createEmitter, type Emit, newRunId, previewText } from "../core/events.js";
+import { createEmitter, type Emit, newRunId, toolEndEvent } from "../core/events.js";
 import type { RawCitation } from "../core/final-answer.js";
 import type {
   ExploreRequest,
@@ -314,21 +314,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         onStart: (index, call, args) =>
           emit({ type: "tool_start", turn, index, call: { id: call.id, name: call.name, args } }),
         onEnd: (index, call, result, ms) =>
-          emit({
-            type: "tool_end",
-            turn,
-            index,
-            callId: call.id,
-            name: call.name,
-            ms,
-            chars: result.text.length,
-            tokens: toolbox.counter.estimate(result.text),
-            lines: result.text.split("\n").length,
-            truncated: result.truncated,
-            cached: false,
-            ...(result.error ? { error: result.error.message } : {}),
-            preview: previewText(result.text),
-          }),
+          emit(toolEndEvent(turn, index, call, result, ms, (text) => toolbox.counter.estimate(text))),
       });
       toolMs += performance.now() - t0;
       toolCalls += calls.length;

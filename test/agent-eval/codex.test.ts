@@ -6,17 +6,14 @@
  * to end test (BENCHMARKS.md records a run); without it that test is skipped and says why.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { codex, unwrapShell } from "../../src/agent-eval/cli-agents/codex.js";
 import { codexConfig } from "../../src/agent-eval/cli-agents.js";
-import { startMeteringProxy } from "../../src/agent-eval/metering-proxy.js";
 import { runAgentEval } from "../../src/agent-eval/runner.js";
-import { parseTask } from "../../src/eval/tasks.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo } from "../support/tmp-repo.js";
+import { withCalcTask } from "./support/calc-task.js";
 
 const CODEX = process.env.FC_TEST_CODEX;
 
@@ -105,21 +102,7 @@ describe("codex adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs codex exec in the mcp arm: an explore call through our MCP server, a shell command, an answer", async () => {
-      const repo = await tmpRepo({
-        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
-        git: true,
-        commit: true,
-      });
-      const out = mkdtempSync(join(tmpdir(), "fc-codex-out-"));
-      const proxy = await startMeteringProxy(fake.server.url);
-      try {
-        const task = parseTask({
-          instance_id: "cx-1",
-          repo: "local/calc",
-          base_commit: repo.git("rev-parse", "HEAD").trim(),
-          problem_statement: "add() subtracts.",
-          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
-        });
+      await withCalcTask(fake.server.url, "cx-1", async ({ repo, task, proxy, out }) => {
         // Codex 0.169 offers MCP tools as a Responses API namespace (`mcp__fastcontext`) and the
         // shell as `exec_command`.
         fake.server.enqueue(
@@ -152,29 +135,11 @@ describe("codex adapter", () => {
         assert.ok(!offered.includes("web_search"), offered.join(","));
         assert.equal(requests[0]!.body!.stream, true);
         assert.equal(requests[0]!.headers.authorization, "Bearer unused");
-      } finally {
-        await proxy.close();
-        rmSync(out, { recursive: true, force: true });
-        repo.cleanup();
-      }
+      });
     });
 
     it("runs the cli arm: the fastcontext shim on the agent's PATH answers with citations", async () => {
-      const repo = await tmpRepo({
-        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
-        git: true,
-        commit: true,
-      });
-      const out = mkdtempSync(join(tmpdir(), "fc-cx-cli-out-"));
-      const proxy = await startMeteringProxy(fake.server.url);
-      try {
-        const task = parseTask({
-          instance_id: "cx-2",
-          repo: "local/calc",
-          base_commit: repo.git("rev-parse", "HEAD").trim(),
-          problem_statement: "add() subtracts.",
-          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
-        });
+      await withCalcTask(fake.server.url, "cx-2", async ({ repo, task, proxy, out }) => {
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
         fake.server.match(
@@ -199,11 +164,7 @@ describe("codex adapter", () => {
         assert.equal(record!.main.promptTokens, 300);
         const trajectory = readFileSync(join(out, "trajectories", "cx-2.cli.json"), "utf8");
         assert.match(trajectory, /src\/calc\.py:1-2/);
-      } finally {
-        await proxy.close();
-        rmSync(out, { recursive: true, force: true });
-        repo.cleanup();
-      }
+      });
     });
   });
 });

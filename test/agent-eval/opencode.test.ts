@@ -6,16 +6,12 @@
  * run); without it the test is skipped and says why.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { opencodeConfig } from "../../src/agent-eval/cli-agents.js";
-import { startMeteringProxy } from "../../src/agent-eval/metering-proxy.js";
 import { runAgentEval } from "../../src/agent-eval/runner.js";
-import { parseTask } from "../../src/eval/tasks.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo } from "../support/tmp-repo.js";
+import { withCalcTask } from "./support/calc-task.js";
 
 const OPENCODE = process.env.FC_TEST_OPENCODE;
 
@@ -50,21 +46,7 @@ describe("opencode adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs opencode in the mcp arm: a bash command, an explore call through our MCP server, an edit", async () => {
-      const repo = await tmpRepo({
-        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
-        git: true,
-        commit: true,
-      });
-      const out = mkdtempSync(join(tmpdir(), "fc-oc-out-"));
-      const proxy = await startMeteringProxy(fake.server.url);
-      try {
-        const task = parseTask({
-          instance_id: "oc-1",
-          repo: "local/calc",
-          base_commit: repo.git("rev-parse", "HEAD").trim(),
-          problem_statement: "add() subtracts.",
-          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
-        });
+      await withCalcTask(fake.server.url, "oc-1", async ({ repo, task, proxy, out }) => {
         // opencode also asks for a session title (no tools); the agent's turns carry tools.
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("Fix add").usage(5, 2), {
@@ -98,11 +80,7 @@ describe("opencode adapter", () => {
           fake.server.chatRequests().find((r) => hasTools(r.body ?? {}))!.body!.tools as Config[]
         ).map((t) => t.function.name);
         assert.ok(toolsOffered.includes("fastcontext_explore"), toolsOffered.join(","));
-      } finally {
-        await proxy.close();
-        rmSync(out, { recursive: true, force: true });
-        repo.cleanup();
-      }
+      });
     });
   });
 });

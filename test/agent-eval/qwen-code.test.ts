@@ -12,11 +12,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { qwenCode } from "../../src/agent-eval/cli-agents/qwen-code.js";
 import { qwenSettings } from "../../src/agent-eval/cli-agents.js";
-import { startMeteringProxy } from "../../src/agent-eval/metering-proxy.js";
 import { runAgentEval } from "../../src/agent-eval/runner.js";
-import { parseTask } from "../../src/eval/tasks.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { tmpRepo } from "../support/tmp-repo.js";
+import { withCalcTask } from "./support/calc-task.js";
 
 const QWEN = process.env.FC_TEST_QWEN;
 
@@ -114,21 +112,7 @@ describe("qwen-code adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs qwen -p in the mcp arm: an explore call through our MCP server, a read, a shell command, an answer", async () => {
-      const repo = await tmpRepo({
-        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
-        git: true,
-        commit: true,
-      });
-      const out = mkdtempSync(join(tmpdir(), "fc-qwen-out-"));
-      const proxy = await startMeteringProxy(fake.server.url);
-      try {
-        const task = parseTask({
-          instance_id: "qw-1",
-          repo: "local/calc",
-          base_commit: repo.git("rev-parse", "HEAD").trim(),
-          problem_statement: "add() subtracts.",
-          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
-        });
+      await withCalcTask(fake.server.url, "qw-1", async ({ repo, task, proxy, out }) => {
         // Side requests without tools (a title, a summary), if any, get a short answer.
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
@@ -178,29 +162,11 @@ describe("qwen-code adapter", () => {
         assert.ok(offered.includes("mcp__fastcontext__explore"), offered.join(","));
         assert.ok(!offered.includes("mcp__fastcontext__health"), offered.join(","));
         assert.ok(!offered.includes("web_fetch"), offered.join(","));
-      } finally {
-        await proxy.close();
-        rmSync(out, { recursive: true, force: true });
-        repo.cleanup();
-      }
+      });
     });
 
     it("runs the cli arm: the fastcontext shim on the agent's PATH answers with citations", async () => {
-      const repo = await tmpRepo({
-        files: { "src/calc.py": "def add(a, b):\n    return a - b\n" },
-        git: true,
-        commit: true,
-      });
-      const out = mkdtempSync(join(tmpdir(), "fc-qw-cli-out-"));
-      const proxy = await startMeteringProxy(fake.server.url);
-      try {
-        const task = parseTask({
-          instance_id: "qw-2",
-          repo: "local/calc",
-          base_commit: repo.git("rev-parse", "HEAD").trim(),
-          problem_statement: "add() subtracts.",
-          locations: [{ path: "src/calc.py", file_lines: 2, deleted_lines: [2], insert_after: [] }],
-        });
+      await withCalcTask(fake.server.url, "qw-2", async ({ repo, task, proxy, out }) => {
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
         fake.server.match(
@@ -227,11 +193,7 @@ describe("qwen-code adapter", () => {
         assert.equal(record!.main.promptTokens, 300);
         const trajectory = readFileSync(join(out, "trajectories", "qw-2.cli.json"), "utf8");
         assert.match(trajectory, /src\/calc\.py:1-2/);
-      } finally {
-        await proxy.close();
-        rmSync(out, { recursive: true, force: true });
-        repo.cleanup();
-      }
+      });
     });
   });
 });

@@ -694,13 +694,17 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
       choices,
       ...extra,
     });
+    // Deltas are due at fixed times from the start (a late timer is caught up on the next delta),
+    // so a paced stream keeps its nominal rate on a loaded machine, as a real server's clock does.
+    let due = Date.now();
     for (let i = 0; i < deltas.length; i++) {
       if (cut && i === cut.afterChunks) {
         if (cut.then === "reset") res.socket?.destroy();
         else await waitForAbort(signal);
         return;
       }
-      if (!(await pause(r.waitBefore(i), signal))) return;
+      due += r.waitBefore(i);
+      if (!(await pause(Math.max(0, due - Date.now()), signal))) return;
       const last = i === deltas.length - 1;
       // vLLM puts finish_reason on the delta that carries the last token.
       const choice = {
