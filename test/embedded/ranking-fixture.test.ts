@@ -42,10 +42,11 @@ describe("ranking fixture: eight languages, questions with a known answer", () =
   // (BENCHMARKS.md, "Issue 11: learned ranker"); without it the explorer uses the hand-set weights and
   // the same ranks are asserted.
   const shipped = existsSync(DEFAULT_RANKER_PATH);
-  it("loads the shipped learned ranker, when there is one, with this build's features", { skip: !shipped }, () => {
+  it("loads the shipped learned ranker with this build's features, or knows none ships, without an error", () => {
     const loaded = loadRanker();
     assert.equal(loaded.error, undefined);
-    assert.ok(loaded.asset && loaded.asset.file.weights.length > 0);
+    if (shipped) assert.ok(loaded.asset && loaded.asset.file.weights.length > 0);
+    else assert.equal(loaded.asset, null);
   });
 
   for (const repo of FIXTURE_REPOS) {
