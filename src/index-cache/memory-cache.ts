@@ -72,6 +72,7 @@ export class MemoryIndexCache {
         return this.entries.has(key) || this.pending.has(key);
       },
       primeInBackground: true,
+      peek: (options: WalkOptions) => this.entries.get(listingKey(options))?.index,
     },
   );
 

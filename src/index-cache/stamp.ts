@@ -10,7 +10,7 @@
  * listing could look unchanged later. Such "racy" entries (mtime within RACY_MS of the listing)
  * are stamped as unknown, so the next check re-lists, as git does for its index.
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { aboveRootRules } from "../workspace/above-root-rules.js";
 import type { FileIndex } from "../workspace/file-index.js";
@@ -18,8 +18,8 @@ import { IGNORE_FILE_NAMES } from "../workspace/ignore-rules.js";
 
 /** Directory mtimes this close to the listing (or later) are not trusted. */
 export const RACY_MS = 2000;
-/** Stats in flight at once while checking a stamp. */
-const STAT_CONCURRENCY = 64;
+/** Stats between two yields to the event loop. */
+const STAT_SLICE = 1024;
 
 export interface IndexStamp {
   /** Wall-clock time the listing started (ms since the epoch). */
@@ -54,24 +54,33 @@ function ignoreFilesOf(root: string, index: FileIndex, startRel: string): string
   return [...out].sort();
 }
 
-/** Run `fn` over `items` with at most `limit` promises in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/**
+ * `statSync` over `items` in slices, yielding to the event loop between slices. Measured on a
+ * 50k-file tree (11,471 directories, all cached): 31–35 ms in all, against 82–153 ms for the same
+ * stats as 64 concurrent promises through the thread pool (BENCHMARKS "Large repositories"); a slice
+ * blocks the loop for about 3 ms.
+ */
+async function statSlices<T, R>(
+  items: readonly T[],
+  pathOf: (item: T) => string,
+  fn: (item: T, st: { mtimeMs: number; size: number } | null) => R,
+  stopWhen?: (r: R) => boolean,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % STAT_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const item = items[i]!;
+    const r = fn(item, mtimeOf(pathOf(item)));
+    out.push(r);
+    if (stopWhen?.(r)) break;
+  }
   return out;
 }
 
-async function mtimeOf(abs: string): Promise<{ mtimeMs: number; size: number } | null> {
+function mtimeOf(abs: string): { mtimeMs: number; size: number } | null {
   try {
-    const st = await stat(abs);
-    return { mtimeMs: st.mtimeMs, size: st.size };
+    const st = statSync(abs, { throwIfNoEntry: false });
+    return st ? { mtimeMs: st.mtimeMs, size: st.size } : null;
   } catch {
     return null;
   }
@@ -82,39 +91,38 @@ export async function stampIndex(root: string, index: FileIndex, listedAt: numbe
   const dirs = [...index.dirs].sort();
   const abs = (rel: string) => (rel === "" ? root : join(root, rel));
   const racy = (mtimeMs: number) => mtimeMs >= listedAt - RACY_MS;
-  const dirStamps = await mapLimit(dirs, STAT_CONCURRENCY, async (rel): Promise<[string, number]> => {
-    const st = await mtimeOf(abs(rel));
-    return [rel, st && !racy(st.mtimeMs) ? st.mtimeMs : -1];
-  });
+  const dirStamps = await statSlices(dirs, abs, (rel, st): [string, number] => [
+    rel,
+    st && !racy(st.mtimeMs) ? st.mtimeMs : -1,
+  ]);
   const files = ignoreFilesOf(root, index, startRel);
-  const fileStamps = await mapLimit(files, STAT_CONCURRENCY, async (rel): Promise<[string, number, number]> => {
-    const st = await mtimeOf(abs(rel));
+  const fileStamps = await statSlices(files, abs, (rel, st): [string, number, number] => {
     if (!st) return [rel, -1, -1];
     return racy(st.mtimeMs) ? [rel, -2, -2] : [rel, st.mtimeMs, st.size];
   });
   return { listedAt, dirs: dirStamps, ignoreFiles: fileStamps };
 }
 
-/** Whether the tree still matches the stamp (no directory or ignore file changed). */
+/** Whether the tree still matches the stamp (no directory or ignore file changed); stops at the first change. */
 export async function stampIsCurrent(root: string, stamp: IndexStamp): Promise<boolean> {
   const abs = (rel: string) => (rel === "" ? root : join(root, rel));
-  let current = true;
-  // Checked in chunks so a changed tree is noticed without statting every remaining directory.
-  const CHUNK = 1024;
-  for (let i = 0; i < stamp.dirs.length && current; i += CHUNK) {
-    const results = await mapLimit(stamp.dirs.slice(i, i + CHUNK), STAT_CONCURRENCY, async ([rel, mtimeMs]) => {
-      if (mtimeMs < 0) return false;
-      const st = await mtimeOf(abs(rel));
-      return st !== null && st.mtimeMs === mtimeMs;
-    });
-    current = results.every(Boolean);
-  }
-  if (!current) return false;
-  const files = await mapLimit(stamp.ignoreFiles, STAT_CONCURRENCY, async ([rel, mtimeMs, size]) => {
-    if (mtimeMs === -2) return false;
-    const st = await mtimeOf(abs(rel));
-    if (mtimeMs === -1) return st === null;
-    return st !== null && st.mtimeMs === mtimeMs && st.size === size;
-  });
+  const stale = (ok: boolean) => !ok;
+  const dirs = await statSlices(
+    stamp.dirs,
+    ([rel]) => abs(rel),
+    ([, mtimeMs], st) => mtimeMs >= 0 && st !== null && st.mtimeMs === mtimeMs,
+    stale,
+  );
+  if (!dirs.every(Boolean)) return false;
+  const files = await statSlices(
+    stamp.ignoreFiles,
+    ([rel]) => abs(rel),
+    ([, mtimeMs, size], st) => {
+      if (mtimeMs === -2) return false;
+      if (mtimeMs === -1) return st === null;
+      return st !== null && st.mtimeMs === mtimeMs && st.size === size;
+    },
+    stale,
+  );
   return files.every(Boolean);
 }

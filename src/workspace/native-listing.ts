@@ -5,17 +5,18 @@
  * files and names ignored entries on stderr (`--debug`); the symlink probe finds the links, and
  * followed directory links (rare) are walked by the JavaScript walker, whose rules they need.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { emptySkipStats } from "../contracts/tools.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
 import { tooLongDirs } from "./path-limit.js";
 import { isWithin, relativeTo } from "./paths.js";
-import { RipgrepStderr } from "./rg-stderr.js";
+import { openStderrFile, RipgrepStderr } from "./rg-stderr.js";
 import { isSecretPath } from "./secrets.js";
 import { probeSymlinks } from "./symlink-probe.js";
 
@@ -67,9 +68,18 @@ interface RgListing {
 
 function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: number): Promise<RgListing> {
   return new Promise((resolve) => {
-    const child = spawn(rgPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    // stderr into a file: the --debug lines are as many as the ignored entries (see openStderrFile).
+    const errFile = openStderrFile();
+    const child = spawn(rgPath, args, {
+      cwd: root,
+      stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
+    }) as ChildProcessByStdio<null, Readable, Readable | null>;
     const files: string[] = [];
     const stderr = new RipgrepStderr();
+    const finish = () => {
+      if (errFile) errFile.drain(stderr);
+      else stderr.end();
+    };
     let carry = "";
     let truncated = false;
     child.stdout.setEncoding("utf8");
@@ -86,11 +96,14 @@ function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: numb
         }
       }
     });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => stderr.push(chunk));
-    child.on("error", () => resolve({ files, stderr, truncated, ok: false }));
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => stderr.push(chunk));
+    child.on("error", () => {
+      finish();
+      resolve({ files, stderr, truncated, ok: false });
+    });
     child.on("close", (code) => {
-      stderr.end();
+      finish();
       // 0: files listed; 1: none; 2: some entries unreadable (the rest is still right).
       resolve({ files, stderr, truncated, ok: truncated || code === 0 || code === 1 || code === 2 });
     });

@@ -41,6 +41,12 @@ export type IndexSource = ((
    * the tree into it in the background, so the next call on this root finds it warm.
    */
   primeInBackground?: boolean;
+  /**
+   * The kept listing for these options as it was stored, without checking it against the tree (or
+   * undefined). Only for a search that checks it at the same time and throws its result away when
+   * the check fails (see `Workspace.keptIndexUnchecked`).
+   */
+  peek?: (options: WalkOptions) => FileIndex | undefined;
 };
 
 let defaultIndexSource: IndexSource | undefined;
@@ -147,6 +153,16 @@ export class Workspace {
       return this.index;
     });
     return this.pendingIndex;
+  }
+
+  /**
+   * The index source's kept listing of the root, not yet checked (undefined when there is none or
+   * the shared index is already here). A caller may search with it while `fileIndex()` checks it,
+   * and must use the result only when `fileIndex()` resolves to this same object (the listing held).
+   */
+  keptIndexUnchecked(): FileIndex | undefined {
+    if (this.index) return undefined;
+    return this.indexSource?.peek?.(this.walkOptions());
   }
 
   /** True once the shared index exists (callers that can do without it need not wait). */

@@ -58,10 +58,16 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     },
   };
-  // The explorer is the root command; subcommands register themselves when the command line needs them.
-  const { registerExploreCommand } = await import("./commands/explore.js");
-  registerExploreCommand(program, ctx);
-  for (const name of neededSubcommands(argv)) (await SUBCOMMANDS[name]!())(program, ctx);
+  // The explorer is the root command; subcommands register themselves when the command line needs
+  // them. A command line that names a subcommand never reaches the root's options (they are
+  // positional), so the explorer's modules (config schema, model client: ≈ 60 ms) are not loaded
+  // for it: `fastcontext tool Grep` is what a main agent runs over bash, once per search.
+  const needed = neededSubcommands(argv);
+  if (!(needed.length === 1 && argv[0] === needed[0])) {
+    const { registerExploreCommand } = await import("./commands/explore.js");
+    registerExploreCommand(program, ctx);
+  }
+  for (const name of needed) (await SUBCOMMANDS[name]!())(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: "user" });
