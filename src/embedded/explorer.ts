@@ -30,7 +30,7 @@ import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
 import { FILE_BASE_FEATURES, fileFeatureContext, fileFeatures, UNIT_BASE_FEATURES, unitFeatures } from "./features.js";
 import { isLikelyBinary, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
-import { importGraphFor, proximity } from "./import-graph.js";
+import { applyImportProximity } from "./import-proximity.js";
 import {
   type ConfidentCitation,
   type LearnedFile,
@@ -243,38 +243,6 @@ async function readCalls(
   return calls;
 }
 
-/** Weight of import-graph proximity to the strongest hits, relative to the best file's score. */
-const PROXIMITY_WEIGHT = 0.2;
-
-/** Raise files adjacent (in the import graph) to the strongest hits. */
-async function applyImportProximity(
-  ranked: RankedFile[],
-  planned: PlannedCall[],
-  results: ToolResult[],
-  files: readonly string[],
-): Promise<RankedFile[]> {
-  const i = planned.findIndex((p) => p.purpose === "imports");
-  const data = i === -1 ? undefined : results[i]?.data;
-  if (data?.tool !== "Grep" || ranked.length === 0) return ranked;
-  const linesByFile = new Map<string, string[]>();
-  for (const f of data.files)
-    linesByFile.set(
-      f.path,
-      f.lines.filter((l) => l.match).map((l) => l.text),
-    );
-  const graph = await importGraphFor(linesByFile, files);
-  const top = ranked[0]!.score;
-  const seeds = new Map(ranked.slice(0, 5).map((f) => [f.rel, f.score / top]));
-  const byRel = new Map(ranked.map((f) => [f.rel, f]));
-  for (const [rel, p] of proximity(graph, seeds)) {
-    const f = byRel.get(rel);
-    if (!f) continue;
-    f.proximity = p;
-    f.score += PROXIMITY_WEIGHT * top * p;
-  }
-  return [...ranked].sort((a, b) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-}
-
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
   const readFiles = options.readFiles ?? 8;
@@ -292,7 +260,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       query: request.query,
       root: ws.root,
       policy: "embedded",
-      maxTurns: 2,
+      // Two turns (search, read), and one more on a tree whose import lines pass the collection cap.
+      maxTurns: 3,
     });
     let toolMs = 0;
     let toolCalls = 0;
@@ -380,7 +349,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       terms,
       roles,
     }).filter((f) => f.score > 0);
-    const handRanked = await applyImportProximity(lexicalRanking, planned, firstResults, candidates);
+    const handRanked = await applyImportProximity(lexicalRanking, planned, firstResults, candidates, runTurn);
     if (handRanked.length === 0)
       return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");

@@ -1,0 +1,96 @@
+/**
+ * Import proximity on a tree whose import lines pass the collection cap (20,000 lines): the first
+ * turn's capped search is not used (which files it holds depends on ripgrep's thread order); a
+ * third turn searches the strongest files' own import lines and the lines that name them, so the
+ * ranking is the same on every run and the importer of the best file still gains proximity.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ExploreEvent } from "../../src/core/types.js";
+import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
+import { importNamesOf, targetedImportCalls } from "../../src/embedded/import-proximity.js";
+import type { RankedFile } from "../../src/embedded/rank-files.js";
+import { tmpRepo } from "../support/tmp-repo.js";
+
+describe("import names of a file", () => {
+  it("names the module, or the directory for package files and Go", () => {
+    assert.deepEqual(importNamesOf("pkg/core/retry_policy.py"), ["retry_policy"]);
+    assert.deepEqual(importNamesOf("pkg/core/__init__.py"), ["core"]);
+    assert.deepEqual(importNamesOf("web/src/widgets/index.ts"), ["widgets"]);
+    assert.deepEqual(importNamesOf("internal/backoff/timer.go"), ["backoff", "timer"]);
+    assert.deepEqual(importNamesOf("a.b"), [], "one-letter names say nothing");
+  });
+
+  it("plans one search per seed and one for the lines naming them", () => {
+    const calls = targetedImportCalls(["pkg/core/retry_policy.py", "pkg/core/__init__.py"]);
+    assert.equal(calls.length, 3);
+    assert.deepEqual(
+      calls.slice(0, 2).map((c) => (c.arguments as Record<string, unknown>).path),
+      ["pkg/core/retry_policy.py", "pkg/core/__init__.py"],
+    );
+    const naming = new RegExp(String((calls[2]!.arguments as Record<string, unknown>).pattern));
+    assert.ok(naming.test("from pkg.core.retry_policy import compute_backoff"));
+    assert.ok(naming.test("from pkg import core"));
+    assert.ok(!naming.test("x = retry_policy.compute_backoff()"), "only lines that start like imports");
+  });
+});
+
+/** 520 modules of 40 import lines each (20,800 lines, past the cap), one of which imports the policy. */
+function bigTree(): Record<string, string> {
+  const files: Record<string, string> = {
+    "pkg/__init__.py": "",
+    "pkg/core/__init__.py": "",
+    "pkg/core/retry_policy.py": [
+      "import math",
+      "",
+      "",
+      "def compute_backoff(attempt, base=0.5):",
+      '    """Seconds to wait before the next retry of a failed request."""',
+      "    return min(30.0, base * math.pow(2, attempt))",
+      "",
+    ].join("\n"),
+    "pkg/client/__init__.py": "",
+    "pkg/client/session.py": [
+      "from pkg.core.retry_policy import compute_backoff",
+      "",
+      "",
+      "class Session:",
+      "    def send_with_retries(self, request, attempts):",
+      "        for attempt in range(attempts):",
+      "            wait = compute_backoff(attempt)",
+      "        return wait",
+      "",
+    ].join("\n"),
+  };
+  const imports = Array.from({ length: 40 }, (_, i) => `import helper_module_${i}`).join("\n");
+  for (let m = 0; m < 520; m++) files[`pkg/filler/group${m % 13}/mod_${m}.py`] = `${imports}\n\nVALUE_${m} = ${m}\n`;
+  return files;
+}
+
+describe("import proximity past the collection cap", () => {
+  it("takes a third, targeted turn and ranks the same way on every run", async () => {
+    await using repo = await tmpRepo({ files: bigTree() });
+    const rankings: string[][] = [];
+    const proximities: number[] = [];
+    const explorer = createEmbeddedExplorer({
+      onRanking: (ranked: RankedFile[]) => {
+        rankings.push(ranked.slice(0, 5).map((f) => f.rel));
+        proximities.push(ranked.find((f) => f.rel === "pkg/client/session.py")?.proximity ?? 0);
+      },
+    });
+    const query = "where is the backoff computed before a failed request is retried?";
+    const events: ExploreEvent[] = [];
+    const first = await explorer({ root: repo.root, query, onEvent: (e) => events.push(e) });
+    const second = await explorer({ root: repo.root, query });
+    assert.equal(first.turns, 3);
+    const started = events.filter((e) => e.type === "tool_start").map((e) => e.call.id);
+    assert.ok(started.includes("call_imports_naming"), "the targeted search is in the trajectory");
+    assert.deepEqual(rankings[0], rankings[1], "same ranking on both runs");
+    assert.deepEqual(
+      first.citations.map((c) => c.path),
+      second.citations.map((c) => c.path),
+    );
+    assert.equal(rankings[0]![0], "pkg/core/retry_policy.py");
+    assert.ok(proximities[0]! > 0, "the importer of the best file is its neighbour in the graph");
+  });
+});
