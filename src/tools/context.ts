@@ -5,6 +5,7 @@
 import type { ToolErrorCode, ToolResult } from "../contracts/tools.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
+import type { CountBatch } from "./grep/count-search.js";
 
 export interface ToolConfig {
   /** Lines per Read call (trained: 2000). */
@@ -37,6 +38,8 @@ export interface ToolContext {
   ws: Workspace;
   signal: AbortSignal;
   config: ToolConfig;
+  /** The turn's count Greps that may share one search pass (set by `Toolbox.runTurn`). */
+  countBatch?: CountBatch;
 }
 
 /** A tool result that can also be re-rendered smaller to fit a token budget. */

@@ -80,7 +80,11 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
 
   const rg = config.grepEngine === "fallback" ? null : await locateRipgrep();
   if (!rg && config.grepEngine === "ripgrep") return toolError("io_error", "ripgrep is not available on this machine.");
-  const options = { signal: ctx.signal, timeoutMs: config.toolTimeoutMs };
+  const options = {
+    signal: ctx.signal,
+    timeoutMs: config.toolTimeoutMs,
+    ...(ctx.countBatch ? { countBatch: ctx.countBatch } : {}),
+  };
   const outcome = rg ? await runRipgrep(ws, rg, q, options) : await runFallback(ws, q, options);
   if (!outcome.ok) {
     if (outcome.kind === "invalid_regex") {

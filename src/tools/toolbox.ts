@@ -20,6 +20,7 @@ import {
 } from "./context.js";
 import { TOOL, TOOL_NAMES, type ToolDefinition, toolDefinitions } from "./definitions.js";
 import { runGlob } from "./glob.js";
+import { CountBatch, wordMatcher } from "./grep/count-search.js";
 import { runGrep } from "./grep.js";
 import { runRead } from "./read.js";
 
@@ -103,7 +104,7 @@ export class Toolbox {
   }
 
   /** Run one call: validate, execute within the time limit. Does not touch the ledger. */
-  async run(call: ToolCallRequest, signal?: AbortSignal): Promise<ToolOutput> {
+  async run(call: ToolCallRequest, signal?: AbortSignal, countBatch?: CountBatch): Promise<ToolOutput> {
     const def = this.defs.find((d) => d.function.name === call.name);
     const impl = IMPLEMENTATIONS[call.name];
     if (!def || !impl) {
@@ -131,7 +132,12 @@ export class Toolbox {
     else signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const result = await Promise.race([
-        impl(parsed.args, { ws: this.ws, signal: controller.signal, config: this.config }),
+        impl(parsed.args, {
+          ws: this.ws,
+          signal: controller.signal,
+          config: this.config,
+          ...(countBatch ? { countBatch } : {}),
+        }),
         stopped,
       ]);
       if (parsed.notes.length > 0 && !result.error) result.text += `\n${reminder(`Note: ${parsed.notes.join("; ")}.`)}`;
@@ -190,11 +196,44 @@ export class Toolbox {
   }
 
   /**
+   * The count Greps of a turn that may share one ripgrep pass (see count-search.ts): same path,
+   * glob and type, whole-word patterns. Indexed like `calls`; a call alone in its group gets none.
+   */
+  private countBatches(calls: ToolCallRequest[], signal?: AbortSignal): Array<CountBatch | undefined> {
+    const def = this.defs.find((d) => d.function.name === TOOL.grep);
+    const groups = new Map<string, number[]>();
+    const members: Array<{ pattern: string; ignoreCase: boolean } | undefined> = [];
+    calls.forEach((call, i) => {
+      if (call.name !== TOOL.grep || !def) return;
+      const parsed = parseToolArgs(def, call.arguments);
+      if (!parsed.ok) return;
+      const a = parsed.args;
+      if (a.output_mode !== "count" || a.multiline === true || typeof a.pattern !== "string") return;
+      const ignoreCase = a["-i"] === true;
+      if (!wordMatcher(a.pattern, ignoreCase)) return;
+      members[i] = { pattern: a.pattern, ignoreCase };
+      const key = JSON.stringify([a.path ?? "", a.glob ?? "", a.type ?? ""]);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const out = new Array<CountBatch | undefined>(calls.length);
+    for (const indices of groups.values()) {
+      if (indices.length < 2) continue;
+      const batch = new CountBatch(
+        indices.map((i) => members[i]!),
+        signal,
+      );
+      for (const i of indices) out[i] = batch;
+    }
+    return out;
+  }
+
+  /**
    * Run a turn's calls concurrently (at most `concurrency` at once), fit them into the caps and
    * record what they showed in `observations`. Results come back in call order.
    */
   async runTurn(calls: ToolCallRequest[], options: TurnOptions = {}): Promise<ToolResult[]> {
     const limit = Math.max(1, options.concurrency ?? 8);
+    const batches = this.config.grepEngine === "fallback" ? [] : this.countBatches(calls, options.signal);
     const outputs = new Array<ToolOutput>(calls.length);
     const durations = new Array<number>(calls.length).fill(0);
     let next = 0;
@@ -204,7 +243,7 @@ export class Toolbox {
         const call = calls[i]!;
         options.onStart?.(i, call, this.displayArgs(call));
         const started = performance.now();
-        outputs[i] = await this.run(call, options.signal);
+        outputs[i] = await this.run(call, options.signal, batches[i]);
         durations[i] = performance.now() - started;
       }
     };

@@ -4,31 +4,24 @@
  * on timeout; partial results survive both, and ripgrep's exit status 2 (some files unreadable)
  * does not discard what it found.
  */
-import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { createLogger } from "../../util/log.js";
-import { isGitPath, PathJudge } from "../../workspace/file-guard.js";
+import { isGitPath } from "../../workspace/file-guard.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
-import { openStderrFile, RipgrepStderr, type StderrFile } from "../../workspace/rg-stderr.js";
-import { isSecretPath } from "../../workspace/secrets.js";
+import { openStderrFile, RipgrepStderr } from "../../workspace/rg-stderr.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { countPathTooLong } from "../path-limit-note.js";
-import {
-  type Collected,
-  type FileMatches,
-  finalizeFile,
-  type GrepLine,
-  type GrepQuery,
-  MAX_COLLECTED_LINES,
-} from "./collect.js";
+import { type Collected, finalizeFile, type GrepLine, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
+import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.js";
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
+import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 
 const log = createLogger("tools.grep.rg");
@@ -81,6 +74,13 @@ export async function locateRipgrep(): Promise<RipgrepInfo | null> {
 /** For tests: forget the located binary. */
 export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
   located = value;
+}
+
+/** The limits of one search; `countBatch` lets a count search share a pass with others of its turn. */
+export interface SearchOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  countBatch?: CountBatch;
 }
 
 export type RipgrepOutcome =
@@ -151,7 +151,7 @@ export async function runRipgrep(
   ws: Workspace,
   rg: RipgrepInfo,
   q: GrepQuery,
-  options: { signal: AbortSignal; timeoutMs: number },
+  options: SearchOptions,
 ): Promise<RipgrepOutcome> {
   const filter = compileFileFilter(q);
   if (!filter.ok) return { ok: false, kind: "invalid_args", message: filter.message };
@@ -196,7 +196,7 @@ async function searchWithIndex(
   rg: RipgrepInfo,
   q: GrepQuery,
   fileFilter: FileFilter,
-  options: { signal: AbortSignal; timeoutMs: number },
+  options: SearchOptions,
   index: FileIndex | undefined,
   mayFollow = true,
 ): Promise<RipgrepOutcome> {
@@ -269,32 +269,46 @@ function properAncestors(rel: string): string[] {
   return out;
 }
 
+/** Start ripgrep with `args`, its stderr in a file where one can be made, under supervision. */
+function spawnSupervised(
+  ws: Workspace,
+  rg: RipgrepInfo,
+  args: string[],
+  options: SearchOptions,
+  ignoredSink?: string[],
+): { child: RgChild; run: Supervised } {
+  const errFile = openStderrFile();
+  let child: RgChild;
+  try {
+    child = spawn(rg.path, args, { cwd: ws.root, stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"] }) as RgChild;
+  } catch (error) {
+    errFile?.drain(new RipgrepStderr());
+    throw error;
+  }
+  return { child, run: supervise(child, errFile, options, ignoredSink) };
+}
+
 async function search(
   ws: Workspace,
   rg: RipgrepInfo,
   q: GrepQuery,
   extra: string[],
   ignoreFile: string | undefined,
-  options: { signal: AbortSignal; timeoutMs: number },
+  options: SearchOptions,
   follow: boolean,
   ignoredSink?: string[],
   withTarget = true,
 ): Promise<RipgrepOutcome> {
   const since = Date.now() - RECENT_SLACK_MS;
-  const errFile = openStderrFile();
-  let child: RgChild;
-  try {
-    child = spawn(rg.path, ripgrepArgs(ws, q, extra, ignoreFile, follow, ignoredSink !== undefined, withTarget), {
-      cwd: ws.root,
-      stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
-    }) as RgChild;
-  } catch (error) {
-    errFile?.drain(new RipgrepStderr());
-    throw error;
-  }
+  const args = ripgrepArgs(ws, q, extra, ignoreFile, follow, ignoredSink !== undefined, withTarget);
   const verdictOf = fileVerdict(ws, q, since);
-  if (q.mode === "count")
-    return collectCounts(ws, child, errFile, verdictOf, (rel) => recount(ws, rg.path, q, rel), options, ignoredSink);
+  const recountFile = (rel: string) => recount(ws, rg.path, q, rel);
+  if (q.mode === "count" && options.countBatch?.covers(q)) {
+    const spawnPass: SpawnPass = (passArgs, passOptions, sink) => spawnSupervised(ws, rg, passArgs, passOptions, sink);
+    return options.countBatch.counts(ws, q, spawnPass, args, ignoreFile, verdictOf, recountFile, options, ignoredSink);
+  }
+  const { child, run } = spawnSupervised(ws, rg, args, options, ignoredSink);
+  if (q.mode === "count") return collectCounts(ws, child, run, verdictOf, recountFile, options);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
   /** Files that changed while ripgrep ran: their lines are checked against the file before they are shown. */
@@ -303,7 +317,6 @@ async function search(
   const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
   let collectedLines = 0;
   let atLeast = false;
-  const run = supervise(child, errFile, options, ignoredSink);
   const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
@@ -395,178 +408,6 @@ async function search(
       outsideRoot: refused.outside,
       pathTooLong: { dirs: [], count: countPathTooLong(run.stderr()) },
       atLeast: atLeast || timedOut,
-      timedOut,
-      engine: "ripgrep",
-    },
-  };
-}
-
-type FileVerdict = "ok" | "recent" | "secret" | "tooLarge" | "outside" | "unreadable";
-
-/**
- * Whether a file ripgrep matched may be shown, judged now by what the path really is (ripgrep
- * opened it itself; the index may be older than a link): never a file whose real path leaves the
- * root or enters `.git`, never a secret by its name, its real path or a hard link; in a directory
- * search, never a file over the size limit (as the fallback engine). The index, when there is one,
- * already knows which names are secret, which matters when a common word matches tens of thousands.
- */
-function fileVerdict(ws: Workspace, q: GrepQuery, since: number): (rel: string) => FileVerdict {
-  const index = ws.hasIndex() ? ws.files() : undefined;
-  const judge = new PathJudge(
-    ws.guard(),
-    (rel) => index?.byRel.get(rel)?.secret ?? isSecretPath(rel, ws.secrets),
-    since,
-  );
-  return (rel) => {
-    const verdict = judge.judge(rel);
-    if (!verdict.ok) {
-      if (verdict.reason === "secret") return "secret";
-      return verdict.reason === "outside" || verdict.reason === "git" ? "outside" : "unreadable";
-    }
-    if (!q.targetIsFile && verdict.size > ws.maxSearchFileBytes) return "tooLarge";
-    return verdict.recent ? "recent" : "ok";
-  };
-}
-
-interface Supervised {
-  exited: Promise<number | null>;
-  kill(): void;
-  /** Stop watching the abort signal and the time limit. */
-  release(): void;
-  timedOut(): boolean;
-  stderr(): string;
-}
-
-/** A ripgrep child: stdout a pipe, stderr a pipe or (`errFile`) a file. */
-type RgChild = ChildProcessByStdio<null, Readable, Readable | null>;
-
-/**
- * Kill ripgrep on abort or after the time limit; keep the start of its stderr (from the pipe, or
- * from `errFile` once it has exited); -1 when it cannot run.
- */
-function supervise(
-  child: RgChild,
-  errFile: StderrFile | null,
-  options: { signal: AbortSignal; timeoutMs: number },
-  ignoredSink?: string[],
-): Supervised {
-  const lines = new RipgrepStderr();
-  let spawnError = "";
-  let timedOut = false;
-  const kill = () => {
-    if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
-  };
-  options.signal.addEventListener("abort", kill, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, options.timeoutMs);
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => lines.push(chunk));
-  const finish = () => {
-    if (errFile) errFile.drain(lines);
-    else lines.end();
-  };
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("close", (code) => {
-      finish();
-      if (ignoredSink) ignoredSink.push(...lines.ignored);
-      resolve(code);
-    });
-    child.on("error", (error) => {
-      finish();
-      spawnError += String(error);
-      resolve(-1);
-    });
-  });
-  return {
-    exited,
-    kill,
-    release: () => {
-      clearTimeout(timer);
-      options.signal.removeEventListener("abort", kill);
-    },
-    timedOut: () => timedOut,
-    stderr: () => lines.text() + spawnError,
-  };
-}
-
-/** The failure a finished ripgrep run stands for, or null when its output is the answer. */
-function failureOf(code: number | null, run: Supervised, signal: AbortSignal, found: boolean): RipgrepOutcome | null {
-  if (signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
-  const message = run.stderr().trim();
-  if (code === 2 && !found && !run.timedOut()) {
-    const clean = message.replace(/^rg: /gm, "");
-    if (/regex parse error|literal .* not allowed|regex.*error/i.test(message))
-      return { ok: false, kind: "invalid_regex", message: clean };
-    if (/unrecognized file type/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
-    if (/glob/i.test(message) && /error/i.test(message)) return { ok: false, kind: "invalid_args", message: clean };
-    // Otherwise: unreadable files and no match anywhere else; "no matches".
-  }
-  if (code === -1) return { ok: false, kind: "failed", message: `ripgrep could not run: ${message}` };
-  return null;
-}
-
-const unreadableCount = (stderr: string) => (stderr.match(/\(os error \d+\)/g) ?? []).length;
-
-/**
- * Count mode: ripgrep prints `path NUL count` per file (`--count-matches --null`); binary files are
- * left out by ripgrep itself, as the JSON mode drops them. Files over the size limit and secret
- * files are dropped here, as in the other modes.
- */
-async function collectCounts(
-  ws: Workspace,
-  child: RgChild,
-  errFile: StderrFile | null,
-  verdictOf: (rel: string) => FileVerdict,
-  recountFile: (rel: string) => Promise<number | null>,
-  options: { signal: AbortSignal; timeoutMs: number },
-  ignoredSink?: string[],
-): Promise<RipgrepOutcome> {
-  const chunks: Buffer[] = [];
-  const run = supervise(child, errFile, options, ignoredSink);
-  child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const code = await run.exited;
-  run.release();
-  const files: FileMatches[] = [];
-  const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
-  const out = Buffer.concat(chunks);
-  // Records are `path \0 digits \n`; a path may hold a newline, never a NUL.
-  for (let start = 0; start < out.length; ) {
-    const nul = out.indexOf(0, start);
-    if (nul === -1) break;
-    const eol = out.indexOf(10, nul);
-    const end = eol === -1 ? out.length : eol;
-    const path = out.toString("utf8", start, nul);
-    const count = Number(out.toString("latin1", nul + 1, end));
-    start = end + 1;
-    if (!Number.isFinite(count) || count <= 0) continue;
-    const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
-    if (rel === null) continue;
-    const verdict = verdictOf(rel);
-    if (verdict === "ok") files.push({ rel, lines: [], matches: count, matchLines: 0 });
-    else if (verdict === "recent") {
-      // Changed during the search: counted again from the file the guard opens now.
-      const again = await recountFile(rel);
-      if (again === null) refused.unreadable++;
-      else if (again > 0) files.push({ rel, lines: [], matches: again, matchLines: 0 });
-    } else refused[verdict]++;
-  }
-  const failure = failureOf(code, run, options.signal, files.length > 0);
-  if (failure) return failure;
-  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const timedOut = run.timedOut();
-  return {
-    ok: true,
-    collected: {
-      files,
-      binary: 0,
-      secret: refused.secret,
-      tooLarge: refused.tooLarge,
-      unreadable: unreadableCount(run.stderr()) + refused.unreadable,
-      outsideRoot: refused.outside,
-      pathTooLong: { dirs: [], count: countPathTooLong(run.stderr()) },
-      atLeast: timedOut,
       timedOut,
       engine: "ripgrep",
     },

@@ -1,0 +1,253 @@
+/**
+ * Count-mode searches. One search: ripgrep prints `path NUL count` per file
+ * (`--count-matches --null`). Several at once: the count Greps of one turn whose patterns only ever
+ * match whole words — `\b(?:a|b)\w*` (words starting with a or b) and `\b(?:a|b)\b` (the words
+ * themselves) — share one ripgrep pass that prints every matching word (`--only-matching`), and
+ * each call's counts are the words its own pattern matches. Every such match starts at a word's
+ * start and runs to its end, whichever of the patterns matched it, so a shared pass sees exactly
+ * the words each search alone would count, and each call's result is the text it would have been
+ * (test/tools/count-batch.test.ts compares them). The embedded explorer plans five to ten of them
+ * per question: on a 50k-file tree each pass is half a second.
+ */
+import { readFileSync } from "node:fs";
+import { isWithin, relativeTo } from "../../workspace/paths.js";
+import type { Workspace } from "../../workspace/workspace.js";
+import { countPathTooLong } from "../path-limit-note.js";
+import type { Collected, FileMatches, GrepQuery } from "./collect.js";
+import { type FileVerdict, failureOf, type RgChild, type Supervised, unreadableCount } from "./rg-process.js";
+import type { RipgrepOutcome } from "./ripgrep.js";
+
+type SearchOptions = { signal: AbortSignal; timeoutMs: number };
+
+/** Starts ripgrep with `args` under supervision; the entries its --debug lines name go to `ignoredSink`. */
+export type SpawnPass = (
+  args: string[],
+  options: SearchOptions,
+  ignoredSink?: string[],
+) => { child: RgChild; run: Supervised };
+
+/** `path → count` records of a count search, before the files are judged. */
+type CountRecords = Array<{ path: string; count: number }>;
+
+/** ripgrep's `path NUL count` lines; a path may hold a newline, never a NUL. */
+function parseCountRecords(out: Buffer): CountRecords {
+  const records: CountRecords = [];
+  for (let start = 0; start < out.length; ) {
+    const nul = out.indexOf(0, start);
+    if (nul === -1) break;
+    const eol = out.indexOf(10, nul);
+    const end = eol === -1 ? out.length : eol;
+    const path = out.toString("utf8", start, nul);
+    const count = Number(out.toString("latin1", nul + 1, end));
+    start = end + 1;
+    if (Number.isFinite(count) && count > 0) records.push({ path, count });
+  }
+  return records;
+}
+
+/**
+ * The outcome of a count search from its records: binary files are left out by ripgrep itself, as
+ * the JSON mode drops them; files over the size limit and secret files are dropped here, as in the
+ * other modes; a file that changed while ripgrep ran is counted again from what the guard opens.
+ */
+async function countsOutcome(
+  ws: Workspace,
+  records: CountRecords,
+  verdictOf: (rel: string) => FileVerdict,
+  recountFile: (rel: string) => Promise<number | null>,
+  code: number | null,
+  run: Pick<Supervised, "stderr" | "timedOut">,
+  signal: AbortSignal,
+): Promise<RipgrepOutcome> {
+  const files: FileMatches[] = [];
+  const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
+  for (const { path, count } of records) {
+    const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
+    if (rel === null) continue;
+    const verdict = verdictOf(rel);
+    if (verdict === "ok") files.push({ rel, lines: [], matches: count, matchLines: 0 });
+    else if (verdict === "recent") {
+      const again = await recountFile(rel);
+      if (again === null) refused.unreadable++;
+      else if (again > 0) files.push({ rel, lines: [], matches: again, matchLines: 0 });
+    } else refused[verdict]++;
+  }
+  const failure = failureOf(code, run as Supervised, signal, files.length > 0);
+  if (failure) return failure;
+  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const timedOut = run.timedOut();
+  const collected: Collected = {
+    files,
+    binary: 0,
+    secret: refused.secret,
+    tooLarge: refused.tooLarge,
+    unreadable: unreadableCount(run.stderr()) + refused.unreadable,
+    outsideRoot: refused.outside,
+    pathTooLong: { dirs: [], count: countPathTooLong(run.stderr()) },
+    atLeast: timedOut,
+    timedOut,
+    engine: "ripgrep",
+  };
+  return { ok: true, collected };
+}
+
+/** One count search in its own ripgrep process (spawned by the caller with the count flags). */
+export async function collectCounts(
+  ws: Workspace,
+  child: RgChild,
+  run: Supervised,
+  verdictOf: (rel: string) => FileVerdict,
+  recountFile: (rel: string) => Promise<number | null>,
+  options: SearchOptions,
+): Promise<RipgrepOutcome> {
+  const chunks: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const code = await run.exited;
+  run.release();
+  return countsOutcome(ws, parseCountRecords(Buffer.concat(chunks)), verdictOf, recountFile, code, run, options.signal);
+}
+
+/** Which words a whole-word count pattern matches, or null for any other pattern. */
+export function wordMatcher(pattern: string, ignoreCase: boolean): ((word: string) => boolean) | null {
+  const m = /^\\b\(\?:(\w+(?:\|\w+)*)\)(\\w\*|\\b)$/.exec(pattern);
+  if (!m) return null;
+  // `u`: case folding as ripgrep's (simple Unicode case folding), for words with letters past ASCII.
+  const re = new RegExp(m[2] === "\\b" ? `^(?:${m[1]})$` : `^(?:${m[1]})`, ignoreCase ? "iu" : "u");
+  return (word) => re.test(word);
+}
+
+/** What a shared pass found: each file's words and how often each occurs. */
+interface SharedPass {
+  files: Array<{ path: string; words: Map<string, number> }>;
+  code: number | null;
+  stderr: string;
+  timedOut: boolean;
+  ignored: string[];
+}
+
+/** `path NUL word LF word LF … LF LF path NUL …` (`--only-matching --heading --null --no-line-number`). */
+function parseWords(out: Buffer): SharedPass["files"] {
+  const files: SharedPass["files"] = [];
+  let pos = 0;
+  while (pos < out.length) {
+    const nul = out.indexOf(0, pos);
+    if (nul === -1) break;
+    const path = out.toString("utf8", pos, nul);
+    const words = new Map<string, number>();
+    pos = nul + 1;
+    while (pos < out.length && out[pos] !== 10) {
+      let eol = out.indexOf(10, pos);
+      if (eol === -1) eol = out.length;
+      const word = out.toString("utf8", pos, eol);
+      words.set(word, (words.get(word) ?? 0) + 1);
+      pos = eol + 1;
+    }
+    pos++; // the blank line between files
+    files.push({ path, words });
+  }
+  return files;
+}
+
+/**
+ * The count Greps of one turn that may share a pass (same path, glob and type; whole-word
+ * patterns). Each member's search still decides its own ripgrep command line; members whose
+ * command lines agree but for the pattern share the pass the first of them starts.
+ */
+export class CountBatch {
+  private readonly passes = new Map<string, Promise<SharedPass>>();
+
+  /** `members`: every pattern of the group, with its case flag. `signal`: the turn's. */
+  constructor(
+    readonly members: ReadonlyArray<{ pattern: string; ignoreCase: boolean }>,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  covers(q: GrepQuery): boolean {
+    return (
+      q.mode === "count" &&
+      !q.multiline &&
+      this.members.some((m) => m.pattern === q.pattern && m.ignoreCase === q.ignoreCase)
+    );
+  }
+
+  /**
+   * The counts of `q` from the pass for `args` (ripgrep's count command line of this search;
+   * `ignoreFile` is compared by content, each search writes its own copy).
+   */
+  async counts(
+    ws: Workspace,
+    q: GrepQuery,
+    spawnPass: SpawnPass,
+    args: string[],
+    ignoreFile: string | undefined,
+    verdictOf: (rel: string) => FileVerdict,
+    recountFile: (rel: string) => Promise<number | null>,
+    options: SearchOptions,
+    ignoredSink?: string[],
+  ): Promise<RipgrepOutcome> {
+    const shared = sharedArgs(args, q, this.members);
+    // Each search writes its own copy of the ignore rules: the key holds their content, not the path.
+    const at = shared.indexOf("--ignore-file");
+    const keyArgs = at === -1 ? shared : [...shared.slice(0, at + 1), "", ...shared.slice(at + 2)];
+    const key = JSON.stringify([ws.root, keyArgs, ignoreFile ? readFileSync(ignoreFile, "utf8") : null]);
+    let pass = this.passes.get(key);
+    if (!pass) {
+      pass = this.runPass(spawnPass, shared, options);
+      this.passes.set(key, pass);
+    }
+    const done = await pass;
+    if (ignoredSink) ignoredSink.push(...done.ignored);
+    const matches = wordMatcher(q.pattern, q.ignoreCase)!;
+    const records: CountRecords = [];
+    for (const f of done.files) {
+      let count = 0;
+      for (const [word, n] of f.words) if (matches(word)) count += n;
+      if (count > 0) records.push({ path: f.path, count });
+    }
+    const run = { stderr: () => done.stderr, timedOut: () => done.timedOut };
+    return countsOutcome(ws, records, verdictOf, recountFile, done.code, run, options.signal);
+  }
+
+  private async runPass(spawnPass: SpawnPass, args: string[], options: SearchOptions): Promise<SharedPass> {
+    // The pass answers every member: it stops for the turn's signal, not for one call's.
+    const ignored: string[] = [];
+    const { child, run } = spawnPass(
+      args,
+      { signal: this.signal ?? new AbortController().signal, timeoutMs: options.timeoutMs },
+      ignored,
+    );
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const code = await run.exited;
+    run.release();
+    return { files: parseWords(Buffer.concat(chunks)), code, stderr: run.stderr(), timedOut: run.timedOut(), ignored };
+  }
+}
+
+/**
+ * The shared pass's command line from one member's count command line: the words instead of the
+ * counts, every member's pattern (each with its own case flag) instead of this one's.
+ */
+function sharedArgs(
+  args: string[],
+  q: GrepQuery,
+  members: ReadonlyArray<{ pattern: string; ignoreCase: boolean }>,
+): string[] {
+  const out: string[] = ["--only-matching", "--heading", "--null", "--no-line-number", "--color", "never"];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      out.push(...args.slice(i)); // the paths, as they are
+      break;
+    }
+    if (a === "--count-matches" || a === "--with-filename" || a === "--null" || a === "--ignore-case") continue;
+    if (a === "--regexp" && args[i + 1] === q.pattern) {
+      i++;
+      const patterns = [...new Set(members.map((m) => (m.ignoreCase ? `(?i)${m.pattern}` : m.pattern)))].sort();
+      for (const p of patterns) out.push("--regexp", p);
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
