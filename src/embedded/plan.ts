@@ -14,6 +14,7 @@ import type { ToolCallRequest } from "../core/types.js";
 import { type ConceptWord, conceptWords, definitionNamePattern } from "./concepts.js";
 import { GENERATED_HEADER } from "./file-kinds.js";
 import { IMPORT_LINE_PATTERN } from "./import-graph.js";
+import { phrasesPattern, queryPhrases } from "./phrases.js";
 
 export type SearchPurpose =
   | "identifier"
@@ -22,6 +23,7 @@ export type SearchPurpose =
   | "definition"
   | "defnames"
   | "message"
+  | "phrase"
   | "option"
   | "path"
   | "imports"
@@ -36,6 +38,8 @@ export interface PlannedCall {
   aliases?: Term[];
   /** For definition searches: the names searched. */
   names?: string[];
+  /** For phrase searches: the phrases (their words) any of which a matching line holds. */
+  phrases?: string[][];
   /** For definition-name searches: the concept words looked for inside definition names. */
   words?: ConceptWord[];
 }
@@ -226,6 +230,20 @@ export function planSearch(
         term,
       },
       pattern,
+    );
+  }
+
+  // FC_PHRASE_WEIGHT=0: the explorer without phrases, for re-running the weight's choice (explorer.ts).
+  const phrases = process.env.FC_PHRASE_WEIGHT === "0" ? [] : queryPhrases(query);
+  if (phrases.length > 0) {
+    const pattern = phrasesPattern(phrases);
+    push(
+      {
+        call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "content", head_limit: 100 } },
+        purpose: "phrase",
+        phrases,
+      },
+      `i:${pattern}`,
     );
   }
 

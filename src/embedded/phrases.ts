@@ -1,0 +1,43 @@
+/**
+ * Phrases of the question that the code's own words may hold verbatim: a question written the way
+ * a doc comment reads ("Gets the position currently read to in the content") finds the comment
+ * that says it. The phrases are runs of four consecutive words of the query's first line (its
+ * title, or the whole question), inside one clause; a file line holding one is evidence as a quoted
+ * message is (src/embedded/rank-files.ts `messages`), each phrase its own literal.
+ */
+import { segmentIssue } from "../analysis/issue-text.js";
+import { escapeRegex } from "../analysis/query.js";
+
+/** Words per phrase: three is common prose ("in the file"), five rarely survives a paraphrase. */
+export const PHRASE_WORDS = 4;
+/** Phrases searched at most (a long title has many windows; the first ones are kept). */
+const MAX_PHRASES = 16;
+
+/** The query's phrases, each as its words (lower case), in title order, distinct. */
+export function queryPhrases(query: string): string[][] {
+  const title = segmentIssue(query).title;
+  const out: string[][] = [];
+  const seen = new Set<string>();
+  // A clause ends at anything that is not a word, a space, an apostrophe or a hyphen inside a word.
+  for (const clause of title.split(/[^\p{L}\s'’-]+|\s[-–—]+\s/u)) {
+    const words = clause.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? [];
+    for (let i = 0; i + PHRASE_WORDS <= words.length && out.length < MAX_PHRASES; i++) {
+      const phrase = words.slice(i, i + PHRASE_WORDS);
+      const key = phrase.join(" ");
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(phrase);
+    }
+  }
+  return out;
+}
+
+/** A phrase as a pattern: its words in order, any run of spaces between them (ripgrep and JavaScript). */
+export function phrasePattern(words: readonly string[]): string {
+  return words.map(escapeRegex).join("\\s+");
+}
+
+/** One pattern for all phrases (a line holding any of them). */
+export function phrasesPattern(phrases: readonly string[][]): string {
+  return phrases.map((p) => `\\b${phrasePattern(p)}\\b`).join("|");
+}
