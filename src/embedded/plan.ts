@@ -10,6 +10,7 @@
 import { messagePattern } from "../analysis/grep-patterns.js";
 import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
+import { PLATFORM_EXCEPTIONS } from "../analysis/stopwords.js";
 import type { ToolCallRequest } from "../core/types.js";
 import { type ConceptWord, conceptWords, definitionNamePattern } from "./concepts.js";
 import { GENERATED_HEADER } from "./file-kinds.js";
@@ -128,8 +129,18 @@ export function planSearch(
     planned.push(p);
   };
 
-  const identifiers = analysis.identifiers
+  // A project's own exception class named in the query is a name to find like any identifier
+  // (`Fix HttpBadRequestException description`); the platform's (ValueError) says little. As
+  // buildGrepPatterns (analysis/grep-patterns.ts) has it.
+  const exceptionNames = analysis.errorMessages.filter(
+    (t) =>
+      t.kind === "exception" &&
+      !PLATFORM_EXCEPTIONS.has(t.text) &&
+      !analysis.identifiers.some((i) => i.text === t.text),
+  );
+  const identifiers = [...analysis.identifiers, ...exceptionNames]
     .filter((t) => t.weight > 0 && termNames(t).length > 0)
+    .sort((a, b) => b.weight - a.weight || a.text.localeCompare(b.text))
     .slice(0, limits.identifiers);
   const defNames: string[] = [];
   const counts = new Map<string, PlannedCall>();

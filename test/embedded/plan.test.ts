@@ -27,6 +27,22 @@ describe("planSearch", () => {
     );
   });
 
+  it("searches a project's own exception class like an identifier, not the platform's", () => {
+    const identifierPatterns = (query: string) =>
+      plan(query)
+        .filter((p) => p.purpose === "identifier")
+        .map((p) => String(args(p).pattern));
+    assert.ok(
+      identifierPatterns("Fix HttpBadRequestException description").some((p) => p.includes("HttpBadRequestException")),
+    );
+    assert.ok(
+      plan("Fix HttpBadRequestException description").some(
+        (p) => p.purpose === "definition" && p.names?.includes("HttpBadRequestException"),
+      ),
+    );
+    assert.ok(!identifierPatterns("it raises a ValueError on empty input").some((p) => p.includes("ValueError")));
+  });
+
   it("checks at most six names, the heaviest first", () => {
     const names = Array.from({ length: 10 }, (_, i) => `\`pkg${i}.mod${i}.func${i}()\``).join(" and ");
     assert.equal(plan(`Crash in ${names}`).filter((p) => p.purpose === "qualified").length, 6);
