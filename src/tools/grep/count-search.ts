@@ -26,6 +26,9 @@ export type SpawnPass = (
   ignoredSink?: string[],
 ) => { child: RgChild; run: Supervised };
 
+/** Files judged between two yields to the event loop. */
+const JUDGE_SLICE = 1000;
+
 /** `path → count` records of a count search, before the files are judged. */
 type CountRecords = Array<{ path: string; count: number }>;
 
@@ -61,7 +64,10 @@ async function countsOutcome(
 ): Promise<RipgrepOutcome> {
   const files: FileMatches[] = [];
   const refused = { secret: 0, tooLarge: 0, outside: 0, unreadable: 0 };
+  let judged = 0;
   for (const { path, count } of records) {
+    // Each file is judged on disk (lstat, realpath): a common word matches thousands.
+    if (++judged % JUDGE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
     if (rel === null) continue;
     const verdict = verdictOf(rel);
@@ -116,18 +122,24 @@ export function wordMatcher(pattern: string, ignoreCase: boolean): ((word: strin
   return (word) => re.test(word);
 }
 
-/** What a shared pass found: each file's words and how often each occurs. */
+const memberKey = (pattern: string, ignoreCase: boolean) => `${ignoreCase ? "i" : "s"}:${pattern}`;
+
+/** What a shared pass found, counted for each member. */
 interface SharedPass {
-  files: Array<{ path: string; words: Map<string, number> }>;
+  /** Each member's `path → count` records (by `memberKey`), in the order ripgrep printed the files. */
+  records: Map<string, CountRecords>;
   code: number | null;
   stderr: string;
   timedOut: boolean;
   ignored: string[];
 }
 
+/** A file's matching words and how often each occurs. */
+type FileWords = { path: string; words: Map<string, number> };
+
 /** `path NUL word LF word LF … LF LF path NUL …` (`--only-matching --heading --null --no-line-number`). */
-function parseWords(out: Buffer): SharedPass["files"] {
-  const files: SharedPass["files"] = [];
+function parseWords(out: Buffer): FileWords[] {
+  const files: FileWords[] = [];
   let pos = 0;
   while (pos < out.length) {
     const nul = out.indexOf(0, pos);
@@ -155,6 +167,8 @@ function parseWords(out: Buffer): SharedPass["files"] {
  */
 export class CountBatch {
   private readonly passes = new Map<string, Promise<SharedPass>>();
+  /** Verdicts of the files the pass found, shared by the members (same target, same moment). */
+  private readonly verdicts = new Map<string, FileVerdict>();
 
   /** `members`: every pattern of the group, with its case flag. `signal`: the turn's. */
   constructor(
@@ -196,16 +210,17 @@ export class CountBatch {
       this.passes.set(key, pass);
     }
     const done = await pass;
+    // The members resume together when the pass ends: each judges its files in a task of its own.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (ignoredSink) ignoredSink.push(...done.ignored);
-    const matches = wordMatcher(q.pattern, q.ignoreCase)!;
-    const records: CountRecords = [];
-    for (const f of done.files) {
-      let count = 0;
-      for (const [word, n] of f.words) if (matches(word)) count += n;
-      if (count > 0) records.push({ path: f.path, count });
-    }
+    const records = done.records.get(memberKey(q.pattern, q.ignoreCase)) ?? [];
     const run = { stderr: () => done.stderr, timedOut: () => done.timedOut };
-    return countsOutcome(ws, records, verdictOf, recountFile, done.code, run, options.signal);
+    const sharedVerdict = (rel: string): FileVerdict => {
+      let v = this.verdicts.get(rel);
+      if (v === undefined) this.verdicts.set(rel, (v = verdictOf(rel)));
+      return v;
+    };
+    return countsOutcome(ws, records, sharedVerdict, recountFile, done.code, run, options.signal);
   }
 
   private async runPass(spawnPass: SpawnPass, args: string[], options: SearchOptions): Promise<SharedPass> {
@@ -220,7 +235,36 @@ export class CountBatch {
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     const code = await run.exited;
     run.release();
-    return { files: parseWords(Buffer.concat(chunks)), code, stderr: run.stderr(), timedOut: run.timedOut(), ignored };
+    const records = await this.recordsByMember(parseWords(Buffer.concat(chunks)));
+    return { records, code, stderr: run.stderr(), timedOut: run.timedOut(), ignored };
+  }
+
+  /** Every member's counts from the words, each distinct word tested once per member. */
+  private async recordsByMember(files: FileWords[]): Promise<Map<string, CountRecords>> {
+    const keys = [...new Set(this.members.map((m) => memberKey(m.pattern, m.ignoreCase)))];
+    const matchers = keys.map((k) => {
+      const m = this.members.find((x) => memberKey(x.pattern, x.ignoreCase) === k)!;
+      return wordMatcher(m.pattern, m.ignoreCase)!;
+    });
+    const whose = new Map<string, number[]>();
+    const out = new Map<string, CountRecords>(keys.map((k) => [k, []]));
+    const counts = new Array<number>(keys.length);
+    for (let f = 0; f < files.length; f++) {
+      if (f > 0 && f % JUDGE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const { path, words } = files[f]!;
+      counts.fill(0);
+      for (const [word, n] of words) {
+        let members = whose.get(word);
+        if (!members) {
+          members = [];
+          for (let k = 0; k < matchers.length; k++) if (matchers[k]!(word)) members.push(k);
+          whose.set(word, members);
+        }
+        for (const k of members) counts[k]! += n;
+      }
+      for (let k = 0; k < keys.length; k++) if (counts[k]! > 0) out.get(keys[k]!)!.push({ path, count: counts[k]! });
+    }
+    return out;
   }
 }
 
