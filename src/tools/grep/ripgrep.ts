@@ -187,7 +187,9 @@ export async function runRipgrep(
     if (options.signal.aborted) return { ok: false, kind: "failed", message: "the search was cancelled." };
   }
   const index = q.targetIsFile ? undefined : (await ws.filesUnderAsync(q.targetRel)).index;
-  return searchWithIndex(ws, rg, q, filter.filter, options, index);
+  // Members of a shared count pass search the same way whichever path they came by (the first ones
+  // may have searched with the kept listing, which never follows links): same command line.
+  return searchWithIndex(ws, rg, q, filter.filter, options, index, !options.countBatch?.covers(q));
 }
 
 /** The search with the file index's facts (links to search as explicit paths, or `--follow`). */
