@@ -98,7 +98,8 @@ function nameInLine(names: readonly string[], text: string): string | undefined 
 /**
  * Weight of a line holding one of the query's phrases (a quoted message's term weight is 2–4).
  * Chosen on 511 training tasks of 36 repositories (none of the held-out ones) by file Acc@1: no
- * phrase search 55.2%, weight 1 66.5%, weight 3 67.3% (BENCHMARKS "Phrases", with the commands).
+ * phrase search 55.2%; four-word phrases at weight 1 / 3: 66.5% / 67.3%; three-word phrases at
+ * weight 1 / 3 / 5: 68.5% / 69.3% / 68.1% (BENCHMARKS "Evening session", with the commands).
  * `FC_PHRASE_WEIGHT` re-runs that choice; 0 turns the phrase search off.
  */
 const PHRASE_WEIGHT = Number(process.env.FC_PHRASE_WEIGHT ?? "3");
