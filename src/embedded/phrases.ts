@@ -7,6 +7,7 @@
  */
 import { segmentIssue } from "../analysis/issue-text.js";
 import { escapeRegex } from "../analysis/query.js";
+import { ENGLISH_STOPWORDS } from "../analysis/stopwords.js";
 
 /**
  * Words per phrase, chosen on the 511 training tasks (BENCHMARKS "Phrases"), file Acc@1 at weight
@@ -27,6 +28,8 @@ export function queryPhrases(query: string): string[][] {
     const words = clause.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? [];
     for (let i = 0; i + PHRASE_WORDS <= words.length && out.length < MAX_PHRASES; i++) {
       const phrase = words.slice(i, i + PHRASE_WORDS);
+      // "out of the" is in any prose: a phrase names something only with a word that is not a stopword.
+      if (phrase.every((w) => ENGLISH_STOPWORDS.has(w))) continue;
       const key = phrase.join(" ");
       if (seen.has(key)) continue;
       seen.add(key);

@@ -19,6 +19,14 @@ describe("query phrases", () => {
       ["with", "a", "typeerror"],
     ]);
     assert.deepEqual(queryPhrases("retry: backoff computed"), [], "fewer than three words in a clause");
+    assert.deepEqual(
+      queryPhrases("kept out of the answer"),
+      [
+        ["kept", "out", "of"],
+        ["of", "the", "answer"],
+      ],
+      "never a phrase of stopwords only",
+    );
     assert.deepEqual(queryPhrases("the model's text is"), [
       ["the", "model's", "text"],
       ["model's", "text", "is"],
