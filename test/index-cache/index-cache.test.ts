@@ -13,7 +13,6 @@ import {
   realpathSync,
   renameSync,
   rmSync,
-  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,21 +24,7 @@ import { Toolbox } from "../../src/tools/toolbox.js";
 import type { FileIndex, WalkOptions } from "../../src/workspace/file-index.js";
 import { type IndexSource, listTree, Workspace } from "../../src/workspace/workspace.js";
 import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
-
-/** Set every entry's mtime an hour back, so the stamp trusts it (not "racy"). */
-function ageTree(root: string): void {
-  const past = Date.now() / 1000 - 3600;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === ".git") continue;
-      const abs = join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      utimesSync(abs, past, past);
-    }
-  };
-  walk(root);
-  utimesSync(root, past, past);
-}
+import { ageTree } from "../support/tree-helpers.js";
 
 /** A source that counts how often it really listed. */
 function counted(source: IndexSource): { source: IndexSource; lists: () => number } {

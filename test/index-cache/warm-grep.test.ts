@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  chmodSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -21,34 +19,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemoryIndexCache } from "../../src/index-cache/memory-cache.js";
-import { locateRipgrep, resetRipgrepLocation } from "../../src/tools/grep/ripgrep.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
+import { ageTree, loggingRipgrep } from "../support/tree-helpers.js";
 
-/** Every entry's mtime an hour back (the stamp does not trust recent ones). */
-function ageTree(root: string): void {
-  const past = Date.now() / 1000 - 3600;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const abs = join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      if (!e.isSymbolicLink()) utimesSync(abs, past, past);
-    }
+/** A memory cache holding the repository's listing (made by a Glob), and a Grep through it. */
+async function warmCache(root: string) {
+  const cache = new MemoryIndexCache();
+  await new Toolbox(Workspace.openSync(root, { indexSource: cache.source })).run({
+    id: "l",
+    name: "Glob",
+    arguments: { pattern: "**/*.py" },
+  });
+  const grep = async () => {
+    const ws = Workspace.openSync(root, { indexSource: cache.source });
+    return (await new Toolbox(ws).run({ id: "g", name: "Grep", arguments: { pattern: "NEEDLE" } })).text;
   };
-  walk(root);
-  utimesSync(root, past, past);
-}
-
-/** A ripgrep that writes its command line to `log` (one line per run), then runs the real one. */
-async function loggingRipgrep(dir: string, log: string) {
-  const real = await locateRipgrep();
-  assert.ok(real, "ripgrep is installed with the package");
-  const path = join(dir, "rg");
-  writeFileSync(path, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real.path}' "$@"\n`);
-  chmodSync(path, 0o755);
-  resetRipgrepLocation({ path, version: real.version });
-  return () => resetRipgrepLocation(real);
+  return { cache, grep };
 }
 
 describe("warm Grep with a kept listing", () => {
@@ -64,16 +52,7 @@ describe("warm Grep with a kept listing", () => {
         symlinks: { "src/lnk": "../shared" },
       });
       ageTree(repo.root);
-      const cache = new MemoryIndexCache();
-      const grep = async () => {
-        const ws = Workspace.openSync(repo.root, { indexSource: cache.source });
-        return (await new Toolbox(ws).run({ id: "g", name: "Grep", arguments: { pattern: "NEEDLE" } })).text;
-      };
-      await new Toolbox(Workspace.openSync(repo.root, { indexSource: cache.source })).run({
-        id: "l",
-        name: "Glob",
-        arguments: { pattern: "**/*.py" },
-      });
+      const { cache, grep } = await warmCache(repo.root);
       assert.equal(cache.size.repos, 1);
       const first = await grep();
       assert.match(first, /src\/lnk\/b\.py/, "the in-root link is searched");
@@ -107,16 +86,7 @@ describe("warm Grep with a kept listing", () => {
   it("sees a file and a link added since the listing on the next call", async () => {
     await using repo = await tmpRepo({ files: { "src/a.py": "NEEDLE in a\n", "shared/b.py": "NEEDLE in b\n" } });
     ageTree(repo.root);
-    const cache = new MemoryIndexCache();
-    const grep = async () => {
-      const ws = Workspace.openSync(repo.root, { indexSource: cache.source });
-      return (await new Toolbox(ws).run({ id: "g", name: "Grep", arguments: { pattern: "NEEDLE" } })).text;
-    };
-    await new Toolbox(Workspace.openSync(repo.root, { indexSource: cache.source })).run({
-      id: "l",
-      name: "Glob",
-      arguments: { pattern: "**/*.py" },
-    });
+    const { cache, grep } = await warmCache(repo.root);
     assert.doesNotMatch(await grep(), /src\/c\.py|lnk/);
     repo.write("src/c.py", "NEEDLE in c\n");
     symlinkSync("../shared", repo.path("src/lnk"));

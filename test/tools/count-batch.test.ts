@@ -5,16 +5,16 @@
  * files every search treats specially: binary, secret, ignored, linked, odd names.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ToolCallRequest } from "../../src/contracts/tools.js";
 import { wordMatcher } from "../../src/tools/grep/count-search.js";
-import { locateRipgrep, resetRipgrepLocation } from "../../src/tools/grep/ripgrep.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
+import { loggingRipgrep } from "../support/tree-helpers.js";
 
 const TEXT = [
   "def retry(request): return compute_retry_delay(request)",
@@ -40,17 +40,6 @@ function calls(path?: string): ToolCallRequest[] {
     name: "Grep",
     arguments: { pattern, "-i": ignoreCase, output_mode: "count", ...(path ? { path } : {}) },
   }));
-}
-
-/** A ripgrep that logs its command lines to `log`, then runs the real one. */
-async function loggingRipgrep(dir: string, log: string) {
-  const real = await locateRipgrep();
-  assert.ok(real);
-  const path = join(dir, "rg");
-  writeFileSync(path, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real.path}' "$@"\n`);
-  chmodSync(path, 0o755);
-  resetRipgrepLocation({ path, version: real.version });
-  return () => resetRipgrepLocation(real);
 }
 
 describe("count Greps sharing one pass", () => {
