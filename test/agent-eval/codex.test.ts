@@ -11,9 +11,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { codex, unwrapShell } from "../../src/agent-eval/cli-agents/codex.js";
 import { codexConfig } from "../../src/agent-eval/cli-agents.js";
-import { runAgentEval } from "../../src/agent-eval/runner.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { withCalcTask } from "./support/calc-task.js";
+import { runCalcArm, withCalcTask } from "./support/calc-task.js";
 
 const CODEX = process.env.FC_TEST_CODEX;
 
@@ -102,7 +101,7 @@ describe("codex adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs codex exec in the mcp arm: an explore call through our MCP server, a shell command, an answer", async () => {
-      await withCalcTask(fake.server.url, "cx-1", async ({ repo, task, proxy, out }) => {
+      await withCalcTask(fake.server.url, "cx-1", async (calc) => {
         // Codex 0.169 offers MCP tools as a Responses API namespace (`mcp__fastcontext`) and the
         // shell as `exec_command`.
         fake.server.enqueue(
@@ -110,26 +109,14 @@ describe("codex adapter", () => {
           reply().toolCall("exec_command", { cmd: "sed -i 's/a - b/a + b/' src/calc.py" }).usage(600, 10),
           reply().content("Fixed add().").usage(700, 5),
         );
-        const [record] = await runAgentEval({
-          tasks: [task],
-          arms: ["mcp"],
-          agent: { name: "codex", bin: CODEX! },
-          allowNetwork: true,
-          mirrors: { repoDir: repo.root },
-          cacheDir: join(out, "cache"),
-          outDir: out,
-          main: { proxy, model: "fake-model" },
-          wallTimeMs: 120_000,
-        });
+        const record = await runCalcArm(calc, { name: "codex", bin: CODEX! }, "mcp", 120_000);
         const requests = fake.server.responsesRequests();
         const offered = ((requests[0]?.body?.tools ?? []) as Array<{ name?: string }>).map((t) => t.name);
-        assert.equal(record!.error, null, JSON.stringify(record));
-        assert.equal(record!.exit, "submitted", JSON.stringify(record));
-        assert.equal(record!.explorer_calls, 1, `${JSON.stringify(record)} offered: ${offered.join(",")}`);
-        assert.equal(record!.localization?.edited_gold_lines, true, JSON.stringify(record));
-        assert.equal(record!.main.promptTokens, 500 + 600 + 700);
-        assert.equal(record!.main.completionTokens, 10 + 10 + 5);
-        assert.equal(record!.main.missingUsage, 0);
+        assert.equal(record.explorer_calls, 1, `${JSON.stringify(record)} offered: ${offered.join(",")}`);
+        assert.equal(record.localization?.edited_gold_lines, true, JSON.stringify(record));
+        assert.equal(record.main.promptTokens, 500 + 600 + 700);
+        assert.equal(record.main.completionTokens, 10 + 10 + 5);
+        assert.equal(record.main.missingUsage, 0);
         assert.equal(requests.length, 3);
         assert.ok(offered.includes("mcp__fastcontext"), offered.join(","));
         assert.ok(!offered.includes("web_search"), offered.join(","));
@@ -139,7 +126,7 @@ describe("codex adapter", () => {
     });
 
     it("runs the cli arm: the fastcontext shim on the agent's PATH answers with citations", async () => {
-      await withCalcTask(fake.server.url, "cx-2", async ({ repo, task, proxy, out }) => {
+      await withCalcTask(fake.server.url, "cx-2", async (calc) => {
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
         fake.server.match(
@@ -147,22 +134,10 @@ describe("codex adapter", () => {
           reply().toolCall("exec_command", { cmd: "fastcontext -q 'where is add defined?' --citation" }).usage(100, 5),
         );
         fake.server.match(hasTools, reply().content("It is in src/calc.py.").usage(200, 3));
-        const [record] = await runAgentEval({
-          tasks: [task],
-          arms: ["cli"],
-          agent: { name: "codex", bin: CODEX! },
-          allowNetwork: true,
-          mirrors: { repoDir: repo.root },
-          cacheDir: join(out, "cache"),
-          outDir: out,
-          main: { proxy, model: "fake-model" },
-          wallTimeMs: 180_000,
-        });
-        assert.equal(record!.error, null, JSON.stringify(record));
-        assert.equal(record!.exit, "submitted", JSON.stringify(record));
-        assert.equal(record!.explorer_calls, 1, JSON.stringify(record));
-        assert.equal(record!.main.promptTokens, 300);
-        const trajectory = readFileSync(join(out, "trajectories", "cx-2.cli.json"), "utf8");
+        const record = await runCalcArm(calc, { name: "codex", bin: CODEX! }, "cli", 180_000);
+        assert.equal(record.explorer_calls, 1, JSON.stringify(record));
+        assert.equal(record.main.promptTokens, 300);
+        const trajectory = readFileSync(join(calc.out, "trajectories", "cx-2.cli.json"), "utf8");
         assert.match(trajectory, /src\/calc\.py:1-2/);
       });
     });

@@ -6,12 +6,10 @@
  * run); without it the test is skipped and says why.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { opencodeConfig } from "../../src/agent-eval/cli-agents.js";
-import { runAgentEval } from "../../src/agent-eval/runner.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { withCalcTask } from "./support/calc-task.js";
+import { runCalcArm, withCalcTask } from "./support/calc-task.js";
 
 const OPENCODE = process.env.FC_TEST_OPENCODE;
 
@@ -46,7 +44,7 @@ describe("opencode adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs opencode in the mcp arm: a bash command, an explore call through our MCP server, an edit", async () => {
-      await withCalcTask(fake.server.url, "oc-1", async ({ repo, task, proxy, out }) => {
+      await withCalcTask(fake.server.url, "oc-1", async (calc) => {
         // opencode also asks for a session title (no tools); the agent's turns carry tools.
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("Fix add").usage(5, 2), {
@@ -60,22 +58,10 @@ describe("opencode adapter", () => {
             .usage(600, 10),
         );
         fake.server.match(hasTools, reply().content("Fixed.").usage(700, 5));
-        const [record] = await runAgentEval({
-          tasks: [task],
-          arms: ["mcp"],
-          agent: { name: "opencode", bin: OPENCODE! },
-          allowNetwork: true,
-          mirrors: { repoDir: repo.root },
-          cacheDir: join(out, "cache"),
-          outDir: out,
-          main: { proxy, model: "fake-model" },
-          wallTimeMs: 120_000,
-        });
-        assert.equal(record!.error, null, JSON.stringify(record));
-        assert.equal(record!.exit, "submitted", JSON.stringify(record));
-        assert.equal(record!.explorer_calls, 1, JSON.stringify(record));
-        assert.equal(record!.localization?.edited_gold_lines, true, JSON.stringify(record));
-        assert.ok(record!.main_tokens >= 500 + 10 + 600 + 10 + 700 + 5, String(record!.main_tokens));
+        const record = await runCalcArm(calc, { name: "opencode", bin: OPENCODE! }, "mcp", 120_000);
+        assert.equal(record.explorer_calls, 1, JSON.stringify(record));
+        assert.equal(record.localization?.edited_gold_lines, true, JSON.stringify(record));
+        assert.ok(record.main_tokens >= 500 + 10 + 600 + 10 + 700 + 5, String(record.main_tokens));
         const toolsOffered = (
           fake.server.chatRequests().find((r) => hasTools(r.body ?? {}))!.body!.tools as Config[]
         ).map((t) => t.function.name);

@@ -12,9 +12,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { qwenCode } from "../../src/agent-eval/cli-agents/qwen-code.js";
 import { qwenSettings } from "../../src/agent-eval/cli-agents.js";
-import { runAgentEval } from "../../src/agent-eval/runner.js";
 import { reply, useFakeOpenAI } from "../support/fake-openai-server.js";
-import { withCalcTask } from "./support/calc-task.js";
+import { runCalcArm, withCalcTask } from "./support/calc-task.js";
 
 const QWEN = process.env.FC_TEST_QWEN;
 
@@ -112,7 +111,7 @@ describe("qwen-code adapter", () => {
   }, () => {
     const fake = useFakeOpenAI();
     it("runs qwen -p in the mcp arm: an explore call through our MCP server, a read, a shell command, an answer", async () => {
-      await withCalcTask(fake.server.url, "qw-1", async ({ repo, task, proxy, out }) => {
+      await withCalcTask(fake.server.url, "qw-1", async (calc) => {
         // Side requests without tools (a title, a summary), if any, get a short answer.
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
@@ -138,26 +137,14 @@ describe("qwen-code adapter", () => {
           reply().toolCall("run_shell_command", { command: "sed -i 's/a - b/a + b/' src/calc.py" }).usage(600, 10),
         );
         fake.server.match(hasTools, reply().content("Fixed add().").usage(700, 5));
-        const [record] = await runAgentEval({
-          tasks: [task],
-          arms: ["mcp"],
-          agent: { name: "qwen-code", bin: QWEN! },
-          allowNetwork: true,
-          mirrors: { repoDir: repo.root },
-          cacheDir: join(out, "cache"),
-          outDir: out,
-          main: { proxy, model: "fake-model" },
-          wallTimeMs: 180_000,
-        });
+        const record = await runCalcArm(calc, { name: "qwen-code", bin: QWEN! }, "mcp", 180_000);
         const withTools = fake.server.chatRequests().filter((r) => hasTools(r.body ?? {}));
         const offered = (withTools[0]?.body?.tools as Settings[] | undefined)?.map((t) => t.function.name) ?? [];
-        assert.equal(record!.error, null, JSON.stringify(record));
-        assert.equal(record!.exit, "submitted", JSON.stringify(record));
-        assert.equal(record!.explorer_calls, 1, `${JSON.stringify(record)} offered: ${offered.join(",")}`);
-        assert.equal(record!.localization?.edited_gold_lines, true, JSON.stringify(record));
-        assert.equal(record!.main.promptTokens, 500 + 550 + 600 + 700);
-        assert.equal(record!.main.completionTokens, 10 + 10 + 10 + 5);
-        assert.equal(record!.main.missingUsage, 0);
+        assert.equal(record.explorer_calls, 1, `${JSON.stringify(record)} offered: ${offered.join(",")}`);
+        assert.equal(record.localization?.edited_gold_lines, true, JSON.stringify(record));
+        assert.equal(record.main.promptTokens, 500 + 550 + 600 + 700);
+        assert.equal(record.main.completionTokens, 10 + 10 + 10 + 5);
+        assert.equal(record.main.missingUsage, 0);
         assert.equal(withTools.length, 4);
         assert.ok(offered.includes("mcp__fastcontext__explore"), offered.join(","));
         assert.ok(!offered.includes("mcp__fastcontext__health"), offered.join(","));
@@ -166,7 +153,7 @@ describe("qwen-code adapter", () => {
     });
 
     it("runs the cli arm: the fastcontext shim on the agent's PATH answers with citations", async () => {
-      await withCalcTask(fake.server.url, "qw-2", async ({ repo, task, proxy, out }) => {
+      await withCalcTask(fake.server.url, "qw-2", async (calc) => {
         const hasTools = (b: Record<string, unknown>) => Array.isArray(b.tools) && b.tools.length > 0;
         fake.server.match((b) => !hasTools(b), reply().content("ok").usage(5, 2), { times: Number.POSITIVE_INFINITY });
         fake.server.match(
@@ -176,22 +163,10 @@ describe("qwen-code adapter", () => {
             .usage(100, 5),
         );
         fake.server.match(hasTools, reply().content("It is in src/calc.py.").usage(200, 3));
-        const [record] = await runAgentEval({
-          tasks: [task],
-          arms: ["cli"],
-          agent: { name: "qwen-code", bin: QWEN! },
-          allowNetwork: true,
-          mirrors: { repoDir: repo.root },
-          cacheDir: join(out, "cache"),
-          outDir: out,
-          main: { proxy, model: "fake-model" },
-          wallTimeMs: 180_000,
-        });
-        assert.equal(record!.error, null, JSON.stringify(record));
-        assert.equal(record!.exit, "submitted", JSON.stringify(record));
-        assert.equal(record!.explorer_calls, 1, JSON.stringify(record));
-        assert.equal(record!.main.promptTokens, 300);
-        const trajectory = readFileSync(join(out, "trajectories", "qw-2.cli.json"), "utf8");
+        const record = await runCalcArm(calc, { name: "qwen-code", bin: QWEN! }, "cli", 180_000);
+        assert.equal(record.explorer_calls, 1, JSON.stringify(record));
+        assert.equal(record.main.promptTokens, 300);
+        const trajectory = readFileSync(join(calc.out, "trajectories", "qw-2.cli.json"), "utf8");
         assert.match(trajectory, /src\/calc\.py:1-2/);
       });
     });

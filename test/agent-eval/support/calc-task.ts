@@ -3,10 +3,14 @@
  * its localization task (gold: line 2 of src/calc.py), a metering proxy in front of the fake
  * server and an output folder — all removed after `body`, whatever it does.
  */
+
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CliAgentName } from "../../../src/agent-eval/cli-agents/types.js";
 import { type MeteringProxy, startMeteringProxy } from "../../../src/agent-eval/metering-proxy.js";
+import { type AgentRecord, runAgentEval } from "../../../src/agent-eval/runner.js";
 import { type EvalTask, parseTask } from "../../../src/eval/tasks.js";
 import { type TmpRepo, tmpRepo } from "../../support/tmp-repo.js";
 
@@ -40,4 +44,31 @@ export async function withCalcTask<T>(upstream: string, id: string, body: (t: Ca
     rmSync(out, { recursive: true, force: true });
     repo.cleanup();
   }
+}
+
+/**
+ * One arm of the calc task run by a real agent CLI against the metering proxy, and what every such
+ * run must show: no error, and the agent submitted.
+ */
+export async function runCalcArm(
+  t: CalcTask,
+  agent: { name: CliAgentName; bin: string },
+  arm: "mcp" | "cli",
+  wallTimeMs: number,
+): Promise<AgentRecord> {
+  const [record] = await runAgentEval({
+    tasks: [t.task],
+    arms: [arm],
+    agent,
+    allowNetwork: true,
+    mirrors: { repoDir: t.repo.root },
+    cacheDir: join(t.out, "cache"),
+    outDir: t.out,
+    main: { proxy: t.proxy, model: "fake-model" },
+    wallTimeMs,
+  });
+  assert.ok(record, "one record for one task and arm");
+  assert.equal(record.error, null, JSON.stringify(record));
+  assert.equal(record.exit, "submitted", JSON.stringify(record));
+  return record;
 }
