@@ -9,11 +9,21 @@ import { ConfigSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/util/errors.js";
 
 let base: string;
+/** Directories a test made for itself, removed with the rest after the file. */
+const scratch: string[] = [];
+const scratchDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 let xdg: string;
 let project: string;
 let deep: string;
 before(() => {
-  base = realpathSync(mkdtempSync(join(tmpdir(), "fc-config-")));
+  base = realpathSync(scratchDir("fc-config-"));
   xdg = join(base, "xdg");
   project = join(base, "proj");
   deep = join(project, "a", "b", "c");
@@ -209,8 +219,8 @@ describe("loadConfig: errors name their source", () => {
 
 describe("untrusted project endpoints", () => {
   it("ignores base_url and api_key from the repository's own config, so your key never goes to its endpoint", () => {
-    const home = mkdtempSync(join(tmpdir(), "fc-home-"));
-    const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
+    const home = scratchDir("fc-home-");
+    const repo = scratchDir("fc-repo-");
     mkdirSync(join(repo, ".fastcontext"));
     writeFileSync(
       join(repo, ".fastcontext", "config.toml"),
@@ -242,8 +252,8 @@ describe("untrusted project endpoints", () => {
 
 describe("allowed_roots", () => {
   it("comes from the user config or FC_ALLOWED_ROOTS, never from the repository's own config", () => {
-    const home = mkdtempSync(join(tmpdir(), "fc-home-"));
-    const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
+    const home = scratchDir("fc-home-");
+    const repo = scratchDir("fc-repo-");
     mkdirSync(join(repo, ".fastcontext"));
     writeFileSync(join(repo, ".fastcontext", "config.toml"), 'allowed_roots = ["/"]\n');
     const fromRepo = loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
@@ -260,8 +270,8 @@ describe("allowed_roots", () => {
 
 describe("the repository's config file is read with care", () => {
   const repoWith = (setup: (file: string) => void) => {
-    const home = mkdtempSync(join(tmpdir(), "fc-home-"));
-    const repo = mkdtempSync(join(tmpdir(), "fc-repo-"));
+    const home = scratchDir("fc-home-");
+    const repo = scratchDir("fc-repo-");
     mkdirSync(join(repo, ".fastcontext"));
     setup(join(repo, ".fastcontext", "config.toml"));
     return () => loadConfig({ env: { XDG_CONFIG_HOME: join(home, ".config") }, cwd: repo, home });
@@ -287,7 +297,7 @@ describe("the repository's config file is read with care", () => {
   });
 
   it("the same keys are honoured from --config (a file the user chose)", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "fc-explicit-")), "c.toml");
+    const file = join(scratchDir("fc-explicit-"), "c.toml");
     writeFileSync(file, 'allow_secrets = true\nsystem_prompt = "/x/p.md"\n');
     const loaded = loadConfig({ configFile: file, env: {} });
     assert.equal(loaded.config.allow_secrets, true);
