@@ -19,22 +19,34 @@ export interface PathIndex {
 
 /** Builds a `PathIndex` over `files`; O(n) once, then O(matches) per lookup. */
 export function createPathIndex(files: Iterable<string>): PathIndex {
+  const builder = pathIndexBuilder();
+  for (const f of files) builder.add(f);
+  return builder.index;
+}
+
+/**
+ * A `PathIndex` filled one file at a time, for a caller that yields to the event loop between
+ * slices of a big tree (`index` answers for the files added so far).
+ */
+export function pathIndexBuilder(): { add(file: string): void; index: PathIndex } {
   const byBase = new Map<string, string[]>();
   const dirs = new Set<string>();
-  for (const f of files) {
-    const base = f.slice(f.lastIndexOf("/") + 1);
-    const list = byBase.get(base);
-    if (list) list.push(f);
-    else byBase.set(base, [f]);
-    for (let i = f.indexOf("/"); i >= 0; i = f.indexOf("/", i + 1)) dirs.add(f.slice(0, i));
-  }
   return {
-    withSuffix(suffix) {
-      const clean = suffix.replace(/^\/+/, "");
-      const base = clean.slice(clean.lastIndexOf("/") + 1);
-      return (byBase.get(base) ?? []).filter((f) => f === clean || f.endsWith(`/${clean}`));
+    add(f) {
+      const base = f.slice(f.lastIndexOf("/") + 1);
+      const list = byBase.get(base);
+      if (list) list.push(f);
+      else byBase.set(base, [f]);
+      for (let i = f.indexOf("/"); i >= 0; i = f.indexOf("/", i + 1)) dirs.add(f.slice(0, i));
     },
-    hasDir: (dir) => dirs.has(dir.replace(/\/+$/, "")),
+    index: {
+      withSuffix(suffix) {
+        const clean = suffix.replace(/^\/+/, "");
+        const base = clean.slice(clean.lastIndexOf("/") + 1);
+        return (byBase.get(base) ?? []).filter((f) => f === clean || f.endsWith(`/${clean}`));
+      },
+      hasDir: (dir) => dirs.has(dir.replace(/\/+$/, "")),
+    },
   };
 }
 

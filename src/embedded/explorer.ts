@@ -25,6 +25,7 @@ import type {
 } from "../core/types.js";
 import { countLines } from "../tools/support/line-reader.js";
 import { Toolbox } from "../tools/toolbox.js";
+import { yieldToLoop } from "../util/yield.js";
 import type { SecretPolicy } from "../workspace/secrets.js";
 import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
@@ -109,20 +110,21 @@ function phraseMatcher(words: readonly string[]): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_])${phrasePattern(words)}(?![\\p{L}\\p{N}_])`, "iu");
 }
 
-function collectEvidence(
+async function collectEvidence(
   planned: PlannedCall[],
   results: ToolResult[],
   analysis: QueryAnalysis,
   files: readonly string[],
-): FileEvidence {
+): Promise<FileEvidence> {
   const termCounts: TermCounts[] = [];
   const definitions: FileEvidence["definitions"] = new Map();
   const messages: FileEvidence["messages"] = new Map();
   const pathHits: FileEvidence["pathHits"] = new Map();
   const defNames: FileEvidence["defNames"] = new Map();
-  planned.forEach((p, i) => {
+  for (const [i, p] of planned.entries()) {
+    await yieldToLoop(); // one call's results at a time: a common word's lines number thousands
     const data = results[i]?.data;
-    if (!data) return;
+    if (!data) continue;
     if (data.tool === "Grep" && (p.purpose === "identifier" || p.purpose === "keyword") && p.term) {
       const counts = new Map<string, number>();
       for (const f of data.files) counts.set(f.path, f.count);
@@ -171,7 +173,8 @@ function collectEvidence(
         messages.set(f.path, list);
       }
     } else if (data.tool === "Grep" && p.purpose === "defnames" && p.words) {
-      for (const f of data.files) {
+      for (const [k, f] of data.files.entries()) {
+        if (k > 0 && k % 500 === 0) await yieldToLoop();
         for (const l of f.lines) {
           if (!l.match) continue;
           const name = definedName(l.text);
@@ -186,7 +189,7 @@ function collectEvidence(
     } else if (data.tool === "Glob" && p.term) {
       for (const rel of data.paths) pathHits.set(rel, Math.max(pathHits.get(rel) ?? 0, p.term.weight));
     }
-  });
+  }
   return { termCounts, definitions, messages, pathHits, defNames, frames: framesToFiles(analysis.frames, files) };
 }
 
@@ -356,24 +359,34 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     );
     if (request.signal?.aborted) return finish("aborted", [], "");
 
-    const candidates = (await ws.fileIndex()).files
-      .filter((f) => !f.secret && !isLikelyBinary(f.rel))
-      .map((f) => f.rel);
+    // Each step below is a pass over every candidate or every match: on a big tree each takes tens
+    // of milliseconds, so the event loop gets a turn between them (a server answers others meanwhile).
+    await yieldToLoop();
+    const candidates: string[] = [];
+    for (const [k, f] of (await ws.fileIndex()).files.entries()) {
+      if (k > 0 && k % 5000 === 0) await yieldToLoop();
+      if (!f.secret && !isLikelyBinary(f.rel)) candidates.push(f.rel);
+    }
+    await yieldToLoop();
     const roles = roleEvidence(planned, firstResults, candidates);
+    await yieldToLoop();
     const { evidence, terms } = discountForeignNames(
-      collectEvidence(planned, firstResults, analysis, candidates),
+      await collectEvidence(planned, firstResults, analysis, candidates),
       analysis.all,
       planned,
       firstResults,
     );
-    const lexicalRanking = rankFiles({
-      query: request.query,
-      files: candidates,
-      sizeOf: (rel) => ws.stat(rel)?.size ?? 1,
-      evidence,
-      terms,
-      roles,
-    }).filter((f) => f.score > 0);
+    await yieldToLoop();
+    const lexicalRanking = (
+      await rankFiles({
+        query: request.query,
+        files: candidates,
+        sizeOf: (rel) => ws.stat(rel)?.size ?? 1,
+        evidence,
+        terms,
+        roles,
+      })
+    ).filter((f) => f.score > 0);
     const handRanked = await applyImportProximity(lexicalRanking, planned, firstResults, candidates, runTurn);
     if (handRanked.length === 0)
       return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
@@ -428,6 +441,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       const lines = fileLines.get(f.rel);
       if (!lines || lines.length === 0) continue;
       const stat = ws.stat(f.rel) ?? { mtimeMs: 0, size: 0 };
+      await yieldToLoop(); // parsing a big file takes tens of milliseconds
       const units = languageForPath(f.rel) ? await unitCache.get(ws.display(f.rel), stat, () => lines.join("\n")) : [];
       const ev: UnitEvidence = {
         messageLines: evidence.messages.get(f.rel) ?? [],

@@ -9,6 +9,7 @@
  */
 
 import { languageForPath } from "../analysis/languages.js";
+import { PathMemo, primePathMemo } from "../util/path-memo.js";
 
 export type FileRole =
   | "source"
@@ -138,13 +139,25 @@ const CONFIG_EXT =
   /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
 const DATA_EXT = /\.(?:csv|tsv|svg|po|pot|mo|map|snap|ipynb|sql)$/i;
 
-export function fileRole(rel: string, evidence: RoleEvidence = NO_ROLE_EVIDENCE): FileRole {
-  let attributed: FileRole | null = null;
-  for (const a of evidence.attributes) if (a.re.test(rel)) attributed = a.set ? a.role : null;
-  if (attributed) return attributed;
-  if (evidence.vendorDirs.some((d) => rel.startsWith(d))) return "vendored";
-  if (VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel)) return "vendored";
-  if (GENERATED.test(rel) || evidence.generatedHeaders.has(rel)) return "generated";
+/**
+ * What the path alone says of a file's role, split where the repository's own evidence steps in:
+ * `fileRole` is `.gitattributes`, then vendor manifests, then `vendoredByName`, then
+ * `generatedByName` or a generated header, then `rest`. Memoized: ranking asks it of every file.
+ */
+interface PathRole {
+  vendoredByName: boolean;
+  generatedByName: boolean;
+  rest: FileRole;
+}
+
+const pathRoles = new PathMemo<PathRole>((rel) => ({
+  vendoredByName: VENDORED_SEGMENT.test(rel) || VERSIONED_BUNDLE.test(rel),
+  generatedByName: GENERATED.test(rel),
+  rest: roleByName(rel),
+}));
+
+/** The role by the path's names once neither vendoring nor generation has claimed it. */
+function roleByName(rel: string): FileRole {
   const base = rel.slice(rel.lastIndexOf("/") + 1);
   if (CHANGELOG.test(rel)) return "changelog";
   if (TEST_SEGMENT.test(rel) || TEST_NAME.test(base)) return "test";
@@ -156,6 +169,22 @@ export function fileRole(rel: string, evidence: RoleEvidence = NO_ROLE_EVIDENCE)
   if (CONFIG_EXT.test(rel)) return "config";
   // Text that is not code in a known language (templates, rc files, scripts without extension).
   return languageForPath(rel) ? "source" : "other";
+}
+
+export function fileRole(rel: string, evidence: RoleEvidence = NO_ROLE_EVIDENCE): FileRole {
+  let attributed: FileRole | null = null;
+  for (const a of evidence.attributes) if (a.re.test(rel)) attributed = a.set ? a.role : null;
+  if (attributed) return attributed;
+  if (evidence.vendorDirs.some((d) => rel.startsWith(d))) return "vendored";
+  const byPath = pathRoles.get(rel);
+  if (byPath.vendoredByName) return "vendored";
+  if (byPath.generatedByName || evidence.generatedHeaders.has(rel)) return "generated";
+  return byPath.rest;
+}
+
+/** Computes the path part of `fileRole` for `rels` in slices, so that ranking a big tree never blocks the event loop. */
+export function primeFileRoles(rels: readonly string[]): Promise<void> {
+  return primePathMemo(pathRoles, rels);
 }
 
 /** Versioned third-party bundles copied into a repository (jquery-3.5.1.js, underscore-1.13.1.min.js). */
@@ -235,12 +264,13 @@ export function languagePrior(
   const q = query.toLowerCase();
   const family = (lang: string) =>
     lang === "tsx" || lang === "typescript" || lang === "javascript" ? "js" : lang === "cpp" ? "c" : lang;
+  const familyShare = new Map<string, number>();
+  for (const l of counts.keys()) familyShare.set(family(l), (familyShare.get(family(l)) ?? 0) + share(l));
   return (rel) => {
     const lang = languageForPath(rel);
     if (!lang) return 1;
     const fam = family(lang);
-    const famShare = [...counts.keys()].filter((l) => family(l) === fam).reduce((n, l) => n + share(l), 0);
-    if (famShare >= 0.15) return 1;
+    if ((familyShare.get(fam) ?? 0) >= 0.15) return 1;
     const ext = rel.slice(rel.lastIndexOf(".") + 1).toLowerCase();
     if (
       q.includes(`.${ext}`) ||

@@ -12,11 +12,14 @@
 import { lightStem } from "../analysis/identifiers.js";
 import type { StackFrame, Term } from "../analysis/query.js";
 import { splitIdentifier } from "../analysis/query.js";
+import { PathMemo } from "../util/path-memo.js";
+import { yieldToLoop } from "../util/yield.js";
 import {
   type FileRole,
   fileRole,
   languagePrior,
   NO_ROLE_EVIDENCE,
+  primeFileRoles,
   queryInterests,
   type RoleEvidence,
   roleWeight,
@@ -100,6 +103,30 @@ function pathWords(rel: string): Set<string> {
   return words;
 }
 
+/** A word with its light stem: a path's words are compared with the query's in both forms. */
+type StemmedWord = readonly [word: string, stem: string];
+
+/**
+ * The forms of a file's name (`blueprints`, `blueprint`, `_x` → `x`, `tool-call` → `toolcall`) and
+ * the path's other words, each with its light stem. Memoized: every ranked file is asked.
+ */
+const pathFacts = new PathMemo<{ nameForms: StemmedWord[]; otherWords: StemmedWord[] }>((rel) => {
+  const file = rel
+    .slice(rel.lastIndexOf("/") + 1)
+    .replace(/\.[^.]+$/, "")
+    .toLowerCase();
+  const joined = file.replace(/[-_.]+/g, "");
+  const forms = new Set([file, file.replace(/s$/, ""), file.replace(/^_+/, ""), joined]);
+  const stemmed = (w: string): StemmedWord => [w, lightStem(w)];
+  return {
+    nameForms: [...forms].map(stemmed),
+    otherWords: [...pathWords(rel)].filter((w) => !forms.has(w)).map(stemmed),
+  };
+});
+
+/** Entries handled between two yields to the event loop (a common word hits tens of thousands of files). */
+const RANK_SLICE = 500;
+
 export interface RankInput {
   query: string;
   /** Candidate files (relative paths), in index order. */
@@ -112,7 +139,11 @@ export interface RankInput {
   roles?: RoleEvidence;
 }
 
-export function rankFiles(input: RankInput): RankedFile[] {
+/**
+ * The candidates with any evidence, best first. Asynchronous only to yield to the event loop
+ * between slices of a big tree's files; the result depends on the input alone.
+ */
+export async function rankFiles(input: RankInput): Promise<RankedFile[]> {
   const { evidence } = input;
   const n = Math.max(1, input.files.length);
   const interests = queryInterests(input.query);
@@ -140,12 +171,14 @@ export function rankFiles(input: RankInput): RankedFile[] {
   for (const tc of evidence.termCounts) for (const rel of tc.counts.keys()) hitSizes.push(input.sizeOf(rel));
   const avg = hitSizes.length ? hitSizes.reduce((a, b) => a + b, 0) / hitSizes.length : 1;
   const termIdf = new Map<Term, number>();
+  let k = 0;
   for (const tc of evidence.termCounts) {
     const df = tc.counts.size;
     if (df === 0) continue;
     const w = idf(n, df);
     termIdf.set(tc.term, w);
     for (const [rel, tf] of tc.counts) {
+      if (++k % RANK_SLICE === 0) await yieldToLoop();
       const len = input.sizeOf(rel) / Math.max(1, avg);
       const sat = (tf * (K1 + 1)) / (tf + K1 * (1 - B + B * len));
       const e = entry(rel);
@@ -262,21 +295,16 @@ export function rankFiles(input: RankInput): RankedFile[] {
     const st = lightStem(w);
     stemWeight.set(st, Math.max(stemWeight.get(st) ?? 0, weight));
   }
-  const lookup = (word: string) => queryWords.get(word) ?? stemWeight.get(lightStem(word));
+  const lookup = ([word, stem]: StemmedWord) => queryWords.get(word) ?? stemWeight.get(stem);
   for (const e of scores.values()) {
-    const file = e.rel
-      .slice(e.rel.lastIndexOf("/") + 1)
-      .replace(/\.[^.]+$/, "")
-      .toLowerCase();
-    const joined = file.replace(/[-_.]+/g, "");
-    const stems = new Set([file, file.replace(/s$/, ""), file.replace(/^_+/, ""), joined]);
+    if (++k % RANK_SLICE === 0) await yieldToLoop();
+    const facts = pathFacts.get(e.rel);
     let s = 0;
-    for (const stem of stems) {
-      const w = lookup(stem);
+    for (const form of facts.nameForms) {
+      const w = lookup(form);
       if (w !== undefined) s = Math.max(s, w * maxIdf * 0.8);
     }
-    for (const word of pathWords(e.rel)) {
-      if (stems.has(word)) continue;
+    for (const word of facts.otherWords) {
       const w = lookup(word);
       if (w !== undefined) s += w * 0.6;
     }
@@ -284,8 +312,11 @@ export function rankFiles(input: RankInput): RankedFile[] {
   }
 
   const ranked = [...scores.values()];
+  await primeFileRoles(input.files);
   const prior = languagePrior(input.files, input.query, input.roles ?? NO_ROLE_EVIDENCE);
+  k = 0;
   for (const e of ranked) {
+    if (++k % RANK_SLICE === 0) await yieldToLoop();
     const p = e.parts;
     e.languageFactor = prior(e.rel);
     e.factor = roleWeight(e.role, interests) * e.languageFactor;

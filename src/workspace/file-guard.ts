@@ -218,11 +218,15 @@ export class PathJudge {
   private readonly dirs = new Map<string, string | null>();
   private readonly recentDirs = new Map<string, boolean>();
 
-  /** `namedSecret` answers the name check for the path as reached (e.g. from the file index's flags). */
+  /**
+   * `namedSecret` answers the name check for the path as reached (e.g. from the file index's
+   * flags); `onFile` receives the size and mtime of each file judged readable.
+   */
   constructor(
     private readonly policy: GuardPolicy,
     private readonly namedSecret?: (rel: string) => boolean,
     private readonly since?: number,
+    private readonly onFile?: (rel: string, stat: { size: number; mtimeMs: number }) => void,
   ) {}
 
   private dirChanged(dirRel: string): boolean {
@@ -283,9 +287,11 @@ export class PathJudge {
       }
     };
     const verdict = judgeFile(this.policy, rel, realAbs, st, head, this.namedSecret);
-    if (!verdict.ok || this.since === undefined) return verdict;
+    if (!verdict.ok) return verdict;
     const dirRel = slash === -1 ? "" : rel.slice(0, slash);
-    const recent = st.ctimeMs >= this.since || this.dirChanged(dirRel);
+    const recent = this.since !== undefined && (st.ctimeMs >= this.since || this.dirChanged(dirRel));
+    // A file that changed during the search is stat'ed again by whoever needs its size.
+    if (!recent) this.onFile?.(rel, { size: st.size, mtimeMs: st.mtimeMs });
     return recent ? { ...verdict, recent } : verdict;
   }
 }

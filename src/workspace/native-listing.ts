@@ -23,7 +23,7 @@ import { probeSymlinks } from "./symlink-probe.js";
 const DEFAULT_MAX_FILES = 500_000;
 const MAX_IGNORED_KEPT = 10_000;
 /** Paths judged between two turns of the event loop. */
-const YIELD_EVERY = 1000;
+const YIELD_EVERY = 250;
 
 /** ripgrep's flags for the workspace's ignore semantics (shared with the Grep engine). */
 export const RG_WALK_FLAGS = [

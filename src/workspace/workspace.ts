@@ -229,6 +229,15 @@ export class Workspace {
     return { files: sub.files, index: sub };
   }
 
+  /**
+   * Records what a search already stat'ed (the path judge's lstat of the real file, which is
+   * what `stat` would see), so that ranking the thousands of files a common word matched does not
+   * stat each again. A value `stat` has already cached is kept.
+   */
+  noteStat(rel: string, value: FileStat): void {
+    if (!this.stats.has(rel)) this.stats.set(rel, value);
+  }
+
   /** size and mtime of a file (cached per exploration); null when it cannot be stat'ed. */
   stat(rel: string): FileStat | null {
     const cached = this.stats.get(rel);

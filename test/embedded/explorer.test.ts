@@ -320,10 +320,10 @@ describe("rankFiles", () => {
     frames: new Map(),
   });
 
-  it("credits the options of one command line with diminishing returns, messages in full", () => {
+  it("credits the options of one command line with diminishing returns, messages in full", async () => {
     const options = ["--project", "--author", "--release", "--language"];
     const files = ["cmd/quickstart.py", "util/rst.py", ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.py`)];
-    const ranked = rankFiles({
+    const ranked = await rankFiles({
       query: "x",
       files,
       sizeOf: () => 1000,

@@ -10,6 +10,7 @@
  * per question: on a 50k-file tree each pass is half a second.
  */
 import { readFileSync } from "node:fs";
+import { yieldToLoop } from "../../util/yield.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { countPathTooLong } from "../path-limit-note.js";
@@ -26,8 +27,10 @@ export type SpawnPass = (
   ignoredSink?: string[],
 ) => { child: RgChild; run: Supervised };
 
-/** Files judged between two yields to the event loop. */
-const JUDGE_SLICE = 1000;
+/** Files judged between two yields to the event loop (each is an lstat and a realpath: ~0.1 ms). */
+const JUDGE_SLICE = 250;
+/** Output bytes of a shared pass parsed between two yields to the event loop. */
+const PARSE_SLICE_BYTES = 256 * 1024;
 
 /** `path → count` records of a count search, before the files are judged. */
 type CountRecords = Array<{ path: string; count: number }>;
@@ -67,7 +70,7 @@ async function countsOutcome(
   let judged = 0;
   for (const { path, count } of records) {
     // Each file is judged on disk (lstat, realpath): a common word matches thousands.
-    if (++judged % JUDGE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (++judged % JUDGE_SLICE === 0) await yieldToLoop();
     const rel = isWithin(ws.root, path) ? relativeTo(ws.root, path) : null;
     if (rel === null) continue;
     const verdict = verdictOf(rel);
@@ -138,10 +141,15 @@ interface SharedPass {
 type FileWords = { path: string; words: Map<string, number> };
 
 /** `path NUL word LF word LF … LF LF path NUL …` (`--only-matching --heading --null --no-line-number`). */
-function parseWords(out: Buffer): FileWords[] {
+async function parseWords(out: Buffer): Promise<FileWords[]> {
   const files: FileWords[] = [];
   let pos = 0;
+  let nextYield = PARSE_SLICE_BYTES;
   while (pos < out.length) {
+    if (pos >= nextYield) {
+      await yieldToLoop();
+      nextYield = pos + PARSE_SLICE_BYTES;
+    }
     const nul = out.indexOf(0, pos);
     if (nul === -1) break;
     const path = out.toString("utf8", pos, nul);
@@ -211,7 +219,7 @@ export class CountBatch {
     }
     const done = await pass;
     // The members resume together when the pass ends: each judges its files in a task of its own.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToLoop();
     if (ignoredSink) ignoredSink.push(...done.ignored);
     const records = done.records.get(memberKey(q.pattern, q.ignoreCase)) ?? [];
     const run = { stderr: () => done.stderr, timedOut: () => done.timedOut };
@@ -235,7 +243,7 @@ export class CountBatch {
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     const code = await run.exited;
     run.release();
-    const records = await this.recordsByMember(parseWords(Buffer.concat(chunks)));
+    const records = await this.recordsByMember(await parseWords(Buffer.concat(chunks)));
     return { records, code, stderr: run.stderr(), timedOut: run.timedOut(), ignored };
   }
 
@@ -250,7 +258,7 @@ export class CountBatch {
     const out = new Map<string, CountRecords>(keys.map((k) => [k, []]));
     const counts = new Array<number>(keys.length);
     for (let f = 0; f < files.length; f++) {
-      if (f > 0 && f % JUDGE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (f > 0 && f % JUDGE_SLICE === 0) await yieldToLoop();
       const { path, words } = files[f]!;
       counts.fill(0);
       for (const [word, n] of words) {

@@ -27,6 +27,7 @@ export function fileVerdict(ws: Workspace, q: GrepQuery, since: number): (rel: s
     ws.guard(),
     (rel) => index?.byRel.get(rel)?.secret ?? isSecretPath(rel, ws.secrets),
     since,
+    (rel, stat) => ws.noteStat(rel, stat),
   );
   return (rel) => {
     const verdict = judge.judge(rel);

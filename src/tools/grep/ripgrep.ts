@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createLogger } from "../../util/log.js";
+import { yieldToLoop } from "../../util/yield.js";
 import { isGitPath } from "../../workspace/file-guard.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
@@ -25,6 +26,8 @@ import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unrea
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 
 const log = createLogger("tools.grep.rg");
+/** ripgrep JSON events read between yields to the event loop. */
+const EVENTS_PER_SLICE = 2000;
 
 export interface RipgrepInfo {
   path: string;
@@ -322,7 +325,11 @@ async function search(
   const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    let seen = 0;
     for await (const raw of lines) {
+      // Lines already buffered arrive as microtasks, which never let the event loop turn: a search
+      // printing megabytes would hold every other request of a server until its output is read.
+      if (++seen % EVENTS_PER_SLICE === 0) await yieldToLoop();
       if (atLeast || run.timedOut()) continue; // drain after the cap without storing
       let event: { type: string; data: Record<string, unknown> };
       try {
