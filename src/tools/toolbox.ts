@@ -236,15 +236,26 @@ export class Toolbox {
     const batches = this.config.grepEngine === "fallback" ? [] : this.countBatches(calls, options.signal);
     const outputs = new Array<ToolOutput>(calls.length);
     const durations = new Array<number>(calls.length).fill(0);
+    const runOne = async (i: number) => {
+      const call = calls[i]!;
+      options.onStart?.(i, call, this.displayArgs(call));
+      const started = performance.now();
+      outputs[i] = await this.run(call, options.signal, batches[i]);
+      durations[i] = performance.now() - started;
+    };
+    // The members of a count batch start together and take one slot: they wait on one ripgrep
+    // pass. Queued behind other calls, a member would start once the tree had been listed
+    // meanwhile, with another command line, and so a second pass.
+    const begun = new Array<boolean>(calls.length).fill(false);
     let next = 0;
     const worker = async () => {
       while (next < calls.length) {
         const i = next++;
-        const call = calls[i]!;
-        options.onStart?.(i, call, this.displayArgs(call));
-        const started = performance.now();
-        outputs[i] = await this.run(call, options.signal, batches[i]);
-        durations[i] = performance.now() - started;
+        if (begun[i]) continue;
+        const batch = batches[i];
+        const group = batch ? calls.flatMap((_, j) => (batches[j] === batch ? [j] : [])) : [i];
+        for (const j of group) begun[j] = true;
+        await Promise.all(group.map(runOne));
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, calls.length) }, worker));

@@ -106,4 +106,43 @@ describe("count Greps sharing one pass", () => {
       rmSync(logDir, { recursive: true, force: true });
     }
   });
+  it("starts a batch's members together, so a listing built meanwhile never splits the pass", async () => {
+    await using repo = await tmpRepo({
+      files: { ".gitignore": "build/\n", "src/a.py": TEXT, "src/b.py": TEXT, "build/out.py": TEXT },
+    });
+    const logDir = realpathSync(mkdtempSync(join(tmpdir(), "fc-rglog-")));
+    const log = join(logDir, "args.log");
+    const restore = await loggingRipgrep(logDir, log);
+    try {
+      const count = (pattern: string, i: number): ToolCallRequest => ({
+        id: `n${i}`,
+        name: "Grep",
+        arguments: { pattern, "-i": true, output_mode: "count" },
+      });
+      const glob = (i: number): ToolCallRequest => ({ id: `g${i}`, name: "Glob", arguments: { pattern: "**/*.py" } });
+      // One at a time: the later members would start after the Globs have listed the tree.
+      const turn = [
+        count("\\b(?:retr)\\w*", 0),
+        glob(1),
+        glob(2),
+        glob(3),
+        count("\\b(?:req|request)\\w*", 4),
+        count("\\b(?:session)\\w*", 5),
+      ];
+      const results = await new Toolbox(Workspace.openSync(repo.root)).runTurn(turn, { concurrency: 1 });
+      const shared = readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .filter((r) => r.includes("--only-matching"));
+      assert.equal(shared.length, 1, shared.join("\n"));
+      for (const [k, i] of [0, 4, 5].entries()) {
+        const alone = await new Toolbox(Workspace.openSync(repo.root)).run(turn[i]!);
+        assert.equal(results[i]!.text, alone.text, `call ${k}`);
+      }
+      assert.match(results[0]!.text, /src\/a\.py:\d+/);
+    } finally {
+      restore();
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  });
 });
