@@ -193,8 +193,12 @@ async function collectEvidence(
   return { termCounts, definitions, messages, pathHits, defNames, frames: framesToFiles(analysis.frames, files) };
 }
 
-/** Lines from the top of a file within which a "generated" notice counts. */
-const HEADER_LINES = 5;
+/**
+ * Lines from the top of a file within which a "generated" notice counts: a license header often
+ * comes first. Measured on the 511 training tasks (file Acc@1): 5 lines 69.3%, 12 lines 69.9% (3
+ * tasks better, none worse), 20 lines the same as 12; held-out and dev tasks unchanged.
+ */
+const HEADER_LINES = 12;
 
 /** `.gitattributes` linguist rules, generated-file headers and vendor manifests, from the first turn. */
 function roleEvidence(planned: PlannedCall[], results: ToolResult[], files: readonly string[]): RoleEvidence {

@@ -134,7 +134,7 @@ export function vendorDirsOf(files: readonly string[]): string[] {
 
 /** Does a file's head (its first lines) say it is generated? */
 export const GENERATED_HEADER =
-  /@generated\b|\bDO NOT EDIT\b|\b(?:auto-?generated|generated automatically) (?:by|from|file)\b/i;
+  /@generated\b|\bDO NOT EDIT\b|\b(?:auto-?generated|generated automatically) (?:by|from|file)\b|\bthis file is an amalgamation\b|^\W*generated:\s*\d{4}-\d\d-\d\d/i;
 const CONFIG_EXT =
   /\.(?:json|ya?ml|toml|ini|cfg|conf|xml|properties|env\.example)$|(?:^|\/)(?:Makefile|Dockerfile|setup\.cfg|tox\.ini)$/i;
 const DATA_EXT = /\.(?:csv|tsv|svg|po|pot|mo|map|snap|ipynb|sql)$/i;
