@@ -12,6 +12,7 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { yieldToLoop } from "../util/yield.js";
 import { aboveRootRules } from "../workspace/above-root-rules.js";
 import type { FileIndex } from "../workspace/file-index.js";
 import { IGNORE_FILE_NAMES } from "../workspace/ignore-rules.js";
@@ -68,7 +69,7 @@ async function statSlices<T, R>(
 ): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % STAT_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0 && i % STAT_SLICE === 0) await yieldToLoop();
     const item = items[i]!;
     const r = fn(item, mtimeOf(pathOf(item)));
     out.push(r);

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { emptySkipStats } from "../contracts/tools.js";
+import { yieldToLoop } from "../util/yield.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
 import { tooLongDirs } from "./path-limit.js";
@@ -178,7 +179,7 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
   let n = 0;
   for (const abs of listing.files) {
     // Judging 100k paths (secret names) takes a while: let other work run in between.
-    if (++n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++n % YIELD_EVERY === 0) await yieldToLoop();
     if (!isWithin(root, abs)) continue;
     const rel = relativeTo(root, abs);
     add({ rel, abs, viaSymlink: false, secret: isSecretPath(rel, options.secrets) });
