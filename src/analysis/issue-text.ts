@@ -41,7 +41,7 @@ const VERSION_LINE = [
   /^(?=.{0,120}$)\s*[-*+]?\s*[\w .()/+-]{1,30}:\s*[^:\n]*\bv?\d+\.\d+(?:\.\d+)*\b[^:\n]*,\s*[\w .()/+-]{1,30}:/,
 ];
 const TRACE_LINE =
-  /^(?:\s*Traceback \(most recent call last\)|\s*File ".+", line \d+|\s+at \S|\s+\S+\.go:\d+|goroutine \d+ \[|\s*\d+: \S|\s*(?:from )?\S+\.rb:\d+:in |#\d+ \S+\.php\(|\s*Caused by: |thread '.+' panicked at )/;
+  /^(?:\s*Traceback \(most recent call last\)|\s*File ".+", line \d+|\s+at \S|\s+\S+\.go:\d+|goroutine \d+ \[|\s*\d+: \S|\s*(?:from )?\S+\.rb:\d+:in |#\d+ \S+\.php\(|\s*Caused by: |thread '.+' panicked at |\s*#\d+\s+0x[0-9a-fA-F]+\s+in\s)/;
 
 // Only real HTML tags: `<module>` in tracebacks and `List<String>` in prose must survive.
 const HTML_TAG =

@@ -1,12 +1,22 @@
 /**
  * Stack frames and error locations in free text: Python tracebacks, Node/V8 and Java/Kotlin/C# traces,
- * Go goroutine dumps, Rust panics and backtraces, Ruby/PHP traces and compiler-style `path:line:col`
- * diagnostics. Frames keep the order the language prints them; `distance` says how far each is from
+ * Go goroutine dumps, Rust panics and backtraces, Ruby/PHP traces, sanitizer and gdb backtraces
+ * (`#0 0x4faa0 in f /src/a.c:12:5`) and compiler-style `path:line:col` diagnostics. Frames keep the order the language prints them; `distance` says how far each is from
  * the point where the error was raised (0 = that frame).
  */
 
 /** The trace syntax a frame was recognized by. */
-export type FrameLang = "python" | "javascript" | "java" | "go" | "rust" | "ruby" | "php" | "c_sharp" | "generic";
+export type FrameLang =
+  | "python"
+  | "javascript"
+  | "java"
+  | "go"
+  | "rust"
+  | "ruby"
+  | "php"
+  | "c_sharp"
+  | "native"
+  | "generic";
 
 export interface StackFrame {
   /** Path as printed, with `\` turned into `/` and `file://`-style prefixes removed. */
@@ -101,6 +111,11 @@ const RUST_FN = /^\s*\d+:\s+(?:0x[0-9a-f]+ - )?(.+)$/;
 const RUST_PANIC = /panicked at (?:'[^]*?', |"[^]*?", )?(\S+?\.rs):(\d+):(\d+)/;
 const RUBY = /^\s*(?:from\s+)?(\S+\.rb):(\d+):in [`']([^']+)'/;
 const PHP = /^\s*#\d+ (\S+\.php)\((\d+)\): (.+)$/;
+/**
+ * A numbered native frame, innermost first: AddressSanitizer and the other sanitizers
+ * (`#0 0x4faa0 in start /src/a.c:124:5`), gdb (`#1  0x00005555 in parse (p=0x0) at src/a.c:12`).
+ */
+const NATIVE = /^\s*#\d+\s+0x[0-9a-fA-F]+\s+in\s+(\S+?)(?:\s+\([^)]*\))?\s+(?:at\s+)?(\S+?):(\d+)(?::(\d+))?\s*$/;
 const DIAG =
   /(?:^|[\s(['"`])(\/?(?:[\w.@~-]+\/)*[\w.@-]+\.(?:py|pyi|js|jsx|mjs|cjs|ts|tsx|mts|go|rs|java|kt|scala|c|h|cc|cpp|hpp|cs|rb|php|swift))(?::(\d+)(?::(\d+))?|\((\d+),(\d+)\))(?=[:\s,)]|$)/;
 
@@ -175,6 +190,16 @@ export function parseStackFrames(text: string): StackFrame[] {
       const fn = /([\w\\]+)(?:->|::)(\w+)\(/.exec(m[3]!) ?? /(\w+)\(/.exec(m[3]!);
       const func = fn ? (fn[2] ? `${fn[1]!.split("\\").pop()}.${fn[2]}` : fn[1]) : undefined;
       found.push({ path: m[1]!, line: num(m[2]), ...(func ? { func } : {}), lang: "php", at: i, innermostFirst: true });
+    } else if ((m = NATIVE.exec(line))) {
+      found.push({
+        path: m[2]!,
+        line: num(m[3]),
+        column: num(m[4]),
+        func: simplifyFunc(m[1]!.replace(/\(.*$/, "")),
+        lang: "native",
+        at: i,
+        innermostFirst: true,
+      });
     } else if ((m = DIAG.exec(line)) && !/https?:\/\//.test(line)) {
       const inFn = /:\d+:?\s+in\s+([A-Za-z_]\w*)/.exec(line)?.[1];
       found.push({

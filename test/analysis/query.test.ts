@@ -139,6 +139,20 @@ describe("analyzeQuery: Rust panic", () => {
   });
 });
 
+describe("analyzeQuery: sanitizer report", () => {
+  it("reads an indented AddressSanitizer trace as one trace, innermost frame first", () => {
+    const a = analyzeQuery(`Fix overflow in the number parser
+
+==1==ERROR: AddressSanitizer: heap-buffer-overflow
+    #0 0x4faa0 in parse_number /home/dev/proj/src/number.c:266:5
+    #1 0x4fba0 in parse_value /home/dev/proj/src/parse.c:1045:5`);
+    assert.deepEqual(frames(a), [
+      "parse_number@/home/dev/proj/src/number.c:266 d0",
+      "parse_value@/home/dev/proj/src/parse.c:1045 d1",
+    ]);
+  });
+});
+
 describe("analyzeQuery: template full of noise", () => {
   const a = fixture("template-noise");
 

@@ -115,6 +115,20 @@ stack backtrace:
     );
   });
 
+  it("sanitizer and gdb frames: numbered, innermost first", () => {
+    const text = `==1==ERROR: AddressSanitizer: heap-buffer-overflow
+    #0 0x4faa0 in parse_value /home/dev/proj/src/parse.c:124:5
+    #1 0x4fba0 in Reader::read(int) /home/dev/proj/src/reader.cpp:88:3
+    #2 0x7f01 in __libc_start_main /usr/lib/x86_64-linux-gnu/libc.so.6:80
+#3  0x0000555555555151 in main (argc=1, argv=0x7ffe) at src/main.c:12`;
+    assert.deepEqual(show(parseStackFrames(text)), [
+      "native /home/dev/proj/src/parse.c:124 parse_value d0",
+      "native /home/dev/proj/src/reader.cpp:88 Reader.read d1",
+      "native /usr/lib/x86_64-linux-gnu/libc.so.6:80 __libc_start_main d2 ext",
+      "native src/main.c:12 main d2",
+    ]);
+  });
+
   it("ignores URLs and prose without locations", () => {
     assert.deepEqual(parseStackFrames("see https://example.com/a/b.py:12 and the docs"), []);
     assert.deepEqual(parseStackFrames("nothing to see here"), []);
