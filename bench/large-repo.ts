@@ -3,7 +3,7 @@
  * run, paired and interleaved:
  *
  *   node --import tsx bench/large-repo.ts grep    [--tree DIR] [--runs N] [--cli PATH]
- *   node --import tsx bench/large-repo.ts explore [--tree DIR] [--runs N] [--query TEXT]
+ *   node --import tsx bench/large-repo.ts explore [--tree DIR] [--runs N] [--query TEXT] [--settle]
  *   node --import tsx bench/large-repo.ts listing [--tree DIR] [--runs N]
  *
  * grep: a fresh `fastcontext tool Grep` process (the compiled CLI at --cli, default
@@ -14,7 +14,8 @@
  *   `fastcontext mcp` runs it) against raw `rg` spawned from this process.
  * explore: the embedded explorer, first call (cold: nothing listed) then warm calls through the
  *   in-memory index cache, with the event loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms
- *   resolution) and the peak RSS.
+ *   resolution) and the peak RSS. `--settle`: the warm calls start once the term index the cache
+ *   builds after the first listing is ready (FC_TERM_INDEX=off: no term index).
  * listing: the file index built by ripgrep's walker (Workspace.fileIndex) against the synchronous
  *   JavaScript walk (buildFileIndex), wall time and the event loop's longest stall during each.
  * Trees: --tree DIR, or `--tree gen:N` for N files copied from the git mirrors in /work/.mirror
@@ -193,7 +194,7 @@ async function benchExplore(tree: string): Promise<void> {
     "query",
     "The retry adapter ignores max_retries when a connection error happens in send(); see HTTPAdapter.send",
   );
-  useMemoryIndexCache();
+  const cache = useMemoryIndexCache();
   const explorer = createEmbeddedExplorer();
   const delay = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = 0;
@@ -210,6 +211,18 @@ async function benchExplore(tree: string): Promise<void> {
     delay.disable();
     delays.push(delay.max / 1e6);
     citations = result.citations.length;
+    if (i === 0 && argv.includes("--settle")) {
+      // The server builds a term index once a tree is listed; wait for it before the warm calls.
+      const listing = await Workspace.openSync(tree).fileIndex();
+      const terms = cache?.termIndexOf(listing);
+      const waited = performance.now();
+      await terms?.built();
+      console.log(
+        terms?.ready
+          ? `term index: built in ${terms.stats.buildMs} ms (waited ${ms(performance.now() - waited)} after the cold call), ${terms.stats.words} words, ${(terms.bytes / 2 ** 20).toFixed(0)} MB`
+          : `term index: none (${terms?.failed ?? "off"})`,
+      );
+    }
   }
   clearInterval(rssTimer);
   const warm = times.slice(1);

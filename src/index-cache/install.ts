@@ -19,13 +19,17 @@ export function useDiskIndexCache(env: NodeJS.ProcessEnv = process.env): DiskInd
   return cache;
 }
 
-/** For the long-running server: workspaces share warm in-memory indexes (LRU, memory cap). */
+/**
+ * For the long-running server: workspaces share warm in-memory indexes (LRU, memory cap), and the
+ * most recently used repositories a term index each; `FC_TERM_INDEX=off` keeps the listings only.
+ */
 export function useMemoryIndexCache(
   options: MemoryIndexCacheOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): MemoryIndexCache | null {
   if (disabled(env)) return null;
-  const cache = new MemoryIndexCache(options);
+  const terms = /^(off|0|false|no)$/i.test(env.FC_TERM_INDEX ?? "") ? { maxTermIndexes: 0 } : {};
+  const cache = new MemoryIndexCache({ ...options, ...terms });
   setDefaultIndexSource(cache.source);
   return cache;
 }

@@ -7,18 +7,25 @@
 import type { FileIndex, WalkOptions } from "../workspace/file-index.js";
 import type { IndexSource } from "../workspace/workspace.js";
 import { type IndexStamp, stampIndex, stampIsCurrent } from "./stamp.js";
+import { TermIndex } from "./term-index/term-index.js";
 
 export interface MemoryIndexCacheOptions {
   /** Repositories kept (default 32). */
   maxRepos?: number;
   /** Estimated bytes of all kept indexes together (default 512 MiB). */
   maxBytes?: number;
+  /**
+   * Repositories whose listing also gets a term index (built in a worker thread once listed, see
+   * term-index/term-index.ts): the most recently used ones, default 4; 0 turns term indexes off.
+   */
+  maxTermIndexes?: number;
 }
 
 interface Entry {
   index: FileIndex;
   stamp: IndexStamp;
   bytes: number;
+  terms?: TermIndex;
 }
 
 /** A cache key: the root, the start directory and everything that changes what a listing contains. */
@@ -47,6 +54,7 @@ export class MemoryIndexCache {
   private readonly pending = new Map<string, Promise<FileIndex>>();
   private readonly maxRepos: number;
   private readonly maxBytes: number;
+  private readonly maxTermIndexes: number;
   private bytes = 0;
   /** Counters for diagnostics, `health` and tests. */
   readonly stats = { hits: 0, misses: 0, stale: 0, evicted: 0 };
@@ -54,6 +62,7 @@ export class MemoryIndexCache {
   constructor(options: MemoryIndexCacheOptions = {}) {
     this.maxRepos = Math.max(1, options.maxRepos ?? 32);
     this.maxBytes = Math.max(1, options.maxBytes ?? 512 * 1024 * 1024);
+    this.maxTermIndexes = Math.max(0, options.maxTermIndexes ?? 4);
   }
 
   /** The index source for workspaces (see `setDefaultIndexSource`). */
@@ -73,6 +82,10 @@ export class MemoryIndexCache {
       },
       primeInBackground: true,
       peek: (options: WalkOptions) => this.entries.get(listingKey(options))?.index,
+      terms: (options: WalkOptions, index: FileIndex) => {
+        const terms = this.entries.get(listingKey(options))?.terms;
+        return terms?.ready && terms.listing === index ? terms : undefined;
+      },
     },
   );
 
@@ -103,6 +116,37 @@ export class MemoryIndexCache {
     this.drop(key);
     this.entries.set(key, entry);
     this.bytes += entry.bytes;
+    if (this.maxTermIndexes > 0) this.startTerms(key, entry);
+    this.evict();
+  }
+
+  /** Builds the entry's term index in the background; its size counts once it is known. */
+  private startTerms(key: string, entry: Entry): void {
+    const terms = new TermIndex(entry.index);
+    entry.terms = terms;
+    // Only the most recently used repositories keep one.
+    const withTerms = [...this.entries.values()].filter((e) => e.terms);
+    for (const old of withTerms.slice(0, Math.max(0, withTerms.length - this.maxTermIndexes))) this.closeTerms(old);
+    void terms.built().then(() => {
+      if (this.entries.get(key) !== entry || entry.terms !== terms || !terms.ready) return;
+      entry.bytes += terms.bytes;
+      this.bytes += terms.bytes;
+      this.evict();
+    });
+  }
+
+  private closeTerms(entry: Entry): void {
+    const terms = entry.terms;
+    if (!terms) return;
+    entry.terms = undefined;
+    if (terms.ready) {
+      entry.bytes -= terms.bytes;
+      this.bytes -= terms.bytes;
+    }
+    terms.close();
+  }
+
+  private evict(): void {
     // Keep at least the newest entry even when it alone is over the cap: it is in use.
     while (this.entries.size > 1 && (this.entries.size > this.maxRepos || this.bytes > this.maxBytes)) {
       const oldest = this.entries.keys().next().value;
@@ -115,6 +159,7 @@ export class MemoryIndexCache {
   private drop(key: string): void {
     const old = this.entries.get(key);
     if (!old) return;
+    this.closeTerms(old);
     this.bytes -= old.bytes;
     this.entries.delete(key);
   }
@@ -124,7 +169,14 @@ export class MemoryIndexCache {
     return { repos: this.entries.size, bytes: this.bytes };
   }
 
+  /** The term index kept for a listing (ready or building), for diagnostics and tests. */
+  termIndexOf(index: FileIndex): TermIndex | undefined {
+    for (const e of this.entries.values()) if (e.index === index) return e.terms;
+    return undefined;
+  }
+
   clear(): void {
+    for (const e of this.entries.values()) this.closeTerms(e);
     this.entries.clear();
     this.bytes = 0;
   }

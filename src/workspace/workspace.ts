@@ -5,6 +5,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
+import type { TermIndex } from "../index-cache/term-index/term-index.js";
 import { locateRipgrep } from "../tools/grep/ripgrep.js";
 import { ConfigError } from "../util/errors.js";
 import { type GuardPolicy, isGitPath } from "./file-guard.js";
@@ -47,6 +48,11 @@ export type IndexSource = ((
    * the check fails (see `Workspace.keptIndexUnchecked`).
    */
   peek?: (options: WalkOptions) => FileIndex | undefined;
+  /**
+   * The ready term index of this listing (the server's memory cache builds one per kept listing),
+   * which tells a search the files its pattern may match; undefined when there is none (yet).
+   */
+  terms?: (options: WalkOptions, index: FileIndex) => TermIndex | undefined;
 };
 
 let defaultIndexSource: IndexSource | undefined;
@@ -160,6 +166,11 @@ export class Workspace {
    * the shared index is already here). A caller may search with it while `fileIndex()` checks it,
    * and must use the result only when `fileIndex()` resolves to this same object (the listing held).
    */
+  /** The ready term index of `index` when the index source keeps one (see `IndexSource.terms`). */
+  termIndex(index: FileIndex): TermIndex | undefined {
+    return this.indexSource?.terms?.(this.walkOptions(), index);
+  }
+
   keptIndexUnchecked(): FileIndex | undefined {
     if (this.index) return undefined;
     return this.indexSource?.peek?.(this.walkOptions());

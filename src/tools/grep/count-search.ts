@@ -285,7 +285,16 @@ function sharedArgs(
   q: GrepQuery,
   members: ReadonlyArray<{ pattern: string; ignoreCase: boolean }>,
 ): string[] {
-  const out: string[] = ["--only-matching", "--heading", "--null", "--no-line-number", "--color", "never"];
+  // --with-filename: a single explicit file (a narrowed search, see TermIndex) is otherwise printed without its name.
+  const out: string[] = [
+    "--only-matching",
+    "--heading",
+    "--with-filename",
+    "--null",
+    "--no-line-number",
+    "--color",
+    "never",
+  ];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {

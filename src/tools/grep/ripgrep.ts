@@ -22,6 +22,7 @@ import { type Collected, finalizeFile, type GrepLine, type GrepQuery, MAX_COLLEC
 import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.js";
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
+import { anyOf, patternRequirement } from "./regex-requirement.js";
 import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 
@@ -239,6 +240,10 @@ async function searchWithIndex(
   // Below the root, ripgrep would not read the ancestors' ignore files (--no-ignore-parent keeps
   // out the ones above the workspace): hand it the workspace's own, rewritten relative to the root.
   // (Also the rules above the root, when it is a directory inside a larger checkout.)
+  const narrowed = follow || !index ? null : await narrowedPaths(ws, q, fileFilter, index, options.countBatch);
+  if (narrowed !== null && narrowed.length === 0 && extra.length === 0)
+    return { ok: true, collected: emptyCollected() };
+  if (narrowed !== null) extra.unshift(...narrowed.map((rel) => ws.display(rel)));
   const rules = rebasedIgnoreText(ws.root, ruleDirs);
   let ignoreDir: string | undefined;
   let ignoreFile: string | undefined;
@@ -248,10 +253,58 @@ async function searchWithIndex(
     writeFileSync(ignoreFile, rules);
   }
   try {
-    return await search(ws, rg, q, extra, ignoreFile, options, follow);
+    return await search(ws, rg, q, extra, ignoreFile, options, follow, undefined, narrowed === null);
   } finally {
     if (ignoreDir) rmSync(ignoreDir, { recursive: true, force: true });
   }
+}
+
+/** Each workspace's number: its first narrowed search has the term index check the files' stamps. */
+const epochs = new WeakMap<Workspace, number>();
+let nextEpoch = 1;
+
+/**
+ * The files a search may match, from the warm term index, as explicit paths for ripgrep instead of
+ * its walk of the target; null when the search walks (no ready index, a glob or type — ripgrep
+ * applies them differently to explicit paths —, a listing with unreadable or too-long directories
+ * whose walk reports them, or the index's own reasons: see TermIndex.candidates). A count search
+ * that shares a pass asks for the files of every pattern of the pass, so all its members agree.
+ */
+async function narrowedPaths(
+  ws: Workspace,
+  q: GrepQuery,
+  fileFilter: FileFilter,
+  index: FileIndex,
+  countBatch: CountBatch | undefined,
+): Promise<string[] | null> {
+  if (q.glob || q.type || fileFilter.whitelist !== null) return null;
+  if (index.truncated || index.skipped.unreadable > 0 || (index.tooLong?.length ?? 0) > 0) return null;
+  // Below a followed link, files are searched through the link (the index does not read them).
+  const t = q.targetRel;
+  if (t !== "" && index.followedSymlinks.some((l) => t === l || t.startsWith(`${l}/`))) return null;
+  const terms = ws.termIndex(index);
+  if (!terms) return null;
+  const requirement = countBatch?.covers(q)
+    ? anyOf(countBatch.members.map((m) => patternRequirement(m.pattern)))
+    : patternRequirement(q.pattern);
+  let epoch = epochs.get(ws);
+  if (epoch === undefined) epochs.set(ws, (epoch = nextEpoch++));
+  return terms.candidates(requirement, q.targetRel, epoch);
+}
+
+function emptyCollected(): Collected {
+  return {
+    files: [],
+    binary: 0,
+    secret: 0,
+    tooLarge: 0,
+    unreadable: 0,
+    outsideRoot: 0,
+    pathTooLong: { dirs: [], count: 0 },
+    atLeast: false,
+    timedOut: false,
+    engine: "ripgrep",
+  };
 }
 
 /** Whether a listed link still resolves inside the root, outside `.git`, to the kind it was listed as. */

@@ -1,0 +1,185 @@
+/**
+ * The warm term index of one listing: which files hold which words, so that a search through the
+ * server's kept listing hands ripgrep only the files its pattern may match (as explicit paths)
+ * instead of walking the whole tree. Built once per listing in a worker thread, in the background;
+ * a search never waits for it (until it is ready, searches walk as before).
+ *
+ * Soundness, which the tests check against ripgrep's own walk: a file left out is one whose words
+ * cannot meet the pattern's requirement (src/tools/grep/regex-requirement.ts), or a binary file the
+ * walk would show nothing of. Files not read (secret, reached through a link, too large, unreadable,
+ * changed) are always handed over. Each workspace (one exploration) checks every indexed file's
+ * stamp once, on its first narrowed search; a file changed since it was read is a candidate from
+ * then on. When a binary that ripgrep might read differently as an explicit path may match, or the
+ * candidates are too many for a command line, the search is not narrowed.
+ */
+import { Worker } from "node:worker_threads";
+import type { Requirement } from "../../tools/grep/regex-requirement.js";
+import { createLogger } from "../../util/log.js";
+import type { FileIndex } from "../../workspace/file-index.js";
+import { FileState, type TermIndexReply, type TermIndexRequest } from "./worker.js";
+
+const log = createLogger("index.terms");
+
+/** Candidates handed to ripgrep as explicit paths at most (beyond this a walk is as fast). */
+export const MAX_EXPLICIT_FILES = 6000;
+/** Bytes of explicit paths at most on one command line (Linux allows 2 MiB for all arguments). */
+const MAX_EXPLICIT_BYTES = 512 * 1024;
+
+export interface TermIndexOptions {
+  /** Files larger than this are not read (default 16 MiB). */
+  maxFileBytes?: number;
+}
+
+function startWorker(): Worker {
+  const here = import.meta.url;
+  // Under tsx (development, tests) the worker registers the TypeScript loader itself (as scan-pool.ts).
+  return here.endsWith(".ts")
+    ? new Worker(
+        `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(new URL("./worker.ts", here).href)}); });`,
+        { eval: true },
+      )
+    : new Worker(new URL("./worker.js", here));
+}
+
+export class TermIndex {
+  /** Estimated bytes held by the worker's table (0 until ready). */
+  bytes = 0;
+  /** Set once built; `candidates` answers only then. */
+  ready = false;
+  /** Why the index is not usable, once it failed. */
+  failed: string | null = null;
+  readonly stats = { queries: 0, narrowed: 0, walked: 0, buildMs: 0, words: 0, changed: 0 };
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, (reply: TermIndexReply) => void>();
+  private nextId = 1;
+  private awaited = 0;
+  /** Listing position of each indexed file (file number → index into `listing.files`). */
+  private readonly indexed: number[] = [];
+  /** Listing files that are never read (secret) but searched as ripgrep's walk searches them. */
+  private readonly alwaysSearched: number[] = [];
+  private readonly whenReady: Promise<void>;
+
+  /** Starts building the index of `listing` (whose root is `root`) in a worker. */
+  constructor(
+    readonly listing: FileIndex,
+    options: TermIndexOptions = {},
+  ) {
+    const paths: string[] = [];
+    for (const [k, f] of listing.files.entries()) {
+      // Files reached through a link are searched through the link itself (an explicit path of its own).
+      if (f.viaSymlink) continue;
+      if (f.secret) this.alwaysSearched.push(k);
+      else {
+        this.indexed.push(k);
+        paths.push(f.abs);
+      }
+    }
+    this.worker = startWorker();
+    this.worker.on("message", (reply: TermIndexReply & { started?: boolean }) => {
+      if (reply.started) return;
+      const resolve = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      resolve?.(reply);
+    });
+    this.worker.on("error", (error) => this.fail(String(error)));
+    this.worker.on("exit", (code) => this.fail(`the term index worker exited (${code})`));
+    // After the listeners (attaching one refs the worker again): a process need not wait for a build.
+    this.worker.unref();
+    const maxBytes = options.maxFileBytes ?? 16 * 1024 * 1024;
+    this.whenReady = this.request({ type: "build", id: 0, paths, maxBytes, notAfterMs: Date.now() - 1000 }, false).then(
+      (reply) => {
+        if (reply.error || !reply.ready) return this.fail(reply.error ?? "no index");
+        this.bytes = reply.ready.bytes + paths.length * 8;
+        this.stats.buildMs = Math.round(reply.ready.ms);
+        this.stats.words = reply.ready.words;
+        this.ready = true;
+        log.debug("term index ready", { files: paths.length, words: reply.ready.words, ms: this.stats.buildMs });
+      },
+    );
+  }
+
+  /** Resolves when the index is built (or failed); for tests and benchmarks. */
+  built(): Promise<void> {
+    if (this.ready || this.failed) return this.whenReady;
+    // Whoever waits for the build keeps the process alive for it.
+    this.awaited++;
+    this.worker.ref();
+    return this.whenReady.finally(() => {
+      if (--this.awaited === 0 && !this.failed) this.worker.unref();
+    });
+  }
+
+  private fail(reason: string): void {
+    if (this.failed) return;
+    this.failed = reason;
+    this.ready = false;
+    for (const resolve of this.waiting.values()) resolve({ id: -1, error: reason });
+    this.waiting.clear();
+  }
+
+  /** `awaited`: a search waits for the answer, so the process stays alive for it (a build does not hold it). */
+  private request(message: TermIndexRequest, awaited = true): Promise<TermIndexReply> {
+    if (this.failed) return Promise.resolve({ id: -1, error: this.failed });
+    const id = this.nextId++;
+    return new Promise<TermIndexReply>((resolve) => {
+      this.waiting.set(id, resolve);
+      if (awaited) {
+        this.awaited++;
+        this.worker.ref();
+      }
+      this.worker.postMessage({ ...message, id });
+    }).then((reply) => {
+      if (awaited && --this.awaited === 0) this.worker.unref();
+      return reply;
+    });
+  }
+
+  /**
+   * The files under `targetRel` (relative, "" = the root) that may hold a match of a pattern with
+   * this requirement, in listing order; null when the search should walk instead (not ready, the
+   * requirement is "anything", a late binary may match, or too many candidates). `epoch` names the
+   * caller's workspace: its first query checks the files' stamps.
+   */
+  async candidates(requirement: Requirement, targetRel: string, epoch: number): Promise<string[] | null> {
+    if (!this.ready || requirement.kind === "anything") return null;
+    this.stats.queries++;
+    const reply = await this.request({ type: "query", id: 0, requirement, epoch });
+    if (reply.error || !reply.mask) return null;
+    this.stats.changed += reply.changed ?? 0;
+    if (reply.lateBinary) {
+      this.stats.walked++;
+      return null;
+    }
+    const prefix = targetRel === "" ? "" : `${targetRel}/`;
+    const out: string[] = [];
+    let bytes = 0;
+    const take = (k: number): boolean => {
+      const f = this.listing.files[k]!;
+      if (prefix !== "" && !f.rel.startsWith(prefix)) return true;
+      out.push(f.rel);
+      bytes += f.abs.length + 1;
+      return out.length <= MAX_EXPLICIT_FILES && bytes <= MAX_EXPLICIT_BYTES;
+    };
+    for (let n = 0; n < reply.mask.length; n++) {
+      if (reply.mask[n] === 1 && !take(this.indexed[n]!)) {
+        this.stats.walked++;
+        return null;
+      }
+    }
+    for (const k of this.alwaysSearched)
+      if (!take(k)) {
+        this.stats.walked++;
+        return null;
+      }
+    this.stats.narrowed++;
+    return out;
+  }
+
+  /** Stops the worker; the index answers nothing after this. */
+  close(): void {
+    this.fail("closed");
+    void this.worker.terminate();
+  }
+}
+
+export { FileState };

@@ -1,0 +1,220 @@
+/**
+ * Worker-thread side of the term index: reads the files it is given once (the main thread never
+ * reads or tokenizes them, so a server's other requests keep running), keeps the word table, and
+ * answers which files may match a requirement. Protocol (`TermIndexRequest` / `TermIndexReply`):
+ * `build` once, then any number of `query`; a query with a new `epoch` first checks every indexed
+ * file's size, mtime, ctime and inode, and a file that changed is a candidate of every later query
+ * (its words are not known any more).
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { parentPort } from "node:worker_threads";
+import type { Requirement } from "../../tools/grep/regex-requirement.js";
+import { type WordTable, WordTableBuilder } from "./word-table.js";
+
+export interface TermIndexRequest {
+  type: "build" | "query";
+  id: number;
+  /** build: absolute paths of the files to index, in file-number order. */
+  paths?: string[];
+  /** build: files larger than this are not read (they stay candidates). */
+  maxBytes?: number;
+  /** build: files changed after this moment (ms) are not trusted (timestamp granularity). */
+  notAfterMs?: number;
+  /** query */
+  requirement?: Requirement;
+  epoch?: number;
+}
+
+/** How a file stands in the index. */
+export const FileState = {
+  /** Its words are in the table. */
+  Indexed: 0,
+  /** A NUL byte in its first `BINARY_PROBE_BYTES`: ripgrep's walk shows nothing of it in any mode. */
+  Binary: 1,
+  /** Not read (too large, unreadable, changed while read or since): it may match anything. */
+  Unknown: 2,
+  /** A NUL byte past the probe: ripgrep's walk and an explicit path differ on it; a search it may match is not narrowed. */
+  LateBinary: 3,
+} as const;
+
+export interface TermIndexReply {
+  id: number;
+  error?: string;
+  /** build */
+  ready?: { words: number; bytes: number; states: Uint8Array; ms: number };
+  /** query: per file 1 = may match (indexed and meets the requirement, or unknown), 0 = cannot. */
+  mask?: Uint8Array;
+  /** query: a file that may match is a late binary (see FileState). */
+  lateBinary?: boolean;
+  /** query: files found changed by this query's check. */
+  changed?: number;
+}
+
+/** ripgrep decides a file is binary from its first buffer (64 KiB by default); this much is surely inside it. */
+export const BINARY_PROBE_BYTES = 8192;
+
+interface FileStamp {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+}
+
+let table: WordTable | undefined;
+let paths: string[] = [];
+let states = new Uint8Array(0);
+let stamps: Array<FileStamp | undefined> = [];
+let lastEpoch: number | undefined;
+
+function stampOf(st: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint }): FileStamp {
+  return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+/** Reads one file whole (or returns null when it is over `maxBytes`, unreadable or changing). */
+function readWhole(path: string, maxBytes: number, notAfterNs: bigint): { bytes: Buffer; stamp: FileStamp } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile() || before.size > BigInt(maxBytes)) return null;
+    // A later write moves mtime past this moment, so it is seen; a write within the timestamp's
+    // granularity of the read might not be, so a file this recent is not trusted. (Its ctime is
+    // compared later too: setting mtime back after a write still changes it.)
+    if (before.mtimeNs > notAfterNs) return null;
+    const size = Number(before.size);
+    const bytes = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, bytes, off, size - off, off);
+      if (n <= 0) break;
+      off += n;
+    }
+    const after = fstatSync(fd, { bigint: true });
+    if (off !== size || !sameStamp(stampOf(before), stampOf(after))) return null;
+    return { bytes, stamp: stampOf(before) };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function build(request: TermIndexRequest): TermIndexReply {
+  const started = performance.now();
+  paths = request.paths ?? [];
+  const maxBytes = request.maxBytes ?? 16 * 1024 * 1024;
+  const notAfterNs = BigInt(Math.floor(request.notAfterMs ?? Date.now())) * 1_000_000n;
+  states = new Uint8Array(paths.length);
+  stamps = new Array(paths.length);
+  const builder = new WordTableBuilder();
+  const empty = new Uint8Array(0);
+  for (let f = 0; f < paths.length; f++) {
+    const read = readWhole(paths[f]!, maxBytes, notAfterNs);
+    if (!read) {
+      states[f] = FileState.Unknown;
+      builder.addFile(empty);
+      continue;
+    }
+    stamps[f] = read.stamp;
+    // ripgrep transcodes UTF-16 files (by their byte-order mark): their words are not these bytes'.
+    const b0 = read.bytes[0];
+    const b1 = read.bytes[1];
+    if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) {
+      states[f] = FileState.Unknown;
+      builder.addFile(empty);
+      continue;
+    }
+    const nul = read.bytes.indexOf(0);
+    if (nul !== -1 && nul < BINARY_PROBE_BYTES) {
+      states[f] = FileState.Binary;
+      builder.addFile(empty);
+      continue;
+    }
+    // A late binary's words are kept: only a search it may match is left unnarrowed.
+    if (nul !== -1) states[f] = FileState.LateBinary;
+    builder.addFile(read.bytes);
+  }
+  table = builder.finish();
+  lastEpoch = undefined;
+  return {
+    id: request.id,
+    ready: { words: table.wordCount, bytes: table.bytes, states: states.slice(), ms: performance.now() - started },
+  };
+}
+
+/** Files whose stamp changed since they were read become Unknown. */
+function checkStamps(): number {
+  let changed = 0;
+  for (let f = 0; f < paths.length; f++) {
+    const kept = stamps[f];
+    if (kept === undefined) continue;
+    let now: FileStamp | undefined;
+    try {
+      now = stampOf(statSync(paths[f]!, { bigint: true }));
+    } catch {
+      now = undefined;
+    }
+    if (now && sameStamp(kept, now)) continue;
+    stamps[f] = undefined;
+    states[f] = FileState.Unknown;
+    changed++;
+  }
+  return changed;
+}
+
+function evaluate(req: Requirement, t: WordTable): Uint8Array {
+  const n = t.fileCount;
+  if (req.kind === "anything") return new Uint8Array(n).fill(1);
+  if (req.kind === "word") {
+    const mask = new Uint8Array(n);
+    t.markFiles(req, mask);
+    return mask;
+  }
+  const parts = req.of.map((r) => evaluate(r, t));
+  const out = parts[0] ?? new Uint8Array(n).fill(1);
+  for (let k = 1; k < parts.length; k++) {
+    const p = parts[k]!;
+    if (req.kind === "all") for (let f = 0; f < n; f++) out[f]! &= p[f]!;
+    else for (let f = 0; f < n; f++) out[f]! |= p[f]!;
+  }
+  return out;
+}
+
+function query(request: TermIndexRequest): TermIndexReply {
+  if (!table || !request.requirement) return { id: request.id, error: "the index is not built" };
+  let changed = 0;
+  if (request.epoch !== lastEpoch) {
+    changed = checkStamps();
+    lastEpoch = request.epoch;
+  }
+  const mask = evaluate(request.requirement, table);
+  let lateBinary = false;
+  for (let f = 0; f < mask.length; f++) {
+    const state = states[f]!;
+    if (state === FileState.Indexed) continue;
+    if (state === FileState.Binary) mask[f] = 0;
+    else if (state === FileState.Unknown) mask[f] = 1;
+    else if (mask[f] === 1) lateBinary = true;
+  }
+  return { id: request.id, mask, lateBinary, changed };
+}
+
+parentPort?.on("message", (request: TermIndexRequest) => {
+  let reply: TermIndexReply;
+  try {
+    reply = request.type === "build" ? build(request) : query(request);
+  } catch (error) {
+    reply = { id: request.id, error: String(error) };
+  }
+  parentPort?.postMessage(reply, reply.mask ? [reply.mask.buffer as ArrayBuffer] : []);
+});
+
+parentPort?.postMessage({ id: 0, ready: undefined, started: true });
