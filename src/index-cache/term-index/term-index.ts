@@ -143,10 +143,17 @@ export class TermIndex {
   async candidates(requirement: Requirement, targetRel: string, epoch: number): Promise<string[] | null> {
     if (!this.ready || requirement.kind === "anything") return null;
     this.stats.queries++;
-    const reply = await this.request({ type: "query", id: 0, requirement, epoch });
-    if (reply.error || !reply.mask) return null;
+    // Below the root the worker cannot tell which files are under the target: no limit there.
+    const limit = targetRel === "" ? MAX_EXPLICIT_FILES - this.alwaysSearched.length : undefined;
+    const reply = await this.request({
+      type: "query",
+      id: 0,
+      requirement,
+      epoch,
+      ...(limit !== undefined ? { limit } : {}),
+    });
     this.stats.changed += reply.changed ?? 0;
-    if (reply.lateBinary) {
+    if (reply.error || !reply.mask || reply.lateBinary) {
       this.stats.walked++;
       return null;
     }

@@ -23,6 +23,8 @@ export interface TermIndexRequest {
   /** query */
   requirement?: Requirement;
   epoch?: number;
+  /** query: more files than this may match → `tooMany` instead of a mask. */
+  limit?: number;
 }
 
 /** How a file stands in the index. */
@@ -48,6 +50,8 @@ export interface TermIndexReply {
   lateBinary?: boolean;
   /** query: files found changed by this query's check. */
   changed?: number;
+  /** query: more files than the limit may match. */
+  tooMany?: boolean;
 }
 
 /** ripgrep decides a file is binary from its first buffer (64 KiB by default); this much is surely inside it. */
@@ -65,6 +69,9 @@ let paths: string[] = [];
 let states = new Uint8Array(0);
 let stamps: Array<FileStamp | undefined> = [];
 let lastEpoch: number | undefined;
+/** The files of recently asked word constraints (one byte per file each), most recent last. */
+const wordMasks = new Map<string, Uint8Array>();
+const MAX_KEPT_MASK_BYTES = 32 * 1024 * 1024;
 
 function stampOf(st: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint }): FileStamp {
   return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
@@ -144,6 +151,7 @@ function build(request: TermIndexRequest): TermIndexReply {
   }
   table = builder.finish();
   lastEpoch = undefined;
+  wordMasks.clear();
   return {
     id: request.id,
     ready: { words: table.wordCount, bytes: table.bytes, states: states.slice(), ms: performance.now() - started },
@@ -174,9 +182,22 @@ function evaluate(req: Requirement, t: WordTable): Uint8Array {
   const n = t.fileCount;
   if (req.kind === "anything") return new Uint8Array(n).fill(1);
   if (req.kind === "word") {
-    const mask = new Uint8Array(n);
-    t.markFiles(req, mask);
-    return mask;
+    // Keywords (def, class, import…) recur in every exploration: their files are kept.
+    const key = `${req.mode}:${req.text}`;
+    let files = wordMasks.get(key);
+    if (files)
+      wordMasks.delete(key); // re-inserted below: Map order is recency order
+    else {
+      files = new Uint8Array(n);
+      t.markFiles(req, files);
+    }
+    wordMasks.set(key, files);
+    while (wordMasks.size * n > MAX_KEPT_MASK_BYTES && wordMasks.size > 1) {
+      const oldest = wordMasks.keys().next().value;
+      if (oldest === undefined) break;
+      wordMasks.delete(oldest);
+    }
+    return files.slice();
   }
   const parts = req.of.map((r) => evaluate(r, t));
   const out = parts[0] ?? new Uint8Array(n).fill(1);
@@ -197,13 +218,15 @@ function query(request: TermIndexRequest): TermIndexReply {
   }
   const mask = evaluate(request.requirement, table);
   let lateBinary = false;
+  let count = 0;
   for (let f = 0; f < mask.length; f++) {
     const state = states[f]!;
-    if (state === FileState.Indexed) continue;
     if (state === FileState.Binary) mask[f] = 0;
     else if (state === FileState.Unknown) mask[f] = 1;
-    else if (mask[f] === 1) lateBinary = true;
+    else if (state === FileState.LateBinary && mask[f] === 1) lateBinary = true;
+    count += mask[f]!;
   }
+  if (request.limit !== undefined && count > request.limit) return { id: request.id, tooMany: true, changed };
   return { id: request.id, mask, lateBinary, changed };
 }
 

@@ -212,6 +212,8 @@ async function searchWithIndex(
   const extra: string[] = [];
   const ruleDirs: string[] = [];
   let follow = false;
+  // Files from the term index are searched as explicit paths, links as explicit paths beside them.
+  const narrowed = index ? await narrowedPaths(ws, q, fileFilter, index, options.countBatch) : null;
   if (index) {
     if (q.targetRel !== "") ruleDirs.push(...properAncestors(q.targetRel));
     const prefix = q.targetRel === "" ? "" : `${q.targetRel}/`;
@@ -222,6 +224,7 @@ async function searchWithIndex(
     // Every file shown is judged again either way (fileVerdict): a link made or retargeted after
     // the index was built may be followed by ripgrep, but its content is never shown.
     follow =
+      narrowed === null &&
       mayFollow &&
       index.followedSymlinks.length > 0 &&
       index.skipped.outsideRoot === 0 &&
@@ -237,13 +240,12 @@ async function searchWithIndex(
       if (!isFile) ruleDirs.push(...properAncestors(link));
     }
   }
-  // Below the root, ripgrep would not read the ancestors' ignore files (--no-ignore-parent keeps
-  // out the ones above the workspace): hand it the workspace's own, rewritten relative to the root.
-  // (Also the rules above the root, when it is a directory inside a larger checkout.)
-  const narrowed = follow || !index ? null : await narrowedPaths(ws, q, fileFilter, index, options.countBatch);
   if (narrowed !== null && narrowed.length === 0 && extra.length === 0)
     return { ok: true, collected: emptyCollected() };
   if (narrowed !== null) extra.unshift(...narrowed.map((rel) => ws.display(rel)));
+  // Below the root, ripgrep would not read the ancestors' ignore files (--no-ignore-parent keeps
+  // out the ones above the workspace): hand it the workspace's own, rewritten relative to the root.
+  // (Also the rules above the root, when it is a directory inside a larger checkout.)
   const rules = rebasedIgnoreText(ws.root, ruleDirs);
   let ignoreDir: string | undefined;
   let ignoreFile: string | undefined;
@@ -284,13 +286,21 @@ async function narrowedPaths(
   if (t !== "" && index.followedSymlinks.some((l) => t === l || t.startsWith(`${l}/`))) return null;
   const terms = ws.termIndex(index);
   if (!terms) return null;
-  const requirement = countBatch?.covers(q)
-    ? anyOf(countBatch.members.map((m) => patternRequirement(m.pattern)))
-    : patternRequirement(q.pattern);
   let epoch = epochs.get(ws);
   if (epoch === undefined) epochs.set(ws, (epoch = nextEpoch++));
-  return terms.candidates(requirement, q.targetRel, epoch);
+  if (!countBatch?.covers(q)) return terms.candidates(patternRequirement(q.pattern), q.targetRel, epoch);
+  // Every member of a shared pass asks the same question: asked once per batch and target.
+  let asked = batchCandidates.get(countBatch);
+  if (!asked) batchCandidates.set(countBatch, (asked = new Map()));
+  let answer = asked.get(q.targetRel);
+  if (!answer) {
+    answer = terms.candidates(anyOf(countBatch.members.map((m) => patternRequirement(m.pattern))), q.targetRel, epoch);
+    asked.set(q.targetRel, answer);
+  }
+  return answer;
 }
+
+const batchCandidates = new WeakMap<CountBatch, Map<string, Promise<string[] | null>>>();
 
 function emptyCollected(): Collected {
   return {
