@@ -1,12 +1,14 @@
 /**
  * Exports a repository's tree at a commit into the eval cache, without `.git`, so an explorer cannot
- * read the fix from history. `git archive | tar -x` into a temporary directory that is renamed into
- * place only when complete: an interrupted export never leaves a half tree that a later run reuses.
- * Never writes into the mirror.
+ * read the fix from history: the commit is read into a temporary index outside the mirror and
+ * checked out into a temporary directory that is renamed into place only when complete (an
+ * interrupted export never leaves a half tree that a later run reuses). Not `git archive`: it
+ * leaves out the files a repository marks `export-ignore`, among them sources a task's fix edits
+ * (9 of 511 training tasks had their gold file missing). Never writes into the mirror.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** `$XDG_CACHE_HOME/fastcontext/eval-trees`, else `~/.cache/fastcontext/eval-trees`. */
@@ -15,9 +17,12 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, "fastcontext", "eval-trees");
 }
 
-/** Directory name of a tree in the cache: `owner__name@sha`. */
+/**
+ * Directory name of a tree in the cache: `owner__name@sha.2` (the `.2`: trees exported by checkout;
+ * the earlier `git archive` trees, without export-ignore'd files, are never reused).
+ */
 export function treeKey(repo: string, commit: string): string {
-  return `${repo.replace(/\//g, "__")}@${commit}`;
+  return `${repo.replace(/\//g, "__")}@${commit}.2`;
 }
 
 export interface MaterializeRequest {
@@ -40,31 +45,31 @@ export interface MaterializedTree {
 const TEMP_PREFIX = ".tmp-";
 const inflight = new Map<string, Promise<MaterializedTree>>();
 
-/** Run `git archive <commit>` piped into `tar -x -C <dir>`; rejects with git's or tar's stderr. */
-function exportTree(gitDir: string, commit: string, dir: string): Promise<void> {
+/** Runs git with `args` (and `env`); rejects with its stderr. */
+function runGit(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const git = spawn("git", [`--git-dir=${gitDir}`, "archive", "--format=tar", commit], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const tar = spawn("tar", ["-x", "-f", "-", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
-    let gitErr = "";
-    let tarErr = "";
-    git.stderr.on("data", (d: Buffer) => (gitErr += d.toString()));
-    tar.stderr.on("data", (d: Buffer) => (tarErr += d.toString()));
-    git.stdout.pipe(tar.stdin);
-    // EPIPE when tar dies first is reported through tar's exit code, not as an unhandled error.
-    tar.stdin.on("error", () => undefined);
-    let pending = 2;
-    let failure: Error | undefined;
-    const done = (what: string, code: number | null, err: string) => {
-      if (code !== 0 && !failure) failure = new Error(`${what} failed (exit ${code}): ${err.trim() || "no message"}`);
-      if (--pending === 0) failure ? reject(failure) : resolve();
-    };
+    const git = spawn("git", args, { stdio: ["ignore", "ignore", "pipe"], env });
+    let err = "";
+    git.stderr.on("data", (d: Buffer) => (err += d.toString()));
     git.on("error", (e) => reject(new Error(`cannot run git: ${e.message}`)));
-    tar.on("error", (e) => reject(new Error(`cannot run tar: ${e.message}`)));
-    git.on("close", (code) => done(`git archive ${commit}`, code, gitErr));
-    tar.on("close", (code) => done("tar -x", code, tarErr));
+    git.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`git ${args.slice(1, 3).join(" ")} failed (exit ${code}): ${err.trim() || "no message"}`)),
+    );
   });
+}
+
+/** The tree of `commit` into `dir`: `git read-tree` into a temporary index, then `checkout-index -a`. */
+async function exportTree(gitDir: string, commit: string, dir: string): Promise<void> {
+  const indexDir = mkdtempSync(join(tmpdir(), "fc-export-index-"));
+  const env = { ...process.env, GIT_INDEX_FILE: join(indexDir, "index") };
+  try {
+    await runGit([`--git-dir=${gitDir}`, "read-tree", `${commit}^{tree}`], env);
+    await runGit([`--git-dir=${gitDir}`, `--work-tree=${dir}`, "checkout-index", "--all", "--force"], env);
+  } finally {
+    rmSync(indexDir, { recursive: true, force: true });
+  }
 }
 
 async function materializeOnce(request: MaterializeRequest, target: string): Promise<MaterializedTree> {

@@ -31,6 +31,30 @@ describe("materializeTree", () => {
     assert.deepEqual(readdirSync(cacheDir), [treeKey("o/n", shas[0]!)], "no temporary directory left behind");
   });
 
+  it("exports every file of the commit, also those the repository marks export-ignore", async () => {
+    const { dir: attrRepo, shas: attrShas } = makeRepo([
+      {
+        message: "attrs",
+        files: {
+          ".gitattributes": "src/ignored.py export-ignore\nsrc/subst.py export-subst\n",
+          "src/ignored.py": "def edited_by_the_fix(): pass\n",
+          "src/subst.py": "VERSION = '$Format:%H$'\n",
+        },
+      },
+    ]);
+    const cacheDir = tempDir();
+    const tree = await materializeTree({
+      gitDir: join(attrRepo, ".git"),
+      repo: "o/attrs",
+      commit: attrShas[0]!,
+      cacheDir,
+    });
+    assert.equal(readFileSync(join(tree.root, "src/ignored.py"), "utf8"), "def edited_by_the_fix(): pass\n");
+    assert.equal(readFileSync(join(tree.root, "src/subst.py"), "utf8"), "VERSION = '$Format:%H$'\n", "as committed");
+    assert.equal(existsSync(join(tree.root, ".git")), false);
+    assert.deepEqual(readdirSync(cacheDir), [treeKey("o/attrs", attrShas[0]!)]);
+  });
+
   it("shares one export between concurrent calls", async () => {
     const cacheDir = tempDir();
     const [a, b] = await Promise.all([
@@ -45,7 +69,7 @@ describe("materializeTree", () => {
     const cacheDir = tempDir();
     await assert.rejects(
       materializeTree({ gitDir, repo: "o/n", commit: "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef", cacheDir }),
-      /git archive/,
+      /git read-tree/,
     );
     assert.deepEqual(readdirSync(cacheDir), []);
   });
