@@ -7,6 +7,8 @@
  */
 
 const WORD_CHAR = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]$/u;
+/** Runs of word characters (for matchAll). */
+export const WORD_RUNS = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+/gu;
 
 /** Whether one character (a code point) is a word character for ripgrep's `\w` and `\b`. */
 export function isWordChar(c: string): boolean {

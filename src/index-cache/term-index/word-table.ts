@@ -5,9 +5,7 @@
  * a 50k-file tree holds about 60 million words — and queried by `WordConstraint`s.
  */
 import type { WordConstraint } from "../../tools/grep/regex-requirement.js";
-import { foldWord } from "./tokens.js";
-
-const WORDS = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+/gu;
+import { foldWord, WORD_RUNS } from "./tokens.js";
 
 /** Per byte: 0 no word character, 1 an ASCII word character, 2 a byte of a non-ASCII character. */
 const BYTE_CLASS = new Uint8Array(256);
@@ -67,7 +65,7 @@ export class WordTableBuilder {
       if (ascii) this.addTerm(this.findOrInsert(bytes, start, i, h >>> 0, true), file);
       else {
         const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString("utf8");
-        for (const m of text.matchAll(WORDS)) {
+        for (const m of text.matchAll(WORD_RUNS)) {
           const word = Buffer.from(foldWord(m[0]), "utf8");
           this.addTerm(this.findOrInsert(word, 0, word.length, hashBytes(word, 0, word.length), false), file);
         }

@@ -6,9 +6,10 @@
  * file's size, mtime, ctime and inode, and a file that changed is a candidate of every later query
  * (its words are not known any more).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, statSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
+import { readFully } from "../../util/read-fully.js";
 import { type WordTable, WordTableBuilder } from "./word-table.js";
 
 export interface TermIndexRequest {
@@ -98,12 +99,7 @@ function readWhole(path: string, maxBytes: number, notAfterNs: bigint): { bytes:
     if (before.mtimeNs > notAfterNs) return null;
     const size = Number(before.size);
     const bytes = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, bytes, off, size - off, off);
-      if (n <= 0) break;
-      off += n;
-    }
+    const off = readFully(fd, bytes);
     const after = fstatSync(fd, { bigint: true });
     if (off !== size || !sameStamp(stampOf(before), stampOf(after))) return null;
     return { bytes, stamp: stampOf(before) };

@@ -4,8 +4,9 @@
  * binary and skipped; files over the size limit are skipped). Runs inside worker threads so a
  * runaway regex can be terminated; kept free of worker plumbing so it can also run in-process.
  */
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { lineAt, lineStarts } from "../../util/lines.js";
+import { readFully } from "../../util/read-fully.js";
 import { type GuardPolicy, openGuardedSync } from "../../workspace/file-guard.js";
 import type { SecretPolicy } from "../../workspace/secrets.js";
 import { addContext, type FileMatches, finalizeFile, type GrepLine } from "./collect.js";
@@ -54,13 +55,7 @@ function readWhole(guard: GuardPolicy, rel: string, abs: string, maxBytes: numbe
     const size = opened.size;
     if (maxBytes > 0 && size > maxBytes) return "too_large";
     const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n <= 0) break;
-      off += n;
-    }
-    const data = buf.subarray(0, off);
+    const data = buf.subarray(0, readFully(fd, buf));
     return data.indexOf(0) === -1 ? { buf: data } : "binary";
   } catch {
     return "unreadable";

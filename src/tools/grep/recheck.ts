@@ -5,7 +5,8 @@
  * that file: content ripgrep read through a link that was swapped back meanwhile never passes.
  */
 import { spawn } from "node:child_process";
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
+import { readFully } from "../../util/read-fully.js";
 import { openGuardedSync } from "../../workspace/file-guard.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import type { GrepLine, GrepQuery } from "./collect.js";
@@ -23,12 +24,7 @@ export function linesStillShown(ws: Workspace, rel: string, lines: ReadonlyMap<n
   try {
     if (opened.size > MAX_RECHECK_BYTES) return false;
     const buf = Buffer.allocUnsafe(opened.size);
-    let off = 0;
-    while (off < opened.size) {
-      const n = readSync(opened.file, buf, off, opened.size - off, off);
-      if (n <= 0) break;
-      off += n;
-    }
+    const off = readFully(opened.file, buf);
     let text = buf.toString("utf8", 0, off);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const fileLines = text.split("\n");
