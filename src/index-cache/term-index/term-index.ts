@@ -16,6 +16,8 @@ import { Worker } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
 import { createLogger } from "../../util/log.js";
 import type { FileIndex } from "../../workspace/file-index.js";
+import type { FileStat } from "../../workspace/workspace.js";
+import type { CountMember } from "./word-table.js";
 import { FileState, type TermIndexReply, type TermIndexRequest } from "./worker.js";
 
 const log = createLogger("index.terms");
@@ -24,6 +26,16 @@ const log = createLogger("index.terms");
 export const MAX_EXPLICIT_FILES = 6000;
 /** Bytes of explicit paths at most on one command line (Linux allows 2 MiB for all arguments). */
 const MAX_EXPLICIT_BYTES = 512 * 1024;
+
+/** A shared count pass answered by the index: what it counted, and what ripgrep must still count. */
+export interface IndexedCounts {
+  /** Per member (in request order): relative path and matches, for the files the index settles. */
+  counts: Array<Array<{ rel: string; count: number }>>;
+  /** Files ripgrep must count (relative paths, listing order): not read, changed, secret, or doubtful. */
+  rest: string[];
+  /** Size and mtime of each file counted here (the index's stamps, checked this exploration). */
+  stats: Map<string, FileStat>;
+}
 
 export interface TermIndexOptions {
   /** Files larger than this are not read (default 16 MiB). */
@@ -48,7 +60,7 @@ export class TermIndex {
   ready = false;
   /** Why the index is not usable, once it failed. */
   failed: string | null = null;
-  readonly stats = { queries: 0, narrowed: 0, walked: 0, buildMs: 0, words: 0, changed: 0 };
+  readonly stats = { queries: 0, narrowed: 0, walked: 0, counted: 0, buildMs: 0, words: 0, changed: 0 };
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: TermIndexReply) => void>();
   private nextId = 1;
@@ -180,6 +192,58 @@ export class TermIndex {
       }
     this.stats.narrowed++;
     return out;
+  }
+
+  /**
+   * The counts of a shared count pass's whole-word members under `targetRel`, as far as the index
+   * can settle them; null when the pass should run as before (not ready, a late binary may match, or
+   * too many files are left to ripgrep). See `count` in worker.ts.
+   */
+  async countWords(members: CountMember[], targetRel: string, epoch: number): Promise<IndexedCounts | null> {
+    if (!this.ready) return null;
+    this.stats.queries++;
+    const limit = targetRel === "" ? MAX_EXPLICIT_FILES - this.alwaysSearched.length : undefined;
+    const reply = await this.request({
+      type: "count",
+      id: 0,
+      members,
+      epoch,
+      ...(limit !== undefined ? { limit } : {}),
+    });
+    this.stats.changed += reply.changed ?? 0;
+    if (reply.error || !reply.counts || !reply.rest || !reply.sizes || !reply.mtimes || reply.lateBinary) {
+      this.stats.walked++;
+      return null;
+    }
+    const prefix = targetRel === "" ? "" : `${targetRel}/`;
+    const under = (k: number) => prefix === "" || this.listing.files[k]!.rel.startsWith(prefix);
+    const stats = new Map<string, FileStat>();
+    const counts = reply.counts.map((c) => {
+      const out: Array<{ rel: string; count: number }> = [];
+      for (let i = 0; i < c.files.length; i++) {
+        const n = c.files[i]!;
+        const k = this.indexed[n]!;
+        if (!under(k)) continue;
+        const rel = this.listing.files[k]!.rel;
+        out.push({ rel, count: c.counts[i]! });
+        if (!stats.has(rel)) stats.set(rel, { size: reply.sizes![n]!, mtimeMs: reply.mtimes![n]! });
+      }
+      return out;
+    });
+    const rest: string[] = [];
+    let bytes = 0;
+    for (const k of [...Array.from(reply.rest, (n) => this.indexed[n]!), ...this.alwaysSearched]) {
+      if (!under(k)) continue;
+      const f = this.listing.files[k]!;
+      rest.push(f.rel);
+      bytes += f.abs.length + 1;
+      if (rest.length > MAX_EXPLICIT_FILES || bytes > MAX_EXPLICIT_BYTES) {
+        this.stats.walked++;
+        return null;
+      }
+    }
+    this.stats.counted++;
+    return { counts, rest, stats };
   }
 
   /** Stops the worker; the index answers nothing after this. */

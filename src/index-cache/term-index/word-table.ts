@@ -1,8 +1,10 @@
 /**
- * The term index's data: every distinct folded word of the indexed files (bytes in one arena, found
- * by an open-addressing hash table) and, per word, the files holding it (compressed rows, file
- * numbers ascending). Built in one pass over the files' bytes without making a string per word —
- * a 50k-file tree holds about 60 million words — and queried by `WordConstraint`s.
+ * The term index's data: every distinct word of the indexed files as written (bytes in one arena,
+ * found by an open-addressing hash table), per word the files holding it and how often (compressed
+ * rows, file numbers ascending), and the words grouped by their folded form (`foldWord`) for
+ * case-insensitive questions. Built in one pass over the files' bytes without making a string per
+ * word — a 50k-file tree holds about 60 million words — and queried by `WordConstraint`s (which
+ * files may match) and `CountMember`s (how often whole-word patterns match, per file).
  */
 import type { WordConstraint } from "../../tools/grep/regex-requirement.js";
 import { foldWord, WORD_RUNS } from "./tokens.js";
@@ -18,6 +20,8 @@ for (let b = 0; b < 256; b++) {
 }
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+/** A row's count byte holds this when the real count is in the overflow map. */
+const COUNT_OVERFLOW = 255;
 
 /** FNV-1a over bytes. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
@@ -26,17 +30,129 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
+function grow<T extends Uint32Array | Int32Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/** Distinct byte strings, numbered in order of insertion, found by hash. */
+class ByteStrings {
+  arena = new Uint8Array(1 << 20);
+  used = 0;
+  start = new Uint32Array(1 << 16);
+  end = new Uint32Array(1 << 16);
+  count = 0;
+  private table = new Int32Array(1 << 17); // id + 1, 0 = empty
+
+  /** The id of `bytes[start, end)` (whose FNV-1a hash is `hash`), added when new. */
+  intern(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const mask = this.table.length - 1;
+    let slot = hash & mask;
+    const len = end - start;
+    for (;;) {
+      const entry = this.table[slot]!;
+      if (entry === 0) break;
+      const id = entry - 1;
+      if (this.equals(id, bytes, start, len)) return id;
+      slot = (slot + 1) & mask;
+    }
+    const id = this.count++;
+    if (id === this.start.length) {
+      this.start = grow(this.start, id * 2);
+      this.end = grow(this.end, id * 2);
+    }
+    if (this.used + len > this.arena.length)
+      this.arena = grow(this.arena, Math.max(this.arena.length * 2, this.used + len));
+    this.arena.set(bytes.subarray(start, end), this.used);
+    this.start[id] = this.used;
+    this.used += len;
+    this.end[id] = this.used;
+    this.table[slot] = id + 1;
+    if (this.count * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  /** The id of `bytes`, or -1. */
+  find(bytes: Uint8Array): number {
+    const mask = this.table.length - 1;
+    let slot = hashBytes(bytes, 0, bytes.length) & mask;
+    for (;;) {
+      const entry = this.table[slot]!;
+      if (entry === 0) return -1;
+      if (this.equals(entry - 1, bytes, 0, bytes.length)) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Calls `found` with every id whose string starts with / ends with / contains / equals `text`. */
+  scan(text: Uint8Array, mode: WordConstraint["mode"], found: (id: number) => void): void {
+    if (mode === "exact") {
+      const id = this.find(text);
+      if (id !== -1) found(id);
+      return;
+    }
+    // A scan of every string (half a million on a 50k-file tree): plain loops, first byte first.
+    const len = text.length;
+    const first = text[0]!;
+    const a = this.arena;
+    for (let id = 0; id < this.count; id++) {
+      const ts = this.start[id]!;
+      const te = this.end[id]!;
+      if (te - ts < len) continue;
+      let from = mode === "suffix" ? te - len : ts;
+      const last = mode === "inner" ? te - len : from;
+      let hit = false;
+      for (; from <= last && !hit; from++) {
+        if (a[from] !== first) continue;
+        let k = 1;
+        while (k < len && a[from + k] === text[k]) k++;
+        hit = k === len;
+      }
+      if (hit) found(id);
+    }
+  }
+
+  /** Trims the arrays to what is used (after the last insertion). */
+  compact(): void {
+    this.arena = this.arena.slice(0, this.used);
+    this.start = this.start.slice(0, this.count);
+    this.end = this.end.slice(0, this.count);
+  }
+
+  get bytes(): number {
+    return this.arena.byteLength + this.start.byteLength + this.end.byteLength + this.table.byteLength;
+  }
+
+  private equals(id: number, bytes: Uint8Array, start: number, len: number): boolean {
+    const ts = this.start[id]!;
+    if (this.end[id]! - ts !== len) return false;
+    let k = 0;
+    while (k < len && this.arena[ts + k] === bytes[start + k]) k++;
+    return k === len;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = hashBytes(this.arena, this.start[id]!, this.end[id]!) & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
+    }
+    this.table = table;
+  }
+}
+
 export class WordTableBuilder {
-  private arena = new Uint8Array(1 << 20);
-  private arenaUsed = 0;
-  private termStart = new Uint32Array(1 << 16);
-  private termEnd = new Uint32Array(1 << 16);
-  private terms = 0;
-  private table = new Int32Array(1 << 17); // term + 1, 0 = empty
-  /** The file that last added each term (a term is posted once per file). */
+  private readonly terms = new ByteStrings();
+  /** The file that last added each term, and the pair that holds it there (a term is posted once per file). */
   private lastFile = new Int32Array(1 << 16).fill(-1);
-  /** Terms of each file in file order; `fileEnd[f]` is where file f's terms end. */
+  private lastPair = new Uint32Array(1 << 16);
+  /** Terms of each file in file order with their counts; `fileEnd[f]` is where file f's terms end. */
   private pairs = new Uint32Array(1 << 20);
+  private pairCount = new Uint8Array(1 << 20);
+  private readonly pairOverflow = new Map<number, number>();
   private pairsUsed = 0;
   private readonly fileEnd: number[] = [];
 
@@ -50,7 +166,7 @@ export class WordTableBuilder {
         i++;
         continue;
       }
-      // One pass over the word: its end, whether it is ASCII, and the hash of its lowered bytes.
+      // One pass over the word: its end, whether it is ASCII, and its hash.
       const start = i;
       let ascii = true;
       let h = FNV_OFFSET;
@@ -59,15 +175,16 @@ export class WordTableBuilder {
         const c = BYTE_CLASS[b]!;
         if (c === 0) break;
         if (c === 2) ascii = false;
-        h = Math.imul(h ^ LOWER[b]!, FNV_PRIME);
+        h = Math.imul(h ^ b, FNV_PRIME);
         i++;
       }
-      if (ascii) this.addTerm(this.findOrInsert(bytes, start, i, h >>> 0, true), file);
+      if (ascii) this.addTerm(this.terms.intern(bytes, start, i, h >>> 0), file);
       else {
+        // Non-ASCII bytes may be word characters or not (ripgrep's Unicode `\w`): split as it does.
         const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString("utf8");
         for (const m of text.matchAll(WORD_RUNS)) {
-          const word = Buffer.from(foldWord(m[0]), "utf8");
-          this.addTerm(this.findOrInsert(word, 0, word.length, hashBytes(word, 0, word.length), false), file);
+          const word = Buffer.from(m[0], "utf8");
+          this.addTerm(this.terms.intern(word, 0, word.length, hashBytes(word, 0, word.length)), file);
         }
       }
     }
@@ -75,174 +192,177 @@ export class WordTableBuilder {
   }
 
   private addTerm(term: number, file: number): void {
-    if (this.lastFile[term] === file) return;
-    this.lastFile[term] = file;
-    if (this.pairsUsed === this.pairs.length) this.pairs = grow(this.pairs, this.pairs.length * 2);
-    this.pairs[this.pairsUsed++] = term;
-  }
-
-  /** The term of `word[start, end)` (lowered first when `lower`), added when new. */
-  private findOrInsert(word: Uint8Array, start: number, end: number, hash: number, lower: boolean): number {
-    const mask = this.table.length - 1;
-    let slot = hash & mask;
-    const len = end - start;
-    for (;;) {
-      const entry = this.table[slot]!;
-      if (entry === 0) break;
-      const term = entry - 1;
-      const ts = this.termStart[term]!;
-      if (this.termEnd[term]! - ts === len) {
-        let k = 0;
-        if (lower) while (k < len && this.arena[ts + k] === LOWER[word[start + k]!]) k++;
-        else while (k < len && this.arena[ts + k] === word[start + k]) k++;
-        if (k === len) return term;
-      }
-      slot = (slot + 1) & mask;
-    }
-    const term = this.terms++;
-    if (term === this.termStart.length) {
-      this.termStart = grow(this.termStart, term * 2);
-      this.termEnd = grow(this.termEnd, term * 2);
+    if (term === this.lastFile.length) {
       const last = new Int32Array(term * 2).fill(-1);
       last.set(this.lastFile);
       this.lastFile = last;
+      this.lastPair = grow(this.lastPair, term * 2);
     }
-    if (this.arenaUsed + len > this.arena.length) {
-      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
-      bigger.set(this.arena.subarray(0, this.arenaUsed));
-      this.arena = bigger;
+    if (this.lastFile[term] === file) {
+      const p = this.lastPair[term]!;
+      const c = this.pairCount[p]!;
+      if (c < COUNT_OVERFLOW - 1) this.pairCount[p] = c + 1;
+      else {
+        this.pairCount[p] = COUNT_OVERFLOW;
+        this.pairOverflow.set(p, (this.pairOverflow.get(p) ?? COUNT_OVERFLOW - 1) + 1);
+      }
+      return;
     }
-    for (let k = 0; k < len; k++) this.arena[this.arenaUsed + k] = lower ? LOWER[word[start + k]!]! : word[start + k]!;
-    this.termStart[term] = this.arenaUsed;
-    this.arenaUsed += len;
-    this.termEnd[term] = this.arenaUsed;
-    this.table[slot] = term + 1;
-    if (this.terms * 2 > this.table.length) this.rehash();
-    return term;
+    this.lastFile[term] = file;
+    if (this.pairsUsed === this.pairs.length) {
+      this.pairs = grow(this.pairs, this.pairs.length * 2);
+      this.pairCount = grow(this.pairCount, this.pairCount.length * 2);
+    }
+    this.lastPair[term] = this.pairsUsed;
+    this.pairCount[this.pairsUsed] = 1;
+    this.pairs[this.pairsUsed++] = term;
   }
 
-  private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let term = 0; term < this.terms; term++) {
-      let slot = hashBytes(this.arena, this.termStart[term]!, this.termEnd[term]!) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = term + 1;
-    }
-    this.table = table;
-  }
-
-  /** The table, with each word's files as compressed rows. */
+  /** The table, with each word's files as compressed rows and the words grouped by folded form. */
   finish(): WordTable {
-    const terms = this.terms;
+    const terms = this.terms.count;
     const rowStart = new Uint32Array(terms + 1);
     for (let p = 0; p < this.pairsUsed; p++) rowStart[this.pairs[p]! + 1]!++;
     for (let t = 0; t < terms; t++) rowStart[t + 1]! += rowStart[t]!;
-    const files = new Uint32Array(this.pairsUsed);
+    const rows = new Uint32Array(this.pairsUsed);
+    const rowCount = new Uint8Array(this.pairsUsed);
+    const rowOverflow = new Map<number, number>();
     const cursor = rowStart.slice(0, terms);
     let p = 0;
     for (let f = 0; f < this.fileEnd.length; f++)
-      for (const end = this.fileEnd[f]!; p < end; p++) files[cursor[this.pairs[p]!]!++] = f;
+      for (const end = this.fileEnd[f]!; p < end; p++) {
+        const r = cursor[this.pairs[p]!]!++;
+        rows[r] = f;
+        rowCount[r] = this.pairCount[p]!;
+        if (rowCount[r] === COUNT_OVERFLOW) rowOverflow.set(r, this.pairOverflow.get(p)!);
+      }
+    this.terms.compact();
+    // Folded forms: ASCII lowered, or `foldWord` of a word with non-ASCII characters.
+    const folded = new ByteStrings();
+    const foldOf = new Uint32Array(terms);
+    const nonAscii = new Uint8Array(terms);
+    const { arena, start, end } = this.terms;
+    const scratch = new Uint8Array(256);
+    for (let t = 0; t < terms; t++) {
+      const ts = start[t]!;
+      const len = end[t]! - ts;
+      let ascii = true;
+      for (let k = 0; k < len && ascii; k++) ascii = arena[ts + k]! < 0x80;
+      let key: Uint8Array;
+      if (ascii) {
+        key = len <= scratch.length ? scratch.subarray(0, len) : new Uint8Array(len);
+        for (let k = 0; k < len; k++) key[k] = LOWER[arena[ts + k]!]!;
+      } else {
+        nonAscii[t] = 1;
+        key = Buffer.from(foldWord(Buffer.from(arena.buffer, arena.byteOffset + ts, len).toString("utf8")), "utf8");
+      }
+      foldOf[t] = folded.intern(key, 0, key.length, hashBytes(key, 0, key.length));
+    }
+    folded.compact();
+    const groupStart = new Uint32Array(folded.count + 1);
+    for (let t = 0; t < terms; t++) groupStart[foldOf[t]! + 1]!++;
+    for (let g = 0; g < folded.count; g++) groupStart[g + 1]! += groupStart[g]!;
+    const groupTerms = new Uint32Array(terms);
+    const at = groupStart.slice(0, folded.count);
+    for (let t = 0; t < terms; t++) groupTerms[at[foldOf[t]!]!++] = t;
     return new WordTable(
-      this.arena.slice(0, this.arenaUsed),
-      this.termStart.slice(0, terms),
-      this.termEnd.slice(0, terms),
-      this.table,
+      this.terms,
+      folded,
+      groupStart,
+      groupTerms,
+      nonAscii,
       rowStart,
-      files,
+      rows,
+      rowCount,
+      rowOverflow,
       this.fileEnd.length,
     );
   }
 }
 
-function grow<T extends Uint32Array | Int32Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
+/**
+ * One whole-word count pattern: `\b(?:w1|w2…)\w*` (`prefix`: words starting with one of `words`) or
+ * `\b(?:w1|w2…)\b` (words equal to one of them), case-folded or not. Each match of such a pattern
+ * is one whole word, so its count in a file is the number of the file's words it matches.
+ */
+export interface CountMember {
+  words: string[];
+  prefix: boolean;
+  ignoreCase: boolean;
 }
 
 export class WordTable {
   constructor(
-    private readonly arena: Uint8Array,
-    private readonly termStart: Uint32Array,
-    private readonly termEnd: Uint32Array,
-    private readonly table: Int32Array,
+    private readonly terms: ByteStrings,
+    private readonly folded: ByteStrings,
+    private readonly groupStart: Uint32Array,
+    private readonly groupTerms: Uint32Array,
+    /** Per term: 1 when it has a non-ASCII character (its case folding is not trusted for counts). */
+    private readonly nonAscii: Uint8Array,
     private readonly rowStart: Uint32Array,
     private readonly rows: Uint32Array,
+    private readonly rowCount: Uint8Array,
+    private readonly rowOverflow: Map<number, number>,
     readonly fileCount: number,
   ) {}
 
   /** Bytes held. */
   get bytes(): number {
     return (
-      this.arena.byteLength +
-      this.termStart.byteLength +
-      this.termEnd.byteLength +
-      this.table.byteLength +
+      this.terms.bytes +
+      this.folded.bytes +
+      this.groupStart.byteLength +
+      this.groupTerms.byteLength +
+      this.nonAscii.byteLength +
       this.rowStart.byteLength +
-      this.rows.byteLength
+      this.rows.byteLength +
+      this.rowCount.byteLength +
+      this.rowOverflow.size * 16
     );
   }
 
+  /** Distinct folded words. */
   get wordCount(): number {
-    return this.termStart.length;
+    return this.folded.count;
   }
 
-  /** Marks in `mask` every file holding a word that meets the constraint. */
+  /** Marks in `mask` every file holding a word whose folded form meets the constraint. */
   markFiles(constraint: WordConstraint, mask: Uint8Array): void {
-    const text = Buffer.from(constraint.text, "utf8");
-    if (constraint.mode === "exact") {
-      const term = this.find(text);
-      if (term !== -1) this.markRow(term, mask);
-      return;
-    }
-    // A scan of every word (half a million on a 50k-file tree): plain loops, first byte first.
-    const len = text.length;
-    const first = text[0]!;
-    const a = this.arena;
-    const starts = this.termStart;
-    const ends = this.termEnd;
-    const mode = constraint.mode;
-    for (let term = 0; term < starts.length; term++) {
-      const ts = starts[term]!;
-      const te = ends[term]!;
-      if (te - ts < len) continue;
-      let from = mode === "suffix" ? te - len : ts;
-      const last = mode === "inner" ? te - len : from;
-      let found = false;
-      for (; from <= last && !found; from++) {
-        if (a[from] !== first) continue;
-        let k = 1;
-        while (k < len && a[from + k] === text[k]) k++;
-        found = k === len;
+    this.folded.scan(Buffer.from(constraint.text, "utf8"), constraint.mode, (g) => {
+      for (let k = this.groupStart[g]!, end = this.groupStart[g + 1]!; k < end; k++) {
+        const t = this.groupTerms[k]!;
+        for (let r = this.rowStart[t]!, rEnd = this.rowStart[t + 1]!; r < rEnd; r++) mask[this.rows[r]!] = 1;
       }
-      if (found) this.markRow(term, mask);
-    }
+    });
   }
 
-  private markRow(term: number, mask: Uint8Array): void {
-    for (let r = this.rowStart[term]!, end = this.rowStart[term + 1]!; r < end; r++) mask[this.rows[r]!] = 1;
-  }
-
-  private find(word: Uint8Array): number {
-    const mask = this.table.length - 1;
-    let slot = hashBytes(word, 0, word.length) & mask;
-    for (;;) {
-      const entry = this.table[slot]!;
-      if (entry === 0) return -1;
-      const term = entry - 1;
-      const ts = this.termStart[term]!;
-      const te = this.termEnd[term]!;
-      if (te - ts === word.length) {
-        let same = true;
-        for (let k = 0; k < word.length; k++)
-          if (this.arena[ts + k] !== word[k]) {
-            same = false;
-            break;
-          }
-        if (same) return term;
+  /**
+   * Adds to `counts[file]` how often `member` matches in each file, from the words whose spelling
+   * settles it; a file holding a matching word with a non-ASCII character is marked in `uncertain`
+   * instead (its folding or splitting is ripgrep's to decide). Member words are ASCII.
+   */
+  countMember(member: CountMember, counts: Uint32Array, uncertain: Uint8Array): void {
+    // A word matching two of the member's words is still one match: each term is taken once.
+    const matching = new Set<number>();
+    for (const word of member.words) {
+      const mode = member.prefix ? "prefix" : "exact";
+      if (member.ignoreCase)
+        this.folded.scan(Buffer.from(word.toLowerCase(), "utf8"), mode, (g) => {
+          for (let k = this.groupStart[g]!, end = this.groupStart[g + 1]!; k < end; k++)
+            matching.add(this.groupTerms[k]!);
+        });
+      else this.terms.scan(Buffer.from(word, "utf8"), mode, (t) => matching.add(t));
+    }
+    for (const t of matching) {
+      const doubtful = this.nonAscii[t] === 1;
+      for (let r = this.rowStart[t]!, end = this.rowStart[t + 1]!; r < end; r++) {
+        const file = this.rows[r]!;
+        if (doubtful) uncertain[file] = 1;
+        else {
+          const c = this.rowCount[r]!;
+          counts[file]! += c === COUNT_OVERFLOW ? this.rowOverflow.get(r)! : c;
+        }
       }
-      slot = (slot + 1) & mask;
     }
   }
 }

@@ -2,18 +2,18 @@
  * Worker-thread side of the term index: reads the files it is given once (the main thread never
  * reads or tokenizes them, so a server's other requests keep running), keeps the word table, and
  * answers which files may match a requirement. Protocol (`TermIndexRequest` / `TermIndexReply`):
- * `build` once, then any number of `query`; a query with a new `epoch` first checks every indexed
- * file's size, mtime, ctime and inode, and a file that changed is a candidate of every later query
- * (its words are not known any more).
+ * `build` once, then any number of `query` and `count`; a question with a new `epoch` first checks
+ * every indexed file's size, mtime, ctime and inode, and a file that changed is a candidate of every
+ * later query and counted by ripgrep in every later count (its words are not known any more).
  */
 import { closeSync, fstatSync, openSync, statSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
 import { readFully } from "../../util/read-fully.js";
-import { type WordTable, WordTableBuilder } from "./word-table.js";
+import { type CountMember, type WordTable, WordTableBuilder } from "./word-table.js";
 
 export interface TermIndexRequest {
-  type: "build" | "query";
+  type: "build" | "query" | "count";
   id: number;
   /** build: absolute paths of the files to index, in file-number order. */
   paths?: string[];
@@ -24,8 +24,16 @@ export interface TermIndexRequest {
   /** query */
   requirement?: Requirement;
   epoch?: number;
-  /** query: more files than this may match → `tooMany` instead of a mask. */
+  /** query: more files than this may match → `tooMany` instead of a mask; count: more files for ripgrep than this. */
   limit?: number;
+  /** count: the whole-word patterns of one shared count pass. */
+  members?: CountMember[];
+}
+
+/** count: each member's matches per file, for the files whose words settle it. */
+export interface MemberCounts {
+  files: Uint32Array;
+  counts: Uint32Array;
 }
 
 /** How a file stands in the index. */
@@ -51,8 +59,15 @@ export interface TermIndexReply {
   lateBinary?: boolean;
   /** query: files found changed by this query's check. */
   changed?: number;
-  /** query: more files than the limit may match. */
+  /** query: more files than the limit may match; count: more files are left to ripgrep. */
   tooMany?: boolean;
+  /** count: per member (in request order), the files counted here, ascending. */
+  counts?: MemberCounts[];
+  /** count: files ripgrep must count (not read, changed, or holding a matching non-ASCII word). */
+  rest?: Uint32Array;
+  /** count: size and mtime (ms) of every file counted here, by file number (0 elsewhere). */
+  sizes?: Float64Array;
+  mtimes?: Float64Array;
 }
 
 /** ripgrep decides a file is binary from its first buffer (64 KiB by default); this much is surely inside it. */
@@ -226,14 +241,69 @@ function query(request: TermIndexRequest): TermIndexReply {
   return { id: request.id, mask, lateBinary, changed };
 }
 
+/**
+ * The counts of a shared count pass's members from the table: exact for files whose words are
+ * known and plain; every file not read or changed, and every one holding a matching word with a
+ * non-ASCII character, is left to ripgrep (`rest`). A late binary that any member matches makes
+ * the whole answer unusable (ripgrep reads it differently as an explicit path than in its walk).
+ */
+function count(request: TermIndexRequest): TermIndexReply {
+  if (!table || !request.members) return { id: request.id, error: "the index is not built" };
+  let changed = 0;
+  if (request.epoch !== lastEpoch) {
+    changed = checkStamps();
+    lastEpoch = request.epoch;
+  }
+  const n = table.fileCount;
+  const uncertain = new Uint8Array(n);
+  const perMember = request.members.map((member) => {
+    const counts = new Uint32Array(n);
+    table!.countMember(member, counts, uncertain);
+    return counts;
+  });
+  const restFiles: number[] = [];
+  for (let f = 0; f < n; f++) {
+    const state = states[f]!;
+    if (state === FileState.Unknown) restFiles.push(f);
+    else if (state === FileState.Binary) continue;
+    else if (state === FileState.LateBinary && (uncertain[f] === 1 || perMember.some((c) => c[f]! > 0)))
+      return { id: request.id, lateBinary: true, changed };
+    else if (uncertain[f] === 1) restFiles.push(f);
+  }
+  if (request.limit !== undefined && restFiles.length > request.limit)
+    return { id: request.id, tooMany: true, changed };
+  const rest = Uint32Array.from(restFiles);
+  const isRest = new Uint8Array(n);
+  for (const f of restFiles) isRest[f] = 1;
+  const sizes = new Float64Array(n);
+  const mtimes = new Float64Array(n);
+  const counts = perMember.map((c) => {
+    const files: number[] = [];
+    for (let f = 0; f < n; f++) {
+      if (c[f] === 0 || isRest[f] === 1 || states[f] !== FileState.Indexed) continue;
+      files.push(f);
+      const stamp = stamps[f]!;
+      sizes[f] = Number(stamp.size);
+      mtimes[f] = Number(stamp.mtimeNs / 1000n) / 1000;
+    }
+    const out = Uint32Array.from(files);
+    return { files: out, counts: Uint32Array.from(out, (f) => c[f]!) };
+  });
+  return { id: request.id, counts, rest, sizes, mtimes, changed };
+}
+
 parentPort?.on("message", (request: TermIndexRequest) => {
   let reply: TermIndexReply;
   try {
-    reply = request.type === "build" ? build(request) : query(request);
+    reply = request.type === "build" ? build(request) : request.type === "count" ? count(request) : query(request);
   } catch (error) {
     reply = { id: request.id, error: String(error) };
   }
-  parentPort?.postMessage(reply, reply.mask ? [reply.mask.buffer as ArrayBuffer] : []);
+  const transfer: ArrayBuffer[] = [];
+  if (reply.mask) transfer.push(reply.mask.buffer as ArrayBuffer);
+  for (const c of reply.counts ?? []) transfer.push(c.files.buffer as ArrayBuffer, c.counts.buffer as ArrayBuffer);
+  for (const a of [reply.rest, reply.sizes, reply.mtimes]) if (a) transfer.push(a.buffer as ArrayBuffer);
+  parentPort?.postMessage(reply, transfer);
 });
 
 parentPort?.postMessage({ id: 0, ready: undefined, started: true });

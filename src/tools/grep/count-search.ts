@@ -10,6 +10,8 @@
  * per question: on a 50k-file tree each pass is half a second.
  */
 import { readFileSync } from "node:fs";
+import type { IndexedCounts } from "../../index-cache/term-index/term-index.js";
+import type { CountMember } from "../../index-cache/term-index/word-table.js";
 import { yieldToLoop } from "../../util/yield.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
@@ -116,9 +118,17 @@ export async function collectCounts(
   return countsOutcome(ws, parseCountRecords(Buffer.concat(chunks)), verdictOf, recountFile, code, run, options.signal);
 }
 
+const WHOLE_WORD_PATTERN = /^\\b\(\?:(\w+(?:\|\w+)*)\)(\\w\*|\\b)$/;
+
+/** A whole-word count pattern as the term index counts it, or null for any other pattern. */
+export function countMemberOf(pattern: string, ignoreCase: boolean): CountMember | null {
+  const m = WHOLE_WORD_PATTERN.exec(pattern);
+  return m ? { words: m[1]!.split("|"), prefix: m[2] !== "\\b", ignoreCase } : null;
+}
+
 /** Which words a whole-word count pattern matches, or null for any other pattern. */
 export function wordMatcher(pattern: string, ignoreCase: boolean): ((word: string) => boolean) | null {
-  const m = /^\\b\(\?:(\w+(?:\|\w+)*)\)(\\w\*|\\b)$/.exec(pattern);
+  const m = WHOLE_WORD_PATTERN.exec(pattern);
   if (!m) return null;
   // `u`: case folding as ripgrep's (simple Unicode case folding), for words with letters past ASCII.
   const re = new RegExp(m[2] === "\\b" ? `^(?:${m[1]})$` : `^(?:${m[1]})`, ignoreCase ? "iu" : "u");
@@ -136,6 +146,8 @@ interface SharedPass {
   timedOut: boolean;
   ignored: string[];
 }
+
+const EMPTY_PASS: SharedPass = { records: new Map(), code: 0, stderr: "", timedOut: false, ignored: [] };
 
 /** A file's matching words and how often each occurs. */
 type FileWords = { path: string; words: Map<string, number> };
@@ -177,12 +189,40 @@ export class CountBatch {
   private readonly passes = new Map<string, Promise<SharedPass>>();
   /** Verdicts of the files the pass found, shared by the members (same target, same moment). */
   private readonly verdicts = new Map<string, FileVerdict>();
+  /** Per target: what the term index counted (the pass then counts only the files it left). */
+  private readonly fromIndex = new Map<string, { answer: IndexedCounts; byMember: Map<string, number> }>();
 
   /** `members`: every pattern of the group, with its case flag. `signal`: the turn's. */
   constructor(
     readonly members: ReadonlyArray<{ pattern: string; ignoreCase: boolean }>,
     private readonly signal?: AbortSignal,
   ) {}
+
+  /** The members as the term index counts them; null when one is not a whole-word pattern. */
+  countMembers(): CountMember[] | null {
+    const out: CountMember[] = [];
+    for (const m of this.members) {
+      const member = countMemberOf(m.pattern, m.ignoreCase);
+      if (!member) return null;
+      out.push(member);
+    }
+    return out;
+  }
+
+  /** The term index's counts for `targetRel` (members in `countMembers` order). */
+  useIndexCounts(targetRel: string, answer: IndexedCounts): void {
+    const byMember = new Map<string, number>();
+    this.members.forEach((m, i) => {
+      const key = memberKey(m.pattern, m.ignoreCase);
+      if (!byMember.has(key)) byMember.set(key, i);
+    });
+    this.fromIndex.set(targetRel, { answer, byMember });
+  }
+
+  /** Whether the term index counted this target (a pass with no files left still has an answer). */
+  answeredByIndex(targetRel: string): boolean {
+    return this.fromIndex.has(targetRel);
+  }
 
   covers(q: GrepQuery): boolean {
     return (
@@ -212,20 +252,36 @@ export class CountBatch {
     const at = shared.indexOf("--ignore-file");
     const keyArgs = at === -1 ? shared : [...shared.slice(0, at + 1), "", ...shared.slice(at + 2)];
     const key = JSON.stringify([ws.root, keyArgs, ignoreFile ? readFileSync(ignoreFile, "utf8") : null]);
+    const indexed = this.fromIndex.get(q.targetRel);
+    // Counted by the index with nothing left over: no pass at all.
+    const noPaths = indexed !== undefined && shared[shared.length - 1] === "--";
     let pass = this.passes.get(key);
     if (!pass) {
-      pass = this.runPass(spawnPass, shared, options);
+      pass = noPaths ? Promise.resolve(EMPTY_PASS) : this.runPass(spawnPass, shared, options);
       this.passes.set(key, pass);
     }
     const done = await pass;
     // The members resume together when the pass ends: each judges its files in a task of its own.
     await yieldToLoop();
     if (ignoredSink) ignoredSink.push(...done.ignored);
-    const records = done.records.get(memberKey(q.pattern, q.ignoreCase)) ?? [];
+    const member = memberKey(q.pattern, q.ignoreCase);
+    let records = done.records.get(member) ?? [];
+    if (indexed) {
+      const fromIndex = indexed.answer.counts[indexed.byMember.get(member) ?? -1] ?? [];
+      records = [...fromIndex.map((r) => ({ path: ws.display(r.rel), count: r.count })), ...records];
+    }
     const run = { stderr: () => done.stderr, timedOut: () => done.timedOut };
     const sharedVerdict = (rel: string): FileVerdict => {
       let v = this.verdicts.get(rel);
-      if (v === undefined) this.verdicts.set(rel, (v = verdictOf(rel)));
+      if (v !== undefined) return v;
+      // A file the index counted is a listed, unlinked, non-secret file whose stamp it checked this
+      // exploration: only the size limit is left to apply (no lstat and realpath of each).
+      const stat = indexed?.answer.stats.get(rel);
+      if (stat) {
+        ws.noteStat(rel, stat);
+        v = !q.targetIsFile && stat.size > ws.maxSearchFileBytes ? "tooLarge" : "ok";
+      } else v = verdictOf(rel);
+      this.verdicts.set(rel, v);
       return v;
     };
     return countsOutcome(ws, records, sharedVerdict, recountFile, done.code, run, options.signal);

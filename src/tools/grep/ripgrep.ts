@@ -240,7 +240,8 @@ async function searchWithIndex(
       if (!isFile) ruleDirs.push(...properAncestors(link));
     }
   }
-  if (narrowed !== null && narrowed.length === 0 && extra.length === 0)
+  const countedByIndex = options.countBatch?.covers(q) === true && options.countBatch.answeredByIndex(q.targetRel);
+  if (narrowed !== null && narrowed.length === 0 && extra.length === 0 && !countedByIndex)
     return { ok: true, collected: emptyCollected() };
   if (narrowed !== null) extra.unshift(...narrowed.map((rel) => ws.display(rel)));
   // Below the root, ripgrep would not read the ancestors' ignore files (--no-ignore-parent keeps
@@ -270,7 +271,9 @@ let nextEpoch = 1;
  * its walk of the target; null when the search walks (no ready index, a glob or type — ripgrep
  * applies them differently to explicit paths —, a listing with unreadable or too-long directories
  * whose walk reports them, or the index's own reasons: see TermIndex.candidates). A count search
- * that shares a pass asks for the files of every pattern of the pass, so all its members agree.
+ * that shares a pass asks once for the whole pass, so all its members agree: the index counts the
+ * files it can (TermIndex.countWords) and the pass reads only the rest, or failing that, the pass
+ * reads the files any member's pattern may match.
  */
 async function narrowedPaths(
   ws: Workspace,
@@ -294,7 +297,17 @@ async function narrowedPaths(
   if (!asked) batchCandidates.set(countBatch, (asked = new Map()));
   let answer = asked.get(q.targetRel);
   if (!answer) {
-    answer = terms.candidates(anyOf(countBatch.members.map((m) => patternRequirement(m.pattern))), q.targetRel, epoch);
+    answer = (async () => {
+      // Whole-word members are counted by the index itself; ripgrep counts only what it leaves.
+      const members = countBatch.countMembers();
+      const counted = members ? await terms.countWords(members, q.targetRel, epoch!) : null;
+      if (counted) {
+        countBatch.useIndexCounts(q.targetRel, counted);
+        return counted.rest;
+      }
+      const requirement = anyOf(countBatch.members.map((m) => patternRequirement(m.pattern)));
+      return terms.candidates(requirement, q.targetRel, epoch!);
+    })();
     asked.set(q.targetRel, answer);
   }
   return answer;
