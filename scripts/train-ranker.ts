@@ -448,11 +448,15 @@ async function main(): Promise<void> {
       "collect-only": { type: "boolean", default: false },
       /** Fit on the samples collected so far, without collecting the rest. */
       "fit-only": { type: "boolean", default: false },
+      /** How the shipped explorer spends its line budget: "learned" (unit model) or "hand" (see RankerAsset). */
+      citations: { type: "string", default: "learned" },
     },
   });
   const { train: trainFile, validation: valFile, mirrors, features, manifest, out } = values;
   if (!trainFile || !valFile || !mirrors || !features || !manifest || !out)
     throw new Error("train-ranker needs --train --validation --mirrors --features --manifest --out");
+  const citations = values.citations;
+  if (citations !== "learned" && citations !== "hand") throw new Error("--citations is learned or hand");
   const trainTasks = loadTasks(trainFile);
   const valTasks = loadTasks(valFile);
   const cacheDir = values.cache ?? join(features, "trees");
@@ -468,6 +472,7 @@ async function main(): Promise<void> {
     file: fileModel,
     unit: unitModel,
     calibration,
+    citations,
     validation: {
       tasks: validation.length,
       fileAcc1Hand: Math.round(report.validation.hand.acc1 * 10) / 10,

@@ -39,6 +39,7 @@ import {
   type ScoredUnit,
   scoreUnits,
   spendBudget,
+  withUnitConfidence,
 } from "./learned.js";
 import { phrasePattern } from "./phrases.js";
 import { OPTION_CONTEXT, type PlannedCall, planSearch } from "./plan.js";
@@ -469,14 +470,16 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     }
     if (record) options.onFeatures?.(record);
     options.onRanking?.(ranked, choices);
-    const selected: Array<Omit<ConfidentCitation, "confidence"> & { confidence?: number }> = asset
-      ? spendBudget(scored, {
-          budget,
-          maxFiles: DEFAULT_SELECT.maxFiles,
-          firstUnitLines: DEFAULT_SELECT.firstUnitLines ?? DEFAULT_SELECT.maxUnitLines,
-          otherUnitLines: DEFAULT_SELECT.maxUnitLines,
-        })
-      : selectCitations(choices, { ...DEFAULT_SELECT, budget });
+    const selected: Array<Omit<ConfidentCitation, "confidence"> & { confidence?: number }> = !asset
+      ? selectCitations(choices, { ...DEFAULT_SELECT, budget })
+      : asset.citations === "hand"
+        ? withUnitConfidence(selectCitations(choices, { ...DEFAULT_SELECT, budget }), scored)
+        : spendBudget(scored, {
+            budget,
+            maxFiles: DEFAULT_SELECT.maxFiles,
+            firstUnitLines: DEFAULT_SELECT.firstUnitLines ?? DEFAULT_SELECT.maxUnitLines,
+            otherUnitLines: DEFAULT_SELECT.maxUnitLines,
+          });
     const raw: RawCitation[] = selected.map((s) => ({
       path: s.path,
       ranges: [{ start: s.start, end: s.end }],

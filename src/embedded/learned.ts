@@ -138,3 +138,19 @@ export function spendBudget(files: ReadonlyArray<{ rel: string; units: ScoredUni
     .sort((a, b) => a.fileRank - b.fileRank || b.confidence - a.confidence || a.start - b.start)
     .map(({ fileRank: _r, ...c }) => c);
 }
+
+/**
+ * Hand-selected citations (`selectCitations`) with the calibrated confidence of the unit each was cut
+ * from; a citation whose unit the unit model did not score keeps no confidence.
+ */
+export function withUnitConfidence<C extends { unit: UnitCandidate }>(
+  selected: readonly C[],
+  files: ReadonlyArray<{ units: readonly ScoredUnit[] }>,
+): Array<Omit<C, "unit"> & { confidence?: number }> {
+  const byUnit = new Map<UnitCandidate, number>();
+  for (const f of files) for (const u of f.units) byUnit.set(u.unit, u.confidence);
+  return selected.map(({ unit, ...c }) => {
+    const confidence = byUnit.get(unit);
+    return confidence === undefined ? c : { ...c, confidence };
+  });
+}

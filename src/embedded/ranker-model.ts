@@ -34,6 +34,14 @@ export interface RankerAsset {
   unit: LinearModel;
   /** From `P(file) × P(unit | file)` to `P(the citation holds gold lines)`. */
   calibration: IsotonicMap;
+  /**
+   * How the line budget is spent once the file model has ordered the files: "learned" (the default)
+   * by the unit model's calibrated confidence (`spendBudget`), "hand" by the hand-set unit scores and
+   * shares (`selectCitations`) over the learned file order, each citation still carrying the
+   * calibrated confidence of the unit it was cut from. Chosen by measurement (BENCHMARKS.md, "Issue
+   * 11"), written by `train-ranker.ts --citations`.
+   */
+  citations?: "learned" | "hand";
   /** Validation numbers recorded at training time. */
   validation?: Record<string, number>;
 }
@@ -84,6 +92,8 @@ export function parseRankerAsset(text: string): RankerAsset {
   checkModel("unit", asset.unit, UNIT_FEATURES);
   if (!Array.isArray(asset.calibration?.x) || asset.calibration.x.length !== asset.calibration.y.length)
     throw new Error("ranker asset: calibration map is malformed");
+  if (asset.citations !== undefined && asset.citations !== "learned" && asset.citations !== "hand")
+    throw new Error(`ranker asset: unknown citation policy ${JSON.stringify(asset.citations)}`);
   return asset;
 }
 

@@ -17,6 +17,8 @@ export interface SelectedCitation {
   start: number;
   end: number;
   reason: string;
+  /** The unit the citation was cut from (its learned confidence is looked up by it). */
+  unit: UnitCandidate;
 }
 
 export interface SelectOptions {
@@ -63,7 +65,7 @@ function citeFile(file: FileChoice, allowance: number, options: SelectOptions, o
     const w = citeWindow(unit, Math.max(room, 6));
     if (taken.some((t) => w.start <= t.end && w.end >= t.start)) continue;
     taken.push(w);
-    out.push({ path: file.rel, ...w, reason: reasonFor(unit) });
+    out.push({ path: file.rel, ...w, reason: reasonFor(unit), unit });
     used += w.end - w.start + 1;
     if (used >= allowance) break;
   }

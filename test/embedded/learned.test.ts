@@ -7,7 +7,7 @@ import {
   unitFeatures,
   withUnitHandScore,
 } from "../../src/embedded/features.js";
-import { type ScoredUnit, spendBudget } from "../../src/embedded/learned.js";
+import { type ScoredUnit, spendBudget, withUnitConfidence } from "../../src/embedded/learned.js";
 import { buildMatchers, rankUnits, type UnitCandidate } from "../../src/embedded/rank-units.js";
 import { calibrate, linearScore, parseRankerAsset, softmax } from "../../src/embedded/ranker-model.js";
 
@@ -65,6 +65,31 @@ describe("learned ranker arithmetic", () => {
     assert.equal(parseRankerAsset(JSON.stringify(good)).version, "1");
     const bad = { ...good, unit: model(UNIT_FEATURES.slice(1)) };
     assert.throws(() => parseRankerAsset(JSON.stringify(bad)), /unit model's features/);
+    assert.equal(parseRankerAsset(JSON.stringify({ ...good, citations: "hand" })).citations, "hand");
+    assert.throws(() => parseRankerAsset(JSON.stringify({ ...good, citations: "best" })), /citation policy/);
+  });
+
+  it("gives hand-selected citations the confidence of the unit each was cut from", () => {
+    const a = unit("a", 1, 10);
+    const b = unit("b", 12, 20);
+    const loose = unit("c", 30, 40);
+    const out = withUnitConfidence(
+      [
+        { path: "x.py", start: 1, end: 10, reason: "function a", unit: a },
+        { path: "x.py", start: 14, end: 18, reason: "function b", unit: b },
+        { path: "y.py", start: 30, end: 40, reason: "function c", unit: loose },
+      ],
+      [{ units: [scored("x.py", b, 0.7), scored("x.py", a, 0.2)] }],
+    );
+    assert.deepEqual(
+      out.map((c) => [c.path, c.start, c.confidence]),
+      [
+        ["x.py", 1, 0.2],
+        ["x.py", 14, 0.7],
+        ["y.py", 30, undefined],
+      ],
+    );
+    assert.ok(out.every((c) => !("unit" in c)));
   });
 
   it("computes one feature vector per unit, relative parts within the file", () => {
