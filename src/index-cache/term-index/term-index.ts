@@ -154,43 +154,50 @@ export class TermIndex {
    */
   async candidates(requirement: Requirement, targetRel: string, epoch: number): Promise<string[] | null> {
     if (!this.ready || requirement.kind === "anything") return null;
+    const reply = await this.ask({ type: "query", id: 0, requirement }, targetRel, epoch);
+    if (!reply.mask) return this.walk();
+    const picked: number[] = [];
+    for (let n = 0; n < reply.mask.length; n++) if (reply.mask[n] === 1) picked.push(this.indexed[n]!);
+    const out = this.explicitPaths(picked, targetRel);
+    if (out === null) return this.walk();
+    this.stats.narrowed++;
+    return out;
+  }
+
+  /**
+   * One question to the worker, counted: the caller's epoch (its first question checks the stamps)
+   * and, at the root, the explicit-path cap (below it the worker cannot tell which files are under
+   * the target: no limit there). An error or a late binary that may match is no answer.
+   */
+  private async ask(message: TermIndexRequest, targetRel: string, epoch: number): Promise<Partial<TermIndexReply>> {
     this.stats.queries++;
-    // Below the root the worker cannot tell which files are under the target: no limit there.
     const limit = targetRel === "" ? MAX_EXPLICIT_FILES - this.alwaysSearched.length : undefined;
-    const reply = await this.request({
-      type: "query",
-      id: 0,
-      requirement,
-      epoch,
-      ...(limit !== undefined ? { limit } : {}),
-    });
+    const reply = await this.request({ ...message, epoch, ...(limit !== undefined ? { limit } : {}) });
     this.stats.changed += reply.changed ?? 0;
-    if (reply.error || !reply.mask || reply.lateBinary) {
-      this.stats.walked++;
-      return null;
-    }
+    return reply.error || reply.lateBinary ? {} : reply;
+  }
+
+  private walk(): null {
+    this.stats.walked++;
+    return null;
+  }
+
+  /**
+   * The listing files `picked` (listing positions) under `targetRel`, then the always-searched ones,
+   * as relative paths; null past the explicit-path cap (files or command-line bytes).
+   */
+  private explicitPaths(picked: Iterable<number>, targetRel: string): string[] | null {
     const prefix = targetRel === "" ? "" : `${targetRel}/`;
     const out: string[] = [];
     let bytes = 0;
-    const take = (k: number): boolean => {
-      const f = this.listing.files[k]!;
-      if (prefix !== "" && !f.rel.startsWith(prefix)) return true;
-      out.push(f.rel);
-      bytes += f.abs.length + 1;
-      return out.length <= MAX_EXPLICIT_FILES && bytes <= MAX_EXPLICIT_BYTES;
-    };
-    for (let n = 0; n < reply.mask.length; n++) {
-      if (reply.mask[n] === 1 && !take(this.indexed[n]!)) {
-        this.stats.walked++;
-        return null;
+    for (const list of [picked, this.alwaysSearched])
+      for (const k of list) {
+        const f = this.listing.files[k]!;
+        if (prefix !== "" && !f.rel.startsWith(prefix)) continue;
+        out.push(f.rel);
+        bytes += f.abs.length + 1;
+        if (out.length > MAX_EXPLICIT_FILES || bytes > MAX_EXPLICIT_BYTES) return null;
       }
-    }
-    for (const k of this.alwaysSearched)
-      if (!take(k)) {
-        this.stats.walked++;
-        return null;
-      }
-    this.stats.narrowed++;
     return out;
   }
 
@@ -201,20 +208,8 @@ export class TermIndex {
    */
   async countWords(members: CountMember[], targetRel: string, epoch: number): Promise<IndexedCounts | null> {
     if (!this.ready) return null;
-    this.stats.queries++;
-    const limit = targetRel === "" ? MAX_EXPLICIT_FILES - this.alwaysSearched.length : undefined;
-    const reply = await this.request({
-      type: "count",
-      id: 0,
-      members,
-      epoch,
-      ...(limit !== undefined ? { limit } : {}),
-    });
-    this.stats.changed += reply.changed ?? 0;
-    if (reply.error || !reply.counts || !reply.rest || !reply.sizes || !reply.mtimes || reply.lateBinary) {
-      this.stats.walked++;
-      return null;
-    }
+    const reply = await this.ask({ type: "count", id: 0, members }, targetRel, epoch);
+    if (!reply.counts || !reply.rest || !reply.sizes || !reply.mtimes) return this.walk();
     const prefix = targetRel === "" ? "" : `${targetRel}/`;
     const under = (k: number) => prefix === "" || this.listing.files[k]!.rel.startsWith(prefix);
     const stats = new Map<string, FileStat>();
@@ -230,18 +225,11 @@ export class TermIndex {
       }
       return out;
     });
-    const rest: string[] = [];
-    let bytes = 0;
-    for (const k of [...Array.from(reply.rest, (n) => this.indexed[n]!), ...this.alwaysSearched]) {
-      if (!under(k)) continue;
-      const f = this.listing.files[k]!;
-      rest.push(f.rel);
-      bytes += f.abs.length + 1;
-      if (rest.length > MAX_EXPLICIT_FILES || bytes > MAX_EXPLICIT_BYTES) {
-        this.stats.walked++;
-        return null;
-      }
-    }
+    const rest = this.explicitPaths(
+      Array.from(reply.rest, (n) => this.indexed[n]!),
+      targetRel,
+    );
+    if (rest === null) return this.walk();
     this.stats.counted++;
     return { counts, rest, stats };
   }

@@ -189,6 +189,13 @@ function checkStamps(): number {
   return changed;
 }
 
+/** A question with a new epoch (a new exploration) first checks every indexed file's stamp. */
+function checkEpoch(epoch: number | undefined): number {
+  if (epoch === lastEpoch) return 0;
+  lastEpoch = epoch;
+  return checkStamps();
+}
+
 function evaluate(req: Requirement, t: WordTable): Uint8Array {
   const n = t.fileCount;
   if (req.kind === "anything") return new Uint8Array(n).fill(1);
@@ -222,11 +229,7 @@ function evaluate(req: Requirement, t: WordTable): Uint8Array {
 
 function query(request: TermIndexRequest): TermIndexReply {
   if (!table || !request.requirement) return { id: request.id, error: "the index is not built" };
-  let changed = 0;
-  if (request.epoch !== lastEpoch) {
-    changed = checkStamps();
-    lastEpoch = request.epoch;
-  }
+  const changed = checkEpoch(request.epoch);
   const mask = evaluate(request.requirement, table);
   let lateBinary = false;
   let count = 0;
@@ -249,11 +252,7 @@ function query(request: TermIndexRequest): TermIndexReply {
  */
 function count(request: TermIndexRequest): TermIndexReply {
   if (!table || !request.members) return { id: request.id, error: "the index is not built" };
-  let changed = 0;
-  if (request.epoch !== lastEpoch) {
-    changed = checkStamps();
-    lastEpoch = request.epoch;
-  }
+  const changed = checkEpoch(request.epoch);
   const n = table.fileCount;
   const uncertain = new Uint8Array(n);
   const perMember = request.members.map((member) => {
