@@ -9,13 +9,14 @@ import assert from "node:assert/strict";
 import { statSync, utimesSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { ToolCallRequest } from "../../src/contracts/tools.js";
-import { MemoryIndexCache } from "../../src/index-cache/memory-cache.js";
-import { type TermIndex, TermIndex as TermIndexClass } from "../../src/index-cache/term-index/term-index.js";
+import type { MemoryIndexCache } from "../../src/index-cache/memory-cache.js";
+import { TermIndex as TermIndexClass } from "../../src/index-cache/term-index/term-index.js";
 import { patternRequirement, type Requirement } from "../../src/tools/grep/regex-requirement.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 import { ageTree } from "../support/tree-helpers.js";
+import { warmCache } from "../support/warm-cache.js";
 
 const w = (mode: "exact" | "prefix" | "suffix" | "inner", text: string): Requirement => ({ kind: "word", mode, text });
 
@@ -164,15 +165,6 @@ const COUNT_BATCHES: ToolCallRequest[][] = (
     arguments: { pattern, "-i": ignoreCase, output_mode: "count", ...(path ? { path } : {}) },
   })),
 );
-
-/** A cache with the tree's listing kept, and (when `terms`) its term index built. */
-async function warmCache(root: string, terms: boolean): Promise<{ cache: MemoryIndexCache; index?: TermIndex }> {
-  const cache = new MemoryIndexCache({ maxTermIndexes: terms ? 4 : 0 });
-  const listing = await Workspace.openSync(root, { indexSource: cache.source }).fileIndex();
-  const index = cache.termIndexOf(listing);
-  await index?.built();
-  return index ? { cache, index } : { cache };
-}
 
 async function texts(root: string, cache: MemoryIndexCache): Promise<string[]> {
   const out: string[] = [];

@@ -12,11 +12,13 @@
  * then on. When a binary that ripgrep might read differently as an explicit path may match, or the
  * candidates are too many for a command line, the search is not narrowed.
  */
+import { type BigIntStats, statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
 import { createLogger } from "../../util/log.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import type { FileStat } from "../../workspace/workspace.js";
+import { RACY_MS } from "../stamp.js";
 import type { CountMember } from "./word-table.js";
 import { FileState, type TermIndexReply, type TermIndexRequest } from "./worker.js";
 
@@ -36,6 +38,21 @@ export interface IndexedCounts {
   /** Size and mtime of each file counted here (the index's stamps, checked this exploration). */
   stats: Map<string, FileStat>;
 }
+
+/**
+ * What the bytes a search reads depend on, beyond the listing itself (see `TermIndex.contentState`):
+ * two equal states of one listing mean every file held the same content.
+ */
+export interface ContentState {
+  /**
+   * The stat of every file the index holds no stamp of, in one string. A file found changed loses
+   * its stamp for good, so it joins this list: every change moves the state.
+   */
+  unstamped: string;
+}
+
+/** Files without a stamp that `contentState` still stats; beyond this it vouches for nothing. */
+const MAX_UNSTAMPED = 2000;
 
 export interface TermIndexOptions {
   /** Files larger than this are not read (default 16 MiB). */
@@ -60,7 +77,8 @@ export class TermIndex {
   ready = false;
   /** Why the index is not usable, once it failed. */
   failed: string | null = null;
-  readonly stats = { queries: 0, narrowed: 0, walked: 0, counted: 0, buildMs: 0, words: 0, changed: 0 };
+  /** `remembered`: searches answered with a result kept from an earlier exploration (search-memo.ts). */
+  readonly stats = { queries: 0, narrowed: 0, walked: 0, counted: 0, remembered: 0, buildMs: 0, words: 0, changed: 0 };
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: TermIndexReply) => void>();
   private nextId = 1;
@@ -69,6 +87,8 @@ export class TermIndex {
   private readonly indexed: number[] = [];
   /** Listing files that are never read (secret) but searched as ripgrep's walk searches them. */
   private readonly alwaysSearched: number[] = [];
+  /** Listing files reached through a link (searched through it, never read by the index). */
+  private readonly linked: number[] = [];
   private readonly whenReady: Promise<void>;
 
   /** Starts building the index of `listing` (whose root is `root`) in a worker. */
@@ -79,7 +99,10 @@ export class TermIndex {
     const paths: string[] = [];
     for (const [k, f] of listing.files.entries()) {
       // Files reached through a link are searched through the link itself (an explicit path of its own).
-      if (f.viaSymlink) continue;
+      if (f.viaSymlink) {
+        this.linked.push(k);
+        continue;
+      }
       if (f.secret) this.alwaysSearched.push(k);
       else {
         this.indexed.push(k);
@@ -232,6 +255,37 @@ export class TermIndex {
     if (rest === null) return this.walk();
     this.stats.counted++;
     return { counts, rest, stats };
+  }
+
+  /**
+   * The state of the listing's content, for results kept from one exploration to the next
+   * (src/tools/grep/search-memo.ts). The worker first checks every stamp for `epoch` (as the
+   * epoch's first query would): an indexed file edited since it was read loses its stamp. Every
+   * file with no stamp (secret, through a link, not read, changed) is stat'ed here instead
+   * (size, mtime, ctime and inode, the link followed). Null when the index is not ready, too many
+   * files have no stamp, or one of them changed too recently for its timestamps to be trusted.
+   */
+  async contentState(epoch: number): Promise<ContentState | null> {
+    if (!this.ready) return null;
+    const reply = await this.ask({ type: "check", id: 0 }, "", epoch);
+    if (!reply.unstamped) return null;
+    const files = [...this.alwaysSearched, ...this.linked, ...Array.from(reply.unstamped, (n) => this.indexed[n]!)];
+    if (files.length > MAX_UNSTAMPED) return null;
+    const racy = BigInt(Date.now() - RACY_MS) * 1_000_000n;
+    const parts: string[] = [];
+    for (const k of files) {
+      const f = this.listing.files[k]!;
+      let st: BigIntStats | undefined;
+      try {
+        st = statSync(f.abs, { bigint: true });
+      } catch {
+        parts.push(`${k}:-`);
+        continue;
+      }
+      if (st.mtimeNs > racy || st.ctimeNs > racy) return null;
+      parts.push(`${k}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`);
+    }
+    return { unstamped: parts.join(" ") };
   }
 
   /** Stops the worker; the index answers nothing after this. */

@@ -2,7 +2,7 @@
  * Worker-thread side of the term index: reads the files it is given once (the main thread never
  * reads or tokenizes them, so a server's other requests keep running), keeps the word table, and
  * answers which files may match a requirement. Protocol (`TermIndexRequest` / `TermIndexReply`):
- * `build` once, then any number of `query` and `count`; a question with a new `epoch` first checks
+ * `build` once, then any number of `query`, `count` and `check`; a question with a new `epoch` first checks
  * every indexed file's size, mtime, ctime and inode, and a file that changed is a candidate of every
  * later query and counted by ripgrep in every later count (its words are not known any more).
  */
@@ -13,7 +13,7 @@ import { readFully } from "../../util/read-fully.js";
 import { type CountMember, type WordTable, WordTableBuilder } from "./word-table.js";
 
 export interface TermIndexRequest {
-  type: "build" | "query" | "count";
+  type: "build" | "query" | "count" | "check";
   id: number;
   /** build: absolute paths of the files to index, in file-number order. */
   paths?: string[];
@@ -65,6 +65,8 @@ export interface TermIndexReply {
   counts?: MemberCounts[];
   /** count: files ripgrep must count (not read, changed, or holding a matching non-ASCII word). */
   rest?: Uint32Array;
+  /** check: the files the index holds no stamp of (not read, or changed since), ascending. */
+  unstamped?: Uint32Array;
   /** count: size and mtime (ms) of every file counted here, by file number (0 elsewhere). */
   sizes?: Float64Array;
   mtimes?: Float64Array;
@@ -291,17 +293,29 @@ function count(request: TermIndexRequest): TermIndexReply {
   return { id: request.id, counts, rest, sizes, mtimes, changed };
 }
 
+/** The stamps checked (once per epoch), and the files whose content the index cannot vouch for. */
+function check(request: TermIndexRequest): TermIndexReply {
+  if (!table) return { id: request.id, error: "the index is not built" };
+  const changed = checkEpoch(request.epoch);
+  const unstamped: number[] = [];
+  for (let f = 0; f < paths.length; f++) if (stamps[f] === undefined) unstamped.push(f);
+  return { id: request.id, unstamped: Uint32Array.from(unstamped), changed };
+}
+
+const ANSWER = { build, query, count, check } as const;
+
 parentPort?.on("message", (request: TermIndexRequest) => {
   let reply: TermIndexReply;
   try {
-    reply = request.type === "build" ? build(request) : request.type === "count" ? count(request) : query(request);
+    reply = ANSWER[request.type](request);
   } catch (error) {
     reply = { id: request.id, error: String(error) };
   }
   const transfer: ArrayBuffer[] = [];
   if (reply.mask) transfer.push(reply.mask.buffer as ArrayBuffer);
   for (const c of reply.counts ?? []) transfer.push(c.files.buffer as ArrayBuffer, c.counts.buffer as ArrayBuffer);
-  for (const a of [reply.rest, reply.sizes, reply.mtimes]) if (a) transfer.push(a.buffer as ArrayBuffer);
+  for (const a of [reply.rest, reply.sizes, reply.mtimes, reply.unstamped])
+    if (a) transfer.push(a.buffer as ArrayBuffer);
   parentPort?.postMessage(reply, transfer);
 });
 

@@ -25,6 +25,7 @@ import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { anyOf, patternRequirement } from "./regex-requirement.js";
 import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
+import { epochOf, rememberedSearch } from "./search-memo.js";
 
 const log = createLogger("tools.grep.rg");
 /** ripgrep JSON events read between yields to the event loop. */
@@ -167,7 +168,7 @@ export async function runRipgrep(
       // does not use --follow, so a link made since the listing is never followed; the kept links
       // are searched as explicit paths only after their targets are checked again (searchWithIndex).
       const [outcome, checked] = await Promise.all([
-        searchWithIndex(ws, rg, q, filter.filter, options, kept, false),
+        remembered(ws, q, options, kept, false, () => searchWithIndex(ws, rg, q, filter.filter, options, kept, false)),
         ws.fileIndex(),
       ]);
       if (checked === kept) return outcome;
@@ -193,7 +194,24 @@ export async function runRipgrep(
   const index = q.targetIsFile ? undefined : (await ws.filesUnderAsync(q.targetRel)).index;
   // Members of a shared count pass search the same way whichever path they came by (the first ones
   // may have searched with the kept listing, which never follows links): same command line.
-  return searchWithIndex(ws, rg, q, filter.filter, options, index, !options.countBatch?.covers(q));
+  const mayFollow = !options.countBatch?.covers(q);
+  return remembered(ws, q, options, index, mayFollow, () =>
+    searchWithIndex(ws, rg, q, filter.filter, options, index, mayFollow),
+  );
+}
+
+/** A directory search through a listing with a ready term index may reuse an earlier exploration's result. */
+function remembered(
+  ws: Workspace,
+  q: GrepQuery,
+  options: SearchOptions,
+  index: FileIndex | undefined,
+  mayFollow: boolean,
+  search: () => Promise<RipgrepOutcome>,
+): Promise<RipgrepOutcome> {
+  // Members of a shared count pass are settled together (mostly by the index itself): not kept.
+  if (!index || options.countBatch?.covers(q)) return search();
+  return rememberedSearch(ws, ws.termIndex(index), JSON.stringify([q, mayFollow]), search);
 }
 
 /** The search with the file index's facts (links to search as explicit paths, or `--follow`). */
@@ -262,10 +280,6 @@ async function searchWithIndex(
   }
 }
 
-/** Each workspace's number: its first narrowed search has the term index check the files' stamps. */
-const epochs = new WeakMap<Workspace, number>();
-let nextEpoch = 1;
-
 /**
  * The files a search may match, from the warm term index, as explicit paths for ripgrep instead of
  * its walk of the target; null when the search walks (no ready index, a glob or type — ripgrep
@@ -289,8 +303,7 @@ async function narrowedPaths(
   if (t !== "" && index.followedSymlinks.some((l) => t === l || t.startsWith(`${l}/`))) return null;
   const terms = ws.termIndex(index);
   if (!terms) return null;
-  let epoch = epochs.get(ws);
-  if (epoch === undefined) epochs.set(ws, (epoch = nextEpoch++));
+  const epoch = epochOf(ws);
   if (!countBatch?.covers(q)) return terms.candidates(patternRequirement(q.pattern), q.targetRel, epoch);
   // Every member of a shared pass asks the same question: asked once per batch and target.
   let asked = batchCandidates.get(countBatch);
@@ -300,13 +313,13 @@ async function narrowedPaths(
     answer = (async () => {
       // Whole-word members are counted by the index itself; ripgrep counts only what it leaves.
       const members = countBatch.countMembers();
-      const counted = members ? await terms.countWords(members, q.targetRel, epoch!) : null;
+      const counted = members ? await terms.countWords(members, q.targetRel, epoch) : null;
       if (counted) {
         countBatch.useIndexCounts(q.targetRel, counted);
         return counted.rest;
       }
       const requirement = anyOf(countBatch.members.map((m) => patternRequirement(m.pattern)));
-      return terms.candidates(requirement, q.targetRel, epoch!);
+      return terms.candidates(requirement, q.targetRel, epoch);
     })();
     asked.set(q.targetRel, answer);
   }
