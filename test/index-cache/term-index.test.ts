@@ -261,6 +261,37 @@ describe("narrowed searches through the term index", () => {
     cache.clear();
   });
 
+  it("counts a file with a NUL byte anywhere as a single count search does: not at all", async () => {
+    // NUL bytes past the index's probe, inside and past ripgrep's first buffer: a count search's walk
+    // prints nothing for any of them, so a shared pass the index answers must not either.
+    const far = (bytes: number) =>
+      Buffer.concat([
+        Buffer.from("render one\n"),
+        Buffer.from("y".repeat(bytes)),
+        Buffer.alloc(2),
+        Buffer.from("\nrender\n"),
+      ]);
+    await using repo = await tmpRepo({
+      files: { "a.py": "render = 1\nrenders\n", "near.bin": far(20_000), "far.bin": far(300_000) },
+    });
+    ageTree(repo.root);
+    const { cache, index } = await warmCache(repo.root, true);
+    assert.ok(index?.ready);
+    const calls = ["\\b(?:rend)\\w*", "\\b(?:render)\\b", "\\b(?:one)\\b"].map((pattern, i) => ({
+      id: `b${i}`,
+      name: "Grep",
+      arguments: { pattern, output_mode: "count" },
+    }));
+    const batch = await new Toolbox(Workspace.openSync(repo.root, { indexSource: cache.source })).runTurn(calls);
+    assert.equal(index.stats.counted, 1, `the index answered the pass: ${JSON.stringify(index.stats)}`);
+    for (const [i, call] of calls.entries()) {
+      const solo = await new Toolbox(Workspace.openSync(repo.root)).run(call); // one count search, ripgrep's walk
+      assert.equal(batch[i]!.text, solo.text, call.arguments.pattern);
+    }
+    assert.equal(batch[0]!.text, `${repo.path("a.py")}:2`);
+    cache.clear();
+  });
+
   it("is dropped with its listing and never answers once closed", async () => {
     await using repo = await tmpRepo({ files: { "a.py": "word\n" } });
     ageTree(repo.root);

@@ -226,8 +226,8 @@ export class TermIndex {
 
   /**
    * The counts of a shared count pass's whole-word members under `targetRel`, as far as the index
-   * can settle them; null when the pass should run as before (not ready, a late binary may match, or
-   * too many files are left to ripgrep). See `count` in worker.ts.
+   * can settle them; null when the pass should run as before (not ready, or too many files are left
+   * to ripgrep). See `count` in worker.ts.
    */
   async countWords(members: CountMember[], targetRel: string, epoch: number): Promise<IndexedCounts | null> {
     if (!this.ready) return null;

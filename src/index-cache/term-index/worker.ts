@@ -249,8 +249,9 @@ function query(request: TermIndexRequest): TermIndexReply {
 /**
  * The counts of a shared count pass's members from the table: exact for files whose words are
  * known and plain; every file not read or changed, and every one holding a matching word with a
- * non-ASCII character, is left to ripgrep (`rest`). A late binary that any member matches makes
- * the whole answer unusable (ripgrep reads it differently as an explicit path than in its walk).
+ * non-ASCII character, is left to ripgrep (`rest`). A file with a NUL byte anywhere counts for
+ * nothing, as in a single count search's walk (never handed to ripgrep as an explicit path, which
+ * would count it).
  */
 function count(request: TermIndexRequest): TermIndexReply {
   if (!table || !request.members) return { id: request.id, error: "the index is not built" };
@@ -266,9 +267,9 @@ function count(request: TermIndexRequest): TermIndexReply {
   for (let f = 0; f < n; f++) {
     const state = states[f]!;
     if (state === FileState.Unknown) restFiles.push(f);
-    else if (state === FileState.Binary) continue;
-    else if (state === FileState.LateBinary && (uncertain[f] === 1 || perMember.some((c) => c[f]! > 0)))
-      return { id: request.id, lateBinary: true, changed };
+    // ripgrep's walk in count mode prints nothing for a file with a NUL byte anywhere (it quits the
+    // file, and the count is printed at its end), as for a binary caught by the probe: none counted.
+    else if (state === FileState.Binary || state === FileState.LateBinary) continue;
     else if (uncertain[f] === 1) restFiles.push(f);
   }
   if (request.limit !== undefined && restFiles.length > request.limit)
