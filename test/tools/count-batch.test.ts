@@ -66,6 +66,12 @@ describe("count Greps sharing one pass", () => {
         "build/out.py": TEXT,
         ".env": "RETRY_TOKEN=secret request\n",
         "assets/blob.bin": Buffer.concat([Buffer.from("retry request "), Buffer.from([0, 1, 2, 0]), Buffer.from(TEXT)]),
+        // A NUL past ripgrep's first buffer: a count alone prints nothing, a pass met the words before it.
+        "assets/late.bin": Buffer.concat([
+          Buffer.from(`${TEXT}\n${"x".repeat(200_000)}\n`),
+          Buffer.alloc(2),
+          Buffer.from(TEXT),
+        ]),
       },
       symlinks: { linked: "src" },
     });
@@ -100,7 +106,7 @@ describe("count Greps sharing one pass", () => {
       // The texts are real counts, not empty agreement.
       const one = await new Toolbox(Workspace.openSync(repo.root)).run(calls()[0]!);
       assert.match(one.text, /src\/a\.py:\d+/);
-      assert.doesNotMatch(one.text, /build\/out\.py|\.env|blob\.bin/);
+      assert.doesNotMatch(one.text, /build\/out\.py|\.env|blob\.bin|late\.bin/);
     } finally {
       restore();
       rmSync(logDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
  * (test/tools/count-batch.test.ts compares them). The embedded explorer plans five to ten of them
  * per question: on a 50k-file tree each pass is half a second.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { IndexedCounts } from "../../index-cache/term-index/term-index.js";
 import type { CountMember } from "../../index-cache/term-index/word-table.js";
 import { yieldToLoop } from "../../util/yield.js";
@@ -33,6 +33,14 @@ export type SpawnPass = (
 const JUDGE_SLICE = 250;
 /** Output bytes of a shared pass parsed between two yields to the event loop. */
 const PARSE_SLICE_BYTES = 256 * 1024;
+
+/**
+ * Files this small hold any NUL byte inside ripgrep's first look at them (its buffer is 64 KiB):
+ * ripgrep shows nothing of them in a pass or in a count. Only larger ones are checked for one.
+ */
+const FIRST_LOOK_BYTES = 8192;
+/** Bytes of explicit paths on one command line of the NUL check. */
+const CHECK_ARG_BYTES = 256 * 1024;
 
 /** `path → count` records of a count search, before the files are judged. */
 type CountRecords = Array<{ path: string; count: number }>;
@@ -299,7 +307,8 @@ export class CountBatch {
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     const code = await run.exited;
     run.release();
-    const records = await this.recordsByMember(await parseWords(Buffer.concat(chunks)));
+    const words = await withoutBinaries(await parseWords(Buffer.concat(chunks)), spawnPass, options);
+    const records = await this.recordsByMember(words);
     return { records, code, stderr: run.stderr(), timedOut: run.timedOut(), ignored };
   }
 
@@ -330,6 +339,42 @@ export class CountBatch {
     }
     return out;
   }
+}
+
+/**
+ * The files of a pass without those holding a NUL byte. A single count search prints nothing for
+ * such a file (ripgrep quits it on the NUL and prints a count at the end), but a pass prints every
+ * word it met before the buffer holding the NUL: the words of a file whose first NUL lies past
+ * ripgrep's first look would be counted. One `rg --text` over the larger files finds them; when
+ * that check fails, the files are kept (as before the check).
+ */
+async function withoutBinaries(files: FileWords[], spawnPass: SpawnPass, options: SearchOptions): Promise<FileWords[]> {
+  const suspects: string[] = [];
+  for (const [k, f] of files.entries()) {
+    if (k > 0 && k % JUDGE_SLICE === 0) await yieldToLoop();
+    try {
+      if (statSync(f.path).size > FIRST_LOOK_BYTES) suspects.push(f.path);
+    } catch {
+      // gone since the pass: judged (and dropped) with the others
+    }
+  }
+  const binary = new Set<string>();
+  for (let i = 0; i < suspects.length; ) {
+    const chunk: string[] = [];
+    for (let bytes = 0; i < suspects.length && (chunk.length === 0 || bytes < CHECK_ARG_BYTES); i++) {
+      chunk.push(suspects[i]!);
+      bytes += suspects[i]!.length + 1;
+    }
+    const args = ["--files-with-matches", "--no-config", "--text", "--null", "--regexp", "\\x00", "--", ...chunk];
+    const { child, run } = spawnPass(args, options);
+    const out: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    const code = await run.exited;
+    run.release();
+    if (code !== 0 && code !== 1) return files;
+    for (const path of Buffer.concat(out).toString("utf8").split("\0")) if (path) binary.add(path);
+  }
+  return binary.size === 0 ? files : files.filter((f) => !binary.has(f.path));
 }
 
 /**
