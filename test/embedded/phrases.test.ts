@@ -1,10 +1,14 @@
 /**
  * The query's phrases (src/embedded/phrases.ts): three-word runs of its first line within a clause,
- * searched as one pattern that ripgrep and JavaScript read the same way.
+ * searched as one ripgrep pattern (ASCII word boundaries beside ASCII letters: a few lines more,
+ * which the explorer re-checks with Unicode's rule).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { phrasesPattern, queryPhrases } from "../../src/embedded/phrases.js";
+import { Toolbox } from "../../src/tools/toolbox.js";
+import { Workspace } from "../../src/workspace/workspace.js";
+import { tmpRepo } from "../support/tmp-repo.js";
 
 describe("query phrases", () => {
   it("takes three-word runs of the first line, never across a clause", () => {
@@ -33,10 +37,29 @@ describe("query phrases", () => {
     ]);
   });
 
-  it("matches a line holding a phrase with any spacing, any case, whole words only", () => {
-    const re = new RegExp(phrasesPattern(queryPhrases("Gets the position currently read")), "i");
-    assert.ok(re.test("    /** Gets the  position\tcurrently read to in the content. */"));
-    assert.ok(re.test("# the POSITION currently read"));
-    assert.ok(!re.test("forgets the positional"), "not inside a longer word");
+  it("matches, through ripgrep, a line holding a phrase with any spacing, any case, whole words only", async () => {
+    const lines = [
+      "    /** Gets the  position\tcurrently read to in the content. */",
+      "# the POSITION currently read",
+      "forgets the positional",
+      "les prix du café noir ici",
+      "un café noirâtre",
+      "xgets the position", // an ASCII letter continues the word: no boundary either way
+      "égets the position", // ASCII boundary beside an ASCII letter: ripgrep shows it, the explorer re-checks
+    ];
+    await using repo = await tmpRepo({ files: { "a.txt": `${lines.join("\n")}\n` } });
+    const pattern = phrasesPattern([
+      ...queryPhrases("Gets the position currently read"),
+      ...queryPhrases("prix du café noir"),
+    ]);
+    const result = await new Toolbox(Workspace.openSync(repo.root)).run({
+      id: "p",
+      name: "Grep",
+      arguments: { pattern, "-i": true, output_mode: "content" },
+    });
+    const shown = new Set(
+      result.data?.tool === "Grep" ? result.data.files.flatMap((f) => f.lines.map((l) => l.line)) : [],
+    );
+    assert.deepEqual([...shown].sort(), [1, 2, 4, 7], result.text);
   });
 });

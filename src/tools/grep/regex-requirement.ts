@@ -128,6 +128,13 @@ class Parser {
     this.pos++; // (
     if (this.src[this.pos] === "?") {
       const rest = this.src.slice(this.pos + 1);
+      // An ASCII word boundary (the explorer's phrases use it: ripgrep runs far faster than with
+      // Unicode's). A non-ASCII letter beside it may continue the index's word: nothing is known
+      // of that side, as for "anything zero or more long".
+      if (rest.startsWith("-u:\\b)")) {
+        this.pos += 1 + "-u:\\b)".length;
+        return { t: "opaque" };
+      }
       const flags = /^([a-zA-Z-]*)(:|\))/.exec(rest);
       if (flags) {
         // Verbose mode changes what whitespace and # mean: not understood here.
