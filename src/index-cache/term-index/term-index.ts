@@ -259,13 +259,21 @@ export class TermIndex {
 
   /**
    * The state of the listing's content, for results kept from one exploration to the next
-   * (src/tools/grep/search-memo.ts). The worker first checks every stamp for `epoch` (as the
+   * (src/tools/grep/search-memo.ts), read once per `epoch`. The worker first checks every stamp (as the
    * epoch's first query would): an indexed file edited since it was read loses its stamp. Every
    * file with no stamp (secret, through a link, not read, changed) is stat'ed here instead
    * (size, mtime, ctime and inode, the link followed). Null when the index is not ready, too many
    * files have no stamp, or one of them changed too recently for its timestamps to be trusted.
    */
-  async contentState(epoch: number): Promise<ContentState | null> {
+  contentState(epoch: number): Promise<ContentState | null> {
+    // Once per exploration, as the stamps are checked once per exploration: its calls share one answer.
+    if (this.lastState?.epoch !== epoch) this.lastState = { epoch, state: this.readContentState(epoch) };
+    return this.lastState.state;
+  }
+
+  private lastState: { epoch: number; state: Promise<ContentState | null> } | undefined;
+
+  private async readContentState(epoch: number): Promise<ContentState | null> {
     if (!this.ready) return null;
     const reply = await this.ask({ type: "check", id: 0 }, "", epoch);
     if (!reply.unstamped) return null;
