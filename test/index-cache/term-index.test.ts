@@ -107,6 +107,13 @@ const FILES: Record<string, string | Buffer> = {
     Buffer.alloc(4),
     Buffer.from("\nsend again\n"),
   ]),
+  // Its NUL is past ripgrep's first buffer: the walk prints "send later" before it meets the NUL.
+  "bin/later.bin": Buffer.concat([
+    Buffer.from("send later\n"),
+    Buffer.from(`${"y".repeat(99)}\n`.repeat(3000)),
+    Buffer.alloc(4),
+    Buffer.from("\nsend again\n"),
+  ]),
   "bin/utf16.txt": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("send utf16\n", "utf16le")]),
   ".env": "SECRET_SEND=1\n",
   "docs/readme.md": "How to send a request. The retry adapter is documented here.\n",
@@ -200,9 +207,11 @@ describe("narrowed searches through the term index", () => {
     assert.match(expected[0]!, /src\/adapter\.py/);
     assert.match(expected[4]!, /kelvin\.py/, "ripgrep folds the Kelvin sign");
     assert.match(expected[12]!, /utf16\.txt/, "ripgrep transcodes UTF-16");
-    // The late binary's NUL is in ripgrep's first buffer: its walk shows nothing of the file, and the
-    // index, which only probes 8 KiB, does not narrow a search the file may match.
-    assert.doesNotMatch(expected[13]!, /late\.bin/);
+    // ripgrep's walk shows no late binary's lines (it quits at the NUL, and a file whose search met
+    // one is dropped): a content search leaves late binaries out; a count or file list the file may
+    // match walks.
+    assert.doesNotMatch(expected[13]!, /late\.bin|later\.bin/);
+    assert.doesNotMatch(expected[1]!, /late\.bin|later\.bin/);
     const stats = narrowed.index!.stats;
     assert.ok(stats.narrowed >= 8, `most calls were narrowed: ${JSON.stringify(stats)}`);
     assert.ok(stats.walked >= 1, `a late binary that may match makes the search walk: ${JSON.stringify(stats)}`);
@@ -213,6 +222,43 @@ describe("narrowed searches through the term index", () => {
     assert.match(counts[5 + 4]!, /kelvin\.py:3/, "the Kelvin sign and the long s fold");
     // "İstanbul" lower-cases to an i and a combining dot, which ripgrep's case folding does not match.
     assert.match(counts[5 + 9]!, /unicode\.txt:1/, "only Ix");
+    narrowed.cache.clear();
+  });
+
+  it("leaves late binaries out of a content search, whose walk shows none of them", async () => {
+    // An explicit path of a few files is memory-mapped: ripgrep then sees no NUL past its probe and
+    // prints the line after it, which the walk never shows.
+    const later = Buffer.concat([
+      Buffer.from("send later\n"),
+      Buffer.from(`${"y".repeat(99)}\n`.repeat(3000)),
+      Buffer.alloc(4),
+      Buffer.from("\nsend again\n"),
+    ]);
+    const files: Record<string, string | Buffer> = { "bin/later.bin": later, "src/again.py": "again = 1\n" };
+    for (let i = 0; i < 6; i++) files[`src/other${i}.py`] = `value_${i} = ${i}\n`;
+    await using repo = await tmpRepo({ files });
+    ageTree(repo.root);
+    const walked = await warmCache(repo.root, false);
+    const narrowed = await warmCache(repo.root, true);
+    const grep = async (cache: MemoryIndexCache, args: Record<string, unknown>) =>
+      (
+        await new Toolbox(Workspace.openSync(repo.root, { indexSource: cache.source })).run({
+          id: "g",
+          name: "Grep",
+          arguments: args,
+        })
+      ).text;
+    for (const args of [
+      { pattern: "\\bagain\\b", output_mode: "content" },
+      { pattern: "send", output_mode: "content", "-n": false },
+      { pattern: "\\bagain\\b", output_mode: "files_with_matches" },
+    ]) {
+      const expected = await grep(walked.cache, args);
+      assert.equal(await grep(narrowed.cache, args), expected, JSON.stringify(args));
+      assert.doesNotMatch(expected, /later\.bin/);
+    }
+    assert.equal(narrowed.index!.stats.narrowed, 2, "both content searches were narrowed");
+    assert.equal(narrowed.index!.stats.walked, 1, "the file list the late binary may match walked");
     narrowed.cache.clear();
   });
 

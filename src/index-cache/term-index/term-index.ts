@@ -15,6 +15,7 @@
 import { type BigIntStats, statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
+import { argumentCost, processCommandLineBudget } from "../../util/command-line-budget.js";
 import { createLogger } from "../../util/log.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import type { FileStat } from "../../workspace/workspace.js";
@@ -24,10 +25,13 @@ import { FileState, type TermIndexReply, type TermIndexRequest } from "./worker.
 
 const log = createLogger("index.terms");
 
-/** Candidates handed to ripgrep as explicit paths at most (beyond this a walk is as fast). */
-export const MAX_EXPLICIT_FILES = 6000;
-/** Bytes of explicit paths at most on one command line (Linux allows 2 MiB for all arguments). */
-const MAX_EXPLICIT_BYTES = 512 * 1024;
+/**
+ * Candidates handed to ripgrep as explicit paths at most, as a share of the indexed files: past it a
+ * walk reads about as much. Measured on the 100k-file tree (BENCHMARKS.md, "explicit paths against
+ * the walk"): 15% of its files as explicit paths 0.20 s, 45% 0.60 s, the walk 0.87 s. The command
+ * line's own limit (src/util/command-line-budget.ts) usually binds first.
+ */
+const MAX_EXPLICIT_SHARE = 0.5;
 
 /** A shared count pass answered by the index: what it counted, and what ripgrep must still count. */
 export interface IndexedCounts {
@@ -173,11 +177,22 @@ export class TermIndex {
    * The files under `targetRel` (relative, "" = the root) that may hold a match of a pattern with
    * this requirement, in listing order; null when the search should walk instead (not ready, the
    * requirement is "anything", a late binary may match, or too many candidates). `epoch` names the
-   * caller's workspace: its first query checks the files' stamps.
+   * caller's workspace: its first query checks the files' stamps. `omitLateBinaries`, for a content
+   * search: a late binary is no candidate instead of a reason to walk (see FileState.LateBinary).
    */
-  async candidates(requirement: Requirement, targetRel: string, epoch: number): Promise<string[] | null> {
+  async candidates(
+    requirement: Requirement,
+    targetRel: string,
+    epoch: number,
+    options: { omitLateBinaries?: boolean } = {},
+  ): Promise<string[] | null> {
     if (!this.ready || requirement.kind === "anything") return null;
-    const reply = await this.ask({ type: "query", id: 0, requirement }, targetRel, epoch);
+    const omit = options.omitLateBinaries === true;
+    const reply = await this.ask(
+      { type: "query", id: 0, requirement, ...(omit ? { omitLateBinaries: true } : {}) },
+      targetRel,
+      epoch,
+    );
     if (!reply.mask) return this.walk();
     const picked: number[] = [];
     for (let n = 0; n < reply.mask.length; n++) if (reply.mask[n] === 1) picked.push(this.indexed[n]!);
@@ -194,10 +209,14 @@ export class TermIndex {
    */
   private async ask(message: TermIndexRequest, targetRel: string, epoch: number): Promise<Partial<TermIndexReply>> {
     this.stats.queries++;
-    const limit = targetRel === "" ? MAX_EXPLICIT_FILES - this.alwaysSearched.length : undefined;
+    const limit = targetRel === "" ? this.maxExplicitFiles() - this.alwaysSearched.length : undefined;
     const reply = await this.request({ ...message, epoch, ...(limit !== undefined ? { limit } : {}) });
     this.stats.changed += reply.changed ?? 0;
     return reply.error || reply.lateBinary ? {} : reply;
+  }
+
+  private maxExplicitFiles(): number {
+    return Math.floor(this.listing.files.length * MAX_EXPLICIT_SHARE);
   }
 
   private walk(): null {
@@ -212,14 +231,16 @@ export class TermIndex {
   private explicitPaths(picked: Iterable<number>, targetRel: string): string[] | null {
     const prefix = targetRel === "" ? "" : `${targetRel}/`;
     const out: string[] = [];
+    const maxFiles = this.maxExplicitFiles();
+    const maxBytes = processCommandLineBudget();
     let bytes = 0;
     for (const list of [picked, this.alwaysSearched])
       for (const k of list) {
         const f = this.listing.files[k]!;
         if (prefix !== "" && !f.rel.startsWith(prefix)) continue;
         out.push(f.rel);
-        bytes += f.abs.length + 1;
-        if (out.length > MAX_EXPLICIT_FILES || bytes > MAX_EXPLICIT_BYTES) return null;
+        bytes += argumentCost(f.abs);
+        if (out.length > maxFiles || bytes > maxBytes) return null;
       }
     return out;
   }

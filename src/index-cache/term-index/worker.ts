@@ -23,6 +23,11 @@ export interface TermIndexRequest {
   notAfterMs?: number;
   /** query */
   requirement?: Requirement;
+  /**
+   * query: late binaries are no candidates (a content search: ripgrep's walk quits at their NUL and
+   * the collector drops any file whose search met one, so neither path ever shows them).
+   */
+  omitLateBinaries?: boolean;
   epoch?: number;
   /** query: more files than this may match → `tooMany` instead of a mask; count: more files for ripgrep than this. */
   limit?: number;
@@ -44,7 +49,11 @@ export const FileState = {
   Binary: 1,
   /** Not read (too large, unreadable, changed while read or since): it may match anything. */
   Unknown: 2,
-  /** A NUL byte past the probe: ripgrep's walk and an explicit path differ on it; a search it may match is not narrowed. */
+  /**
+   * A NUL byte past the probe: ripgrep's walk and an explicit path count and list it differently, so
+   * a count or file-list search it may match is not narrowed. A content search shows nothing of it
+   * either way (the collector drops a file whose search met a NUL): there it is no candidate.
+   */
   LateBinary: 3,
 } as const;
 
@@ -239,7 +248,10 @@ function query(request: TermIndexRequest): TermIndexReply {
     const state = states[f]!;
     if (state === FileState.Binary) mask[f] = 0;
     else if (state === FileState.Unknown) mask[f] = 1;
-    else if (state === FileState.LateBinary && mask[f] === 1) lateBinary = true;
+    else if (state === FileState.LateBinary && mask[f] === 1) {
+      if (request.omitLateBinaries) mask[f] = 0;
+      else lateBinary = true;
+    }
     count += mask[f]!;
   }
   if (request.limit !== undefined && count > request.limit) return { id: request.id, tooMany: true, changed };

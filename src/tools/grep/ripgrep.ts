@@ -304,7 +304,10 @@ async function narrowedPaths(
   const terms = ws.termIndex(index);
   if (!terms) return null;
   const epoch = epochOf(ws);
-  if (!countBatch?.covers(q)) return terms.candidates(patternRequirement(q.pattern), q.targetRel, epoch);
+  if (!countBatch?.covers(q))
+    return terms.candidates(patternRequirement(q.pattern), q.targetRel, epoch, {
+      omitLateBinaries: q.mode === "content",
+    });
   // Every member of a shared pass asks the same question: asked once per batch and target.
   let asked = batchCandidates.get(countBatch);
   if (!asked) batchCandidates.set(countBatch, (asked = new Map()));
