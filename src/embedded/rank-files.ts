@@ -313,7 +313,7 @@ export async function rankFiles(input: RankInput): Promise<RankedFile[]> {
 
   const ranked = [...scores.values()];
   await primeFileRoles(input.files);
-  const prior = languagePrior(input.files, input.query, input.roles ?? NO_ROLE_EVIDENCE);
+  const prior = await languagePrior(input.files, input.query, input.roles ?? NO_ROLE_EVIDENCE);
   k = 0;
   for (const e of ranked) {
     if (++k % RANK_SLICE === 0) await yieldToLoop();

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { emptySkipStats } from "../contracts/tools.js";
+import { type PipedChild, spawnLean } from "../util/lean-spawn.js";
 import { yieldToLoop } from "../util/yield.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
@@ -70,11 +71,15 @@ interface RgListing {
 function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: number): Promise<RgListing> {
   return new Promise((resolve) => {
     // stderr into a file: the --debug lines are as many as the ignored entries (see openStderrFile).
-    const errFile = openStderrFile();
-    const child = spawn(rgPath, args, {
-      cwd: root,
-      stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
-    }) as ChildProcessByStdio<null, Readable, Readable | null>;
+    // From the spawn helper once this process is large (a listing again of a tree kept in memory).
+    const lean = spawnLean(rgPath, args, root);
+    const errFile = lean ? lean.errFile : openStderrFile();
+    const child: PipedChild =
+      lean?.child ??
+      (spawn(rgPath, args, {
+        cwd: root,
+        stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
+      }) as ChildProcessByStdio<null, Readable, Readable | null>);
     const files: string[] = [];
     const stderr = new RipgrepStderr();
     const finish = () => {

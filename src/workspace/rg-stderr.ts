@@ -87,6 +87,25 @@ export function openStderrFile(): StderrFile | null {
   return null;
 }
 
+/**
+ * A stderr file that keeps its name until `unlink` (another process opens it by name: the spawn
+ * helper, src/util/lean-spawn.ts); drained as `openStderrFile`'s, and removed then at the latest.
+ */
+export function openNamedStderrFile(): { path: string; file: StderrFile; unlink: () => void } | null {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const path = join(tmpdir(), `fc-rg-err-${process.pid}-${Date.now().toString(36)}-${serial++}`);
+    let fd: number;
+    try {
+      fd = openSync(path, "wx+", 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      return null;
+    }
+    return { path, file: stderrFile(fd, path), unlink: () => rmSync(path, { force: true }) };
+  }
+  return null;
+}
+
 const DRAIN_CHUNK = 1 << 20;
 
 function stderrFile(fd: number, path: string | undefined): StderrFile {

@@ -17,6 +17,7 @@ import { Worker } from "node:worker_threads";
 import type { Requirement } from "../../tools/grep/regex-requirement.js";
 import { argumentCost, processCommandLineBudget } from "../../util/command-line-budget.js";
 import { createLogger } from "../../util/log.js";
+import { yieldToLoop } from "../../util/yield.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import type { FileStat } from "../../workspace/workspace.js";
 import { RACY_MS } from "../stamp.js";
@@ -32,6 +33,8 @@ const log = createLogger("index.terms");
  * line's own limit (src/util/command-line-budget.ts) usually binds first.
  */
 const MAX_EXPLICIT_SHARE = 0.5;
+/** Counted files turned into results between two turns of the event loop. */
+const COUNT_SLICE = 20_000;
 
 /** A shared count pass answered by the index: what it counted, and what ripgrep must still count. */
 export interface IndexedCounts {
@@ -257,9 +260,13 @@ export class TermIndex {
     const prefix = targetRel === "" ? "" : `${targetRel}/`;
     const under = (k: number) => prefix === "" || this.listing.files[k]!.rel.startsWith(prefix);
     const stats = new Map<string, FileStat>();
-    const counts = reply.counts.map((c) => {
+    const counts: Array<Array<{ rel: string; count: number }>> = [];
+    let done = 0;
+    for (const c of reply.counts) {
       const out: Array<{ rel: string; count: number }> = [];
       for (let i = 0; i < c.files.length; i++) {
+        // A common word's files are tens of thousands on a large tree: the event loop turns between slices.
+        if (++done % COUNT_SLICE === 0) await yieldToLoop();
         const n = c.files[i]!;
         const k = this.indexed[n]!;
         if (!under(k)) continue;
@@ -267,8 +274,8 @@ export class TermIndex {
         out.push({ rel, count: c.counts[i]! });
         if (!stats.has(rel)) stats.set(rel, { size: reply.sizes![n]!, mtimeMs: reply.mtimes![n]! });
       }
-      return out;
-    });
+      counts.push(out);
+    }
     const rest = this.explicitPaths(
       Array.from(reply.rest, (n) => this.indexed[n]!),
       targetRel,
