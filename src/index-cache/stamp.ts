@@ -31,15 +31,21 @@ export interface IndexStamp {
   ignoreFiles: Array<[string, number, number]>;
 }
 
-const IGNORE_NAMES: ReadonlySet<string> = new Set(IGNORE_FILE_NAMES);
+/** Is the last segment of `rel` an ignore file's name? */
+function isIgnoreFileName(rel: string): boolean {
+  for (const name of IGNORE_FILE_NAMES) {
+    if (!rel.endsWith(name)) continue;
+    const before = rel.length - name.length;
+    if (before === 0 || rel.charCodeAt(before - 1) === 47 /* / */) return true;
+  }
+  return false;
+}
 
 /** Ignore files whose content shaped the listing (those listed, the root's exclude, the start's ancestors'). */
 function ignoreFilesOf(root: string, index: FileIndex, startRel: string): string[] {
   const out = new Set<string>([".git/info/exclude"]);
-  for (const f of index.files) {
-    const slash = f.rel.lastIndexOf("/");
-    if (IGNORE_NAMES.has(slash === -1 ? f.rel : f.rel.slice(slash + 1))) out.add(f.rel);
-  }
+  // By suffix, no slice of every path (34 ms of event loop on a 100k-file listing).
+  for (const f of index.files) if (isIgnoreFileName(f.rel)) out.add(f.rel);
   // The start's ancestors (a sub-directory listing applies them) and directories whose ignore
   // file is itself ignored (then it is not among the files) are stamped by name.
   const parts = startRel === "" ? [] : startRel.split("/");
@@ -48,10 +54,7 @@ function ignoreFilesOf(root: string, index: FileIndex, startRel: string): string
     for (const name of IGNORE_FILE_NAMES) out.add(dir === "" ? name : `${dir}/${name}`);
   }
   for (const rel of aboveRootRules(root).files) out.add(rel);
-  for (const e of index.ignoredEntries) {
-    const slash = e.rel.lastIndexOf("/");
-    if (!e.dir && IGNORE_NAMES.has(slash === -1 ? e.rel : e.rel.slice(slash + 1))) out.add(e.rel);
-  }
+  for (const e of index.ignoredEntries) if (!e.dir && isIgnoreFileName(e.rel)) out.add(e.rel);
   return [...out].sort();
 }
 
