@@ -5,6 +5,7 @@
  *   node --import tsx bench/large-repo.ts grep    [--tree DIR] [--runs N] [--cli PATH] [--settle]
  *   node --import tsx bench/large-repo.ts explore [--tree DIR] [--runs N] [--query TEXT] [--settle]
  *   node --import tsx bench/large-repo.ts listing [--tree DIR] [--runs N]
+ *   node --import tsx bench/large-repo.ts questions [--tree DIR] [--runs N] [--query "Q1||Q2"]
  *
  * grep: a fresh `fastcontext tool Grep` process (the compiled CLI at --cli, default
  *   /tmp/fc-build/bin/fastcontext.js; build it with `tsc -p tsconfig.build.json --outDir
@@ -240,6 +241,46 @@ async function benchExplore(tree: string): Promise<void> {
   );
 }
 
+/**
+ * questions: several questions (`--query "a||b"`) over one server-warm tree, once its term index is
+ * ready: the first time each is asked (a new question) and the later times (asked again, `--runs`
+ * rounds in all), with the event loop's longest delay per call.
+ */
+async function benchQuestions(tree: string): Promise<void> {
+  const questions = opt(
+    "query",
+    "where is the retry backoff computed for a failed request?||Template rendering fails when a filter is undefined",
+  ).split("||");
+  const cache = useMemoryIndexCache();
+  const explorer = createEmbeddedExplorer();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const cold = performance.now();
+  await explorer({ root: tree, query: "where is the file listing built?" });
+  console.log(`cold call (no term index yet) ${ms(performance.now() - cold)}`);
+  const terms = cache?.termIndexOf(await Workspace.openSync(tree).fileIndex());
+  await terms?.built();
+  const rows = questions.map((q) => ({ q, times: [] as number[], delays: [] as number[], top: "" }));
+  for (let i = 0; i < runs; i++)
+    for (const row of rows) {
+      delay.reset();
+      delay.enable();
+      const started = performance.now();
+      const result = await explorer({ root: tree, query: row.q });
+      row.times.push(performance.now() - started);
+      delay.disable();
+      row.delays.push(delay.max / 1e6);
+      const top = result.citations[0]?.path ?? "(none)";
+      row.top = row.top === "" || row.top === top ? top : `${row.top} / ${top}`;
+    }
+  console.log(`tree ${tree}; ${cpus().length} cores; term index ${terms?.ready ? "ready" : "none"}; ${runs} rounds`);
+  console.log("| question | new | again (median) | loop delay per call | first citation |");
+  console.log("|---|---|---|---|---|");
+  for (const r of rows)
+    console.log(
+      `| ${r.q.slice(0, 60)} | ${ms(r.times[0]!)} | ${r.times.length > 1 ? ms(median(r.times.slice(1))) : "-"} | ${r.delays.map((d) => d.toFixed(0)).join(", ")} ms | ${r.top} |`,
+    );
+}
+
 async function benchListing(tree: string): Promise<void> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   const rows: Array<{ name: string; ms: number[]; stall: number[]; files: number }> = [
@@ -278,6 +319,7 @@ async function benchListing(tree: string): Promise<void> {
 const tree = resolveTree(opt("tree", "gen:40000"));
 if (mode === "grep") await benchGrep(tree);
 else if (mode === "explore") await benchExplore(tree);
+else if (mode === "questions") await benchQuestions(tree);
 else if (mode === "listing") await benchListing(tree);
 else throw new Error(`unknown mode ${mode}: grep or explore`);
 process.exit(0);

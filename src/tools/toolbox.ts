@@ -4,6 +4,7 @@
  * caps (per result and per turn, shared fairly) and records what was shown in the run's ledger.
  * It never throws for a bad call: every problem becomes a result the model can act on.
  */
+import { setMaxListeners } from "node:events";
 import type { ObservationSink } from "../contracts/observations.js";
 import type { ToolCallRequest, ToolResult } from "../contracts/tools.js";
 import { TokenCounter } from "../tokens/counter.js";
@@ -232,15 +233,35 @@ export class Toolbox {
    * record what they showed in `observations`. Results come back in call order.
    */
   async runTurn(calls: ToolCallRequest[], options: TurnOptions = {}): Promise<ToolResult[]> {
+    // The turn's calls (and a count pass with its checks) listen to the turn's own signal, which
+    // follows the caller's with one listener: a turn of nine calls added eleven to the caller's,
+    // past Node's warning threshold, on every exploration.
+    const turn = new AbortController();
+    setMaxListeners(0, turn.signal);
+    const relay = () => turn.abort(options.signal?.reason);
+    if (options.signal?.aborted) relay();
+    else options.signal?.addEventListener("abort", relay, { once: true });
+    try {
+      return await this.runTurnWith(calls, options, turn.signal);
+    } finally {
+      options.signal?.removeEventListener("abort", relay);
+    }
+  }
+
+  private async runTurnWith(
+    calls: ToolCallRequest[],
+    options: TurnOptions,
+    signal: AbortSignal,
+  ): Promise<ToolResult[]> {
     const limit = Math.max(1, options.concurrency ?? 8);
-    const batches = this.config.grepEngine === "fallback" ? [] : this.countBatches(calls, options.signal);
+    const batches = this.config.grepEngine === "fallback" ? [] : this.countBatches(calls, signal);
     const outputs = new Array<ToolOutput>(calls.length);
     const durations = new Array<number>(calls.length).fill(0);
     const runOne = async (i: number) => {
       const call = calls[i]!;
       options.onStart?.(i, call, this.displayArgs(call));
       const started = performance.now();
-      outputs[i] = await this.run(call, options.signal, batches[i]);
+      outputs[i] = await this.run(call, signal, batches[i]);
       durations[i] = performance.now() - started;
     };
     // The members of a count batch start together and take one slot: they wait on one ripgrep
