@@ -65,26 +65,29 @@ export interface StderrFile {
 
 let serial = 0;
 
-/** A stderr file, or null when no temporary file can be made here (the caller then uses a pipe). */
-export function openStderrFile(): StderrFile | null {
+/** A new temporary file of this process, created exclusively ("wx": a name someone else made, or planted, is never opened). */
+function createTemp(): { fd: number; path: string } | null {
   for (let attempt = 0; attempt < 3; attempt++) {
-    // Created exclusively ("wx"): a name someone else made (or planted) is never opened.
     const path = join(tmpdir(), `fc-rg-err-${process.pid}-${Date.now().toString(36)}-${serial++}`);
-    let fd: number;
     try {
-      fd = openSync(path, "wx+", 0o600);
+      return { fd: openSync(path, "wx+", 0o600), path };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-      return null;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
     }
-    try {
-      unlinkSync(path);
-    } catch {
-      return stderrFile(fd, path); // removed when drained (a system that cannot unlink an open file)
-    }
-    return stderrFile(fd, undefined);
   }
   return null;
+}
+
+/** A stderr file, or null when no temporary file can be made here (the caller then uses a pipe). */
+export function openStderrFile(): StderrFile | null {
+  const made = createTemp();
+  if (!made) return null;
+  try {
+    unlinkSync(made.path);
+  } catch {
+    return stderrFile(made.fd, made.path); // removed when drained (a system that cannot unlink an open file)
+  }
+  return stderrFile(made.fd, undefined);
 }
 
 /**
@@ -92,18 +95,9 @@ export function openStderrFile(): StderrFile | null {
  * helper, src/util/lean-spawn.ts); drained as `openStderrFile`'s, and removed then at the latest.
  */
 export function openNamedStderrFile(): { path: string; file: StderrFile; unlink: () => void } | null {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const path = join(tmpdir(), `fc-rg-err-${process.pid}-${Date.now().toString(36)}-${serial++}`);
-    let fd: number;
-    try {
-      fd = openSync(path, "wx+", 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-      return null;
-    }
-    return { path, file: stderrFile(fd, path), unlink: () => rmSync(path, { force: true }) };
-  }
-  return null;
+  const made = createTemp();
+  if (!made) return null;
+  return { path: made.path, file: stderrFile(made.fd, made.path), unlink: () => rmSync(made.path, { force: true }) };
 }
 
 const DRAIN_CHUNK = 1 << 20;
