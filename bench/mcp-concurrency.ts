@@ -84,7 +84,11 @@ async function explore(url: string, repo: string, query: string): Promise<{ ms: 
     const ms = performance.now() - started;
     return r.isError ? { ms, error: JSON.stringify(r.content).slice(0, 200) } : { ms };
   } catch (error) {
-    return { ms: performance.now() - started, error: String(error).slice(0, 200) };
+    const cause = (error as { cause?: unknown }).cause;
+    return {
+      ms: performance.now() - started,
+      error: `${String(error).slice(0, 200)} cause=${String(cause)} after ${Math.round(performance.now() - started)} ms`,
+    };
   } finally {
     await client?.close().catch(() => undefined);
   }
