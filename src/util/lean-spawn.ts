@@ -14,10 +14,10 @@
  * stderr goes into a temporary file (`errFile`, read once it has exited), never a pipe. The helper
  * dies with this process (its IPC channel closes) and kills its children then.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessByStdio, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
-import { openNamedStderrFile, type StderrFile } from "../workspace/rg-stderr.js";
+import { openNamedStderrFile, openStderrFile, RipgrepStderr, type StderrFile } from "../workspace/rg-stderr.js";
 import { createLogger } from "./log.js";
 
 const log = createLogger("lean-spawn");
@@ -259,4 +259,28 @@ export function spawnLean(
   // The helper has opened the file once it reports the child started: the name can go.
   const child = helper.start(command, args, cwd, named.path, named.unlink);
   return { child, errFile: named.file };
+}
+
+/**
+ * `command` with stdout piped and stderr into a file where one can be made (else a pipe): from the
+ * helper when `spawnLean` says so, else directly. ripgrep's searches and listings start this way.
+ */
+export function spawnPiped(
+  command: string,
+  args: string[],
+  cwd: string,
+): { child: PipedChild; errFile: StderrFile | null } {
+  const lean = spawnLean(command, args, cwd);
+  if (lean) return lean;
+  const errFile = openStderrFile();
+  try {
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
+    }) as ChildProcessByStdio<null, Readable, Readable | null>;
+    return { child, errFile };
+  } catch (error) {
+    errFile?.drain(new RipgrepStderr());
+    throw error;
+  }
 }

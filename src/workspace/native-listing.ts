@@ -1,25 +1,16 @@
-/**
- * The file index built by ripgrep's own parallel walker (`rg --files`), off the main thread: the
- * same files, ignore semantics, symlink rules and skip counts as the JavaScript walk in
- * file-index.ts (the tests compare the two), in a fraction of the time. ripgrep lists regular
- * files and names ignored entries on stderr (`--debug`); the symlink probe finds the links, and
- * followed directory links (rare) are walked by the JavaScript walker, whose rules they need.
- */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { emptySkipStats } from "../contracts/tools.js";
-import { type PipedChild, spawnLean } from "../util/lean-spawn.js";
+import { spawnPiped } from "../util/lean-spawn.js";
 import { sortInSlices } from "../util/sort-in-slices.js";
 import { yieldToLoop } from "../util/yield.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
 import { rebasedIgnoreText } from "./ignore-rules.js";
 import { tooLongDirs } from "./path-limit.js";
 import { isWithin, relativeTo } from "./paths.js";
-import { openStderrFile, RipgrepStderr } from "./rg-stderr.js";
+import { RipgrepStderr } from "./rg-stderr.js";
 import { isSecretPath } from "./secrets.js";
 import { probeSymlinks } from "./symlink-probe.js";
 
@@ -73,14 +64,7 @@ function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: numb
   return new Promise((resolve) => {
     // stderr into a file: the --debug lines are as many as the ignored entries (see openStderrFile).
     // From the spawn helper once this process is large (a listing again of a tree kept in memory).
-    const lean = spawnLean(rgPath, args, root);
-    const errFile = lean ? lean.errFile : openStderrFile();
-    const child: PipedChild =
-      lean?.child ??
-      (spawn(rgPath, args, {
-        cwd: root,
-        stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"],
-      }) as ChildProcessByStdio<null, Readable, Readable | null>);
+    const { child, errFile } = spawnPiped(rgPath, args, root);
     const files: string[] = [];
     const stderr = new RipgrepStderr();
     const finish = () => {

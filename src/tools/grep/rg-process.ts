@@ -1,13 +1,6 @@
-/**
- * One ripgrep process as a search runs it: the judgement of each file it reports (shown or not),
- * the supervision (abort, time limit, stderr kept from a pipe or a file), and what its exit means.
- * Shared by the JSON search (ripgrep.ts) and the count searches (count-search.ts).
- */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import type { Readable } from "node:stream";
-import { type PipedChild, spawnLean } from "../../util/lean-spawn.js";
+import type { PipedChild } from "../../util/lean-spawn.js";
 import { PathJudge } from "../../workspace/file-guard.js";
-import { openStderrFile, RipgrepStderr, type StderrFile } from "../../workspace/rg-stderr.js";
+import { RipgrepStderr, type StderrFile } from "../../workspace/rg-stderr.js";
 import { isSecretPath } from "../../workspace/secrets.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import type { GrepQuery } from "./collect.js";
@@ -55,28 +48,6 @@ export interface Supervised {
  * spawn helper started (src/util/lean-spawn.ts): what both offer.
  */
 export type RgChild = PipedChild;
-
-/** ripgrep (`path`) started with stdout piped, stderr into a file where one can be made. */
-export function spawnRipgrep(
-  path: string,
-  args: string[],
-  cwd: string,
-): { child: RgChild; errFile: StderrFile | null } {
-  const lean = spawnLean(path, args, cwd);
-  if (lean) return lean;
-  const errFile = openStderrFile();
-  try {
-    const child = spawn(path, args, { cwd, stdio: ["ignore", "pipe", errFile?.fd ?? "pipe"] }) as ChildProcessByStdio<
-      null,
-      Readable,
-      Readable | null
-    >;
-    return { child, errFile };
-  } catch (error) {
-    errFile?.drain(new RipgrepStderr());
-    throw error;
-  }
-}
 
 /**
  * Kill ripgrep on abort or after the time limit; keep the start of its stderr (from the pipe, or

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { spawnPiped } from "../../util/lean-spawn.js";
 import { createLogger } from "../../util/log.js";
 import { yieldToLoop } from "../../util/yield.js";
 import { isGitPath } from "../../workspace/file-guard.js";
@@ -22,15 +23,7 @@ import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.j
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { anyOf, patternRequirement } from "./regex-requirement.js";
-import {
-  failureOf,
-  fileVerdict,
-  type RgChild,
-  type Supervised,
-  spawnRipgrep,
-  supervise,
-  unreadableCount,
-} from "./rg-process.js";
+import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 import { epochOf, rememberedSearch } from "./search-memo.js";
 
@@ -410,7 +403,7 @@ function spawnSupervised(
   options: SearchOptions,
   ignoredSink?: string[],
 ): { child: RgChild; run: Supervised } {
-  const { child, errFile } = spawnRipgrep(rg.path, args, ws.root);
+  const { child, errFile } = spawnPiped(rg.path, args, ws.root);
   return { child, run: supervise(child, errFile, options, ignoredSink) };
 }
 
