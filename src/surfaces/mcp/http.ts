@@ -18,6 +18,7 @@ import {
 import { ConfigError } from "../../util/errors.js";
 import { createLogger } from "../../util/log.js";
 import { createHttpRouter, sendJsonError } from "./http-sessions.js";
+import { applyIdleSocketPolicy } from "./idle-sockets.js";
 import type { McpRuntime } from "./runtime.js";
 import { createServerFactory } from "./server.js";
 
@@ -116,6 +117,8 @@ export async function startMcpHttp(runtime: McpRuntime, options: HttpServeOption
     });
   });
   server.on("clientError", (_error, socket) => socket.destroy());
+
+  applyIdleSocketPolicy(server);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
