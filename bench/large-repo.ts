@@ -59,9 +59,12 @@ function generatedTree(target: number): string {
   const tree = `/tmp/fc-large-${target}`;
   if (existsSync(join(tree, ".built"))) return tree;
   const mirrors = readdirSync("/work/.mirror").filter((m) => existsSync(join("/work/.mirror", m, "repo")));
+  // Without a mirror that archives, the copy loop below would never reach the target.
+  if (mirrors.length === 0) throw new Error("gen:N needs git mirrors under /work/.mirror (bring them with fetch)");
   mkdirSync(tree, { recursive: true });
   let files = 0;
   for (let k = 0; files < target; k++) {
+    const before = files;
     for (const m of mirrors) {
       if (files >= target) break;
       const dest = join(tree, `packages${k}`, m);
@@ -77,6 +80,7 @@ function generatedTree(target: number): string {
       });
       files = countFiles(tree);
     }
+    if (files === before) throw new Error(`gen:${target}: no mirror under /work/.mirror could be archived`);
   }
   writeFileSync(join(tree, ".built"), "");
   return tree;

@@ -11,6 +11,7 @@
  * soak: `--calls` explorations spread over `--repos` generated repositories (200 files each, under
  *   /tmp/fc-soak), `--parallel` at a time; the server's RSS after each tenth of the calls, to show
  *   whether it stays bounded.
+ * BENCH_SERVER_LOG=1 copies the server's stderr (its warnings) to this process's stderr, timestamped.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -54,6 +55,7 @@ function startServer(roots: string[], maxConcurrent: number): Promise<Server> {
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (process.env.BENCH_SERVER_LOG) process.stderr.write(`[server ${new Date().toISOString()}] ${d.toString()}`);
       if (m) resolve({ url: m[1]!, pid: child.pid!, stop: () => child.kill("SIGTERM") });
     });
     child.on("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
