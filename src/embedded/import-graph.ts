@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { extractImports } from "../analysis/imports.js";
 import { languageForPath } from "../analysis/languages.js";
-import { pathIndexBuilder, resolveImport } from "../analysis/resolve-import.js";
+import { type PathIndex, pathIndexBuilder, resolveImport } from "../analysis/resolve-import.js";
 import { yieldToLoop } from "../util/yield.js";
 
 /** One ripgrep pattern for import statements across the common languages. */
@@ -56,6 +56,37 @@ export async function importGraphFor(
   return graph;
 }
 
+interface FilePathIndex {
+  index: PathIndex;
+  exists: ReadonlySet<string>;
+}
+
+/**
+ * The path index of a file list, remembered per list: the explorer's candidate list is one frozen
+ * array per kept listing (explorer.ts `candidatesOf`), and indexing 100k paths took ~0.2 s of every
+ * exploration on such a tree. Pending builds are shared too.
+ */
+const pathIndexByFiles = new WeakMap<readonly string[], Promise<FilePathIndex>>();
+
+function filePathIndexOf(allFiles: readonly string[]): Promise<FilePathIndex> {
+  // Only a frozen list cannot change under the memo; any other is indexed afresh.
+  const shared = Object.isFrozen(allFiles);
+  const known = shared ? pathIndexByFiles.get(allFiles) : undefined;
+  if (known) return known;
+  const built = (async () => {
+    const builder = pathIndexBuilder();
+    const exists = new Set<string>();
+    for (let i = 0; i < allFiles.length; i++) {
+      if (i > 0 && i % INDEX_SLICE === 0) await yieldToLoop();
+      builder.add(allFiles[i]!);
+      exists.add(allFiles[i]!);
+    }
+    return { index: builder.index, exists };
+  })();
+  if (shared) pathIndexByFiles.set(allFiles, built);
+  return built;
+}
+
 /** Files indexed between yields to the event loop (indexing a 50k-file tree took ~60 ms in one piece). */
 const INDEX_SLICE = 5000;
 /** Files resolved between yields to the event loop (a 50k-file tree resolves ~3k files, ~1 s). */
@@ -70,14 +101,7 @@ export async function buildImportGraph(
   linesByFile: Map<string, string[]>,
   allFiles: readonly string[],
 ): Promise<ImportGraph> {
-  const builder = pathIndexBuilder();
-  const exists = new Set<string>();
-  for (let i = 0; i < allFiles.length; i++) {
-    if (i > 0 && i % INDEX_SLICE === 0) await yieldToLoop();
-    builder.add(allFiles[i]!);
-    exists.add(allFiles[i]!);
-  }
-  const index = builder.index;
+  const { index, exists } = await filePathIndexOf(allFiles);
   const out: ImportGraph["out"] = new Map();
   const inbound: ImportGraph["in"] = new Map();
   // In Python and JS/TS the same import from the same directory resolves the same way (`from

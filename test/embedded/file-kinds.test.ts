@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import {
   fileRole,
   GENERATED_HEADER,
+  languagePrior,
   NO_ROLE_EVIDENCE,
+  OFF_LANGUAGE_FACTOR,
   parseGitattributes,
   type RoleEvidence,
   vendorDirsOf,
@@ -73,5 +75,28 @@ describe("file roles from evidence, not folder names", () => {
     assert.equal(fileRole("src/main.go", evidence), "source");
     assert.equal(fileRole("Cargo.lock"), "generated");
     assert.equal(fileRole("go.sum"), "generated");
+  });
+});
+
+describe("the language prior", () => {
+  const go = Array.from({ length: 30 }, (_, i) => `pkg/m${i}.go`);
+  const files = Object.freeze([...go, "tools/gen.py", "tools/run.py"]);
+
+  it("demotes files outside the main languages unless the query names theirs", async () => {
+    const prior = await languagePrior(files, "where is the handler registered?");
+    assert.equal(prior("pkg/m1.go"), 1);
+    assert.equal(prior("tools/gen.py"), OFF_LANGUAGE_FACTOR);
+    assert.equal((await languagePrior(files, "the python tools fail"))("tools/gen.py"), 1);
+  });
+
+  it("counts a frozen list once per evidence, and counts again for other evidence", async () => {
+    // Same list, evidence that makes every Go file generated: Python becomes the main language.
+    const generated: RoleEvidence = { ...NO_ROLE_EVIDENCE, generatedHeaders: new Set(go) };
+    assert.equal((await languagePrior(files, "q"))("tools/gen.py"), OFF_LANGUAGE_FACTOR);
+    assert.equal((await languagePrior(files, "q", generated))("tools/gen.py"), 1);
+    // An equal evidence object built anew (each exploration builds its own) gives the same answer.
+    const again: RoleEvidence = { ...NO_ROLE_EVIDENCE, generatedHeaders: new Set([...go].reverse()) };
+    assert.equal((await languagePrior(files, "q", again))("tools/gen.py"), 1);
+    assert.equal((await languagePrior(files, "q"))("tools/gen.py"), OFF_LANGUAGE_FACTOR);
   });
 });

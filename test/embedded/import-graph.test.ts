@@ -43,3 +43,19 @@ test("the graph cache: same inputs give the same graph; an edited line or a new 
   assert.notEqual(grown, first);
   assert.deepEqual(grown.out, first.out);
 });
+
+test("a frozen file list's path index is shared; another list, even with the same paths, is indexed afresh", async () => {
+  const frozen = Object.freeze([...FILES]);
+  const lines = new Map([["app/main.py", ["import pkg.extra"]]]);
+  // pkg/extra.py is not in the list: the import resolves to nothing.
+  assert.equal((await buildImportGraph(lines, frozen)).out.get("app/main.py"), undefined);
+  assert.equal((await buildImportGraph(lines, frozen)).out.get("app/main.py"), undefined, "the shared index again");
+  // A new listing is a new array: its new file is resolved, whatever the first list's index held.
+  const grown = Object.freeze([...FILES, "pkg/extra.py"]);
+  assert.deepEqual([...((await buildImportGraph(lines, grown)).out.get("app/main.py") ?? [])], ["pkg/extra.py"]);
+  // A list that is not frozen may change between calls: it is never remembered.
+  const open = [...FILES];
+  assert.equal((await buildImportGraph(lines, open)).out.get("app/main.py"), undefined);
+  open.push("pkg/extra.py");
+  assert.deepEqual([...((await buildImportGraph(lines, open)).out.get("app/main.py") ?? [])], ["pkg/extra.py"]);
+});
