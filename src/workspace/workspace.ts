@@ -161,16 +161,16 @@ export class Workspace {
     return this.pendingIndex;
   }
 
-  /**
-   * The index source's kept listing of the root, not yet checked (undefined when there is none or
-   * the shared index is already here). A caller may search with it while `fileIndex()` checks it,
-   * and must use the result only when `fileIndex()` resolves to this same object (the listing held).
-   */
   /** The ready term index of `index` when the index source keeps one (see `IndexSource.terms`). */
   termIndex(index: FileIndex): TermIndex | undefined {
     return this.indexSource?.terms?.(this.walkOptions(), index);
   }
 
+  /**
+   * The index source's kept listing of the root, not yet checked (undefined when there is none or
+   * the shared index is already here). A caller may search with it while `fileIndex()` checks it,
+   * and must use the result only when `fileIndex()` resolves to this same object (the listing held).
+   */
   keptIndexUnchecked(): FileIndex | undefined {
     if (this.index) return undefined;
     return this.indexSource?.peek?.(this.walkOptions());
@@ -181,16 +181,16 @@ export class Workspace {
     return this.index !== undefined;
   }
 
-  /**
-   * True when the shared index exists, or the index source keeps one for this root (then it is
-   * loaded and checked now): for callers that can do without the index but are faster with it.
-   */
   /** Start listing into a long-lived index source, without waiting (see `IndexSource.primeInBackground`). */
   primeIndex(): void {
     if (this.index || this.pendingIndex || !this.indexSource?.primeInBackground) return;
     this.fileIndex().catch(() => undefined);
   }
 
+  /**
+   * True when the shared index exists, or the index source keeps one for this root (then it is
+   * loaded and checked now): for callers that can do without the index but are faster with it.
+   */
   async warmIndex(): Promise<boolean> {
     if (this.index) return true;
     if (!this.pendingIndex && !this.indexSource?.holds?.(this.walkOptions())) return false;
