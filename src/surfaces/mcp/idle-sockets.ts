@@ -6,7 +6,7 @@
  * has already written on that socket: the socket is destroyed with the request unread and the
  * client gets `read ECONNRESET` for a request the server never saw. Reproduced on Node 20 with a
  * 6 s stall in a check-phase callback and a request sent 1 s into it; under 64 concurrent
- * explorations on a 100k-file tree it failed 12 clients at once, in 3 bursts of 10.
+ * explorations on a 100k-file tree it failed 1 to 12 clients at once in 5 bursts of 12 (BENCHMARKS.md).
  *
  * So the server advertises no keep-alive timeout: each client closes its idle sockets on its own
  * clock (undici after 4 s, httpx after 5 s), and the race cannot happen on a socket the client
