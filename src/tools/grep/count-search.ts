@@ -30,7 +30,7 @@ export type SpawnPass = (
 ) => { child: RgChild; run: Supervised };
 
 /** Files judged between two yields to the event loop (each is an lstat and a realpath: ~0.1 ms). */
-const JUDGE_SLICE = 250;
+export const JUDGE_SLICE = 250;
 /** Output bytes of a shared pass parsed between two yields to the event loop. */
 const PARSE_SLICE_BYTES = 256 * 1024;
 

@@ -19,7 +19,7 @@ import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { countPathTooLong } from "../path-limit-note.js";
 import { type Collected, finalizeFile, type GrepLine, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
-import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.js";
+import { type CountBatch, collectCounts, JUDGE_SLICE, type SpawnPass } from "./count-search.js";
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { anyOf, patternRequirement } from "./regex-requirement.js";
@@ -440,6 +440,7 @@ async function search(
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     let seen = 0;
+    let judged = 0;
     for await (const raw of lines) {
       // Lines already buffered arrive as microtasks, which never let the event loop turn: a search
       // printing megabytes would hold every other request of a server until its output is read.
@@ -467,6 +468,9 @@ async function search(
       const rel = toRel(path);
       if (rel === null || dropped.has(rel)) continue;
       if (!perFile.has(rel)) {
+        // A judgment costs as much as tens of events: a slice of 2,000 events naming new files
+        // each held the loop for over 100 ms on the 100k tree.
+        if (++judged % JUDGE_SLICE === 0) await yieldToLoop();
         const verdict = verdictOf(rel);
         if (verdict === "recent") recheck.add(rel);
         else if (verdict !== "ok") {
