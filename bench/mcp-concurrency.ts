@@ -11,6 +11,7 @@
  * soak: `--calls` explorations spread over `--repos` generated repositories (200 files each, under
  *   /tmp/fc-soak), `--parallel` at a time; the server's RSS after each tenth of the calls, to show
  *   whether it stays bounded.
+ * BENCH_SERVER_ENV="K=V,K=V" sets variables in the server's environment (it starts without any FC_*).
  * BENCH_SERVER_LOG=1 copies the server's stderr (its warnings) to this process's stderr, timestamped.
  */
 import { spawn } from "node:child_process";
@@ -47,6 +48,11 @@ function startServer(roots: string[], maxConcurrent: number): Promise<Server> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !/^(FC_|MODEL$|BASE_URL$|API_KEY$)/.test(k)) env[k] = v;
+  // For A/B runs: BENCH_SERVER_ENV="FC_TERM_INDEX=off,FC_SEARCH_MEMO=off" reaches the server.
+  for (const pair of (process.env.BENCH_SERVER_ENV ?? "").split(",").filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
   const args = [BIN, "mcp", "--http", "--port", "0", "--max-concurrent", String(maxConcurrent)];
   for (const r of roots) args.push("--allow-root", r);
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
