@@ -28,9 +28,6 @@ interface SocketState {
 export interface IdleSocketPolicy {
   /** Sockets open now, and how many of them have no request in flight (for tests and health). */
   counts(): { open: number; idle: number };
-  /** Close the sockets idle longer than the limit now (the timer calls this too). */
-  reap(now?: number): number;
-  stop(): void;
 }
 
 export function applyIdleSocketPolicy(
@@ -55,15 +52,9 @@ export function applyIdleSocketPolicy(
       state.idleSince = Date.now();
     });
   });
-  const reap = (now = Date.now()) => {
-    let closed = 0;
-    for (const [socket, state] of sockets) {
-      if (state.inFlight === 0 && now - state.idleSince > idleMs) {
-        socket.destroy();
-        closed++;
-      }
-    }
-    return closed;
+  const reap = () => {
+    const now = Date.now();
+    for (const [socket, state] of sockets) if (state.inFlight === 0 && now - state.idleSince > idleMs) socket.destroy();
   };
   const timer = setInterval(reap, options.checkEveryMs ?? Math.min(30_000, idleMs));
   timer.unref();
@@ -74,7 +65,5 @@ export function applyIdleSocketPolicy(
       for (const state of sockets.values()) if (state.inFlight === 0) idle++;
       return { open: sockets.size, idle };
     },
-    reap,
-    stop: () => clearInterval(timer),
   };
 }
