@@ -9,6 +9,7 @@
  */
 
 import { languageForPath } from "../analysis/languages.js";
+import { ListMemo } from "../util/list-memo.js";
 import { PathMemo, primePathMemo } from "../util/path-memo.js";
 import { yieldToLoop } from "../util/yield.js";
 
@@ -290,11 +291,11 @@ interface LanguageCounts {
 }
 
 /**
- * Source files per language, remembered per frozen file list (the explorer's candidates of a kept
- * listing, explorer.ts `candidatesOf`) and role evidence: 100k files took 70-80 ms of every
- * exploration on a warm server. The evidence is compared by content, each exploration builds its own.
+ * Source files per language, remembered per frozen file list (src/util/list-memo.ts) and role
+ * evidence: 100k files took 70-80 ms of every exploration on a warm server. The evidence is
+ * compared by content: each exploration builds its own.
  */
-const languageCountsByFiles = new WeakMap<readonly string[], Map<string, Promise<LanguageCounts>>>();
+const languageCounts = new ListMemo<LanguageCounts>();
 
 function evidenceKey(evidence: RoleEvidence): string {
   return JSON.stringify([
@@ -305,12 +306,8 @@ function evidenceKey(evidence: RoleEvidence): string {
 }
 
 function sourceLanguageCounts(files: readonly string[], evidence: RoleEvidence): Promise<LanguageCounts> {
-  const shared = Object.isFrozen(files);
-  const key = shared ? evidenceKey(evidence) : "";
-  let byEvidence = shared ? languageCountsByFiles.get(files) : undefined;
-  const known = byEvidence?.get(key);
-  if (known) return known;
-  const counting = (async () => {
+  const key = Object.isFrozen(files) ? evidenceKey(evidence) : "";
+  return languageCounts.get(files, key, async () => {
     const counts = new Map<string, number>();
     let total = 0;
     for (const [k, rel] of files.entries()) {
@@ -322,14 +319,7 @@ function sourceLanguageCounts(files: readonly string[], evidence: RoleEvidence):
       total++;
     }
     return { counts, total };
-  })();
-  if (shared) {
-    if (!byEvidence) languageCountsByFiles.set(files, (byEvidence = new Map()));
-    // A few evidence variants per listing at most (the generated-header search's result).
-    if (byEvidence.size >= 4) byEvidence.clear();
-    byEvidence.set(key, counting);
-  }
-  return counting;
+  });
 }
 
 /** What a file outside the repository's main language families is multiplied by (hand-set; the learned ranker sees it as a flag). */

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { extractImports } from "../analysis/imports.js";
 import { languageForPath } from "../analysis/languages.js";
 import { type PathIndex, pathIndexBuilder, resolveImport } from "../analysis/resolve-import.js";
+import { ListMemo } from "../util/list-memo.js";
 import { yieldToLoop } from "../util/yield.js";
 
 /** One ripgrep pattern for import statements across the common languages. */
@@ -62,18 +63,13 @@ interface FilePathIndex {
 }
 
 /**
- * The path index of a file list, remembered per list: the explorer's candidate list is one frozen
- * array per kept listing (explorer.ts `candidatesOf`), and indexing 100k paths took ~0.2 s of every
- * exploration on such a tree. Pending builds are shared too.
+ * The path index of a file list, remembered per frozen list (src/util/list-memo.ts): indexing 100k
+ * paths took ~0.2 s of every exploration on such a tree.
  */
-const pathIndexByFiles = new WeakMap<readonly string[], Promise<FilePathIndex>>();
+const pathIndexes = new ListMemo<FilePathIndex>();
 
 function filePathIndexOf(allFiles: readonly string[]): Promise<FilePathIndex> {
-  // Only a frozen list cannot change under the memo; any other is indexed afresh.
-  const shared = Object.isFrozen(allFiles);
-  const known = shared ? pathIndexByFiles.get(allFiles) : undefined;
-  if (known) return known;
-  const built = (async () => {
+  return pathIndexes.get(allFiles, "", async () => {
     const builder = pathIndexBuilder();
     const exists = new Set<string>();
     for (let i = 0; i < allFiles.length; i++) {
@@ -82,9 +78,7 @@ function filePathIndexOf(allFiles: readonly string[]): Promise<FilePathIndex> {
       exists.add(allFiles[i]!);
     }
     return { index: builder.index, exists };
-  })();
-  if (shared) pathIndexByFiles.set(allFiles, built);
-  return built;
+  });
 }
 
 /** Files indexed between yields to the event loop (indexing a 50k-file tree took ~60 ms in one piece). */
