@@ -68,9 +68,24 @@ export const SECRET_EXCEPTIONS: readonly string[] = [
   "*.template",
 ];
 
-const isSecretName = picomatch(SECRET_NAME_PATTERNS as string[], { dot: true, nocase: true });
-const matchesSecretPath = picomatch(SECRET_PATH_PATTERNS as string[], { dot: true, nocase: true });
-const isException = picomatch(SECRET_EXCEPTIONS as string[], { dot: true, nocase: true });
+const GLOB_OPTIONS = { dot: true, nocase: true } as const;
+
+/**
+ * A list of globs as one test, true exactly when picomatch's matcher for the list is: that matcher
+ * tries each glob's regular expression in turn (49 for these lists, about 3 µs a path: 0.3 s of
+ * one listing of a 100k-file tree, where every path is asked), and the same expressions, each
+ * anchored, joined into one alternation are tried once. picomatch also counts an input equal to
+ * the glob itself as a match, hence the set of literals.
+ */
+export function globListMatcher(globs: readonly string[]): (input: string) => boolean {
+  const literals = new Set(globs);
+  const joined = new RegExp(globs.map((g) => picomatch.makeRe(g, GLOB_OPTIONS).source).join("|"), "i");
+  return (input) => input !== "" && (literals.has(input) || joined.test(input));
+}
+
+const isSecretName = globListMatcher(SECRET_NAME_PATTERNS);
+const matchesSecretPath = globListMatcher(SECRET_PATH_PATTERNS);
+const isException = globListMatcher(SECRET_EXCEPTIONS);
 
 export interface SecretPolicy {
   /** Allow every secret file (the user opted in). */

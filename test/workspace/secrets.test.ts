@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isSecretPath, secretMessage } from "../../src/workspace/secrets.js";
+import picomatch from "picomatch";
+import {
+  globListMatcher,
+  isSecretPath,
+  SECRET_EXCEPTIONS,
+  SECRET_NAME_PATTERNS,
+  SECRET_PATH_PATTERNS,
+  secretMessage,
+} from "../../src/workspace/secrets.js";
 
 describe("secret files", () => {
   it("flags environment files, keys and credential files, not their templates", () => {
@@ -64,4 +72,52 @@ describe("secret files", () => {
       "/r/.env looks like a secret file (credentials, keys or environment variables); its content is not shown. The user can allow it with `allow_secrets = true` or `secret_allow` in .fastcontext/config.toml.",
     );
   });
+});
+
+describe("the secret lists as one expression each", () => {
+  // Paths that probe every list: each pattern's own text and spellings near it, dot files and
+  // folders, other cases, nested and root-level, and ordinary source files.
+  const names = [
+    ...SECRET_NAME_PATTERNS,
+    ...SECRET_PATH_PATTERNS,
+    ...SECRET_EXCEPTIONS,
+    ...SECRET_NAME_PATTERNS.map((p) => p.replace(/\*/g, "x")),
+    ...SECRET_NAME_PATTERNS.map((p) => p.replace(/\*/g, "").toUpperCase()),
+    ...SECRET_EXCEPTIONS.map((p) => p.replace(/\*/g, ".env")),
+    ...SECRET_PATH_PATTERNS.map((p) => p.replace(/\*\*\//, "").replace(/\*/g, "id")),
+    ...SECRET_PATH_PATTERNS.map((p) => p.replace(/\*\*/, "a/b").replace(/\*/g, ".hidden")),
+    "",
+    ".",
+    "..",
+    "env",
+    ".env/",
+    "a/.env",
+    "a/../.env",
+    "./.env",
+    ".ssh",
+    ".ssh/",
+    ".ssh/config/x",
+    "x.pem/y.ts",
+    "src/keys.ts",
+    "credentials.ts",
+    "id_rsa.pub",
+    "README.md",
+    "src/app/main.py",
+    "deep/er/still/.env.production.local",
+  ];
+  const corpus = [...new Set([...names, ...names.map((n) => `dir/${n}`), ...names.map((n) => `A/.b/${n}`)])];
+
+  for (const [label, list] of [
+    ["names", SECRET_NAME_PATTERNS],
+    ["paths", SECRET_PATH_PATTERNS],
+    ["exceptions", SECRET_EXCEPTIONS],
+  ] as const) {
+    it(`${label}: matches exactly what picomatch's list matcher matches`, () => {
+      const reference = picomatch(list as string[], { dot: true, nocase: true });
+      const joined = globListMatcher(list);
+      const differ = corpus.filter((p) => (p === "" ? false : Boolean(reference(p))) !== joined(p));
+      assert.deepEqual(differ, []);
+      assert.ok(corpus.some((p) => joined(p)) && corpus.some((p) => !joined(p)), "the corpus has both kinds");
+    });
+  }
 });
