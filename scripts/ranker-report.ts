@@ -1,7 +1,8 @@
 /**
  * Tables for BENCHMARKS.md from `eval` runs on the same tasks: per language (file Acc@1, Acc@5, line
  * hit on edit ranges, median cited lines), the calibration of citation confidences (share of
- * citations holding gold edit lines, per confidence bin), and wall time per task (p50 / p90).
+ * citations holding gold edit lines, per confidence bin; answers by their best confidence), and wall
+ * time per task (p50 / p90).
  *
  *   node --import tsx scripts/ranker-report.ts --tasks TASKS.jsonl --languages repos.txt \
  *     --run before=DIR --run after=DIR [--run bm25=DIR]
@@ -11,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { LOW_CONFIDENCE } from "../src/embedded/explorer.js";
 import { loadTasks } from "../src/eval/tasks.js";
 
 interface Citation {
@@ -135,6 +137,25 @@ function main(): void {
     for (const b of bins)
       out.push(
         `| ${b.lo.toFixed(1)}–${Math.min(1, b.hi).toFixed(1)} | ${b.n} | ${b.n ? (b.sum / b.n).toFixed(3) : "–"} | ${b.n ? `${((100 * b.hit) / b.n).toFixed(1)}%` : "–"} |`,
+      );
+    // What an answer's best confidence says about the answer: the explorer calls an answer whose
+    // best citation is below LOW_CONFIDENCE "Low confidence" (src/embedded/explorer.ts).
+    const answerBins = [
+      { label: `below ${LOW_CONFIDENCE} ("Low confidence")`, lo: 0, hi: LOW_CONFIDENCE },
+      { label: `${LOW_CONFIDENCE}–0.5`, lo: LOW_CONFIDENCE, hi: 0.5 },
+      { label: "0.5–0.8", lo: 0.5, hi: 0.8 },
+      { label: "0.8 and above", lo: 0.8, hi: Number.POSITIVE_INFINITY },
+    ].map((b) => ({ ...b, rows: [] as Row[] }));
+    for (const row of run.rows.values()) {
+      const best = Math.max(0, ...row.citations.map((c) => c.confidence ?? 0));
+      if (row.citations.length === 0) continue;
+      answerBins.find((b) => best >= b.lo && best < b.hi)?.rows.push(row);
+    }
+    out.push("", `Answers by their best citation's confidence (${run.name})`, "");
+    out.push("| best confidence | answers | file Acc@1 | line hit (edit) |", "|---|---|---|---|");
+    for (const b of answerBins)
+      out.push(
+        `| ${b.label} | ${b.rows.length} | ${pct(b.rows.map((r) => r.scores.file_acc_at_1))} | ${pct(b.rows.map((r) => r.scores.line_hit_edit))} |`,
       );
   }
   process.stdout.write(`${out.join("\n")}\n`);

@@ -49,7 +49,13 @@ interface Sample {
 
 // ---------------------------------------------------------------- collect
 
-async function collect(tasks: EvalTask[], mirrors: string, dir: string, cacheDir: string): Promise<void> {
+async function collect(
+  tasks: EvalTask[],
+  mirrors: string,
+  dir: string,
+  cacheDir: string,
+  keepTrees = false,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "samples.jsonl");
   const done = new Set<string>();
@@ -88,7 +94,7 @@ async function collect(tasks: EvalTask[], mirrors: string, dir: string, cacheDir
       const key = `${task.repo}@${task.base_commit}`;
       const left = (uses.get(key) ?? 1) - 1;
       uses.set(key, left);
-      if (left === 0) rmSync(tree.root, { recursive: true, force: true });
+      if (left === 0 && !keepTrees) rmSync(tree.root, { recursive: true, force: true });
       const sample: Sample = {
         id: task.instance_id,
         repo: task.repo,
@@ -270,6 +276,28 @@ function citationScores(sample: Sample, fileModel: LinearModel, unitModel: Linea
   return out;
 }
 
+/**
+ * The hand-set selection's citations (`record.cited`) with P(file) × P(unit | file) of the unit each
+ * was cut from, and whether the cited lines hold gold: what a confidence-only asset (`--files hand`)
+ * is calibrated on, since those are the citations the shipped explorer makes.
+ */
+function citedScores(sample: Sample, fileModel: LinearModel, unitModel: LinearModel): Scored[] {
+  const cited = sample.record.cited ?? [];
+  if (cited.length === 0) return [];
+  const pf = softmax(sample.record.files.map((f) => linearScore(fileModel, f.x)));
+  const fileP = new Map(sample.record.files.map((f, i) => [f.rel, pf[i]!]));
+  const unitP = new Map<number, number>();
+  for (const rel of new Set(cited.map((c) => c.rel))) {
+    const indexes = sample.record.units.flatMap((u, i) => (u.rel === rel ? [i] : []));
+    const pu = softmax(indexes.map((i) => linearScore(unitModel, sample.record.units[i]!.x)));
+    indexes.forEach((i, k) => unitP.set(i, pu[k]!));
+  }
+  return cited.map((c) => ({
+    raw: (fileP.get(c.rel) ?? 0) * (unitP.get(c.unit) ?? 0),
+    hit: goldRanges(sample, c.rel).some((r) => overlaps([c.start, c.end], r)),
+  }));
+}
+
 /** Pool-adjacent-violators: a non-decreasing step function from raw scores to hit rates. */
 function isotonic(points: Scored[]): IsotonicMap {
   const sorted = [...points].sort((a, b) => a.raw - b.raw);
@@ -350,7 +378,8 @@ function logLikelihood(model: LinearModel, groups: readonly Group[]): number {
 /** L2 strengths tried; the one with the best out-of-fold likelihood is kept. */
 const L2_GRID = [1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1];
 
-function fit(train: Sample[], validation: Sample[]) {
+function fit(train: Sample[], validation: Sample[], calibrateOn: "units" | "cited" = "units") {
+  const pointsOf = calibrateOn === "cited" ? citedScores : citationScores;
   const fileGroups = (ss: Sample[]) => ss.map(fileGroup).filter((g): g is Group => g !== null);
   const unitGroupsOf = (ss: Sample[]) => ss.flatMap(unitGroups);
   // Four folds by repository: no repository is both fitted and scored in one fold.
@@ -383,7 +412,7 @@ function fit(train: Sample[], validation: Sample[]) {
   for (const f of folds) {
     const fm = fitListwise(FILE_FEATURES, fileGroups(f.rest), fileL2.l2);
     const um = fitListwise(UNIT_FEATURES, unitGroupsOf(f.rest), unitL2.l2);
-    for (const s of f.inFold) oof.push(...citationScores(s, fm, um));
+    for (const s of f.inFold) oof.push(...pointsOf(s, fm, um));
     const learned = rankMetrics(f.inFold, (x) => linearScore(fm, x));
     const hand = rankMetrics(f.inFold, () => 0);
     oofRank.learned.at1 += (learned.acc1 * learned.n) / 100;
@@ -405,7 +434,7 @@ function fit(train: Sample[], validation: Sample[]) {
     }
   }
   const calibration = isotonic(oof);
-  const valPoints = validation.flatMap((s) => citationScores(s, fileModel, unitModel));
+  const valPoints = validation.flatMap((s) => pointsOf(s, fileModel, unitModel));
   const report = {
     l2: { file: fileL2, unit: unitL2 },
     outOfFold: { samples: train.length, ...oofRank },
@@ -446,10 +475,18 @@ async function main(): Promise<void> {
       out: { type: "string" },
       cache: { type: "string" },
       "collect-only": { type: "boolean", default: false },
+      /** Leave materialized trees in the cache (e.g. an eval cache shared with `eval --cache`). */
+      "keep-trees": { type: "boolean", default: false },
       /** Fit on the samples collected so far, without collecting the rest. */
       "fit-only": { type: "boolean", default: false },
       /** How the shipped explorer spends its line budget: "learned" (unit model) or "hand" (see RankerAsset). */
       citations: { type: "string", default: "learned" },
+      /**
+       * The order files are read and cited in: "learned" (file model) or "hand". `--files hand` writes
+       * a confidence-only asset: citations as without an asset, each rated by a confidence
+       * calibrated on those very citations (out of fold).
+       */
+      files: { type: "string", default: "learned" },
     },
   });
   const { train: trainFile, validation: valFile, mirrors, features, manifest, out } = values;
@@ -457,14 +494,18 @@ async function main(): Promise<void> {
     throw new Error("train-ranker needs --train --validation --mirrors --features --manifest --out");
   const citations = values.citations;
   if (citations !== "learned" && citations !== "hand") throw new Error("--citations is learned or hand");
+  const files = values.files;
+  if (files !== "learned" && files !== "hand") throw new Error("--files is learned or hand");
+  if (files === "hand" && citations !== "hand") throw new Error("--files hand needs --citations hand");
   const trainTasks = loadTasks(trainFile);
   const valTasks = loadTasks(valFile);
   const cacheDir = values.cache ?? join(features, "trees");
-  if (!values["fit-only"]) await collect([...trainTasks, ...valTasks], mirrors, features, cacheDir);
+  if (!values["fit-only"])
+    await collect([...trainTasks, ...valTasks], mirrors, features, cacheDir, values["keep-trees"]);
   if (values["collect-only"]) return;
   const train = loadSamples(features, new Set(trainTasks.map((t) => t.instance_id)));
   const validation = loadSamples(features, new Set(valTasks.map((t) => t.instance_id)));
-  const { fileModel, unitModel, calibration, report } = fit(train, validation);
+  const { fileModel, unitModel, calibration, report } = fit(train, validation, files === "hand" ? "cited" : "units");
   const asset: RankerAsset = {
     version: "1",
     manifestSha256: createHash("sha256").update(readFileSync(manifest)).digest("hex"),
@@ -473,6 +514,7 @@ async function main(): Promise<void> {
     unit: unitModel,
     calibration,
     citations,
+    ...(files === "hand" ? { files } : {}),
     validation: {
       tasks: validation.length,
       fileAcc1Hand: Math.round(report.validation.hand.acc1 * 10) / 10,

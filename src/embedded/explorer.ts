@@ -75,6 +75,12 @@ export interface FeatureRecord {
   files: Array<{ rel: string; x: number[] }>;
   /** `window`: the lines a citation of the unit would take (the unit, or its best 40-line window). */
   units: Array<{ rel: string; start: number; end: number; window: [number, number]; x: number[] }>;
+  /**
+   * The lines the hand-set selection cites (before validation), best first, each with the index in
+   * `units` of the unit it was cut from (-1: none recorded): what a confidence-only asset is
+   * calibrated on. Absent in records collected before it was added.
+   */
+  cited?: Array<{ rel: string; start: number; end: number; unit: number }>;
 }
 
 /** Below this calibrated confidence no citation is trusted: the answer says it found nothing sure. */
@@ -424,9 +430,10 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       sizeOf,
     );
     const learnedFiles: LearnedFile[] | null = asset ? rerankFiles(handRanked, featureCtx, asset) : null;
-    const ranked = learnedFiles
-      ? [...learnedFiles.map((f) => f.file), ...handRanked.slice(learnedFiles.length)]
-      : handRanked;
+    const ranked =
+      learnedFiles && asset?.files !== "hand"
+        ? [...learnedFiles.map((f) => f.file), ...handRanked.slice(learnedFiles.length)]
+        : handRanked;
     const fileProbability = new Map(learnedFiles?.map((f) => [f.file.rel, f.probability]) ?? []);
     const record: FeatureRecord | null = options.onFeatures
       ? {
@@ -460,9 +467,23 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     );
     const choices: FileChoice[] = [];
     const scored: Array<{ rel: string; units: ScoredUnit[] }> = [];
+    const recordedUnit = new Map<UnitCandidate, number>();
+    // The hand-set selection cites at most `maxFiles` files, the first read ones with units whose
+    // score is at least `minRelativeScore` of the first's: the others' units change no citation, so
+    // they are not parsed (a big file's parse takes tens of milliseconds). Everything that looks at
+    // every read file (the learned budget, feature records, the ranking hook) still gets them all.
+    const onlyCitable = record === null && !options.onRanking && (!asset || asset.citations === "hand");
+    let citable = 0;
     for (const f of ranked.slice(0, readFiles)) {
       const lines = fileLines.get(f.rel);
       if (!lines || lines.length === 0) continue;
+      const first = choices[0];
+      if (
+        onlyCitable &&
+        first &&
+        (citable >= DEFAULT_SELECT.maxFiles || f.score < first.score * DEFAULT_SELECT.minRelativeScore)
+      )
+        continue;
       const stat = ws.stat(f.rel) ?? { mtimeMs: 0, size: 0 };
       await yieldToLoop(); // parsing a big file takes tens of milliseconds
       const units = languageForPath(f.rel) ? await unitCache.get(ws.display(f.rel), stat, () => lines.join("\n")) : [];
@@ -476,9 +497,12 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       };
       const unitCandidates: UnitCandidate[] = rankUnits(lines, units, matchers, ev);
       choices.push({ rel: f.rel, score: f.score, units: unitCandidates });
+      const top = choices[0]!;
+      if (unitCandidates.length > 0 && f.score >= top.score * DEFAULT_SELECT.minRelativeScore) citable++;
       if (record) {
         const xs = unitFeatures(unitCandidates);
         unitCandidates.forEach((u, k) => {
+          recordedUnit.set(u, record.units.length);
           const w = citeWindow(u, DEFAULT_SELECT.maxUnitLines);
           record.units.push({ rel: f.rel, start: u.start, end: u.end, window: [w.start, w.end], x: xs[k]! });
         });
@@ -486,18 +510,28 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       if (asset)
         scored.push({ rel: f.rel, units: scoreUnits(f.rel, unitCandidates, fileProbability.get(f.rel) ?? 0, asset) });
     }
-    if (record) options.onFeatures?.(record);
     options.onRanking?.(ranked, choices);
+    const handSelected =
+      !asset || asset.citations === "hand" ? selectCitations(choices, { ...DEFAULT_SELECT, budget }) : null;
     const selected: Array<Omit<ConfidentCitation, "confidence"> & { confidence?: number }> = !asset
-      ? selectCitations(choices, { ...DEFAULT_SELECT, budget })
+      ? (handSelected ?? [])
       : asset.citations === "hand"
-        ? withUnitConfidence(selectCitations(choices, { ...DEFAULT_SELECT, budget }), scored)
+        ? withUnitConfidence(handSelected ?? [], scored)
         : spendBudget(scored, {
             budget,
             maxFiles: DEFAULT_SELECT.maxFiles,
             firstUnitLines: DEFAULT_SELECT.firstUnitLines ?? DEFAULT_SELECT.maxUnitLines,
             otherUnitLines: DEFAULT_SELECT.maxUnitLines,
           });
+    if (record) {
+      record.cited = (handSelected ?? []).map((s) => ({
+        rel: s.path,
+        start: s.start,
+        end: s.end,
+        unit: recordedUnit.get(s.unit) ?? -1,
+      }));
+      options.onFeatures?.(record);
+    }
     const raw: RawCitation[] = selected.map((s) => ({
       path: s.path,
       ranges: [{ start: s.start, end: s.end }],

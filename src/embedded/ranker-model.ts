@@ -42,6 +42,13 @@ export interface RankerAsset {
    * 11"), written by `train-ranker.ts --citations`.
    */
   citations?: "learned" | "hand";
+  /**
+   * Which order the files are read and cited in: "learned" (the default) by the file model, "hand"
+   * by the hand-set score, the file model then only giving each file the probability its citations'
+   * confidence starts from. With `files` and `citations` both "hand" the asset changes no citation;
+   * it only rates them (a confidence-only asset, `train-ranker.ts --files hand`).
+   */
+  files?: "learned" | "hand";
   /** Validation numbers recorded at training time. */
   validation?: Record<string, number>;
 }
@@ -94,6 +101,8 @@ export function parseRankerAsset(text: string): RankerAsset {
     throw new Error("ranker asset: calibration map is malformed");
   if (asset.citations !== undefined && asset.citations !== "learned" && asset.citations !== "hand")
     throw new Error(`ranker asset: unknown citation policy ${JSON.stringify(asset.citations)}`);
+  if (asset.files !== undefined && asset.files !== "learned" && asset.files !== "hand")
+    throw new Error(`ranker asset: unknown file order ${JSON.stringify(asset.files)}`);
   return asset;
 }
 

@@ -49,6 +49,23 @@ describe("ranking fixture: eight languages, questions with a known answer", () =
     else assert.equal(loaded.asset, null);
   });
 
+  it("ships a confidence-only asset: hand-set order and citations, a monotone calibration in [0, 1]", (t) => {
+    const asset = loadRanker().asset;
+    if (!asset) return t.skip("no asset ships");
+    // The learned order measured worse than the hand-set one on held-out and dev tasks (BENCHMARKS.md,
+    // "Issue 11"); the asset only rates the citations the hand-set explorer makes.
+    assert.equal(asset.files, "hand");
+    assert.equal(asset.citations, "hand");
+    const { x, y } = asset.calibration;
+    assert.ok(x.length > 1 && x.length === y.length);
+    for (let i = 1; i < x.length; i++) {
+      assert.ok(x[i]! > x[i - 1]!, `calibration steps out of order at ${i}`);
+      assert.ok(y[i]! >= y[i - 1]!, `calibration decreases at ${i}`);
+    }
+    assert.ok(y.every((v) => v >= 0 && v <= 1));
+    assert.match(asset.command, /train-ranker\.ts .*--files hand/);
+  });
+
   for (const repo of FIXTURE_REPOS) {
     it(`${repo.language}: cites the answering file first and its unit`, async () => {
       const root = join(base, repo.language);
