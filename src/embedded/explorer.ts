@@ -47,7 +47,7 @@ import { OPTION_CONTEXT, type PlannedCall, planSearch } from "./plan.js";
 import { type FileEvidence, framesToFiles, type RankedFile, rankFiles, type TermCounts } from "./rank-files.js";
 import { buildMatchers, citeWindow, rankUnits, type UnitCandidate, type UnitEvidence } from "./rank-units.js";
 import { loadRanker, type RankerAsset } from "./ranker-model.js";
-import { DEFAULT_SELECT, type FileChoice, selectCitations } from "./select.js";
+import { DEFAULT_SELECT, type FileChoice, mayBeCited, selectCitations } from "./select.js";
 
 export interface EmbeddedOptions {
   /** Budget of cited lines (default 120). */
@@ -478,10 +478,11 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       const lines = fileLines.get(f.rel);
       if (!lines || lines.length === 0) continue;
       const first = choices[0];
+      // A file below the threshold cannot be cited whatever its units (given it has some).
       if (
         onlyCitable &&
         first &&
-        (citable >= DEFAULT_SELECT.maxFiles || f.score < first.score * DEFAULT_SELECT.minRelativeScore)
+        (citable >= DEFAULT_SELECT.maxFiles || !mayBeCited({ score: f.score, units: [1] }, first.score, DEFAULT_SELECT))
       )
         continue;
       const stat = ws.stat(f.rel) ?? { mtimeMs: 0, size: 0 };
@@ -497,8 +498,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       };
       const unitCandidates: UnitCandidate[] = rankUnits(lines, units, matchers, ev);
       choices.push({ rel: f.rel, score: f.score, units: unitCandidates });
-      const top = choices[0]!;
-      if (unitCandidates.length > 0 && f.score >= top.score * DEFAULT_SELECT.minRelativeScore) citable++;
+      if (mayBeCited(choices[choices.length - 1]!, choices[0]!.score, DEFAULT_SELECT)) citable++;
       if (record) {
         const xs = unitFeatures(unitCandidates);
         unitCandidates.forEach((u, k) => {

@@ -72,11 +72,21 @@ function citeFile(file: FileChoice, allowance: number, options: SelectOptions, o
   return used;
 }
 
+/**
+ * Whether a file may be cited: it has units and at least `minRelativeScore` of the first file's
+ * score. The first `maxFiles` such files, in order, are the ones cited.
+ */
+export function mayBeCited(
+  file: { score: number; units: readonly unknown[] },
+  topScore: number,
+  options: Pick<SelectOptions, "minRelativeScore">,
+): boolean {
+  return file.units.length > 0 && file.score >= topScore * options.minRelativeScore;
+}
+
 export function selectCitations(files: FileChoice[], options: SelectOptions = DEFAULT_SELECT): SelectedCitation[] {
   const top = files[0]?.score ?? 0;
-  const eligible = files
-    .filter((f) => f.units.length > 0 && f.score >= top * options.minRelativeScore)
-    .slice(0, options.maxFiles);
+  const eligible = files.filter((f) => mayBeCited(f, top, options)).slice(0, options.maxFiles);
   if (eligible.length === 0) return [];
   const out: SelectedCitation[] = [];
   const others = eligible.length - 1;
