@@ -91,14 +91,16 @@ export function idf(n: number, df: number): number {
 /** Words of a path, lower-cased (`src/flask/blueprints.py` → src, flask, blueprints, blueprint). */
 function pathWords(rel: string): Set<string> {
   const words = new Set<string>();
-  for (const seg of rel
-    .toLowerCase()
-    .replace(/\.[a-z0-9]+$/, "")
-    .split(/[/._-]+/)) {
+  for (const seg of rel.replace(/\.[A-Za-z0-9]+$/, "").split(/[/._-]+/)) {
     if (seg.length < 3) continue;
-    words.add(seg);
-    for (const part of splitIdentifier(seg)) if (part.length >= 3) words.add(part.toLowerCase());
-    if (seg.endsWith("s") && seg.length > 4) words.add(seg.slice(0, -1));
+    // Split before lower-casing: `ZshCompletionsGenerator` has the words zsh, completions, generator,
+    // as `zsh_completions_generator` has (each with its singular).
+    for (const word of [seg, ...splitIdentifier(seg)]) {
+      const lower = word.toLowerCase();
+      if (lower.length < 3) continue;
+      words.add(lower);
+      if (lower.endsWith("s") && lower.length > 4) words.add(lower.slice(0, -1));
+    }
   }
   return words;
 }

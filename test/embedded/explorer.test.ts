@@ -349,4 +349,32 @@ describe("rankFiles", () => {
     );
     assert.ok(one("util/rst.py") > single * 1.99, "two distinct messages count twice");
   });
+
+  it("reads the words of camel-case file names in the path, as it does snake-case ones", async () => {
+    const completions = term("completions");
+    const files = [
+      "Sources/Shell/ZshCompletionsGenerator.swift",
+      "Sources/Shell/zsh_completions_generator.py",
+      "Sources/Shell/BashScriptsGenerator.swift",
+      ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.swift`),
+    ];
+    const counted = new Map(files.slice(0, 3).map((rel) => [rel, 2]));
+    const ranked = await rankFiles({
+      query: "completions",
+      files,
+      sizeOf: () => 1000,
+      terms: [completions],
+      evidence: { ...evidence(new Map()), termCounts: [{ term: completions, purpose: "keyword", counts: counted }] },
+    });
+    const pathWords = (rel: string) => ranked.find((f) => f.rel === rel)!.parts.pathWords;
+    assert.ok(
+      pathWords("Sources/Shell/ZshCompletionsGenerator.swift") > 0,
+      "ZshCompletionsGenerator holds completions",
+    );
+    assert.equal(
+      pathWords("Sources/Shell/ZshCompletionsGenerator.swift"),
+      pathWords("Sources/Shell/zsh_completions_generator.py"),
+    );
+    assert.equal(pathWords("Sources/Shell/BashScriptsGenerator.swift"), 0);
+  });
 });
