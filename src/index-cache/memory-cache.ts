@@ -4,6 +4,7 @@
  * recently used repositories are dropped beyond `maxRepos` or the memory cap (an estimate of the
  * index's size). Concurrent explorations of one repository share one listing or check.
  */
+import { yieldToLoop } from "../util/yield.js";
 import type { FileIndex, WalkOptions } from "../workspace/file-index.js";
 import type { IndexSource } from "../workspace/workspace.js";
 import { type IndexStamp, stampIndex, stampIsCurrent } from "./stamp.js";
@@ -108,7 +109,12 @@ export class MemoryIndexCache {
     const listedAt = Date.now();
     const index = await list(options);
     const stamp = await stampIndex(options.root, index, listedAt, options.startRel ?? "");
-    this.store(key, { index, stamp, bytes: estimateIndexBytes(index) });
+    // Sizing a 100k-file listing and starting its term index take 10–30 ms each: separate turns of
+    // the event loop (the pending promise keeps other callers waiting for this one meanwhile).
+    await yieldToLoop();
+    const bytes = estimateIndexBytes(index);
+    await yieldToLoop();
+    this.store(key, { index, stamp, bytes });
     return index;
   }
 

@@ -31,6 +31,9 @@ export interface IndexStamp {
   ignoreFiles: Array<[string, number, number]>;
 }
 
+/** Listed files checked for an ignore file's name between two yields to the event loop. */
+const IGNORE_SCAN_SLICE = 20_000;
+
 /** Is the last segment of `rel` an ignore file's name? */
 function isIgnoreFileName(rel: string): boolean {
   for (const name of IGNORE_FILE_NAMES) {
@@ -42,10 +45,16 @@ function isIgnoreFileName(rel: string): boolean {
 }
 
 /** Ignore files whose content shaped the listing (those listed, the root's exclude, the start's ancestors'). */
-function ignoreFilesOf(root: string, index: FileIndex, startRel: string): string[] {
+async function ignoreFilesOf(root: string, index: FileIndex, startRel: string): Promise<string[]> {
   const out = new Set<string>([".git/info/exclude"]);
-  // By suffix, no slice of every path (34 ms of event loop on a 100k-file listing).
-  for (const f of index.files) if (isIgnoreFileName(f.rel)) out.add(f.rel);
+  // By suffix, no slice of every path (34 ms of event loop on a 100k-file listing), and in slices:
+  // the whole pass still held the loop for 18–38 ms on the 100k tree.
+  const files = index.files;
+  for (let i = 0; i < files.length; i++) {
+    if (i > 0 && i % IGNORE_SCAN_SLICE === 0) await yieldToLoop();
+    const rel = files[i]!.rel;
+    if (isIgnoreFileName(rel)) out.add(rel);
+  }
   // The start's ancestors (a sub-directory listing applies them) and directories whose ignore
   // file is itself ignored (then it is not among the files) are stamped by name.
   const parts = startRel === "" ? [] : startRel.split("/");
@@ -99,7 +108,7 @@ export async function stampIndex(root: string, index: FileIndex, listedAt: numbe
     rel,
     st && !racy(st.mtimeMs) ? st.mtimeMs : -1,
   ]);
-  const files = ignoreFilesOf(root, index, startRel);
+  const files = await ignoreFilesOf(root, index, startRel);
   const fileStamps = await statSlices(files, abs, (rel, st): [string, number, number] => {
     if (!st) return [rel, -1, -1];
     return racy(st.mtimeMs) ? [rel, -2, -2] : [rel, st.mtimeMs, st.size];

@@ -128,16 +128,17 @@ export class TermIndex {
     // After the listeners (attaching one refs the worker again): a process need not wait for a build.
     this.worker.unref();
     const maxBytes = options.maxFileBytes ?? 16 * 1024 * 1024;
-    this.whenReady = this.request({ type: "build", id: 0, paths, maxBytes, notAfterMs: Date.now() - 1000 }, false).then(
-      (reply) => {
-        if (reply.error || !reply.ready) return this.fail(reply.error ?? "no index");
-        this.bytes = reply.ready.bytes + paths.length * 8;
-        this.stats.buildMs = Math.round(reply.ready.ms);
-        this.stats.words = reply.ready.words;
-        this.ready = true;
-        log.debug("term index ready", { files: paths.length, words: reply.ready.words, ms: this.stats.buildMs });
-      },
-    );
+    this.whenReady = this.request(
+      { type: "build", id: 0, paths: paths.join("\0"), maxBytes, notAfterMs: Date.now() - 1000 },
+      false,
+    ).then((reply) => {
+      if (reply.error || !reply.ready) return this.fail(reply.error ?? "no index");
+      this.bytes = reply.ready.bytes + paths.length * 8;
+      this.stats.buildMs = Math.round(reply.ready.ms);
+      this.stats.words = reply.ready.words;
+      this.ready = true;
+      log.debug("term index ready", { files: paths.length, words: reply.ready.words, ms: this.stats.buildMs });
+    });
   }
 
   /** Resolves when the index is built (or failed); for tests and benchmarks. */
