@@ -74,6 +74,8 @@ export type ToolData =
       /** Total matching lines (count mode: matches; files_with_matches: files) found before caps; a lower bound when `atLeast`. */
       total: number;
       atLeast: boolean;
+      /** The search hit its time limit: `files` are the ones found before it (a reader must not trust absences). */
+      timedOut: boolean;
       engine: "ripgrep" | "fallback";
     };
 

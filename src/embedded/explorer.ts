@@ -54,6 +54,8 @@ export interface EmbeddedOptions {
   citedLines?: number;
   secrets?: SecretPolicy;
   grepEngine?: "auto" | "ripgrep" | "fallback";
+  /** Time limit of each search and read, in ms (config `tool_timeout_s`; default the toolbox's 10 s). */
+  toolTimeoutMs?: number;
   maxCitations?: number;
   /** Files read in the second turn (default 8). */
   readFiles?: number;
@@ -94,6 +96,15 @@ const MAX_CHUNKS = 4;
 
 /** Shared across runs: keyed by absolute path and validated by mtime and size. */
 const unitCache = new CodeUnitCache({ maxEntries: 256 });
+
+/** A call that stopped at its time limit: a Grep with partial results, or any call cut off by the toolbox. */
+function hitTimeLimit(r: ToolResult): boolean {
+  return r.error?.code === "timeout" || (r.data?.tool === "Grep" && r.data.timedOut);
+}
+
+function limitText(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
 
 function nameInLine(names: readonly string[], text: string): string | undefined {
   let best: string | undefined;
@@ -313,7 +324,12 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     const started = performance.now();
     const emit: Emit = createEmitter(request.onEvent);
     const ws = await Workspace.open(request.root, { ...(options.secrets ? { secrets: options.secrets } : {}) });
-    const toolbox = new Toolbox(ws, { config: { grepEngine: options.grepEngine ?? "auto" } });
+    const toolbox = new Toolbox(ws, {
+      config: {
+        grepEngine: options.grepEngine ?? "auto",
+        ...(options.toolTimeoutMs !== undefined ? { toolTimeoutMs: options.toolTimeoutMs } : {}),
+      },
+    });
     const deadline = request.deadlineMs !== undefined ? Date.now() + request.deadlineMs : Number.POSITIVE_INFINITY;
     emit({
       type: "run_start",
@@ -328,6 +344,9 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     let toolCalls = 0;
     let turns = 0;
     const warnings: string[] = [];
+    // Calls that stopped at the tool time limit (a loaded machine, a huge tree): the ranking saw
+    // only part of their results, so the answer says so instead of looking as sure as any other.
+    let limitedCalls = 0;
 
     // What this run was shown (the run's, not the workspace's): citations must stay within it.
     const ledger = new ObservationLedger();
@@ -348,6 +367,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       });
       toolMs += performance.now() - t0;
       toolCalls += calls.length;
+      limitedCalls += results.filter(hitTimeLimit).length;
       return results;
     };
 
@@ -358,6 +378,10 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       dropped: ExploreResult["dropped"] = [],
     ): ExploreResult => {
       const totalMs = performance.now() - started;
+      if (limitedCalls > 0)
+        warnings.push(
+          `${limitedCalls} of ${toolCalls} tool calls hit the time limit of ${limitText(toolbox.config.toolTimeoutMs)}; the ranking saw their partial results`,
+        );
       const result: ExploreResult = {
         query: request.query,
         root: ws.root,

@@ -61,6 +61,7 @@ function createPolicyExplorer(config: Config, policy: Exclude<PolicyName, "bm25"
     citedLines: config.cited_lines,
     secrets: { allowAll: config.allow_secrets, allow: config.secret_allow },
     grepEngine: config.grep_engine,
+    toolTimeoutMs: config.tool_timeout_s * 1000,
     maxCitations: config.max_citations,
   });
   if (policy === "embedded") return embedded;

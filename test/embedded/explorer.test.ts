@@ -170,6 +170,22 @@ describe("embedded explorer", () => {
     const lines = result.citations.reduce((n, c) => n + c.end - c.start + 1, 0);
     assert.ok(lines <= 25 + 6, `cited ${lines} lines for a budget of 25`);
   });
+
+  it("says so when its searches hit the tool time limit, and is silent when none did", async () => {
+    await using repo = await tmpRepo({ files: FILES, git: true });
+    const query = "ValueError: quantity must be positive";
+    const calm = await createEmbeddedExplorer()({ query, root: repo.root });
+    assert.ok(
+      calm.warnings.every((w) => !/time limit/.test(w)),
+      `no warning expected: ${calm.warnings.join("; ")}`,
+    );
+    // 1 ms: every ripgrep search stops before it starts reading (the ripgrep process alone takes longer).
+    const cut = await createEmbeddedExplorer({ toolTimeoutMs: 1, grepEngine: "ripgrep" })({ query, root: repo.root });
+    const warning = cut.warnings.find((w) => /time limit/.test(w));
+    assert.ok(warning, `a time-limit warning expected, got: ${cut.warnings.join("; ")}`);
+    const [limited, total] = (/^(\d+) of (\d+) tool calls/.exec(warning) ?? []).slice(1).map(Number);
+    assert.ok(limited !== undefined && total !== undefined && limited > 0 && limited <= total, warning);
+  });
 });
 
 describe("file roles", () => {

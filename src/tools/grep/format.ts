@@ -95,6 +95,7 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
         ? c.files.length
         : c.files.reduce((n, f) => n + (q.mode === "count" ? f.matches : f.matchLines), 0),
     atLeast: c.atLeast,
+    timedOut: c.timedOut,
     engine: c.engine,
   };
   const notes = [...o.notes];
