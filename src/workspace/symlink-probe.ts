@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { IGNORE_FILE_NAMES, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { isWithin, relativeTo } from "./paths.js";
@@ -50,22 +51,23 @@ export class IgnoreLevels {
     this.cache.set(startRel, [...base, ...this.own(startRel)]);
   }
 
-  private own(dirRel: string): IgnoreLevel[] {
+  /** `listed`: the directory's entry names when the caller has read them (no `stat` per ignore-file name then). */
+  private own(dirRel: string, listed?: ReadonlySet<string>): IgnoreLevel[] {
     const abs = dirRel === "" ? this.root : join(this.root, dirRel);
     const names = new Set<string>();
-    for (const name of IGNORE_FILE_NAMES) if (existsSync(join(abs, name))) names.add(name);
+    for (const name of IGNORE_FILE_NAMES) if (listed ? listed.has(name) : existsSync(join(abs, name))) names.add(name);
     if (dirRel === "" && existsSync(join(abs, ".git"))) names.add(".git");
     const level = loadIgnoreLevel(abs, dirRel, names, dirRel === "");
     return level ? [level] : [];
   }
 
   /** Levels that apply to the entries of `dirRel` (a directory at or below the start). */
-  levelsIn(dirRel: string): IgnoreLevel[] {
+  levelsIn(dirRel: string, listed?: ReadonlySet<string>): IgnoreLevel[] {
     const hit = this.cache.get(dirRel);
     if (hit) return hit;
     const slash = dirRel.lastIndexOf("/");
     const parent = slash === -1 ? "" : dirRel.slice(0, slash);
-    const levels = [...this.levelsIn(parent), ...this.own(dirRel)];
+    const levels = [...this.levelsIn(parent), ...this.own(dirRel, listed)];
     this.cache.set(dirRel, levels);
     return levels;
   }
@@ -80,10 +82,76 @@ export class IgnoreLevels {
   }
 }
 
-/** Every symlink below `absStart` (not inside `.git`), as absolute paths; null when `find` cannot run. */
-export function findSymlinks(absStart: string, signal?: AbortSignal): Promise<string[] | null> {
+/** Directories read before `find` takes over, and how deep: a few milliseconds of work. */
+const NEAR_DIRS = 64;
+const NEAR_DEPTH = 2;
+/** Start paths handed to `find` at most (bytes of the command line stay small). */
+const MAX_FRONTIER = 2000;
+
+/**
+ * The top of the tree read here, so that `find` skips what the walker ignores. `find` knows no
+ * ignore rules: on a JavaScript project it would walk all of `node_modules` (193k files: 0.3 s, twice
+ * ripgrep's whole search, which skips it). So the directories nearest the start are read here
+ * (breadth first, within `NEAR_DIRS` and `NEAR_DEPTH`: `node_modules`, `target`, `.venv` and
+ * `packages/x/node_modules` are within reach; each directory read costs its ignore files' parse), ignored ones are dropped as the walker drops
+ * them, links met on the way are kept, and `find` walks only the directories left at the edge.
+ * Null when nothing near the start is ignored (or the edge is too wide): `find` then walks the whole
+ * start as before. Never wrong either way: a link under an ignored directory is never followed.
+ * (Exported for tests.)
+ */
+export async function scanNearStart(
+  root: string,
+  startRel: string,
+  levels: IgnoreLevels,
+): Promise<{ links: string[]; frontier: string[] } | null> {
+  const links: string[] = [];
+  const frontier: string[] = [];
+  let ignored = 0;
+  let queue: string[] = [startRel];
+  let read = 0;
+  for (let depth = 0; queue.length > 0; depth++) {
+    const absOf = (dirRel: string) => (dirRel === "" ? root : join(root, dirRel));
+    const now = depth > NEAR_DEPTH ? [] : queue.slice(0, Math.max(0, NEAR_DIRS - read));
+    for (const dirRel of queue.slice(now.length)) frontier.push(absOf(dirRel));
+    read += now.length;
+    // One level's directories are read at once: one after the other, each read waits a round trip.
+    const listed = await Promise.all(now.map((d) => readdir(absOf(d), { withFileTypes: true }).catch(() => null)));
+    const next: string[] = [];
+    for (const [k, dirRel] of now.entries()) {
+      const abs = absOf(dirRel);
+      const entries = listed[k];
+      // An unreadable directory is left to `find`, which reports it as it did before.
+      if (!entries) {
+        frontier.push(abs);
+        continue;
+      }
+      const inner = levels.levelsIn(dirRel, new Set(entries.map((e) => e.name)));
+      for (const e of entries) {
+        if (e.name === ".git") continue;
+        const rel = dirRel === "" ? e.name : `${dirRel}/${e.name}`;
+        if (e.isSymbolicLink()) links.push(join(abs, e.name));
+        else if (e.isDirectory()) {
+          if (isIgnored(inner, rel, true)) ignored++;
+          else next.push(rel);
+        }
+      }
+    }
+    queue = next;
+    if (frontier.length + queue.length > MAX_FRONTIER) return null;
+  }
+  return ignored === 0 ? null : { links, frontier };
+}
+
+/**
+ * Every symlink below the start directories (not inside `.git`), as absolute paths; null when
+ * `find` cannot run. No start: none.
+ */
+export function findSymlinks(absStarts: string | readonly string[], signal?: AbortSignal): Promise<string[] | null> {
+  const starts = typeof absStarts === "string" ? [absStarts] : absStarts;
+  if (starts.length === 0) return Promise.resolve([]);
   return new Promise((resolve) => {
-    const child = spawn("find", [absStart, "-name", ".git", "-prune", "-o", "-type", "l", "-print0"], {
+    // Every start is absolute: none reads as an expression.
+    const child = spawn("find", [...starts, "-name", ".git", "-prune", "-o", "-type", "l", "-print0"], {
       stdio: ["ignore", "pipe", "ignore"],
       ...(signal ? { signal } : {}),
     });
@@ -110,8 +178,11 @@ export async function probeSymlinks(
   signal?: AbortSignal,
 ): Promise<SymlinkProbe | null> {
   const absStart = startRel === "" ? root : join(root, startRel);
-  const links = await findSymlinks(absStart, signal);
-  if (links === null) return null;
+  const levels = new IgnoreLevels(root, startRel, base);
+  const near = await scanNearStart(root, startRel, levels);
+  const found = await findSymlinks(near ? near.frontier : absStart, signal);
+  if (found === null) return null;
+  const links = near ? [...near.links, ...found] : found;
   const probe: SymlinkProbe = {
     followed: [],
     outsideRoot: 0,
@@ -121,7 +192,6 @@ export async function probeSymlinks(
     counted: new Set(),
   };
   if (links.length === 0) return probe;
-  const levels = new IgnoreLevels(root, startRel, base);
   for (const abs of links.sort()) {
     if (abs === absStart || !isWithin(root, abs)) continue;
     const rel = relativeTo(root, abs);

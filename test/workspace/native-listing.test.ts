@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { locateRipgrep } from "../../src/tools/grep/ripgrep.js";
-import { buildFileIndex, type FileIndex, listFileIndex } from "../../src/workspace/file-index.js";
+import { ancestorLevels, buildFileIndex, type FileIndex, listFileIndex } from "../../src/workspace/file-index.js";
 import { listWithRipgrep } from "../../src/workspace/native-listing.js";
 import { DEFAULT_SECRET_POLICY } from "../../src/workspace/secrets.js";
+import { IgnoreLevels, scanNearStart } from "../../src/workspace/symlink-probe.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 import { randomTree, writeTree } from "../tools/support/random-tree.js";
@@ -80,5 +81,55 @@ describe("native listing", () => {
     const index = await ws.fileIndex();
     assert.equal(index.files.length, 30);
     assert.ok(ws.hasIndex() && ws.files() === index);
+  });
+});
+
+describe("symlink probe near the start", () => {
+  it("skips ignored directories before find, and still finds the links the walker follows", async (t) => {
+    const rgPath = (await locateRipgrep())?.path;
+    if (!rgPath) return t.skip("no ripgrep binary");
+    const deep = "src/a/b/c/d/e"; // below NEAR_DEPTH: found by find, not by the scan
+    await using repo = await tmpRepo({
+      git: true,
+      files: {
+        ".gitignore": "node_modules/\n",
+        "src/main.py": "print(1)\n",
+        [`${deep}/f.txt`]: "deep\n",
+        "node_modules/pkg/index.js": "x\n",
+        "tools/.gitignore": "gen/\n",
+        "tools/gen/out.txt": "generated\n",
+        "tools/run.sh": "echo\n",
+      },
+      symlinks: {
+        "src/shallow": "a", // a directory link met by the scan
+        [`${deep}/lnk.txt`]: "f.txt", // a file link only find sees
+        [`${deep}/up`]: "../../../../../main.py", // deep file link to a file higher up
+        "node_modules/pkg/back": "../../src", // under an ignored directory: never followed
+        "tools/gen/back": "../../src", // under a nested ignore file's directory
+      },
+    });
+    const levels = new IgnoreLevels(repo.root, "", ancestorLevels(repo.root, ""));
+    const near = await scanNearStart(repo.root, "", levels);
+    assert.ok(near, "the scan ran (something near the root is ignored)");
+    const rel = (abs: string) => abs.slice(repo.root.length + 1) || ".";
+    assert.ok(!near.frontier.some((d) => /node_modules|tools\/gen/.test(d)), `pruned: ${near.frontier.map(rel)}`);
+    assert.ok(near.links.some((l) => rel(l) === "src/shallow"));
+    const walked = buildFileIndex({ root: repo.root, secrets: DEFAULT_SECRET_POLICY });
+    const native = await listWithRipgrep({ root: repo.root, secrets: DEFAULT_SECRET_POLICY, rgPath });
+    assert.deepEqual(comparable(native!), comparable(walked));
+    assert.deepEqual([...walked.followedSymlinks].sort(), [
+      "src/a/b/c/d/e/lnk.txt",
+      "src/a/b/c/d/e/up",
+      "src/shallow",
+      // the deep links again, reached through the followed directory link
+      "src/shallow/b/c/d/e/lnk.txt",
+      "src/shallow/b/c/d/e/up",
+    ]);
+  });
+
+  it("leaves the whole walk to find when nothing near the start is ignored", async () => {
+    await using repo = await tmpRepo({ files: { "a/b.txt": "x\n" }, symlinks: { "a/c": "b.txt" } });
+    const levels = new IgnoreLevels(repo.root, "", ancestorLevels(repo.root, ""));
+    assert.equal(await scanNearStart(repo.root, "", levels), null);
   });
 });
