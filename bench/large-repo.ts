@@ -20,8 +20,10 @@
  * listing: the file index built by ripgrep's walker (Workspace.fileIndex) against the synchronous
  *   JavaScript walk (buildFileIndex), wall time and the event loop's longest stall during each.
  * Trees: --tree DIR, or `--tree gen:N` for N files copied from the git mirrors in /work/.mirror
- *   (`git archive HEAD`) under /tmp/fc-large-N, or `--tree synth:N:KB` for N generated Python files
- *   of KB kilobytes each under /tmp/fc-synth-N-KB.
+ *   (`git archive HEAD`) under /tmp/fc-large-N, `--tree synth:N:KB` for N generated Python files
+ *   of KB kilobytes each under /tmp/fc-synth-N-KB, or `--tree nm:K` for a JavaScript project's shape
+ *   (one copy of the mirrors beside an ignored node_modules of K copies of this checkout's) under
+ *   /tmp/fc-nm-K.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -115,8 +117,28 @@ function syntheticTree(n: number, kb: number): string {
   return tree;
 }
 
+/**
+ * A JavaScript project's shape: `src/` = the first copy of the mirrors (from `gen:10000`), and an
+ * ignored `node_modules/` of K copies of this checkout's own `node_modules` (what ripgrep skips and
+ * a walk without ignore rules would not), in a git repository.
+ */
+function nodeModulesTree(copies: number): string {
+  const tree = `/tmp/fc-nm-${copies}`;
+  if (existsSync(join(tree, ".built"))) return tree;
+  const modules = join(import.meta.dirname, "..", "node_modules");
+  if (!existsSync(modules)) throw new Error("nm:K copies this checkout's node_modules: run npm ci first");
+  mkdirSync(join(tree, "node_modules"), { recursive: true });
+  execFileSync("git", ["init", "-q", tree]);
+  writeFileSync(join(tree, ".gitignore"), "node_modules/\n");
+  execFileSync("cp", ["-r", join(generatedTree(10000), "packages0"), join(tree, "src")]);
+  for (let k = 1; k <= copies; k++) execFileSync("cp", ["-r", modules, join(tree, "node_modules", `copy${k}`)]);
+  writeFileSync(join(tree, ".built"), "");
+  return tree;
+}
+
 function resolveTree(spec: string): string {
   if (spec.startsWith("gen:")) return generatedTree(Number(spec.slice(4)));
+  if (spec.startsWith("nm:")) return nodeModulesTree(Number(spec.slice(3)));
   if (spec.startsWith("synth:")) {
     const [, n, kb] = spec.split(":");
     return syntheticTree(Number(n), Number(kb));
