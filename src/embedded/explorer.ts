@@ -15,6 +15,7 @@ import { ObservationLedger } from "../contracts/observations.js";
 import { validateCitations } from "../core/citations.js";
 import { createEmitter, type Emit, newRunId, toolEndEvent } from "../core/events.js";
 import type { RawCitation } from "../core/final-answer.js";
+import { timeLimitWarning } from "../core/time-limit-warning.js";
 import type {
   ExploreRequest,
   ExploreResult,
@@ -100,10 +101,6 @@ const unitCache = new CodeUnitCache({ maxEntries: 256 });
 /** A call that stopped at its time limit: a Grep with partial results, or any call cut off by the toolbox. */
 function hitTimeLimit(r: ToolResult): boolean {
   return r.error?.code === "timeout" || (r.data?.tool === "Grep" && r.data.timedOut);
-}
-
-function limitText(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 function nameInLine(names: readonly string[], text: string): string | undefined {
@@ -378,10 +375,7 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       dropped: ExploreResult["dropped"] = [],
     ): ExploreResult => {
       const totalMs = performance.now() - started;
-      if (limitedCalls > 0)
-        warnings.push(
-          `${limitedCalls} of ${toolCalls} tool calls hit the time limit of ${limitText(toolbox.config.toolTimeoutMs)}; the ranking saw their partial results`,
-        );
+      if (limitedCalls > 0) warnings.push(timeLimitWarning(limitedCalls, toolCalls, toolbox.config.toolTimeoutMs));
       const result: ExploreResult = {
         query: request.query,
         root: ws.root,

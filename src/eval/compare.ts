@@ -56,6 +56,8 @@ export interface CompareResult {
   onlyB: string[];
   metrics: MetricComparison[];
   flips: Flips[];
+  /** Paired tasks whose answer was built on searches cut at the tool time limit, per run. */
+  timeLimited: { a: number; b: number };
   bootstrap: { resamples: number; seed: number };
 }
 
@@ -175,6 +177,10 @@ export function compareRuns(a: RunRows, b: RunRows, options: BootstrapOptions = 
     onlyB: b.rows.filter((r) => !idsA.has(r.instance_id)).map((r) => r.instance_id),
     metrics,
     flips,
+    timeLimited: {
+      a: pairs.filter(([ra]) => ra.time_limited === true).length,
+      b: pairs.filter(([, rb]) => rb.time_limited === true).length,
+    },
     bootstrap: boot,
   };
 }
@@ -204,6 +210,11 @@ export function renderCompareMd(r: CompareResult): string {
   if (r.onlyA.length + r.onlyB.length > 0)
     out.push(
       `Not paired: ${r.onlyA.length} task(s) only in A, ${r.onlyB.length} only in B (left out of every number below).`,
+      "",
+    );
+  if (r.timeLimited.a + r.timeLimited.b > 0)
+    out.push(
+      `Caution: ${r.timeLimited.a} paired task(s) of A and ${r.timeLimited.b} of B were answered on searches cut at the tool time limit; those answers depend on the machine's load, so a difference there may be the load's, not the code's. Re-run both alone.`,
       "",
     );
   out.push("| metric | n | A | B | B − A [95% CI] | verdict for B |", "|---|---|---|---|---|---|");

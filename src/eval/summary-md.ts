@@ -50,7 +50,7 @@ export function renderSummaryMd(s: EvalSummary): string {
   const out: string[] = [];
   out.push(`# fastcontext eval: ${s.policy}`, "");
   out.push(
-    `${s.n} task${s.n === 1 ? "" : "s"} scored${s.n < s.n_selected ? ` of ${s.n_selected} selected (run interrupted; re-run the same command to resume)` : ""}, ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.partial} partial. Rates are macro averages over tasks with 95% bootstrap intervals (${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed}); errored tasks count as misses.`,
+    `${s.n} task${s.n === 1 ? "" : "s"} scored${s.n < s.n_selected ? ` of ${s.n_selected} selected (run interrupted; re-run the same command to resume)` : ""}, ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.partial} partial${s.time_limited > 0 ? `, ${s.time_limited} answered on searches cut at the tool time limit (they depend on the machine's load: re-run alone before comparing)` : ""}. Rates are macro averages over tasks with 95% bootstrap intervals (${s.bootstrap.resamples} resamples, seed ${s.bootstrap.seed}); errored tasks count as misses.`,
     "",
   );
   out.push("| metric | value [95% CI] |", "|---|---|");

@@ -3,6 +3,7 @@
  * bootstrap intervals, a per-repository breakdown with counts, cost distribution and run facts.
  * An errored task counts as a miss (zero on every rate): an error is not a free pass.
  */
+import { isTimeLimitWarning } from "../core/time-limit-warning.js";
 import { bootstrapMean, DEFAULT_RESAMPLES, DEFAULT_SEED, type Interval, mean, quantile } from "./bootstrap.js";
 import { RATE_METRICS, type RateMetric } from "./metrics.js";
 import type { TaskRecord } from "./results.js";
@@ -12,6 +13,8 @@ export type GroupStats = Record<RateMetric, number> & {
   n: number;
   errors: number;
   partial: number;
+  /** Answers built on searches cut short at the tool time limit (they depend on the machine's load). */
+  time_limited: number;
   /** Tasks that list function spans (the denominator of `function_hit`). */
   function_hit_n: number;
   cited_lines_median: number;
@@ -41,6 +44,8 @@ export type TaskRow = Record<RateMetric, number> & {
   wall_s: number;
   error: string | null;
   stop_reason: string | null;
+  /** Some of its searches hit the tool time limit (absent in summaries written before it was added). */
+  time_limited?: boolean;
 };
 
 /** Facts about the run itself. */
@@ -103,6 +108,7 @@ export function groupStats(records: readonly TaskRecord[], options: SummaryOptio
     n: records.length,
     errors: records.filter((r) => r.error !== null).length,
     partial: records.filter((r) => r.partial).length,
+    time_limited: records.filter((r) => r.warnings.some(isTimeLimitWarning)).length,
     ...rates,
     function_hit_n: records.filter((r) => r.scores.function_applicable).length,
     cited_lines_median: round(quantile(cited, 0.5), 1),
@@ -137,6 +143,7 @@ export function taskRow(r: TaskRecord): TaskRow {
     wall_s: r.cost.wall_s,
     error: r.error,
     stop_reason: r.stop_reason,
+    time_limited: r.warnings.some(isTimeLimitWarning),
   };
 }
 

@@ -69,6 +69,15 @@ describe("compareRuns", () => {
     assert.equal(verdict(r, "file_acc_at_1"), "no significant difference");
   });
 
+  it("warns when a run's answers were built on searches cut at the time limit", () => {
+    const a = run("a", (id, i) => ({ ...row(id), time_limited: i < 2 }));
+    const b = run("b", (id) => row(id));
+    const r = compareRuns(a, b);
+    assert.deepEqual(r.timeLimited, { a: 2, b: 0 });
+    assert.match(renderCompareMd(r), /Caution: 2 paired task\(s\) of A and 0 of B/);
+    assert.doesNotMatch(renderCompareMd(compareRuns(b, b)), /Caution/);
+  });
+
   it("loads a run from a directory, a results.jsonl or a summary.json", () => {
     const dir = tempDir();
     const rows = ids.slice(0, 3).map((id) => row(id, { file_acc_at_1: 1 }));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { timeLimitWarning } from "../../src/core/time-limit-warning.js";
 import { scoreCitations } from "../../src/eval/metrics.js";
 import { createProgress, progressBar } from "../../src/eval/progress.js";
 import { renderReportHtml } from "../../src/eval/report-html.js";
@@ -88,6 +89,26 @@ describe("summarize", () => {
     assert.ok(!html.includes("r <b>"), "reasons are escaped");
     assert.match(html, /<li class="gold"><code>src\/a\.py:10-12<\/code>/);
     assert.ok(!/<script|https?:\/\//.test(html));
+  });
+});
+
+describe("answers on searches cut at the time limit", () => {
+  it("are counted per run and per task, and the Markdown says what they mean", () => {
+    const cut = rec("c1", "o/c", [{ path: "src/a.py", start: 10, end: 12 }], {
+      warnings: [timeLimitWarning(3, 17, 10_000)],
+    });
+    const calm = rec("c2", "o/c", [{ path: "src/a.py", start: 10, end: 12 }], { warnings: ["something else"] });
+    const s = summarize([cut, calm], facts, 2, { resamples: 100, seed: 1 });
+    assert.equal(s.time_limited, 1);
+    assert.equal(s.per_repo["o/c"]?.time_limited, 1);
+    assert.deepEqual(
+      s.tasks.map((t) => t.time_limited),
+      [true, false],
+    );
+    assert.match(renderSummaryMd(s), /1 answered on searches cut at the tool time limit/);
+    const none = summarize([calm], facts, 1, { resamples: 100, seed: 1 });
+    assert.equal(none.time_limited, 0);
+    assert.doesNotMatch(renderSummaryMd(none), /time limit/);
   });
 });
 
