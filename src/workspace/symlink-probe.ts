@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { IGNORE_FILE_NAMES, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { isWithin, relativeTo } from "./paths.js";
@@ -104,6 +104,9 @@ export async function scanNearStart(
   startRel: string,
   levels: IgnoreLevels,
 ): Promise<{ links: string[]; frontier: string[] } | null> {
+  // A start that is itself a link: `find` does not enter it (it never follows links), so neither does this.
+  const startStat = await lstat(startRel === "" ? root : join(root, startRel)).catch(() => null);
+  if (!startStat?.isDirectory()) return null;
   const links: string[] = [];
   const frontier: string[] = [];
   let ignored = 0;

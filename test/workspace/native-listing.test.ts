@@ -127,6 +127,17 @@ describe("symlink probe near the start", () => {
     ]);
   });
 
+  it("does not enter a start that is itself a link, as find does not", async () => {
+    await using repo = await tmpRepo({
+      files: { ".gitignore": "node_modules/\n", "real/node_modules/x.js": "x\n", "real/a.txt": "a\n" },
+      symlinks: { via: "real", "real/inner": "a.txt" },
+    });
+    const levels = new IgnoreLevels(repo.root, "via", ancestorLevels(repo.root, "via"));
+    assert.equal(await scanNearStart(repo.root, "via", levels), null);
+    const real = new IgnoreLevels(repo.root, "real", ancestorLevels(repo.root, "real"));
+    assert.ok(await scanNearStart(repo.root, "real", real), "the real directory is scanned");
+  });
+
   it("leaves the whole walk to find when nothing near the start is ignored", async () => {
     await using repo = await tmpRepo({ files: { "a/b.txt": "x\n" }, symlinks: { "a/c": "b.txt" } });
     const levels = new IgnoreLevels(repo.root, "", ancestorLevels(repo.root, ""));
