@@ -81,6 +81,11 @@ function compileLine(line: string): Rule | null {
   if (line === "") return null;
   const anchored = line.includes("/");
   if (line.startsWith("/")) line = line.slice(1);
+  // A pattern without a glob character matches only itself: a string comparison, not picomatch's
+  // regex (most lines name a folder or file: `node_modules`, `dist`, `.venv`).
+  const literal = line;
+  if (!/[*?[\]{}()!+@\\]/.test(literal))
+    return { negated, dirOnly, basename: !anchored, test: (s: string) => s === literal };
   try {
     return { negated, dirOnly, basename: !anchored, test: picomatch(line, { dot: true, nonegate: true, noext: true }) };
   } catch {

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { yieldToLoop } from "../util/yield.js";
 import { IGNORE_FILE_NAMES, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { isWithin, relativeTo } from "./paths.js";
 
@@ -87,6 +88,8 @@ const NEAR_DIRS = 64;
 const NEAR_DEPTH = 2;
 /** Start paths handed to `find` at most (bytes of the command line stay small). */
 const MAX_FRONTIER = 2000;
+/** Directories judged between two turns of the event loop. */
+const YIELD_DIRS = 8;
 
 /**
  * The top of the tree read here, so that `find` skips what the walker ignores. `find` knows no
@@ -121,6 +124,9 @@ export async function scanNearStart(
     const listed = await Promise.all(now.map((d) => readdir(absOf(d), { withFileTypes: true }).catch(() => null)));
     const next: string[] = [];
     for (const [k, dirRel] of now.entries()) {
+      // Judging a directory's entries against its ignore rules takes a while on a first scan:
+      // others get the event loop in between (a server answering meanwhile).
+      if (k > 0 && k % YIELD_DIRS === 0) await yieldToLoop();
       const abs = absOf(dirRel);
       const entries = listed[k];
       // An unreadable directory is left to `find`, which reports it as it did before.
