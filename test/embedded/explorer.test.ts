@@ -5,11 +5,14 @@
  * emits the same events as a model run, and answers deterministically.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { lightStem } from "../../src/analysis/identifiers.js";
 import { analyzeQuery, type Term } from "../../src/analysis/query.js";
 import type { ExploreEvent } from "../../src/core/types.js";
 import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
-import { type FileEvidence, type RankedFile, rankFiles } from "../../src/embedded/rank-files.js";
+import { type FileEvidence, pathWordFilter, type RankedFile, rankFiles } from "../../src/embedded/rank-files.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 
 /** Functions of filler so that relevance has to be earned, not given by the only file around. */
@@ -392,5 +395,45 @@ describe("rankFiles", () => {
       pathWords("Sources/Shell/zsh_completions_generator.py"),
     );
     assert.equal(pathWords("Sources/Shell/BashScriptsGenerator.swift"), 0);
+  });
+  it("reads a path's words only where a query stem can name them, and misses none", async () => {
+    // The filter's premise: a stem without its last letter begins the word it came from. Checked on
+    // every word of this repository's sources and on the forms its rules rewrite.
+    const words = new Set(["entries", "supplies", "classes", "creation", "filtering", "caches", "queries"]);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+      );
+    for (const file of walk(join(import.meta.dirname, "../../src")))
+      for (const w of readFileSync(file, "utf8").match(/[A-Za-z]+/g) ?? []) words.add(w);
+    assert.ok(words.size > 3000, `${words.size} words`);
+    for (const w of words) {
+      const stem = lightStem(w);
+      assert.ok(w.toLowerCase().startsWith(stem.slice(0, -1)), `${w} -> ${stem}`);
+    }
+
+    const may = pathWordFilter(["entry", "toolcall", "retri"].map(lightStem));
+    assert.equal(may("src/config/entries.ts"), true, "entries: the stem of entry");
+    assert.equal(may("src/llm/tool-call.ts"), true, "tool-call: the name without '-' is toolcall");
+    assert.equal(may("lib/Retrying/x.rb"), true);
+    assert.equal(may("src/index/builder.ts"), false);
+    assert.equal(may("src/Σύνολο/builder.ts"), true, "a non-ASCII path is always read");
+
+    const entry = term("entry");
+    const files = ["src/config/entries.ts", "src/llm/tool-call.ts", "src/index/builder.ts"];
+    const ranked = await rankFiles({
+      query: "where is each entry of a tool call kept?",
+      files,
+      sizeOf: () => 1000,
+      terms: [entry, term("tool"), term("call")],
+      evidence: {
+        ...evidence(new Map()),
+        termCounts: [{ term: entry, purpose: "keyword", counts: new Map(files.map((rel) => [rel, 1])) }],
+      },
+    });
+    const pathWords = (rel: string) => ranked.find((f) => f.rel === rel)!.parts.pathWords;
+    assert.ok(pathWords("src/config/entries.ts") > 0);
+    assert.ok(pathWords("src/llm/tool-call.ts") > 0, "tool call, joined");
+    assert.equal(pathWords("src/index/builder.ts"), 0);
   });
 });
