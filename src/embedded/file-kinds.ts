@@ -30,7 +30,12 @@ export type FileRole =
 
 const TEST_SEGMENT =
   /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)|(?:^|\/)[\w.-]+[.-](?:Tests?|UnitTests|IntegrationTests|Specs?)\/|(?:^|\/)[A-Z]\w*Tests\//i;
-const TEST_NAME = /(?:^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|.*Test|.*Tests|.*_spec|conftest)\.[A-Za-z]+$/;
+/**
+ * A test file's own name. Written without a leading `.*` per alternative (`(?:^test_.*|.*_test|…)`
+ * before, the same names): on the 100k tree's 97k names that form took 250 ms, this one 6–12 ms
+ * (test/embedded/file-kinds.test.ts compares them).
+ */
+export const TEST_NAME = /^test_.*\.[A-Za-z]+$|(?:_tests?|\.test|\.spec|Tests?|_spec|conftest)\.[A-Za-z]+$/;
 /** Ambiguous folder names: they demote a file only when no source root lies above them. */
 const DOC_FOLDER = /^(?:docs?|documentation|man|site|website)$/i;
 const DOC_EXT = /\.(?:md|mdx|rst|txt|adoc|asciidoc|org|texi|tex|html?)$/i;

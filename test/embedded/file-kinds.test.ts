@@ -8,8 +8,28 @@ import {
   OFF_LANGUAGE_FACTOR,
   parseGitattributes,
   type RoleEvidence,
+  TEST_NAME,
   vendorDirsOf,
 } from "../../src/embedded/file-kinds.js";
+
+describe("test file names", () => {
+  it("are the names the earlier pattern matched", () => {
+    // The pattern TEST_NAME replaced (a leading `.*` per alternative), as the reference.
+    const before = /(?:^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|.*Test|.*Tests|.*_spec|conftest)\.[A-Za-z]+$/;
+    const stems = ["test_", "test", "a_test", "a_tests", "a.test", "a.spec", "FooTest", "FooTests", "Test", "a_spec"];
+    const more = ["conftest", "myconftest", "attest", "TEST_a", "testx", "a_test.x", "latest", "a.tests", "x_Test"];
+    const exts = [".py", ".tar.gz", ".ts", ".d.ts", ".7z", "", ".", ".PY", "_test"];
+    const names: string[] = [];
+    for (const stem of [...stems, ...more])
+      for (const ext of exts) names.push(stem + ext, `x${stem}${ext}`, `${stem}y${ext}`);
+    let matched = 0;
+    for (const name of names) {
+      assert.equal(TEST_NAME.test(name), before.test(name), name);
+      if (before.test(name)) matched++;
+    }
+    assert.ok(matched > 50 && matched < names.length - 50, `${matched} of ${names.length} match`);
+  });
+});
 
 describe("file roles from evidence, not folder names", () => {
   it("never demotes a file for one folder name under a source root", () => {
