@@ -33,7 +33,7 @@ import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
 import { FILE_BASE_FEATURES, fileFeatureContext, fileFeatures, UNIT_BASE_FEATURES, unitFeatures } from "./features.js";
 import { isLikelyBinary, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
-import { applyImportProximity } from "./import-proximity.js";
+import { applyImportProximity, firstImportPass, importPassKnownCapped } from "./import-proximity.js";
 import {
   type ConfidentCitation,
   type LearnedFile,
@@ -328,14 +328,18 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
       },
     });
     const deadline = request.deadlineMs !== undefined ? Date.now() + request.deadlineMs : Number.POSITIVE_INFINITY;
+    // A server's kept listing on which the import-line search reached its cap before: left out.
+    const kept = ws.keptIndexUnchecked()?.files;
+    const skipImportPass = importPassKnownCapped(kept);
     emit({
       type: "run_start",
       runId: newRunId(),
       query: request.query,
       root: ws.root,
       policy: "embedded",
-      // Two turns (search, read), and one more on a tree whose import lines pass the collection cap.
-      maxTurns: 3,
+      // Two turns (search, read), one more on a tree whose import lines pass the collection cap, and
+      // one more when the import-line search was left out but the tree has changed since.
+      maxTurns: skipImportPass ? 4 : 3,
     });
     let toolMs = 0;
     let toolCalls = 0;
@@ -397,7 +401,9 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     };
 
     const analysis = analyzeQuery(request.query);
-    const planned = planSearch(analysis, undefined, request.query);
+    const planned = planSearch(analysis, undefined, request.query).filter(
+      (p) => !(skipImportPass && p.purpose === "imports"),
+    );
     if (planned.length === 0)
       return finish("no_answer", [], "The query names no identifier, keyword, message or path to search for.");
     // The repository's own word on generated and vendored files.
@@ -413,7 +419,8 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
     // Each step below is a pass over every candidate or every match: on a big tree each takes tens
     // of milliseconds, so the event loop gets a turn between them (a server answers others meanwhile).
     await yieldToLoop();
-    const candidates = await candidatesOf((await ws.fileIndex()).files);
+    const listing = (await ws.fileIndex()).files;
+    const candidates = await candidatesOf(listing);
     await yieldToLoop();
     const roles = roleEvidence(planned, firstResults, candidates);
     await yieldToLoop();
@@ -434,7 +441,14 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         roles,
       })
     ).filter((f) => f.score > 0);
-    const handRanked = await applyImportProximity(lexicalRanking, planned, firstResults, candidates, runTurn);
+    const importPass = await firstImportPass(
+      planned,
+      firstResults,
+      skipImportPass ? kept : undefined,
+      listing,
+      runTurn,
+    );
+    const handRanked = await applyImportProximity(lexicalRanking, importPass, candidates, runTurn);
     if (handRanked.length === 0)
       return finish("no_answer", [], "No file matched the query's identifiers, keywords, messages or paths.");
     if (Date.now() > deadline) return finish("deadline", [], "");

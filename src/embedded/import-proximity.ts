@@ -6,13 +6,21 @@
  * first search is not used: a targeted turn asks only for what proximity reads — the import lines
  * of the strongest hits themselves, and the import lines elsewhere that name them — which is the
  * same for every run and a fraction of the cost.
+ *
+ * A server explores the same listing again and again (frozen: a changed tree is a new array), so
+ * once the first turn's pass has reached the cap on a listing, later explorations of it leave the
+ * pass out (`importPassKnownCapped`): the targeted turn runs either way, and the pass was one of
+ * the whole-tree searches a new question pays for. When the tree has changed since (the checked
+ * listing is another array), the pass runs after all, in a turn of its own (`firstImportPass`), so
+ * the answer is the one a first turn with the pass would have given.
  */
 
 import { languageForPath } from "../analysis/languages.js";
 import { escapeRegex } from "../analysis/query.js";
 import type { ToolCallRequest, ToolResult } from "../contracts/tools.js";
+import type { IndexedFile } from "../workspace/file-index.js";
 import { buildImportGraph, IMPORT_LINE_PATTERN, importGraphFor, proximity } from "./import-graph.js";
-import type { PlannedCall } from "./plan.js";
+import { IMPORT_PASS_ARGS, type PlannedCall } from "./plan.js";
 import type { RankedFile } from "./rank-files.js";
 
 /** Weight of import-graph proximity to the strongest hits, relative to the best file's score. */
@@ -85,21 +93,57 @@ function importLines(results: readonly ToolResult[], into: Map<string, string[]>
   }
 }
 
+/** Listings on which the whole-tree import-line search reached the collection cap. */
+const cappedListings = new WeakSet<readonly IndexedFile[]>();
+
+/** Stopped at the collection cap (not at the time limit: another run may finish). */
+function reachedCap(r: ToolResult | undefined): boolean {
+  return r?.data?.tool === "Grep" && r.data.atLeast && !r.data.timedOut;
+}
+
+/** The first turn may leave out the import-line search: on this kept listing it reached the cap before. */
+export function importPassKnownCapped(kept: readonly IndexedFile[] | undefined): boolean {
+  return kept !== undefined && cappedListings.has(kept);
+}
+
+/**
+ * What the proximity reads of the whole-tree import-line search: its result (noted against the
+ * `listing` it ran on), "capped" when it was left out on `skippedOn` and that is still the listing,
+ * undefined when no such search was planned. A listing that changed since gets the search now.
+ */
+export async function firstImportPass(
+  planned: readonly PlannedCall[],
+  results: readonly ToolResult[],
+  skippedOn: readonly IndexedFile[] | undefined,
+  listing: readonly IndexedFile[],
+  runTurn: RunTurn,
+): Promise<ToolResult | "capped" | undefined> {
+  const i = planned.findIndex((p) => p.purpose === "imports");
+  let result = i === -1 ? undefined : results[i];
+  if (i === -1 && skippedOn !== undefined) {
+    if (skippedOn === listing) return "capped";
+    [result] = await runTurn(
+      [{ id: "call_imports_all", name: "Grep", arguments: { ...IMPORT_PASS_ARGS } }],
+      "Searching every import line (the tree changed since it last reached the collection cap).",
+    );
+  }
+  if (reachedCap(result)) cappedListings.add(listing);
+  return result;
+}
+
 /** Raise files adjacent (in the import graph) to the strongest hits. */
 export async function applyImportProximity(
   ranked: RankedFile[],
-  planned: readonly PlannedCall[],
-  results: readonly ToolResult[],
+  pass: ToolResult | "capped" | undefined,
   files: readonly string[],
   runTurn: RunTurn,
 ): Promise<RankedFile[]> {
-  const i = planned.findIndex((p) => p.purpose === "imports");
-  const data = i === -1 ? undefined : results[i]?.data;
-  if (data?.tool !== "Grep" || ranked.length === 0) return ranked;
+  const data = pass === "capped" ? undefined : pass?.data;
+  if ((pass !== "capped" && data?.tool !== "Grep") || ranked.length === 0) return ranked;
   const seedFiles = ranked.slice(0, SEEDS).map((f) => f.rel);
   const linesByFile = new Map<string, string[]>();
   let graph: Awaited<ReturnType<typeof buildImportGraph>>;
-  if (!data.atLeast) {
+  if (data?.tool === "Grep" && !data.atLeast) {
     for (const f of data.files)
       linesByFile.set(
         f.path,

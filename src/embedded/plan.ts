@@ -113,6 +113,13 @@ function keywordPattern(term: Term): string | null {
   return `\\b(?:${kept.map(escapeRegex).join("|")})\\w*`;
 }
 
+/** The whole-tree search of import lines (the first turn's, or the import proximity's when it was left out). */
+export const IMPORT_PASS_ARGS: Readonly<Record<string, unknown>> = Object.freeze({
+  pattern: IMPORT_LINE_PATTERN,
+  output_mode: "content",
+  head_limit: 50,
+});
+
 /** `query` is the raw text `analysis` came from: its title gives the concept words. */
 export function planSearch(
   analysis: QueryAnalysis,
@@ -281,17 +288,7 @@ export function planSearch(
       `d:${pattern}`,
     );
   }
-  push(
-    {
-      call: {
-        id: id(),
-        name: "Grep",
-        arguments: { pattern: IMPORT_LINE_PATTERN, output_mode: "content", head_limit: 50 },
-      },
-      purpose: "imports",
-    },
-    "imports",
-  );
+  push({ call: { id: id(), name: "Grep", arguments: { ...IMPORT_PASS_ARGS } }, purpose: "imports" }, "imports");
   // Files that say in their first lines that they are generated (their role is evidence, not a folder name).
   push(
     {

@@ -5,11 +5,15 @@
  * ranking is the same on every run and the importer of the best file still gains proximity.
  */
 import assert from "node:assert/strict";
+import { readdirSync, utimesSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExploreEvent } from "../../src/core/types.js";
 import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
+import { IMPORT_LINE_PATTERN } from "../../src/embedded/import-graph.js";
 import { importNamesOf, targetedImportCalls } from "../../src/embedded/import-proximity.js";
 import type { RankedFile } from "../../src/embedded/rank-files.js";
+import { useMemoryIndexCache } from "../../src/index-cache/install.js";
 import { tmpRepo } from "../support/tmp-repo.js";
 
 describe("import names of a file", () => {
@@ -92,5 +96,68 @@ describe("import proximity past the collection cap", () => {
     );
     assert.equal(rankings[0]![0], "pkg/core/retry_policy.py");
     assert.ok(proximities[0]! > 0, "the importer of the best file is its neighbour in the graph");
+  });
+});
+
+/** Every entry's mtime `seconds` ago: a listing made now is not "racy" (see src/index-cache/stamp.ts), so it is kept. */
+function backdate(dir: string, seconds: number): void {
+  const when = new Date(Date.now() - seconds * 1000);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === ".git") continue;
+    if (e.isDirectory()) backdate(join(dir, e.name), seconds);
+    utimesSync(join(dir, e.name), when, when);
+  }
+  utimesSync(dir, when, when);
+}
+
+describe("a kept listing on which the import-line search reached the cap", () => {
+  it("leaves that search out of later first turns, with the same answer, until the tree changes", async () => {
+    await using repo = await tmpRepo({ files: bigTree() });
+    backdate(repo.root, 120);
+    assert.ok(useMemoryIndexCache(), "the memory index cache (a server's) is installed");
+    const rankings: string[][] = [];
+    const explorer = createEmbeddedExplorer({
+      onRanking: (ranked: RankedFile[]) => rankings.push(ranked.slice(0, 5).map((f) => f.rel)),
+    });
+    const query = "where is the backoff computed before a failed request is retried?";
+    const run = async () => {
+      const events: ExploreEvent[] = [];
+      const result = await explorer({ root: repo.root, query, onEvent: (e) => events.push(e) });
+      const calls = events.flatMap((e) => (e.type === "tool_start" ? [e] : []));
+      // The whole-tree search: the import-line pattern with no path.
+      const wholeTree = calls.filter((e) => {
+        const args = e.call.args as Record<string, unknown>;
+        return args.pattern === IMPORT_LINE_PATTERN && args.path === undefined;
+      });
+      return { result, wholeTree: wholeTree.map((e) => `${e.turn}:${e.call.id}`) };
+    };
+    const first = await run();
+    assert.equal(first.wholeTree.length, 1, "the first exploration searches every import line in its first turn");
+    assert.match(first.wholeTree[0]!, /^1:/);
+    assert.equal(first.result.turns, 3);
+
+    const second = await run();
+    assert.deepEqual(second.wholeTree, [], "left out: it reached the cap on this listing");
+    assert.equal(second.result.turns, 3, "the targeted turn runs as before");
+    assert.deepEqual(rankings[1], rankings[0]);
+    assert.deepEqual(
+      second.result.citations.map((c) => [c.path, c.start, c.end]),
+      first.result.citations.map((c) => [c.path, c.start, c.end]),
+    );
+
+    repo.write("pkg/filler/extra.py", "import helper_module_0\n");
+    backdate(repo.path("pkg/filler"), 60);
+    const changed = await run();
+    assert.deepEqual(
+      changed.wholeTree,
+      ["2:call_imports_all"],
+      "a changed tree: the search runs, in a turn of its own",
+    );
+    assert.equal(changed.result.turns, 4);
+    assert.deepEqual(rankings[2], rankings[0]);
+
+    const again = await run();
+    assert.deepEqual(again.wholeTree, [], "noted on the new listing");
+    assert.deepEqual(rankings[3], rankings[0]);
   });
 });
