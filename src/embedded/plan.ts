@@ -15,7 +15,7 @@ import type { ToolCallRequest } from "../core/types.js";
 import { type ConceptWord, conceptWords, definitionNamePattern } from "./concepts.js";
 import { GENERATED_HEADER } from "./file-kinds.js";
 import { IMPORT_LINE_PATTERN } from "./import-graph.js";
-import { phrasesPattern, queryPhrases } from "./phrases.js";
+import { phrasesPattern, queryPhrases, titleSpellings } from "./phrases.js";
 
 export type SearchPurpose =
   | "identifier"
@@ -254,10 +254,10 @@ export function planSearch(
   // FC_PHRASE_WEIGHT=0: the explorer without phrases, for re-running the weight's choice (explorer.ts).
   const phrases = process.env.FC_PHRASE_WEIGHT === "0" ? [] : queryPhrases(query);
   if (phrases.length > 0) {
-    const pattern = phrasesPattern(phrases);
+    const pattern = phrasesPattern(phrases, titleSpellings(query));
     push(
       {
-        call: { id: id(), name: "Grep", arguments: { pattern, "-i": true, output_mode: "content", head_limit: 100 } },
+        call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 100 } },
         purpose: "phrase",
         phrases,
       },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { phrasesPattern, queryPhrases } from "../../src/embedded/phrases.js";
+import { phrasesPattern, queryPhrases, titleSpellings } from "../../src/embedded/phrases.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
@@ -37,7 +37,7 @@ describe("query phrases", () => {
     ]);
   });
 
-  it("matches, through ripgrep, a line holding a phrase with one space between its words, any case, whole words only", async () => {
+  it("matches, through ripgrep, a line holding a phrase with one space between its words, in its common spellings, whole words only", async () => {
     const lines = [
       "    /** Gets the  position\tcurrently read to in the content. */", // two spaces, a tab: not searched for
       "    /** GETS The Position currently read to in the content. */",
@@ -47,6 +47,7 @@ describe("query phrases", () => {
       "un café noirâtre",
       "xgets the position", // an ASCII letter continues the word: no boundary either way
       "égets the position", // ASCII boundary beside an ASCII letter: ripgrep shows it, the explorer re-checks
+      "gEts tHe pOsition cUrrently rEad", // a spelling that is neither lower case, capitalized nor capitals
     ];
     await using repo = await tmpRepo({ files: { "a.txt": `${lines.join("\n")}\n` } });
     const pattern = phrasesPattern([
@@ -56,11 +57,28 @@ describe("query phrases", () => {
     const result = await new Toolbox(Workspace.openSync(repo.root)).run({
       id: "p",
       name: "Grep",
-      arguments: { pattern, "-i": true, output_mode: "content" },
+      arguments: { pattern, output_mode: "content" },
     });
     const shown = new Set(
       result.data?.tool === "Grep" ? result.data.files.flatMap((f) => f.lines.map((l) => l.line)) : [],
     );
     assert.deepEqual([...shown].sort(), [2, 3, 5, 8], result.text);
+  });
+
+  it("also looks for a word as the question spelled it", async () => {
+    const query = "the WebSocket handshake fails";
+    const lines = ["// the WebSocket handshake", "// the websocket handshake", "// the webSocket handshake"];
+    await using repo = await tmpRepo({ files: { "a.ts": `${lines.join("\n")}\n` } });
+    const search = async (pattern: string) => {
+      const result = await new Toolbox(Workspace.openSync(repo.root)).run({
+        id: "p",
+        name: "Grep",
+        arguments: { pattern, output_mode: "content" },
+      });
+      return result.data?.tool === "Grep" ? result.data.files.flatMap((f) => f.lines.map((l) => l.line)) : [];
+    };
+    assert.deepEqual(await search(phrasesPattern(queryPhrases(query), titleSpellings(query))), [1, 2]);
+    assert.deepEqual(await search(phrasesPattern(queryPhrases(query))), [2], "without the question's spelling");
+    assert.deepEqual(titleSpellings("Retry the retry RETRY").get("retry"), ["Retry", "retry", "RETRY"]);
   });
 });
