@@ -28,6 +28,11 @@ export const DEFAULT_MAX_PARSE_CHARS = 1_500_000;
 /** How a unit list was produced. */
 export type UnitSource = "tree-sitter" | "heuristic";
 
+/** What extracts code units from text: this module's extractor, or the off-thread one (off-thread-units.ts). */
+export interface UnitExtractor {
+  extract(text: string, lang: LanguageId): Promise<CodeUnit[]>;
+}
+
 export interface ExtractorOptions {
   /** Grammar loader; inject one that throws to exercise the fallback. */
   loader?: GrammarLoader;
@@ -207,7 +212,7 @@ export interface FileStamp {
 export interface CodeUnitCacheOptions {
   /** Files kept (least recently used evicted first). Default 512. */
   maxEntries?: number;
-  extractor?: CodeUnitExtractor;
+  extractor?: UnitExtractor;
 }
 
 /**
@@ -217,7 +222,7 @@ export interface CodeUnitCacheOptions {
 export class CodeUnitCache {
   private readonly entries = new Map<string, { stamp: string; units: Promise<CodeUnit[]> }>();
   private readonly maxEntries: number;
-  private readonly extractor: CodeUnitExtractor;
+  private readonly extractor: UnitExtractor;
   /** Counters for diagnostics and tests. */
   readonly stats = { hits: 0, misses: 0 };
 

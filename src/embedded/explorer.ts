@@ -10,6 +10,7 @@
  */
 import { CodeUnitCache } from "../analysis/code-units.js";
 import { languageForPath } from "../analysis/languages.js";
+import { OffThreadUnitExtractor } from "../analysis/off-thread-units.js";
 import { analyzeQuery, type QueryAnalysis, type Term } from "../analysis/query.js";
 import { ObservationLedger } from "../contracts/observations.js";
 import { validateCitations } from "../core/citations.js";
@@ -27,12 +28,11 @@ import type {
 import { countLines } from "../tools/support/line-reader.js";
 import { Toolbox } from "../tools/toolbox.js";
 import { yieldToLoop } from "../util/yield.js";
-import type { IndexedFile } from "../workspace/file-index.js";
 import type { SecretPolicy } from "../workspace/secrets.js";
 import { Workspace } from "../workspace/workspace.js";
 import { conceptsInName, definedName } from "./concepts.js";
 import { FILE_BASE_FEATURES, fileFeatureContext, fileFeatures, UNIT_BASE_FEATURES, unitFeatures } from "./features.js";
-import { isLikelyBinary, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
+import { candidatesOf, parseGitattributes, type RoleEvidence, vendorDirsOf } from "./file-kinds.js";
 import { applyImportProximity, firstImportPass, importPassKnownCapped } from "./import-proximity.js";
 import {
   type ConfidentCitation,
@@ -95,8 +95,9 @@ const OPTION_DECLARATION =
   /\b(?:add_?argument|add_?option|addoption|add_config_value|option|Option|flag|Flag|arg|Arg|define|register)\s*\(/;
 const MAX_CHUNKS = 4;
 
-/** Shared across runs: keyed by absolute path and validated by mtime and size. */
-const unitCache = new CodeUnitCache({ maxEntries: 256 });
+/** Shared across runs: keyed by absolute path and validated by mtime and size; parsed off the event loop. */
+const unitExtractor = new OffThreadUnitExtractor();
+const unitCache = new CodeUnitCache({ maxEntries: 256, extractor: unitExtractor });
 
 /** A call that stopped at its time limit: a Grep with partial results, or any call cut off by the toolbox. */
 function hitTimeLimit(r: ToolResult): boolean {
@@ -291,32 +292,12 @@ async function readCalls(
   return calls;
 }
 
-/**
- * The listing's files a ranking may consider (not secret, not binary by name), remembered per
- * listing: a server's kept listing is the same array for every exploration until a file changes,
- * and on a 100k-file tree this pass and what is keyed on its result (the import graph's path
- * index) cost about 0.25 s per exploration. Frozen: every exploration shares it.
- */
-const candidatesByListing = new WeakMap<readonly IndexedFile[], readonly string[]>();
-
-async function candidatesOf(files: readonly IndexedFile[]): Promise<readonly string[]> {
-  const known = candidatesByListing.get(files);
-  if (known) return known;
-  const candidates: string[] = [];
-  for (const [k, f] of files.entries()) {
-    if (k > 0 && k % 5000 === 0) await yieldToLoop();
-    if (!f.secret && !isLikelyBinary(f.rel)) candidates.push(f.rel);
-  }
-  Object.freeze(candidates);
-  candidatesByListing.set(files, candidates);
-  return candidates;
-}
-
 export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer {
   const budget = options.citedLines ?? DEFAULT_SELECT.budget;
   const readFiles = options.readFiles ?? 8;
   const loaded = options.ranker === undefined ? loadRanker() : { asset: options.ranker };
   const asset = loaded.asset;
+  unitExtractor.warm(); // loads while the first turn searches
   return async (request: ExploreRequest): Promise<ExploreResult> => {
     const started = performance.now();
     const emit: Emit = createEmitter(request.onEvent);

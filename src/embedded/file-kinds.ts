@@ -12,6 +12,7 @@ import { languageForPath } from "../analysis/languages.js";
 import { ListMemo } from "../util/list-memo.js";
 import { PathMemo, primePathMemo } from "../util/path-memo.js";
 import { yieldToLoop } from "../util/yield.js";
+import type { IndexedFile } from "../workspace/file-index.js";
 
 /** Files counted between two turns of the event loop (about 8 ms of work). */
 const PRIOR_SLICE = 10_000;
@@ -329,3 +330,24 @@ function sourceLanguageCounts(files: readonly string[], evidence: RoleEvidence):
 
 /** What a file outside the repository's main language families is multiplied by (hand-set; the learned ranker sees it as a flag). */
 export const OFF_LANGUAGE_FACTOR = 0.4;
+
+/**
+ * The listing's files a ranking may consider (not secret, not binary by name), remembered per
+ * listing: a server's kept listing is the same array for every exploration until a file changes,
+ * and on a 100k-file tree this pass and what is keyed on its result (the import graph's path
+ * index) cost about 0.25 s per exploration. Frozen: every exploration shares it.
+ */
+const candidatesByListing = new WeakMap<readonly IndexedFile[], readonly string[]>();
+
+export async function candidatesOf(files: readonly IndexedFile[]): Promise<readonly string[]> {
+  const known = candidatesByListing.get(files);
+  if (known) return known;
+  const candidates: string[] = [];
+  for (const [k, f] of files.entries()) {
+    if (k > 0 && k % 5000 === 0) await yieldToLoop();
+    if (!f.secret && !isLikelyBinary(f.rel)) candidates.push(f.rel);
+  }
+  Object.freeze(candidates);
+  candidatesByListing.set(files, candidates);
+  return candidates;
+}
