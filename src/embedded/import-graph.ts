@@ -9,7 +9,7 @@ import { extractImports } from "../analysis/imports.js";
 import { languageForPath } from "../analysis/languages.js";
 import { type PathIndex, pathIndexBuilder, resolveImport } from "../analysis/resolve-import.js";
 import { ListMemo } from "../util/list-memo.js";
-import { yieldToLoop } from "../util/yield.js";
+import { timeSlice, yieldToLoop } from "../util/yield.js";
 
 /** One ripgrep pattern for import statements across the common languages. */
 export const IMPORT_LINE_PATTERN =
@@ -83,12 +83,16 @@ function filePathIndexOf(allFiles: readonly string[]): Promise<FilePathIndex> {
 
 /** Files indexed between yields to the event loop (indexing a 50k-file tree took ~60 ms in one piece). */
 const INDEX_SLICE = 5000;
-/** Files resolved between yields to the event loop (a 50k-file tree resolves ~3k files, ~1 s). */
-const FILES_PER_SLICE = 64;
+/**
+ * Milliseconds of resolution between yields to the event loop (a 50k-file tree resolves ~3k files,
+ * ~1 s). By time, not by count: 64 files per slice held the loop for 100–111 ms in a cold
+ * exploration of a 1,591-file tree, where the code ran for the first time (`bench/loop-gaps.ts`).
+ */
+const RESOLVE_SLICE_MS = 8;
 
 /**
  * Build the graph from import lines grouped by file. Asynchronous only to yield to the event loop
- * every `FILES_PER_SLICE` files: on a large tree the resolution takes a second, which would stall
+ * every `RESOLVE_SLICE_MS`: on a large tree the resolution takes a second, which would stall
  * every other session of an MCP server.
  */
 export async function buildImportGraph(
@@ -102,9 +106,9 @@ export async function buildImportGraph(
   // pkg.util import x` in every module of a package): resolve it once. (Other languages' rules
   // look at the importing file's own name.) The importing file itself is dropped below.
   const memo = new Map<string, string[]>();
-  let done = 0;
+  const slice = timeSlice(RESOLVE_SLICE_MS);
   for (const [rel, lines] of linesByFile) {
-    if (++done % FILES_PER_SLICE === 0) await yieldToLoop();
+    if (slice.due()) await yieldToLoop();
     const lang = languageForPath(rel);
     if (!lang) continue;
     const targets = new Set<string>();
