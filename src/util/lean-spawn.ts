@@ -261,6 +261,35 @@ export function spawnLean(
   return { child, errFile: named.file };
 }
 
+/** Whether a child was started in this turn of the event loop (cleared by the next timers phase). */
+let startedThisTurn = false;
+
+/**
+ * Resolves when no child has been started yet in the current turn of the event loop, and claims
+ * the turn. Why: starting a child (fork and exec) holds the loop 3–15 ms; an exploration's first
+ * turn starts four or more searches at once, and started back to back they held it 40–60 ms
+ * (BENCHMARKS.md, "Spawns one per loop turn"). The claim is released by a timer, so between two
+ * starts the loop runs its timers and I/O callbacks (a release by `setImmediate` would let the
+ * next start run in the same check phase); it costs about 1 ms per child started in a burst.
+ */
+export async function spawnTurn(): Promise<void> {
+  while (startedThisTurn) await new Promise<void>((resolve) => setImmediate(resolve));
+  startedThisTurn = true;
+  setTimeout(() => {
+    startedThisTurn = false;
+  }, 0);
+}
+
+/** `spawnPiped` once this turn of the event loop has no other child started (see `spawnTurn`). */
+export async function spawnPipedInTurn(
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<{ child: PipedChild; errFile: StderrFile | null }> {
+  await spawnTurn();
+  return spawnPiped(command, args, cwd);
+}
+
 /**
  * `command` with stdout piped and stderr into a file where one can be made (else a pipe): from the
  * helper when `spawnLean` says so, else directly. ripgrep's searches and listings start this way.

@@ -3,7 +3,7 @@ import { lstat, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptySkipStats } from "../contracts/tools.js";
-import { spawnPiped } from "../util/lean-spawn.js";
+import { spawnPipedInTurn } from "../util/lean-spawn.js";
 import { sortInSlices } from "../util/sort-in-slices.js";
 import { yieldToLoop } from "../util/yield.js";
 import { ancestorLevels, buildFileIndex, type FileIndex, type IndexedFile, type WalkOptions } from "./file-index.js";
@@ -60,11 +60,11 @@ interface RgListing {
   ok: boolean;
 }
 
-function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: number): Promise<RgListing> {
+async function runRgFiles(rgPath: string, root: string, args: string[], maxFiles: number): Promise<RgListing> {
+  // stderr into a file: the --debug lines are as many as the ignored entries (see openStderrFile).
+  // From the spawn helper once this process is large (a listing again of a tree kept in memory).
+  const { child, errFile } = await spawnPipedInTurn(rgPath, args, root);
   return new Promise((resolve) => {
-    // stderr into a file: the --debug lines are as many as the ignored entries (see openStderrFile).
-    // From the spawn helper once this process is large (a listing again of a tree kept in memory).
-    const { child, errFile } = spawnPiped(rgPath, args, root);
     const files: string[] = [];
     const stderr = new RipgrepStderr();
     const finish = () => {

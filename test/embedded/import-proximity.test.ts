@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import type { ExploreEvent } from "../../src/core/types.js";
 import { createEmbeddedExplorer } from "../../src/embedded/explorer.js";
 import { IMPORT_LINE_PATTERN } from "../../src/embedded/import-graph.js";
-import { importNamesOf, targetedImportCalls } from "../../src/embedded/import-proximity.js";
+import { importNamesOf, reordered, targetedImportCalls } from "../../src/embedded/import-proximity.js";
 import type { RankedFile } from "../../src/embedded/rank-files.js";
 import { useMemoryIndexCache } from "../../src/index-cache/install.js";
 import { tmpRepo } from "../support/tmp-repo.js";
@@ -159,5 +159,34 @@ describe("a kept listing on which the import-line search reached the cap", () =>
     const again = await run();
     assert.deepEqual(again.wholeTree, [], "noted on the new listing");
     assert.deepEqual(rankings[3], rankings[0]);
+  });
+});
+
+describe("the ranking put back in order after proximity raised some files", () => {
+  it("is what sorting the whole ranking gives, whether the rest was in order or not", () => {
+    const byScore = (a: RankedFile, b: RankedFile) => b.score - a.score || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0);
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let round = 0; round < 50; round++) {
+      // Ties on score are common (the path decides them).
+      const files = Array.from(
+        { length: 40 },
+        (_, i) => ({ rel: `f${(i * 7) % 40}`, score: Math.floor(rnd() * 10) }) as RankedFile,
+      );
+      const sorted = round % 5 === 4 ? files : [...files].sort(byScore); // every fifth round: not in order
+      const raised = new Set<RankedFile>();
+      for (const f of sorted)
+        if (rnd() < 0.2) {
+          f.score += Math.floor(rnd() * 6);
+          raised.add(f);
+        }
+      const got = reordered(sorted, raised).map((f) => f.rel);
+      assert.deepEqual(
+        got,
+        [...sorted].sort(byScore).map((f) => f.rel),
+        `round ${round}`,
+      );
+      assert.equal(got.length, files.length);
+    }
   });
 });

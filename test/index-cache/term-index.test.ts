@@ -118,6 +118,8 @@ const FILES: Record<string, string | Buffer> = {
   ".env": "SECRET_SEND=1\n",
   "docs/readme.md": "How to send a request. The retry adapter is documented here.\n",
   "shared/linked.py": "def send_linked(): pass\n",
+  // A path that is not ASCII: the paths go to the index worker as UTF-8.
+  "src/módulo/straße_日本.py": "def send(): return utf16_named\n",
   "big/large.txt": `${"filler words here\n".repeat(70000)}send at the end\n`,
 };
 
@@ -207,6 +209,15 @@ describe("narrowed searches through the term index", () => {
     assert.match(expected[0]!, /src\/adapter\.py/);
     assert.match(expected[4]!, /kelvin\.py/, "ripgrep folds the Kelvin sign");
     assert.match(expected[12]!, /utf16\.txt/, "ripgrep transcodes UTF-16");
+    assert.match(expected[12]!, /src\/módulo\/straße_日本\.py/, "a file whose path is not ASCII");
+    // Read by the index (a file it could not read would be a candidate of every search).
+    const picked = await narrowed.index!.candidates(patternRequirement("\\butf16_named\\b"), "", 1);
+    assert.ok(
+      picked?.some((p) => p.endsWith("straße_日本.py")),
+      String(picked),
+    );
+    const others = await narrowed.index!.candidates(patternRequirement("\\bkelvin\\b"), "", 1);
+    assert.ok(others && !others.some((p) => p.includes("módulo")), String(others));
     // ripgrep's walk shows no late binary's lines (it quits at the NUL, and a file whose search met
     // one is dropped): a content search leaves late binaries out; a count or file list the file may
     // match walks.

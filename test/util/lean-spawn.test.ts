@@ -8,9 +8,9 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
 import type { ToolCallRequest } from "../../src/contracts/tools.js";
-import { locateRipgrep } from "../../src/tools/grep/ripgrep.js";
+import { locateRipgrep, resetRipgrepLocation } from "../../src/tools/grep/ripgrep.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
-import { type PipedChild, spawnLean } from "../../src/util/lean-spawn.js";
+import { type PipedChild, spawnLean, spawnPipedInTurn, spawnTurn } from "../../src/util/lean-spawn.js";
 import { RipgrepStderr } from "../../src/workspace/rg-stderr.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
@@ -127,5 +127,55 @@ describe("the spawn helper", { skip: !linux }, () => {
     });
     assert.equal(code, 0, out);
     assert.equal(out, "hi\nclosed 0\n");
+  });
+});
+
+describe("starting children one per event-loop turn", () => {
+  it("lets the loop turn between starts asked for at once, in the order asked", async () => {
+    const order: string[] = [];
+    // Each immediate below runs in one check phase; a start asked in the same tick must wait past it.
+    const turns = Promise.all(
+      [1, 2, 3].map(async (k) => {
+        await spawnTurn();
+        order.push(`start${k}`);
+        setImmediate(() => order.push(`after${k}`));
+      }),
+    );
+    await turns;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(order.slice(0, 5), ["start1", "after1", "start2", "after2", "start3"]);
+  });
+
+  it("starts real children through it with nothing lost", async () => {
+    const rg = (await locateRipgrep())!;
+    await using repo = await tmpRepo({ files: { "a.txt": "needle\n", "b.txt": "needle\nneedle\n" } });
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const { child, errFile } = await spawnPipedInTurn(
+          rg.path,
+          ["--no-config", "--count", "--sort", "path", "needle", "."],
+          repo.root,
+        );
+        const got = await drain(child);
+        errFile?.drain(new RipgrepStderr());
+        return got;
+      }),
+    );
+    for (const r of runs) {
+      assert.equal(r.code, 0);
+      assert.equal(r.out.toString(), "./a.txt:1\n./b.txt:2\n");
+    }
+  });
+
+  it("has every caller at once wait for the same ripgrep probe (none sees 'no ripgrep' meanwhile)", async () => {
+    const real = (await locateRipgrep())!;
+    resetRipgrepLocation(undefined);
+    try {
+      const all = await Promise.all([locateRipgrep(), locateRipgrep(), locateRipgrep()]);
+      for (const info of all) assert.deepEqual(info, real);
+      assert.equal(all[0], all[2], "one probe answers all");
+    } finally {
+      resetRipgrepLocation(real);
+    }
   });
 });

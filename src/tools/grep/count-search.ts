@@ -27,7 +27,7 @@ export type SpawnPass = (
   args: string[],
   options: SearchOptions,
   ignoredSink?: string[],
-) => { child: RgChild; run: Supervised };
+) => Promise<{ child: RgChild; run: Supervised }>;
 
 /**
  * Files judged between two yields to the event loop (each is an lstat and a realpath: ~0.1 ms alone,
@@ -301,7 +301,7 @@ export class CountBatch {
   private async runPass(spawnPass: SpawnPass, args: string[], options: SearchOptions): Promise<SharedPass> {
     // The pass answers every member: it stops for the turn's signal, not for one call's.
     const ignored: string[] = [];
-    const { child, run } = spawnPass(
+    const { child, run } = await spawnPass(
       args,
       { signal: this.signal ?? new AbortController().signal, timeoutMs: options.timeoutMs },
       ignored,
@@ -369,7 +369,7 @@ async function withoutBinaries(files: FileWords[], spawnPass: SpawnPass, options
       bytes += suspects[i]!.length + 1;
     }
     const args = ["--files-with-matches", "--no-config", "--text", "--null", "--regexp", "\\x00", "--", ...chunk];
-    const { child, run } = spawnPass(args, options);
+    const { child, run } = await spawnPass(args, options);
     const out: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
     const code = await run.exited;

@@ -4,22 +4,30 @@
  * on timeout; partial results survive both, and ripgrep's exit status 2 (some files unreadable)
  * does not discard what it found.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { spawnPiped } from "../../util/lean-spawn.js";
+import { promisify } from "node:util";
+import { spawnPipedInTurn } from "../../util/lean-spawn.js";
 import { createLogger } from "../../util/log.js";
-import { yieldToLoop } from "../../util/yield.js";
+import { timeSlice, yieldToLoop } from "../../util/yield.js";
 import { isGitPath } from "../../workspace/file-guard.js";
 import type { FileIndex } from "../../workspace/file-index.js";
 import { rebasedIgnoreText } from "../../workspace/ignore-rules.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { countPathTooLong } from "../path-limit-note.js";
-import { type Collected, finalizeFile, type GrepLine, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
-import { type CountBatch, collectCounts, JUDGE_SLICE, type SpawnPass } from "./count-search.js";
+import {
+  type Collected,
+  type FileMatches,
+  finalizeFile,
+  type GrepLine,
+  type GrepQuery,
+  MAX_COLLECTED_LINES,
+} from "./collect.js";
+import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.js";
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { anyOf, patternRequirement } from "./regex-requirement.js";
@@ -28,8 +36,13 @@ import { searchWithoutIndex } from "./ripgrep-walk.js";
 import { epochOf, rememberedSearch } from "./search-memo.js";
 
 const log = createLogger("tools.grep.rg");
-/** ripgrep JSON events read between yields to the event loop. */
-const EVENTS_PER_SLICE = 2000;
+const execFileAsync = promisify(execFile);
+/**
+ * Time between yields to the event loop while ripgrep's output is read (a count of 2,000 events,
+ * then of 100 new files, still held the loop 143 ms on a cold 193k-file tree: an event costs ten
+ * times more before its code is warm, and a file's judgment tens of events).
+ */
+const READ_SLICE_MS = 8;
 
 export interface RipgrepInfo {
   path: string;
@@ -37,14 +50,12 @@ export interface RipgrepInfo {
 }
 
 let located: RipgrepInfo | null | undefined;
+let locating: Promise<RipgrepInfo | null> | undefined;
 
-function probe(path: string): RipgrepInfo | null {
+/** `path --version`, waited for without holding the event loop (a synchronous run held it 5–20 ms). */
+async function probe(path: string): Promise<RipgrepInfo | null> {
   try {
-    const out = execFileSync(path, ["--version"], {
-      encoding: "utf8",
-      timeout: 5000,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const { stdout: out } = await execFileAsync(path, ["--version"], { encoding: "utf8", timeout: 5000 });
     const version = /ripgrep (\S+)/.exec(out)?.[1] ?? "unknown";
     return { path, version };
   } catch {
@@ -55,6 +66,20 @@ function probe(path: string): RipgrepInfo | null {
 /** The ripgrep binary to use, or null when none runs here (Grep then uses the fallback engine). */
 export async function locateRipgrep(): Promise<RipgrepInfo | null> {
   if (located !== undefined) return located;
+  // Callers at once share one probe: none may see "no ripgrep" while the first is still probing.
+  if (!locating) {
+    const mine: Promise<RipgrepInfo | null> = findRipgrep().then((info) => {
+      if (locating !== mine) return info; // reset while probing: the reset wins
+      located = info;
+      locating = undefined;
+      return info;
+    });
+    locating = mine;
+  }
+  return locating;
+}
+
+async function findRipgrep(): Promise<RipgrepInfo | null> {
   const candidates: string[] = [];
   if (process.env.FC_RG_PATH) candidates.push(process.env.FC_RG_PATH);
   try {
@@ -64,21 +89,18 @@ export async function locateRipgrep(): Promise<RipgrepInfo | null> {
     log.debug("@vscode/ripgrep unavailable", { error: String(error) });
   }
   candidates.push("rg");
-  located = null;
   for (const candidate of candidates) {
-    const info = probe(candidate);
-    if (info) {
-      located = info;
-      break;
-    }
+    const info = await probe(candidate);
+    if (info) return info;
   }
-  if (!located) log.warn("no working ripgrep binary found; Grep uses the built-in fallback engine");
-  return located;
+  log.warn("no working ripgrep binary found; Grep uses the built-in fallback engine");
+  return null;
 }
 
 /** For tests: forget the located binary. */
 export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
   located = value;
+  locating = undefined;
 }
 
 /** The limits of one search; `countBatch` lets a count search share a pass with others of its turn. */
@@ -395,15 +417,18 @@ function properAncestors(rel: string): string[] {
   return out;
 }
 
-/** Start ripgrep with `args`, its stderr in a file where one can be made, under supervision. */
-function spawnSupervised(
+/**
+ * Start ripgrep with `args`, its stderr in a file where one can be made, under supervision; one
+ * start per turn of the event loop (see `spawnTurn`).
+ */
+async function spawnSupervised(
   ws: Workspace,
   rg: RipgrepInfo,
   args: string[],
   options: SearchOptions,
   ignoredSink?: string[],
-): { child: RgChild; run: Supervised } {
-  const { child, errFile } = spawnPiped(rg.path, args, ws.root);
+): Promise<{ child: RgChild; run: Supervised }> {
+  const { child, errFile } = await spawnPipedInTurn(rg.path, args, ws.root);
   return { child, run: supervise(child, errFile, options, ignoredSink) };
 }
 
@@ -426,7 +451,7 @@ async function search(
     const spawnPass: SpawnPass = (passArgs, passOptions, sink) => spawnSupervised(ws, rg, passArgs, passOptions, sink);
     return options.countBatch.counts(ws, q, spawnPass, args, ignoreFile, verdictOf, recountFile, options, ignoredSink);
   }
-  const { child, run } = spawnSupervised(ws, rg, args, options, ignoredSink);
+  const { child, run } = await spawnSupervised(ws, rg, args, options, ignoredSink);
   if (q.mode === "count") return collectCounts(ws, child, run, verdictOf, recountFile, options);
   const perFile = new Map<string, { lines: Map<number, GrepLine>; matches: number }>();
   const dropped = new Set<string>();
@@ -439,12 +464,11 @@ async function search(
   const toRel = (absPath: string): string | null => (isWithin(ws.root, absPath) ? relativeTo(ws.root, absPath) : null);
   try {
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
-    let seen = 0;
-    let judged = 0;
+    const slice = timeSlice(READ_SLICE_MS);
     for await (const raw of lines) {
       // Lines already buffered arrive as microtasks, which never let the event loop turn: a search
       // printing megabytes would hold every other request of a server until its output is read.
-      if (++seen % EVENTS_PER_SLICE === 0) await yieldToLoop();
+      if (slice.due()) await yieldToLoop();
       if (atLeast || run.timedOut()) continue; // drain after the cap without storing
       let event: { type: string; data: Record<string, unknown> };
       try {
@@ -468,9 +492,7 @@ async function search(
       const rel = toRel(path);
       if (rel === null || dropped.has(rel)) continue;
       if (!perFile.has(rel)) {
-        // A judgment costs as much as tens of events: a slice of 2,000 events naming new files
-        // each held the loop for over 100 ms on the 100k tree.
-        if (++judged % JUDGE_SLICE === 0) await yieldToLoop();
+        if (slice.due()) await yieldToLoop(); // a judgment costs as much as tens of events
         const verdict = verdictOf(rel);
         if (verdict === "recent") recheck.add(rel);
         else if (verdict !== "ok") {
@@ -521,7 +543,12 @@ async function search(
     perFile.delete(rel);
     refused.unreadable++;
   }
-  const files = [...perFile.entries()].map(([rel, e]) => finalizeFile(rel, e.lines, e.matches));
+  const files: FileMatches[] = [];
+  const finalizing = timeSlice(READ_SLICE_MS);
+  for (const [rel, e] of perFile) {
+    if (finalizing.due()) await yieldToLoop();
+    files.push(finalizeFile(rel, e.lines, e.matches));
+  }
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const timedOut = run.timedOut();
   return {
