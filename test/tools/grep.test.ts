@@ -413,6 +413,24 @@ describe("Grep: the ripgrep process", () => {
     assert.deepEqual(children(), before);
   });
 
+  it("starts no ripgrep that outlives an abort made while its start waited for a loop turn", async () => {
+    const before = children();
+    fakeRg("abort-early", { hang: true });
+    const controller = new AbortController();
+    const tb = new Toolbox(Workspace.openSync(repo.root), { config: { grepEngine: "ripgrep" } });
+    // Four searches at once: all but the first wait for a turn of the event loop to start.
+    const pending = tb.runTurn(
+      ["foo", "bar", "baz", "qux"].map((pattern, i) => ({ id: `g${i}`, name: "Grep", arguments: { pattern } })),
+      { signal: controller.signal },
+    );
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    const results = await pending;
+    for (const r of results) assert.equal(r.error?.code, "aborted", r.text);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(children(), before, "no ripgrep is left running");
+  });
+
   it("kills ripgrep when the caller aborts, and reports the cancellation", async () => {
     const before = children();
     const { pidFile } = fakeRg("abort", { hang: true });

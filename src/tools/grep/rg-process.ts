@@ -65,7 +65,9 @@ export function supervise(
   const kill = () => {
     if (child.exitCode === null && !child.killed) child.kill("SIGKILL");
   };
-  options.signal.addEventListener("abort", kill, { once: true });
+  // Cancelled before the child started (it may wait a loop turn for its start): stopped at once.
+  if (options.signal.aborted) kill();
+  else options.signal.addEventListener("abort", kill, { once: true });
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
