@@ -24,30 +24,40 @@ export interface FormatOptions {
   notes: string[];
 }
 
-function buildLines(c: Collected, q: GrepQuery, o: FormatOptions): OutLine[] {
+/**
+ * The first `limit` output lines, and how many there are in all. Why not all of them: a search
+ * collects up to 20,000 lines, and clipping and numbering those a `head_limit` never shows held the
+ * event loop 15–30 ms on a large tree; counting them is cheap.
+ */
+function buildLines(c: Collected, q: GrepQuery, o: FormatOptions, limit: number): { lines: OutLine[]; total: number } {
   const out: OutLine[] = [];
-  if (q.mode === "files_with_matches") {
-    for (const f of c.files) out.push({ text: o.display(f.rel) });
-    return out;
-  }
-  if (q.mode === "count") {
-    for (const f of c.files) out.push({ text: `${o.display(f.rel)}:${f.matches}` });
-    return out;
+  if (q.mode === "files_with_matches" || q.mode === "count") {
+    for (const f of c.files) {
+      if (out.length >= limit) break;
+      out.push({ text: q.mode === "count" ? `${o.display(f.rel)}:${f.matches}` : o.display(f.rel) });
+    }
+    return { lines: out, total: c.files.length };
   }
   const context = q.before > 0 || q.after > 0;
+  let total = 0;
+  const push = (line: () => OutLine) => {
+    if (total++ < limit) out.push(line());
+  };
   c.files.forEach((f, i) => {
-    if (i > 0) out.push({ text: "" });
-    out.push({ text: o.display(f.rel) });
+    if (i > 0) push(() => ({ text: "" }));
+    push(() => ({ text: o.display(f.rel) }));
     let prev = -1;
     for (const l of f.lines) {
-      if (context && prev !== -1 && l.line > prev + 1) out.push({ text: "--" });
-      const body = clipLine(l.text, o.maxLineChars, l.focus);
-      const text = o.lineNumbers ? `${l.line}${l.match ? ":" : "-"}${body}` : body;
-      out.push({ text, obs: { rel: f.rel, line: l.line } });
+      if (context && prev !== -1 && l.line > prev + 1) push(() => ({ text: "--" }));
+      push(() => {
+        const body = clipLine(l.text, o.maxLineChars, l.focus);
+        const text = o.lineNumbers ? `${l.line}${l.match ? ":" : "-"}${body}` : body;
+        return { text, obs: { rel: f.rel, line: l.line } };
+      });
       prev = l.line;
     }
   });
-  return out;
+  return { lines: out, total };
 }
 
 function observedOf(lines: OutLine[]): LineSpan[] {
@@ -79,7 +89,8 @@ export interface FormattedGrep extends ToolResult {
 }
 
 export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): FormattedGrep {
-  const all = buildLines(c, q, o);
+  // `shrink` never shows more than the first render: the lines past `limit` are only counted.
+  const { lines: shown, total } = buildLines(c, q, o, o.limit);
   const data = {
     tool: "Grep" as const,
     mode: q.mode,
@@ -104,14 +115,14 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
       "The search hit its time limit; the results are partial. Narrow path, glob or type, or simplify the pattern.",
     );
   const render = (count: number, extra?: string): ToolResult => {
-    if (all.length === 0) {
+    if (total === 0) {
       const text = ["No matches found", ...notes.map(reminder)].join("\n");
       return { text, observed: [], truncated: false, data };
     }
-    const kept = all.slice(0, count);
+    const kept = shown.slice(0, count);
     while (kept.length > 0 && kept[kept.length - 1]!.text === "") kept.pop();
     let text = kept.map((l) => l.text).join("\n");
-    const truncated = count < all.length;
+    const truncated = count < total;
     if (truncated)
       text += `\nResults truncated to first ${count} lines (${totals(c, q)}). Narrow the search with path, glob or type, or use a more specific pattern.`;
     else if (c.atLeast && !c.timedOut) text += `\n${reminder(`The search stopped early: ${totals(c, q)}.`)}`;
@@ -119,10 +130,10 @@ export function formatGrep(c: Collected, q: GrepQuery, o: FormatOptions): Format
     if (trailer.length) text += `\n${trailer.map(reminder).join("\n")}`;
     return { text, observed: observedOf(kept), truncated: truncated || c.atLeast, data };
   };
-  const first = render(Math.min(o.limit, all.length));
+  const first = render(Math.min(o.limit, total));
   return {
     ...first,
-    units: Math.min(o.limit, all.length),
-    shrink: (units, notice) => render(Math.max(0, units), notice),
+    units: Math.min(o.limit, total),
+    shrink: (units, notice) => render(Math.min(Math.max(0, units), shown.length), notice),
   };
 }
