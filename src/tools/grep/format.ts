@@ -40,23 +40,22 @@ function buildLines(c: Collected, q: GrepQuery, o: FormatOptions, limit: number)
   }
   const context = q.before > 0 || q.after > 0;
   let total = 0;
-  const push = (line: () => OutLine) => {
-    if (total++ < limit) out.push(line());
-  };
-  c.files.forEach((f, i) => {
-    if (i > 0) push(() => ({ text: "" }));
-    push(() => ({ text: o.display(f.rel) }));
+  /** Counts one more output line; true while it is among the first `limit` (then it is built). */
+  const shown = () => total++ < limit;
+  for (const [i, f] of c.files.entries()) {
+    if (i > 0 && shown()) out.push({ text: "" });
+    if (shown()) out.push({ text: o.display(f.rel) });
     let prev = -1;
     for (const l of f.lines) {
-      if (context && prev !== -1 && l.line > prev + 1) push(() => ({ text: "--" }));
-      push(() => {
+      if (context && prev !== -1 && l.line > prev + 1 && shown()) out.push({ text: "--" });
+      if (shown()) {
         const body = clipLine(l.text, o.maxLineChars, l.focus);
         const text = o.lineNumbers ? `${l.line}${l.match ? ":" : "-"}${body}` : body;
-        return { text, obs: { rel: f.rel, line: l.line } };
-      });
+        out.push({ text, obs: { rel: f.rel, line: l.line } });
+      }
       prev = l.line;
     }
-  });
+  }
   return { lines: out, total };
 }
 
