@@ -6,6 +6,7 @@ import type { ToolErrorCode, ToolResult } from "../contracts/tools.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ParsedArgs } from "./args.js";
 import type { CountBatch } from "./grep/count-search.js";
+import type { WalkShare } from "./grep/walk-share.js";
 
 export interface ToolConfig {
   /** Lines per Read call (trained: 2000). */
@@ -40,6 +41,8 @@ export interface ToolContext {
   config: ToolConfig;
   /** The turn's count Greps that may share one search pass (set by `Toolbox.runTurn`). */
   countBatch?: CountBatch;
+  /** The turn's index-free Greps share one walk's ignore notices (set by `Toolbox.runTurn`). */
+  walkShare?: WalkShare;
 }
 
 /** A tool result that can also be re-rendered smaller to fit a token budget. */

@@ -84,6 +84,7 @@ export async function runGrep(args: ParsedArgs, ctx: ToolContext): Promise<ToolO
     signal: ctx.signal,
     timeoutMs: config.toolTimeoutMs,
     ...(ctx.countBatch ? { countBatch: ctx.countBatch } : {}),
+    ...(ctx.walkShare ? { walkShare: ctx.walkShare } : {}),
   };
   const outcome = rg ? await runRipgrep(ws, rg, q, options) : await runFallback(ws, q, options);
   if (!outcome.ok) {

@@ -22,6 +22,7 @@ import {
 import { TOOL, TOOL_NAMES, type ToolDefinition, toolDefinitions } from "./definitions.js";
 import { runGlob } from "./glob.js";
 import { CountBatch, wordMatcher } from "./grep/count-search.js";
+import { WalkShare } from "./grep/walk-share.js";
 import { runGrep } from "./grep.js";
 import { runRead } from "./read.js";
 
@@ -104,8 +105,16 @@ export class Toolbox {
     }
   }
 
-  /** Run one call: validate, execute within the time limit. Does not touch the ledger. */
-  async run(call: ToolCallRequest, signal?: AbortSignal, countBatch?: CountBatch): Promise<ToolOutput> {
+  /**
+   * Run one call: validate, execute within the time limit. Does not touch the ledger. `countBatch`
+   * and `walkShare` are the turn's, when the call is one of a turn's (`runTurn`).
+   */
+  async run(
+    call: ToolCallRequest,
+    signal?: AbortSignal,
+    countBatch?: CountBatch,
+    walkShare?: WalkShare,
+  ): Promise<ToolOutput> {
     const def = this.defs.find((d) => d.function.name === call.name);
     const impl = IMPLEMENTATIONS[call.name];
     if (!def || !impl) {
@@ -138,6 +147,7 @@ export class Toolbox {
           signal: controller.signal,
           config: this.config,
           ...(countBatch ? { countBatch } : {}),
+          ...(walkShare ? { walkShare } : {}),
         }),
         stopped,
       ]);
@@ -255,13 +265,15 @@ export class Toolbox {
   ): Promise<ToolResult[]> {
     const limit = Math.max(1, options.concurrency ?? 8);
     const batches = this.config.grepEngine === "fallback" ? [] : this.countBatches(calls, signal);
+    // One walk's ignore notices serve every index-free Grep of the turn (src/tools/grep/walk-share.ts).
+    const walkShare = new WalkShare();
     const outputs = new Array<ToolOutput>(calls.length);
     const durations = new Array<number>(calls.length).fill(0);
     const runOne = async (i: number) => {
       const call = calls[i]!;
       options.onStart?.(i, call, this.displayArgs(call));
       const started = performance.now();
-      outputs[i] = await this.run(call, signal, batches[i]);
+      outputs[i] = await this.run(call, signal, batches[i], walkShare);
       durations[i] = performance.now() - started;
     };
     // The members of a count batch start together and take one slot: they wait on one ripgrep

@@ -15,9 +15,17 @@ import type { Workspace } from "../../workspace/workspace.js";
 import { type Collected, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
 import { entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import type { RipgrepOutcome } from "./ripgrep.js";
+import type { WalkShare } from "./walk-share.js";
 
-/** Runs one ripgrep search over the target (no `extra`) or over the `extra` paths only, pushing ignored paths into `sink`. */
-export type SearchRunner = (extra: string[], ignoreFile: string | undefined, sink: string[]) => Promise<RipgrepOutcome>;
+/**
+ * Runs one ripgrep search over the target (no `extra`) or over the `extra` paths only, pushing
+ * ignored paths into `sink`; without a sink ripgrep runs without `--debug` and names none.
+ */
+export type SearchRunner = (
+  extra: string[],
+  ignoreFile: string | undefined,
+  sink: string[] | undefined,
+) => Promise<RipgrepOutcome>;
 
 type Probe = Awaited<ReturnType<typeof probeSymlinks>>;
 const probes = new WeakMap<Workspace, Map<string, Promise<Probe>>>();
@@ -41,6 +49,13 @@ function probeOnce(ws: Workspace, targetRel: string, base: Parameters<typeof pro
   return started;
 }
 
+/** How the searches of one turn share their walk's ignore notices (see walk-share.ts). */
+export interface WalkSharing {
+  share: WalkShare;
+  /** False for a member of a shared count pass: it always names its own (and may lead). */
+  mayFollow: boolean;
+}
+
 /** The search, or null when the symlink probe cannot run here (the caller then uses the index). */
 export async function searchWithoutIndex(
   ws: Workspace,
@@ -48,28 +63,35 @@ export async function searchWithoutIndex(
   filter: FileFilter,
   runSearch: SearchRunner,
   signal?: AbortSignal,
+  sharing?: WalkSharing,
 ): Promise<RipgrepOutcome | null> {
   const base = ancestorLevels(ws.root, q.targetRel);
   const mainRules = ancestorIgnoreFile(ws.root, properAncestors(q.targetRel));
+  const leaders = sharing?.mayFollow ? sharing.share.follow(q.targetRel) : undefined;
+  const publish = sharing && !leaders ? sharing.share.lead(q.targetRel) : undefined;
   const mainIgnored: string[] = [];
-  let main: RipgrepOutcome;
+  let main: RipgrepOutcome | undefined;
   let probe: Probe;
   try {
     [main, probe] = await Promise.all([
-      runSearch([], mainRules.args[1], mainIgnored),
+      runSearch([], mainRules.args[1], leaders ? undefined : mainIgnored),
       probeOnce(ws, q.targetRel, base, signal),
     ]);
   } finally {
     mainRules.cleanup();
+    // A walk cut short (time limit, line cap, cancellation, failure) skipped only part of what it would have.
+    publish?.(main?.ok && !main.collected.atLeast && !main.collected.timedOut ? mainIgnored : null);
   }
   if (!main.ok) return main;
   if (probe === null) return null;
+  // A follower's notices are its leader's walk; none when that walk did not end normally.
+  const walkIgnored = leaders ? await leaders : mainIgnored;
 
   const links = probe.followed.filter((l) =>
     l.dir ? entersDir(filter, l.rel, q.targetRel) : selectsFile(filter, l.rel, q.targetRel),
   );
   let collected = main.collected;
-  const ignored = [...mainIgnored];
+  const ignored = [...(walkIgnored ?? [])];
   if (links.length > 0 && !collected.atLeast) {
     // The links' directories are walked from their own paths: the rules above them come along.
     const ruleDirs = links.flatMap((l) => (l.dir ? properAncestors(l.rel) : []));
@@ -88,6 +110,7 @@ export async function searchWithoutIndex(
       rules.cleanup();
     }
   }
+  if (walkIgnored === null) return { ok: true, collected };
   return { ok: true, collected: { ...collected, ignored: await ignoredFacts(ws, q.targetRel, ignored, probe) } };
 }
 

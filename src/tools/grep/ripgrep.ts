@@ -34,6 +34,7 @@ import { anyOf, patternRequirement } from "./regex-requirement.js";
 import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
 import { searchWithoutIndex } from "./ripgrep-walk.js";
 import { epochOf, rememberedSearch } from "./search-memo.js";
+import type { WalkShare } from "./walk-share.js";
 
 const log = createLogger("tools.grep.rg");
 const execFileAsync = promisify(execFile);
@@ -103,11 +104,15 @@ export function resetRipgrepLocation(value?: RipgrepInfo | null): void {
   locating = undefined;
 }
 
-/** The limits of one search; `countBatch` lets a count search share a pass with others of its turn. */
+/**
+ * The limits of one search; `countBatch` lets a count search share a pass with others of its turn,
+ * `walkShare` the index-free searches of a turn share one walk's ignore notices (walk-share.ts).
+ */
 export interface SearchOptions {
   signal: AbortSignal;
   timeoutMs: number;
   countBatch?: CountBatch;
+  walkShare?: WalkShare;
 }
 
 export type RipgrepOutcome =
@@ -206,6 +211,7 @@ export async function runRipgrep(
       filter.filter,
       (extra, ignoreFile, sink) => search(ws, rg, q, extra, ignoreFile, options, false, sink, extra.length === 0),
       options.signal,
+      options.walkShare ? { share: options.walkShare, mayFollow: !options.countBatch?.covers(q) } : undefined,
     );
     if (outcome) {
       if (outcome.ok) ws.primeIndex();
