@@ -10,7 +10,7 @@
  * functions with the most self time inside it. `--cold`: nothing is listed first; only the first
  * question is asked, as a server's first call on the tree.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { type Profiler, Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { createEmbeddedExplorer } from "../src/embedded/explorer.js";
@@ -29,6 +29,7 @@ const questions = opt(
 ).split("||");
 const gapMs = Number(opt("gap-ms", "60"));
 const profileDir = argv.includes("--profile") ? opt("profile", ".") : undefined;
+if (profileDir) mkdirSync(profileDir, { recursive: true });
 
 const cold = argv.includes("--cold");
 const cache = useMemoryIndexCache();

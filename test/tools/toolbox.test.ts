@@ -149,6 +149,25 @@ describe("Toolbox", () => {
     assert.equal(maxRunning, 3);
   });
 
+  it("lets the event loop turn between slow result listeners, still in call order", async () => {
+    const tb = new Toolbox(Workspace.openSync(repo.root));
+    const calls = Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, name: "Read", arguments: { path: "b.txt" } }));
+    const ends: number[] = [];
+    let timerAt: number | undefined;
+    const results = await tb.runTurn(calls, {
+      onEnd: (i) => {
+        if (i === 0) setImmediate(() => (timerAt = ends.length));
+        ends.push(i);
+        // Each listener holds the loop longer than one slice (8 ms), as estimating 500 KB texts does.
+        const until = performance.now() + 12;
+        while (performance.now() < until);
+      },
+    });
+    assert.equal(results.length, 4);
+    assert.deepEqual(ends, [0, 1, 2, 3]);
+    assert.ok(timerAt !== undefined && timerAt < 4, `the loop turned only after every listener (at ${timerAt})`);
+  });
+
   it("answers unknown tools and bad arguments with the trained texts, never throwing", async () => {
     const tb = new Toolbox(Workspace.openSync(repo.root));
     const [unknown, badJson, unknownParam] = await tb.runTurn([
