@@ -62,3 +62,8 @@ export function processCommandLineBudget(): number {
   cached ??= commandLineBudget();
   return cached;
 }
+
+/** For tests: the budget this process uses from now on (undefined: measure it again). */
+export function overrideCommandLineBudget(bytes: number | undefined): void {
+  cached = bytes;
+}

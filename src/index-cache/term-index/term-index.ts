@@ -209,12 +209,14 @@ export class TermIndex {
    * requirement is "anything", a late binary may match, or too many candidates). `epoch` names the
    * caller's workspace: its first query checks the files' stamps. `omitLateBinaries`, for a content
    * search: a late binary is no candidate instead of a reason to walk (see FileState.LateBinary).
+   * `split`: the caller hands the paths to several ripgreps when one command line cannot hold them,
+   * so only the share cap applies (not the command line's bytes).
    */
   async candidates(
     requirement: Requirement,
     targetRel: string,
     epoch: number,
-    options: { omitLateBinaries?: boolean } = {},
+    options: { omitLateBinaries?: boolean; split?: boolean } = {},
   ): Promise<string[] | null> {
     if (!this.ready || requirement.kind === "anything") return null;
     const omit = options.omitLateBinaries === true;
@@ -226,7 +228,7 @@ export class TermIndex {
     if (!reply.mask) return this.walk();
     const picked: number[] = [];
     for (let n = 0; n < reply.mask.length; n++) if (reply.mask[n] === 1) picked.push(this.indexed[n]!);
-    const out = this.explicitPaths(picked, targetRel);
+    const out = this.explicitPaths(picked, targetRel, options.split === true);
     if (out === null) return this.walk();
     this.stats.narrowed++;
     return out;
@@ -256,13 +258,13 @@ export class TermIndex {
 
   /**
    * The listing files `picked` (listing positions) under `targetRel`, then the always-searched ones,
-   * as relative paths; null past the explicit-path cap (files or command-line bytes).
+   * as relative paths; null past the explicit-path cap (files, and command-line bytes unless `split`).
    */
-  private explicitPaths(picked: Iterable<number>, targetRel: string): string[] | null {
+  private explicitPaths(picked: Iterable<number>, targetRel: string, split = false): string[] | null {
     const prefix = targetRel === "" ? "" : `${targetRel}/`;
     const out: string[] = [];
     const maxFiles = this.maxExplicitFiles();
-    const maxBytes = processCommandLineBudget();
+    const maxBytes = split ? Number.POSITIVE_INFINITY : processCommandLineBudget();
     let bytes = 0;
     for (const list of [picked, this.alwaysSearched])
       for (const k of list) {

@@ -63,6 +63,36 @@ export interface GrepQuery {
 /** Collection stops after this many displayed lines (matches plus context), across files. */
 export const MAX_COLLECTED_LINES = 20_000;
 
+/**
+ * Two searches over disjoint paths as one result: files in path order, every count summed, the
+ * line cap applied to the lines of both. `ignored` is the first's (the caller sets the merged one).
+ */
+export function mergeCollected(a: Collected, b: Collected): Collected {
+  const files = [...a.files, ...b.files].sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
+  const lines = files.reduce((n, f) => n + f.lines.length, 0);
+  const tooLong =
+    a.pathTooLong || b.pathTooLong
+      ? {
+          dirs: [...(a.pathTooLong?.dirs ?? []), ...(b.pathTooLong?.dirs ?? [])],
+          count: (a.pathTooLong?.count ?? 0) + (b.pathTooLong?.count ?? 0),
+        }
+      : undefined;
+  return {
+    ...a,
+    files,
+    binary: a.binary + b.binary,
+    secret: a.secret + b.secret,
+    tooLarge: a.tooLarge + b.tooLarge,
+    unreadable: a.unreadable + b.unreadable,
+    ...(a.outsideRoot !== undefined || b.outsideRoot !== undefined
+      ? { outsideRoot: (a.outsideRoot ?? 0) + (b.outsideRoot ?? 0) }
+      : {}),
+    ...(tooLong ? { pathTooLong: tooLong } : {}),
+    atLeast: a.atLeast || b.atLeast || lines > MAX_COLLECTED_LINES,
+    timedOut: a.timedOut || b.timedOut,
+  };
+}
+
 /** Sort and merge raw line records for one file. */
 export function finalizeFile(rel: string, raw: Map<number, GrepLine>, matches: number): FileMatches {
   const lines = [...raw.values()].sort((a, b) => a.line - b.line);

@@ -12,7 +12,7 @@ import { ancestorIgnoreFile, properAncestors, walkOrder } from "../../workspace/
 import { isWithin, relativeTo } from "../../workspace/paths.js";
 import { probeSymlinks } from "../../workspace/symlink-probe.js";
 import type { Workspace } from "../../workspace/workspace.js";
-import { type Collected, type GrepQuery, MAX_COLLECTED_LINES } from "./collect.js";
+import { type GrepQuery, mergeCollected } from "./collect.js";
 import { entersDir, type FileFilter, selectsFile } from "./file-filter.js";
 import type { RipgrepOutcome } from "./ripgrep.js";
 import type { WalkShare } from "./walk-share.js";
@@ -104,7 +104,7 @@ export async function searchWithoutIndex(
         linkIgnored,
       );
       if (!extra.ok) return extra;
-      collected = merge(collected, extra.collected);
+      collected = mergeCollected(collected, extra.collected);
       ignored.push(...linkIgnored);
     } finally {
       rules.cleanup();
@@ -112,22 +112,6 @@ export async function searchWithoutIndex(
   }
   if (walkIgnored === null) return { ok: true, collected };
   return { ok: true, collected: { ...collected, ignored: await ignoredFacts(ws, q.targetRel, ignored, probe) } };
-}
-
-/** Two searches over disjoint paths as one result (files in path order). */
-function merge(a: Collected, b: Collected): Collected {
-  const files = [...a.files, ...b.files].sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
-  const lines = files.reduce((n, f) => n + f.lines.length, 0);
-  return {
-    ...a,
-    files,
-    binary: a.binary + b.binary,
-    secret: a.secret + b.secret,
-    tooLarge: a.tooLarge + b.tooLarge,
-    unreadable: a.unreadable + b.unreadable,
-    atLeast: a.atLeast || b.atLeast || lines > MAX_COLLECTED_LINES,
-    timedOut: a.timedOut || b.timedOut,
-  };
 }
 
 /** The ignored entries under the target (directories in the walker's order), from both searches and the probe. */

@@ -29,6 +29,7 @@ import {
 } from "./collect.js";
 import { type CountBatch, collectCounts, type SpawnPass } from "./count-search.js";
 import { compileFileFilter, entersDir, type FileFilter, selectsFile } from "./file-filter.js";
+import { explicitPathParts, searchInParts } from "./path-parts.js";
 import { linesStillShown, RECENT_SLACK_MS, recount } from "./recheck.js";
 import { anyOf, patternRequirement } from "./regex-requirement.js";
 import { failureOf, fileVerdict, type RgChild, type Supervised, supervise, unreadableCount } from "./rg-process.js";
@@ -302,7 +303,10 @@ async function searchWithIndex(
     writeFileSync(ignoreFile, rules);
   }
   try {
-    return await search(ws, rg, q, extra, ignoreFile, options, follow, undefined, narrowed === null);
+    if (narrowed === null) return await search(ws, rg, q, extra, ignoreFile, options, follow, undefined, true);
+    return await searchInParts(explicitPathParts(extra), options, (part, partOptions) =>
+      search(ws, rg, q, part, ignoreFile, partOptions, follow, undefined, false),
+    );
   } finally {
     if (ignoreDir) rmSync(ignoreDir, { recursive: true, force: true });
   }
@@ -335,6 +339,7 @@ async function narrowedPaths(
   if (!countBatch?.covers(q))
     return terms.candidates(patternRequirement(q.pattern), q.targetRel, epoch, {
       omitLateBinaries: q.mode === "content",
+      split: true,
     });
   // Every member of a shared pass asks the same question: asked once per batch and target.
   let asked = batchCandidates.get(countBatch);
