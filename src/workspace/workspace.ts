@@ -105,6 +105,8 @@ export class Workspace {
   private readonly indexSource: IndexSource | undefined;
   private index: FileIndex | undefined;
   private pendingIndex: Promise<FileIndex> | undefined;
+  /** The pending listing was started by `listInBackground`: searches do not wait for it. */
+  private listingInBackground = false;
   private readonly subIndexes = new Map<string, FileIndex>();
   private readonly stats = new Map<string, FileStat | null>();
 
@@ -188,12 +190,26 @@ export class Workspace {
   }
 
   /**
+   * Start the listing now for a caller that will need it later (the embedded explorer ranks the
+   * whole listing after its first turn), while searches that can do without it go on without
+   * waiting for it: `warmIndex` says false until it is done, unless the index source already keeps
+   * one. Its own failure is left to whoever asks `fileIndex()` later.
+   */
+  listInBackground(): void {
+    if (this.index || this.pendingIndex) return;
+    this.listingInBackground = true;
+    this.fileIndex().catch(() => undefined);
+  }
+
+  /**
    * True when the shared index exists, or the index source keeps one for this root (then it is
-   * loaded and checked now): for callers that can do without the index but are faster with it.
+   * loaded and checked now), or a listing is under way that was not started in the background
+   * (then it is awaited): for callers that can do without the index but are faster with it.
    */
   async warmIndex(): Promise<boolean> {
     if (this.index) return true;
-    if (!this.pendingIndex && !this.indexSource?.holds?.(this.walkOptions())) return false;
+    const kept = this.indexSource?.holds?.(this.walkOptions()) === true;
+    if (!kept && (!this.pendingIndex || this.listingInBackground)) return false;
     await this.fileIndex();
     return true;
   }

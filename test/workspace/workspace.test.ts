@@ -199,3 +199,25 @@ describe("Workspace caches", () => {
     assert.equal(ws.display("a.txt"), repo.path("a.txt"));
   });
 });
+
+describe("Workspace.listInBackground", () => {
+  it("lists without making the searches that can do without the listing wait for it", async () => {
+    await using repo = await tmpRepo({ files: { "a.txt": "a\n", "src/b.py": "b\n" } });
+    const ws = Workspace.openSync(repo.root);
+    assert.equal(await ws.warmIndex(), false, "no listing yet");
+    ws.listInBackground();
+    assert.equal(ws.hasIndex(), false);
+    assert.equal(await ws.warmIndex(), false, "a background listing under way is not waited for");
+    const index = await ws.fileIndex();
+    assert.deepEqual(index.files.map((f) => f.rel).sort(), ["a.txt", "src/b.py"]);
+    assert.equal(await ws.warmIndex(), true, "once it is done it is used");
+    ws.listInBackground(); // a second call starts nothing
+    assert.equal(await ws.fileIndex(), index);
+
+    // A listing someone waits for is waited for by the searches too, as before.
+    const other = Workspace.openSync(repo.root);
+    const pending = other.fileIndex();
+    assert.equal(await other.warmIndex(), true);
+    assert.equal(await pending, await other.fileIndex());
+  });
+});
