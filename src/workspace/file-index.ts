@@ -15,6 +15,7 @@ import { emptySkipStats } from "../contracts/tools.js";
 import { aboveRootLevel, type IgnoreLevel, isIgnored, loadIgnoreLevel } from "./ignore-rules.js";
 import { listWithRipgrep } from "./native-listing.js";
 import { isSecretPath, type SecretPolicy } from "./secrets.js";
+import type { SymlinkProbe } from "./symlink-probe.js";
 
 export interface IndexedFile {
   /** Path relative to the root, forward slashes. */
@@ -66,6 +67,11 @@ export interface WalkOptions {
    * when a followed directory link is walked on its own), and whether that path went through a link.
    */
   via?: { chain: string[]; viaSymlink: boolean };
+  /**
+   * The symlink probe of a start directory shared with the caller's other walks (the workspace's
+   * `SymlinkProbes`); without it the listing probes on its own.
+   */
+  probe?: (startRel: string, base: IgnoreLevel[]) => Promise<SymlinkProbe | null>;
 }
 
 const DEFAULT_MAX_FILES = 500_000;

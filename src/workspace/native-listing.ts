@@ -146,7 +146,7 @@ export async function listWithRipgrep(options: WalkOptions & { rgPath: string })
         ["--files", "--null", "--debug", ...RG_WALK_FLAGS, ...ignoreFile.args, "--", absStart],
         maxFiles,
       ),
-      probeSymlinks(root, startRel, base),
+      options.probe ? options.probe(startRel, base) : probeSymlinks(root, startRel, base),
     ]);
   } finally {
     ignoreFile.cleanup();

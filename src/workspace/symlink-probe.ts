@@ -246,3 +246,57 @@ export async function probeSymlinks(
   }
   return probe;
 }
+
+/**
+ * The symlink probes of one workspace (one exploration): each start directory is probed once and
+ * the result is shared by every walk that needs it, both the index-free Greps and the listing. An
+ * exploration's Greps used to share one probe, and the listing ran its own `find` over the same tree.
+ * Sharing is safe: a link made after the probe is not followed by ripgrep's walk, and every file
+ * shown is judged when it is read (src/workspace/file-guard.ts). A probe that failed is not kept.
+ * The probe itself takes no caller's signal. A caller's signal ends only that caller's wait (null),
+ * so a cancelled search never kills the `find` a listing is waiting for.
+ */
+export class SymlinkProbes {
+  private readonly byStart = new Map<string, Promise<SymlinkProbe | null>>();
+
+  constructor(private readonly root: string) {}
+
+  /** The probe of `startRel`, whose ancestors' ignore levels are `base` (see `probeSymlinks`). */
+  of(startRel: string, base: IgnoreLevel[], signal?: AbortSignal): Promise<SymlinkProbe | null> {
+    let probe = this.byStart.get(startRel);
+    if (!probe) {
+      const started: Promise<SymlinkProbe | null> = probeSymlinks(this.root, startRel, base).then(
+        (result) => {
+          if (result === null && this.byStart.get(startRel) === started) this.byStart.delete(startRel);
+          return result;
+        },
+        (error: unknown) => {
+          if (this.byStart.get(startRel) === started) this.byStart.delete(startRel);
+          throw error;
+        },
+      );
+      this.byStart.set(startRel, started);
+      probe = started;
+    }
+    return signal ? untilAborted(probe, signal) : probe;
+  }
+}
+
+/** `promise`, or null as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -13,6 +13,7 @@ import { buildFileIndex, type FileIndex, type IndexedFile, listFileIndex, type W
 import { cleanPathInput, closestPaths, isWithin, normalizeRelative, relativeTo } from "./paths.js";
 import { secretInodesOf } from "./secret-inodes.js";
 import { DEFAULT_SECRET_POLICY, isSecretPath, type SecretPolicy } from "./secrets.js";
+import { SymlinkProbes } from "./symlink-probe.js";
 
 export interface WorkspaceOptions {
   secrets?: SecretPolicy;
@@ -105,6 +106,8 @@ export class Workspace {
   private readonly indexSource: IndexSource | undefined;
   private index: FileIndex | undefined;
   private pendingIndex: Promise<FileIndex> | undefined;
+  /** The symlink probes of this workspace's walks: the listing's and the index-free Greps' (one `find` each start). */
+  readonly symlinkProbes: SymlinkProbes;
   /** The pending listing was started by `listInBackground`: searches do not wait for it. */
   private listingInBackground = false;
   private readonly subIndexes = new Map<string, FileIndex>();
@@ -116,6 +119,7 @@ export class Workspace {
     this.maxSearchFileBytes = options.maxSearchFileBytes ?? 10 * 1024 * 1024;
     this.maxIndexFiles = options.maxIndexFiles;
     this.indexSource = options.indexSource ?? defaultIndexSource;
+    this.symlinkProbes = new SymlinkProbes(root);
   }
 
   /** Open a workspace; throws ConfigError when the root is not an existing directory. */
@@ -142,6 +146,7 @@ export class Workspace {
   private walkOptions(startRel = ""): WalkOptions {
     return {
       root: this.root,
+      probe: (start, base) => this.symlinkProbes.of(start, base),
       secrets: this.secrets,
       ...(startRel !== "" ? { startRel, explicit: true } : {}),
       ...(this.maxIndexFiles !== undefined ? { maxFiles: this.maxIndexFiles } : {}),

@@ -1,8 +1,19 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Toolbox } from "../../src/tools/toolbox.js";
 import { ConfigError } from "../../src/util/errors.js";
 import { type Resolution, Workspace } from "../../src/workspace/workspace.js";
 import { type TmpRepo, tmpRepo } from "../support/tmp-repo.js";
@@ -219,5 +230,47 @@ describe("Workspace.listInBackground", () => {
     const pending = other.fileIndex();
     assert.equal(await other.warmIndex(), true);
     assert.equal(await pending, await other.fileIndex());
+  });
+});
+
+describe("Workspace.symlinkProbes", () => {
+  it("runs one find per start directory for the listing and the index-free Greps together", async () => {
+    await using repo = await tmpRepo({
+      // Nothing ignored near the root: the probe is one `find` over the whole tree.
+      files: { "shared/util.py": "def shared_helper(): pass\n", "docs/a.md": "a\n" },
+      symlinks: { "src/lnk": "../shared" },
+    });
+    const bin = realpathSync(mkdtempSync(join(tmpdir(), "fc-find-")));
+    const log = join(bin, "find.log");
+    const real = spawnSync("sh", ["-c", "command -v find"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(bin, "find"), `#!/bin/sh\necho run >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(join(bin, "find"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const ws = Workspace.openSync(repo.root);
+      ws.listInBackground();
+      const tb = new Toolbox(ws);
+      const [grep, index] = await Promise.all([
+        tb.run({ id: "g", name: "Grep", arguments: { pattern: "shared_helper", output_mode: "files_with_matches" } }),
+        ws.fileIndex(),
+      ]);
+      assert.match(grep.text, /src\/lnk\/util\.py/, "the Grep searched through the link");
+      assert.ok(index.byRel.has("src/lnk/util.py"), "the listing followed the link");
+      assert.equal(readFileSync(log, "utf8").trim().split("\n").length, 1, "one find for both");
+      // A cancelled search stops waiting for a probe without killing it for the others.
+      const other = Workspace.openSync(repo.root);
+      const cancelled = new AbortController();
+      cancelled.abort();
+      assert.equal(await other.symlinkProbes.of("", [], cancelled.signal), null);
+      const probe = await other.symlinkProbes.of("", []);
+      assert.deepEqual(
+        probe?.followed.map((l) => l.rel),
+        ["src/lnk"],
+      );
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

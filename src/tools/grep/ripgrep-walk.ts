@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ancestorLevels } from "../../workspace/file-index.js";
 import { ancestorIgnoreFile, properAncestors, walkOrder } from "../../workspace/native-listing.js";
 import { isWithin, relativeTo } from "../../workspace/paths.js";
-import { probeSymlinks } from "../../workspace/symlink-probe.js";
+import type { SymlinkProbe } from "../../workspace/symlink-probe.js";
 import type { Workspace } from "../../workspace/workspace.js";
 import { type GrepQuery, mergeCollected } from "./collect.js";
 import { entersDir, type FileFilter, selectsFile } from "./file-filter.js";
@@ -26,28 +26,6 @@ export type SearchRunner = (
   ignoreFile: string | undefined,
   sink: string[] | undefined,
 ) => Promise<RipgrepOutcome>;
-
-type Probe = Awaited<ReturnType<typeof probeSymlinks>>;
-const probes = new WeakMap<Workspace, Map<string, Promise<Probe>>>();
-
-/**
- * One symlink probe per workspace and search root: an exploration's Grep calls share it instead of
- * each spawning `find` (11 of 22 processes of an embedded exploration). Safe to reuse: a link made
- * after the probe is not followed by ripgrep's walk, and every file shown is judged when read
- * (src/workspace/file-guard.ts). A probe that failed (or was cancelled) is not kept.
- */
-function probeOnce(ws: Workspace, targetRel: string, base: Parameters<typeof probeSymlinks>[2], signal?: AbortSignal) {
-  let byTarget = probes.get(ws);
-  if (!byTarget) probes.set(ws, (byTarget = new Map()));
-  const known = byTarget.get(targetRel);
-  if (known) return known;
-  const started = probeSymlinks(ws.root, targetRel, base, signal).then((probe) => {
-    if (probe === null) byTarget.delete(targetRel);
-    return probe;
-  });
-  byTarget.set(targetRel, started);
-  return started;
-}
 
 /** How the searches of one turn share their walk's ignore notices (see walk-share.ts). */
 export interface WalkSharing {
@@ -71,11 +49,12 @@ export async function searchWithoutIndex(
   const publish = sharing && !leaders ? sharing.share.lead(q.targetRel) : undefined;
   const mainIgnored: string[] = [];
   let main: RipgrepOutcome | undefined;
-  let probe: Probe;
+  let probe: SymlinkProbe | null;
   try {
     [main, probe] = await Promise.all([
       runSearch([], mainRules.args[1], leaders ? undefined : mainIgnored),
-      probeOnce(ws, q.targetRel, base, signal),
+      // One probe per workspace and search root, shared with the listing (Workspace.symlinkProbes).
+      ws.symlinkProbes.of(q.targetRel, base, signal),
     ]);
   } finally {
     mainRules.cleanup();
@@ -119,7 +98,7 @@ async function ignoredFacts(
   ws: Workspace,
   targetRel: string,
   paths: string[],
-  probe: NonNullable<Awaited<ReturnType<typeof probeSymlinks>>>,
+  probe: SymlinkProbe,
 ): Promise<{ dirs: string[]; count: number }> {
   const rels = new Set<string>();
   for (const p of paths) {
