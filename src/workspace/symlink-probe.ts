@@ -253,50 +253,70 @@ export async function probeSymlinks(
  * exploration's Greps used to share one probe, and the listing ran its own `find` over the same tree.
  * Sharing is safe: a link made after the probe is not followed by ripgrep's walk, and every file
  * shown is judged when it is read (src/workspace/file-guard.ts). A probe that failed is not kept.
- * The probe itself takes no caller's signal. A caller's signal ends only that caller's wait (null),
- * so a cancelled search never kills the `find` a listing is waiting for.
+ * A caller's signal ends only that caller's wait (null): a cancelled search never kills the `find`
+ * another walk is waiting for. Once every caller of a probe has given up, its `find` is killed
+ * (and the probe dropped), as a single search's was.
  */
 export class SymlinkProbes {
-  private readonly byStart = new Map<string, Promise<SymlinkProbe | null>>();
+  private readonly byStart = new Map<
+    string,
+    { result: Promise<SymlinkProbe | null>; waiting: number; stop: AbortController }
+  >();
 
   constructor(private readonly root: string) {}
 
   /** The probe of `startRel`, whose ancestors' ignore levels are `base` (see `probeSymlinks`). */
   of(startRel: string, base: IgnoreLevel[], signal?: AbortSignal): Promise<SymlinkProbe | null> {
-    let probe = this.byStart.get(startRel);
-    if (!probe) {
-      const started: Promise<SymlinkProbe | null> = probeSymlinks(this.root, startRel, base).then(
-        (result) => {
-          if (result === null && this.byStart.get(startRel) === started) this.byStart.delete(startRel);
-          return result;
+    if (signal?.aborted) return Promise.resolve(null);
+    let entry = this.byStart.get(startRel);
+    if (!entry) {
+      const stop = new AbortController();
+      const forget = () => {
+        if (this.byStart.get(startRel) === entry) this.byStart.delete(startRel);
+      };
+      const result = probeSymlinks(this.root, startRel, base, stop.signal).then(
+        (probe) => {
+          if (probe === null) forget();
+          return probe;
         },
         (error: unknown) => {
-          if (this.byStart.get(startRel) === started) this.byStart.delete(startRel);
+          forget();
           throw error;
         },
       );
-      this.byStart.set(startRel, started);
-      probe = started;
+      entry = { result, waiting: 0, stop };
+      this.byStart.set(startRel, entry);
     }
-    return signal ? untilAborted(probe, signal) : probe;
-  }
-}
-
-/** `promise`, or null as soon as `signal` aborts (the promise itself goes on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
+    const shared = entry;
+    shared.waiting++;
+    const leave = () => {
+      if (--shared.waiting > 0 || settled) return;
+      // Nobody waits for it any more: stop the `find` and let a later walk probe again.
+      if (this.byStart.get(startRel) === shared) this.byStart.delete(startRel);
+      shared.stop.abort();
+    };
+    let settled = false;
+    shared.result.then(
+      () => (settled = true),
+      () => (settled = true),
     );
-  });
+    if (!signal) return shared.result;
+    return new Promise<SymlinkProbe | null>((resolve, reject) => {
+      const onAbort = () => {
+        resolve(null);
+        leave();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      shared.result.then(
+        (probe) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(probe);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
 }

@@ -243,7 +243,11 @@ describe("Workspace.symlinkProbes", () => {
     const bin = realpathSync(mkdtempSync(join(tmpdir(), "fc-find-")));
     const log = join(bin, "find.log");
     const real = spawnSync("sh", ["-c", "command -v find"], { encoding: "utf8" }).stdout.trim();
-    writeFileSync(join(bin, "find"), `#!/bin/sh\necho run >> '${log}'\nexec '${real}' "$@"\n`);
+    const slow = join(bin, "slow");
+    writeFileSync(
+      join(bin, "find"),
+      `#!/bin/sh\necho run >> '${log}'\nif [ -e '${slow}' ]; then sleep 5; fi\nexec '${real}' "$@"\n`,
+    );
     chmodSync(join(bin, "find"), 0o755);
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
@@ -261,13 +265,33 @@ describe("Workspace.symlinkProbes", () => {
       // A cancelled search stops waiting for a probe without killing it for the others.
       const other = Workspace.openSync(repo.root);
       const cancelled = new AbortController();
+      const waiting = other.symlinkProbes.of("", [], cancelled.signal);
+      const listing = other.symlinkProbes.of("", []);
       cancelled.abort();
-      assert.equal(await other.symlinkProbes.of("", [], cancelled.signal), null);
-      const probe = await other.symlinkProbes.of("", []);
+      assert.equal(await waiting, null);
       assert.deepEqual(
-        probe?.followed.map((l) => l.rel),
+        (await listing)?.followed.map((l) => l.rel),
         ["src/lnk"],
       );
+      // When every caller gives up, the find is killed: a slow one does not outlive them.
+      writeFileSync(slow, "");
+      const third = Workspace.openSync(repo.root);
+      const a = new AbortController();
+      const b = new AbortController();
+      const started = performance.now();
+      const first = third.symlinkProbes.of("", [], a.signal);
+      const second = third.symlinkProbes.of("", [], b.signal);
+      await new Promise((r) => setTimeout(r, 100));
+      a.abort();
+      b.abort();
+      assert.deepEqual([await first, await second], [null, null]);
+      rmSync(slow);
+      const again = third.symlinkProbes.of("", []); // a new probe, not the killed one
+      assert.deepEqual(
+        (await again)?.followed.map((l) => l.rel),
+        ["src/lnk"],
+      );
+      assert.ok(performance.now() - started < 4000, "the slow find was killed, not waited for");
     } finally {
       process.env.PATH = path;
       rmSync(bin, { recursive: true, force: true });
