@@ -27,55 +27,59 @@ export type SearchRunner = (
   sink: string[] | undefined,
 ) => Promise<RipgrepOutcome>;
 
-/** How the searches of one turn share their walk's ignore notices (see walk-share.ts). */
-export interface WalkSharing {
-  share: WalkShare;
-  /** False for a member of a shared count pass: it always names its own (and may lead). */
-  mayFollow: boolean;
-}
-
-/** The search, or null when the symlink probe cannot run here (the caller then uses the index). */
+/**
+ * The search, or null when the symlink probe cannot run here (the caller then uses the index).
+ * `share`: the turn's ignore notices (walk-share.ts), for a search that is no member of a shared
+ * count pass.
+ */
 export async function searchWithoutIndex(
   ws: Workspace,
   q: GrepQuery,
   filter: FileFilter,
   runSearch: SearchRunner,
   signal?: AbortSignal,
-  sharing?: WalkSharing,
+  share?: WalkShare,
 ): Promise<RipgrepOutcome | null> {
   const base = ancestorLevels(ws.root, q.targetRel);
   const mainRules = ancestorIgnoreFile(ws.root, properAncestors(q.targetRel));
-  const leaders = sharing?.mayFollow ? sharing.share.follow(q.targetRel) : undefined;
-  const publish = sharing && !leaders ? sharing.share.lead(q.targetRel) : undefined;
+  const leaders = share?.follow(q.targetRel);
+  const publish = share && !leaders ? share.lead(q.targetRel) : undefined;
   const mainIgnored: string[] = [];
-  let main: RipgrepOutcome | undefined;
+  // The leader publishes as soon as its walk ends. A walk cut short (time limit, line cap,
+  // cancellation, failure) skipped only part of what it would have: it publishes nothing.
+  const mainSearch = runSearch([], mainRules.args[1], leaders ? undefined : mainIgnored).then(
+    (outcome) => {
+      publish?.(outcome.ok && !outcome.collected.atLeast && !outcome.collected.timedOut ? mainIgnored : null);
+      return outcome;
+    },
+    (error: unknown) => {
+      publish?.(null);
+      throw error;
+    },
+  );
+  let main: RipgrepOutcome;
   let probe: SymlinkProbe | null;
   try {
     [main, probe] = await Promise.all([
-      runSearch([], mainRules.args[1], leaders ? undefined : mainIgnored),
+      mainSearch,
       // One probe per workspace and search root, shared with the listing (Workspace.symlinkProbes).
       ws.symlinkProbes.of(q.targetRel, base, signal),
     ]);
   } finally {
     mainRules.cleanup();
-    // A walk cut short (time limit, line cap, cancellation, failure) skipped only part of what it would have.
-    publish?.(main?.ok && !main.collected.atLeast && !main.collected.timedOut ? mainIgnored : null);
   }
   if (!main.ok) return main;
   if (probe === null) return null;
-  // A follower's notices are its leader's walk; none when that walk did not end normally.
-  const walkIgnored = leaders ? await leaders : mainIgnored;
 
   const links = probe.followed.filter((l) =>
     l.dir ? entersDir(filter, l.rel, q.targetRel) : selectsFile(filter, l.rel, q.targetRel),
   );
   let collected = main.collected;
-  const ignored = [...(walkIgnored ?? [])];
+  const linkIgnored: string[] = [];
   if (links.length > 0 && !collected.atLeast) {
     // The links' directories are walked from their own paths: the rules above them come along.
     const ruleDirs = links.flatMap((l) => (l.dir ? properAncestors(l.rel) : []));
     const rules = ancestorIgnoreFile(ws.root, ruleDirs);
-    const linkIgnored: string[] = [];
     try {
       const extra = await runSearch(
         links.map((l) => ws.display(l.rel)),
@@ -84,12 +88,14 @@ export async function searchWithoutIndex(
       );
       if (!extra.ok) return extra;
       collected = mergeCollected(collected, extra.collected);
-      ignored.push(...linkIgnored);
     } finally {
       rules.cleanup();
     }
   }
+  // A follower's notices are its leader's walk, waited for last; none when that walk did not end normally.
+  const walkIgnored = leaders ? await leaders : mainIgnored;
   if (walkIgnored === null) return { ok: true, collected };
+  const ignored = [...walkIgnored, ...linkIgnored];
   return { ok: true, collected: { ...collected, ignored: await ignoredFacts(ws, q.targetRel, ignored, probe) } };
 }
 

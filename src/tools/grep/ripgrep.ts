@@ -212,7 +212,8 @@ export async function runRipgrep(
       filter.filter,
       (extra, ignoreFile, sink) => search(ws, rg, q, extra, ignoreFile, options, false, sink, extra.length === 0),
       options.signal,
-      options.walkShare ? { share: options.walkShare, mayFollow: !options.countBatch?.covers(q) } : undefined,
+      // A count pass's members keep their own notices: the pass's command line is the same for all of them.
+      options.countBatch?.covers(q) ? undefined : options.walkShare,
     );
     if (outcome) {
       if (outcome.ok) ws.primeIndex();

@@ -18,8 +18,12 @@
  *   no walk facts, and Grep takes the ignored entries from the file index instead (grep.ts
  *   `ignoredDirs`), which is slower but never wrong. The entry is dropped, so a later search of
  *   the target leads again.
- * - A member of a shared count pass may lead but never follows: the pass's command line must be the
- *   same for all members, so it always carries `--debug`.
+ * - A member of a shared count pass neither leads nor follows: the pass's command line is the same
+ *   for all its members, so it always carries `--debug`. It is also the turn's longest walk, and a
+ *   follower holds its call's slot of the turn until its leader publishes: a call queued behind
+ *   them would start late (the first version let it lead; the explorer's ninth call then started
+ *   3 s late on the 100k tree).
+ * - A follower waits for its leader last, after its own walk and link search.
  */
 export class WalkShare {
   private readonly leaders = new Map<string, Promise<string[] | null>>();
