@@ -4,9 +4,12 @@
  *                              recent ones: src/index-cache/stamp.ts RACY_MS);
  *   loggingRipgrep(dir, log)   a ripgrep that appends its command line to `log` and runs the real
  *                              one, installed as the located binary; returns the restore function.
+ *   withLoggedRipgrep(fn)      the same in a temporary folder, around `fn(log)`, restored and
+ *                              removed afterwards.
  */
 import assert from "node:assert/strict";
-import { chmodSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { locateRipgrep, resetRipgrepLocation } from "../../src/tools/grep/ripgrep.js";
 
@@ -34,4 +37,17 @@ export async function loggingRipgrep(dir: string, log: string): Promise<() => vo
   chmodSync(path, 0o755);
   resetRipgrepLocation({ path, version: real.version });
   return () => resetRipgrepLocation(real);
+}
+
+/** Runs `fn` with a logging ripgrep installed (see `loggingRipgrep`); `log` is the file it writes. */
+export async function withLoggedRipgrep<T>(fn: (log: string) => Promise<T>): Promise<T> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "fc-rglog-")));
+  const log = join(dir, "args.log");
+  const restore = await loggingRipgrep(dir, log);
+  try {
+    return await fn(log);
+  } finally {
+    restore();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

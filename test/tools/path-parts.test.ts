@@ -4,8 +4,7 @@
  * the same text as ripgrep's walk of the tree.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ToolCallRequest } from "../../src/contracts/tools.js";
@@ -16,7 +15,7 @@ import { Toolbox } from "../../src/tools/toolbox.js";
 import { argumentCost, overrideCommandLineBudget } from "../../src/util/command-line-budget.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
-import { ageTree, loggingRipgrep } from "../support/tree-helpers.js";
+import { ageTree, withLoggedRipgrep } from "../support/tree-helpers.js";
 import { warmCache } from "../support/warm-cache.js";
 
 const collected = (rels: string[], over: Partial<Collected> = {}): Collected => ({
@@ -132,25 +131,22 @@ describe("explicit paths in parts", () => {
     const walked = await warmCache(repo.root, false);
     const expected = await textsOf(walked.cache);
     assert.match(expected[0]!, /module_57\.py/);
-    const logDir = realpathSync(mkdtempSync(join(tmpdir(), "fc-rglog-")));
-    const log = join(logDir, "args.log");
-    const restore = await loggingRipgrep(logDir, log);
-    // Room for about four of the tree's paths per command line.
-    overrideCommandLineBudget(argumentCost(join(repo.root, "pkg0/module_0.py")) * 4);
-    try {
-      const narrowed = await warmCache(repo.root, true);
-      assert.ok(narrowed.index?.ready, `the index was built (${narrowed.index?.failed})`);
-      writeFileSync(log, "");
-      assert.deepEqual(await textsOf(narrowed.cache), expected);
-      const runs = readFileSync(log, "utf8").trim().split("\n");
-      const parts = runs.filter((r) => r.includes("def retry_") && !r.endsWith(`-- ${repo.root}`));
-      assert.ok(parts.length >= 5, `the content search ran in parts:\n${runs.join("\n")}`);
-      assert.ok(narrowed.index!.stats.narrowed >= 3, JSON.stringify(narrowed.index!.stats));
-      narrowed.cache.clear();
-    } finally {
-      overrideCommandLineBudget(undefined);
-      restore();
-      rmSync(logDir, { recursive: true, force: true });
-    }
+    await withLoggedRipgrep(async (log) => {
+      // Room for about four of the tree's paths per command line.
+      overrideCommandLineBudget(argumentCost(join(repo.root, "pkg0/module_0.py")) * 4);
+      try {
+        const narrowed = await warmCache(repo.root, true);
+        assert.ok(narrowed.index?.ready, `the index was built (${narrowed.index?.failed})`);
+        writeFileSync(log, "");
+        assert.deepEqual(await textsOf(narrowed.cache), expected);
+        const runs = readFileSync(log, "utf8").trim().split("\n");
+        const parts = runs.filter((r) => r.includes("def retry_") && !r.endsWith(`-- ${repo.root}`));
+        assert.ok(parts.length >= 5, `the content search ran in parts:\n${runs.join("\n")}`);
+        assert.ok(narrowed.index!.stats.narrowed >= 3, JSON.stringify(narrowed.index!.stats));
+        narrowed.cache.clear();
+      } finally {
+        overrideCommandLineBudget(undefined);
+      }
+    });
   });
 });

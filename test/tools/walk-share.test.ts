@@ -5,16 +5,14 @@
  * or is cut at the line cap, and the turns with a shared count pass, which keeps its own.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { ToolCallRequest } from "../../src/contracts/tools.js";
 import { WalkShare } from "../../src/tools/grep/walk-share.js";
 import { Toolbox } from "../../src/tools/toolbox.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { tmpRepo } from "../support/tmp-repo.js";
-import { loggingRipgrep } from "../support/tree-helpers.js";
+import { withLoggedRipgrep } from "../support/tree-helpers.js";
 
 const grep = (id: string, args: Record<string, unknown>): ToolCallRequest => ({ id, name: "Grep", arguments: args });
 
@@ -67,10 +65,7 @@ describe("one walk's ignore notices per turn", () => {
 
   it("gives every Grep of a turn its text alone, with one walk naming what it skipped", async () => {
     await using repo = await tmpRepo({ files: FILES });
-    const logDir = realpathSync(mkdtempSync(join(tmpdir(), "fc-rglog-")));
-    const log = join(logDir, "args.log");
-    const restore = await loggingRipgrep(logDir, log);
-    try {
+    await withLoggedRipgrep(async (log) => {
       const turn = [
         grep("a", { pattern: "retr", output_mode: "content" }),
         grep("b", { pattern: "request", output_mode: "files_with_matches" }),
@@ -96,10 +91,7 @@ describe("one walk's ignore notices per turn", () => {
       const walks = walksOfTree(log, repo.root);
       assert.equal(walks.length, 4, walks.join("\n"));
       assert.equal(walks.filter((w) => w.includes("--debug")).length, 1, walks.join("\n"));
-    } finally {
-      restore();
-      rmSync(logDir, { recursive: true, force: true });
-    }
+    });
   });
 
   // The invalid pattern's leader publishes nothing (a mutation that publishes its empty list fails
@@ -131,10 +123,7 @@ describe("one walk's ignore notices per turn", () => {
 
   it("leaves a shared count pass out of the sharing, and the pass stays one", async () => {
     await using repo = await tmpRepo({ files: FILES });
-    const logDir = realpathSync(mkdtempSync(join(tmpdir(), "fc-rglog-")));
-    const log = join(logDir, "args.log");
-    const restore = await loggingRipgrep(logDir, log);
-    try {
+    await withLoggedRipgrep(async (log) => {
       const turn = [
         grep("n1", { pattern: "\\b(?:retr)\\w*", "-i": true, output_mode: "count" }),
         grep("n2", { pattern: "\\b(?:sess)\\w*", "-i": true, output_mode: "count" }),
@@ -151,9 +140,6 @@ describe("one walk's ignore notices per turn", () => {
       assert.equal(walks.filter((w) => w.includes("--only-matching")).length, 1, walks.join("\n"));
       // The pass names its own; the content search leads the turn's other walks (none here).
       assert.equal(walks.filter((w) => w.includes("--debug")).length, 2, walks.join("\n"));
-    } finally {
-      restore();
-      rmSync(logDir, { recursive: true, force: true });
-    }
+    });
   });
 });
