@@ -37,7 +37,15 @@ export interface RunOptions {
   progress?: ProgressSink;
   signal?: AbortSignal;
   /** Tree for a task (default: find the mirror, export into the cache). Tests inject failures here. */
-  resolveTree?: (task: EvalTask) => Promise<{ root: string; seconds: number }>;
+  resolveTree?: (task: EvalTask) => Promise<ResolvedTree>;
+}
+
+/** A task's tree: where it is, how long its export took, and the files it lacks. */
+export interface ResolvedTree {
+  root: string;
+  seconds: number;
+  /** Paths left out because the mirror lacks their blobs; none of them is a gold file. */
+  absent?: string[];
 }
 
 export interface RunOutcome {
@@ -51,7 +59,7 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
-function defaultResolveTree(options: RunOptions): (task: EvalTask) => Promise<{ root: string; seconds: number }> {
+function defaultResolveTree(options: RunOptions): (task: EvalTask) => Promise<ResolvedTree> {
   return async (task) => {
     const gitDir = findMirror(task.repo, options.mirrors);
     const tree = await materializeTree({
@@ -60,7 +68,11 @@ function defaultResolveTree(options: RunOptions): (task: EvalTask) => Promise<{ 
       commit: task.base_commit,
       cacheDir: options.cacheDir,
     });
-    return { root: tree.root, seconds: tree.reused ? 0 : tree.ms / 1000 };
+    // A task whose gold file is missing cannot be scored fairly: no explorer could cite it.
+    const absentGold = task.gold_files.filter((path) => tree.absent.includes(path));
+    if (absentGold.length > 0)
+      throw new Error(`the mirror lacks the blob of gold file ${absentGold.join(", ")}; the task cannot be scored`);
+    return { root: tree.root, seconds: tree.reused ? 0 : tree.ms / 1000, absent: tree.absent };
   };
 }
 
@@ -84,6 +96,7 @@ function record(
   wallS: number,
   materializeS: number,
   error: string | null,
+  treeWarnings: string[] = [],
 ): TaskRecord {
   const citations = result?.citations ?? [];
   const scores = result ? scoreCitations(citations, task) : emptyScores(task);
@@ -112,10 +125,18 @@ function record(
     stop_reason: result?.stopReason ?? null,
     partial: result?.partial ?? true,
     error: error ?? (result?.error ? `${result.error.kind}: ${result.error.message}` : null),
-    warnings: result?.warnings ?? [],
+    warnings: [...treeWarnings, ...(result?.warnings ?? [])],
     materialize_s: Math.round(materializeS * 1000) / 1000,
     finished_at: new Date().toISOString(),
   };
+}
+
+/** The record's note for a tree that lacks files: how many, and the first few. */
+function absentWarning(absent: string[]): string[] {
+  if (absent.length === 0) return [];
+  const shown = absent.slice(0, 3).join(", ");
+  const more = absent.length > 3 ? ` and ${absent.length - 3} more` : "";
+  return [`tree: ${absent.length} file(s) left out, their blobs are not in the mirror: ${shown}${more}`];
 }
 
 /** Run one task to a record; never throws (except when the whole run is aborted). */
@@ -124,12 +145,13 @@ async function runTask(
   options: RunOptions,
   resolveTree: NonNullable<RunOptions["resolveTree"]>,
 ): Promise<TaskRecord> {
-  let tree: { root: string; seconds: number };
+  let tree: ResolvedTree;
   try {
     tree = await resolveTree(task);
   } catch (error) {
     return record(task, options.policy, null, 0, 0, `tree: ${errorMessage(error)}`);
   }
+  const warnings = absentWarning(tree.absent ?? []);
   const started = performance.now();
   // The task's own signal also fires on its timeout, so a well-behaved explorer stops working too.
   const taskAbort = new AbortController();
@@ -147,7 +169,7 @@ async function runTask(
       "exploration",
       () => taskAbort.abort(),
     );
-    return record(task, options.policy, result, (performance.now() - started) / 1000, tree.seconds, null);
+    return record(task, options.policy, result, (performance.now() - started) / 1000, tree.seconds, null, warnings);
   } catch (error) {
     return record(
       task,
@@ -156,6 +178,7 @@ async function runTask(
       (performance.now() - started) / 1000,
       tree.seconds,
       `explorer: ${errorMessage(error)}`,
+      warnings,
     );
   }
 }

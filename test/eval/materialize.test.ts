@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cleanStaleTemps, defaultCacheDir, materializeTree, treeKey } from "../../src/eval/materialize.js";
@@ -63,6 +63,31 @@ describe("materializeTree", () => {
     ]);
     assert.equal(a, b);
     assert.equal(readFileSync(join(a.root, "src/b.py"), "utf8"), "new\n");
+  });
+
+  it("leaves out files whose blobs the mirror lacks, names them beside the tree, and keeps the rest", async () => {
+    const { dir: holed, shas: holedShas } = makeRepo([
+      {
+        message: "with a big fixture",
+        files: { "src/a.py": "kept\n", "fixtures/large.json": '{"big": true}\n', "fixtures/small.json": "{}\n" },
+      },
+    ]);
+    const holedGit = join(holed, ".git");
+    // Remove the one loose object, as a snapshot that skipped its largest files would lack it.
+    const sha = git(holed, "rev-parse", `${holedShas[0]!}:fixtures/large.json`);
+    rmSync(join(holedGit, "objects", sha.slice(0, 2), sha.slice(2)));
+    const cacheDir = tempDir();
+    const tree = await materializeTree({ gitDir: holedGit, repo: "o/holed", commit: holedShas[0]!, cacheDir });
+    assert.deepEqual(tree.absent, ["fixtures/large.json"]);
+    assert.equal(readFileSync(join(tree.root, "src/a.py"), "utf8"), "kept\n");
+    assert.equal(readFileSync(join(tree.root, "fixtures/small.json"), "utf8"), "{}\n");
+    assert.equal(existsSync(join(tree.root, "fixtures/large.json")), false);
+    assert.equal(existsSync(join(tree.root, ".absent")), false, "the list is never inside the tree");
+    const again = await materializeTree({ gitDir: holedGit, repo: "o/holed", commit: holedShas[0]!, cacheDir });
+    assert.equal(again.reused, true);
+    assert.deepEqual(again.absent, ["fixtures/large.json"], "a reused tree reports the same gap");
+    const complete = await materializeTree({ gitDir, repo: "o/n", commit: shas[1]!, cacheDir });
+    assert.deepEqual(complete.absent, []);
   });
 
   it("fails on an unknown commit and leaves nothing that a later run would reuse", async () => {

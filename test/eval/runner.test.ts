@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ExploreRequest, ExploreResult, Explorer } from "../../src/core/types.js";
 import { readResults } from "../../src/eval/results.js";
 import { type RunOptions, runEval } from "../../src/eval/runner.js";
 import { ConfigError } from "../../src/util/errors.js";
-import { makeTask, tempDir } from "./support.js";
+import { git, makeRepo, makeTask, numberedLines, tempDir } from "./support.js";
 
 const tasks = ["t1", "t2", "t3", "t4"].map((id) => makeTask({ instance_id: id, problem_statement: `query ${id}` }));
 
@@ -89,6 +89,35 @@ describe("runEval", () => {
     assert.equal(outcome.records.find((r) => r.instance_id === "t3")?.error, "tree: no such commit");
     assert.equal(calls.length, 3);
     assert.equal(outcome.records[0]?.materialize_s, 0.5);
+  });
+
+  it("scores a task whose tree lacks a non-gold blob with a warning, and errors one whose gold blob is missing", async () => {
+    const { dir, shas } = makeRepo([
+      { message: "one", files: { "src/a.py": numberedLines(100), "fixtures/large.json": '{"big": true}\n' } },
+    ]);
+    const sha = git(dir, "rev-parse", `${shas[0]!}:fixtures/large.json`);
+    rmSync(join(dir, ".git", "objects", sha.slice(0, 2), sha.slice(2)));
+    const goldMissing = makeTask({
+      instance_id: "gold-missing",
+      base_commit: shas[0]!,
+      location: { path: "fixtures/large.json" },
+    });
+    const outcome = await runEval({
+      ...options(tempDir(), scripted(new Set(), [])),
+      tasks: [makeTask({ instance_id: "gold-kept", base_commit: shas[0]! }), goldMissing],
+      mirrors: { repoDir: dir },
+      resolveTree: undefined,
+    });
+    const byId = new Map(outcome.records.map((r) => [r.instance_id, r]));
+    assert.equal(byId.get("gold-kept")?.error, null);
+    assert.equal(byId.get("gold-kept")?.scores.file_acc_at_1, 1);
+    assert.deepEqual(byId.get("gold-kept")?.warnings, [
+      "tree: 1 file(s) left out, their blobs are not in the mirror: fixtures/large.json",
+    ]);
+    assert.match(
+      byId.get("gold-missing")?.error ?? "",
+      /^tree: the mirror lacks the blob of gold file fixtures\/large\.json/,
+    );
   });
 
   it("resumes: scored tasks are skipped, errored ones retried unless told otherwise, torn lines ignored", async () => {
