@@ -46,7 +46,14 @@ import {
 import { phrasePattern } from "./phrases.js";
 import { OPTION_CONTEXT, type PlannedCall, planSearch } from "./plan.js";
 import { type FileEvidence, framesToFiles, type RankedFile, rankFiles, type TermCounts } from "./rank-files.js";
-import { buildMatchers, citeWindow, rankUnits, type UnitCandidate, type UnitEvidence } from "./rank-units.js";
+import {
+  buildMatchers,
+  citeWindow,
+  namedFileCandidate,
+  rankUnits,
+  type UnitCandidate,
+  type UnitEvidence,
+} from "./rank-units.js";
 import { loadRanker, type RankerAsset } from "./ranker-model.js";
 import { DEFAULT_SELECT, type FileChoice, mayBeCited, selectCitations } from "./select.js";
 
@@ -513,6 +520,9 @@ export function createEmbeddedExplorer(options: EmbeddedOptions = {}): Explorer 
         conceptLines: evidence.defNames.get(f.rel) ?? [],
       };
       const unitCandidates: UnitCandidate[] = rankUnits(lines, units, matchers, ev);
+      // A file the question names by path is citable even when none of its lines has the question's
+      // words ("fix typos in httperror.go"): ranked first on its name, it was left uncited before.
+      if (unitCandidates.length === 0 && f.parts.paths > 0) unitCandidates.push(namedFileCandidate(lines.length));
       choices.push({ rel: f.rel, score: f.score, units: unitCandidates });
       if (mayBeCited(choices[choices.length - 1]!, choices[0]!.score, DEFAULT_SELECT)) citable++;
       if (record) {

@@ -29,8 +29,15 @@ export type FileRole =
   | "data"
   | "other";
 
+/**
+ * Test folders by convention: the usual names, Cargo's `benches/`, .NET's `X.Tests/`, Swift's
+ * `XTests/`, and Gradle / Kotlin Multiplatform / Android test source sets under `src/`
+ * (`src/commonTest/`, `src/jvmTest/`, `src/androidUnitTest/`, `src/testFixtures/`).
+ */
 const TEST_SEGMENT =
-  /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?)(?:\/|$)|(?:^|\/)[\w.-]+[.-](?:Tests?|UnitTests|IntegrationTests|Specs?)\/|(?:^|\/)[A-Z]\w*Tests\//i;
+  /(?:^|\/)(?:tests?|testing|__tests__|spec|specs|e2e|integration_tests?|unit_tests?|testdata|test_data|fixtures?|benchmarks?|benches)(?:\/|$)|(?:^|\/)[\w.-]+[.-](?:Tests?|UnitTests|IntegrationTests|Specs?)\/|(?:^|\/)[A-Z]\w*Tests\//i;
+/** Case matters here: `src/jvmTest/` is a source set, `src/latest/` is not. */
+const TEST_SOURCE_SET = /(?:^|\/)src\/(?:[a-z][A-Za-z]*Test|testFixtures)\//;
 /**
  * A test file's own name. Written without a leading `.*` per alternative (`(?:^test_.*|.*_test|…)`
  * before, the same names): on the 100k tree's 97k names that form took 250 ms, this one 6–12 ms
@@ -176,7 +183,7 @@ const pathRoles = new PathMemo<PathRole>((rel) => ({
 function roleByName(rel: string): FileRole {
   const base = rel.slice(rel.lastIndexOf("/") + 1);
   if (CHANGELOG.test(rel)) return "changelog";
-  if (TEST_SEGMENT.test(rel) || TEST_NAME.test(base)) return "test";
+  if (TEST_SEGMENT.test(rel) || TEST_SOURCE_SET.test(rel) || TEST_NAME.test(base)) return "test";
   const folder = folderRole(rel);
   if (folder === "vendored" || folder === "generated") return folder;
   if (DOC_EXT.test(rel) || DOC_NAME.test(rel) || folder === "doc") return "doc";

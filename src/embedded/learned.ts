@@ -12,7 +12,7 @@ import {
   withUnitHandScore,
 } from "./features.js";
 import type { RankedFile } from "./rank-files.js";
-import { citeWindow, type UnitCandidate } from "./rank-units.js";
+import { citeWindow, type UnitCandidate, unitReason } from "./rank-units.js";
 import { calibrate, linearScore, type RankerAsset, softmax } from "./ranker-model.js";
 
 /** Candidates the file model scores (the hand-ordered head of the first turn's ranking). */
@@ -91,10 +91,6 @@ export interface ConfidentCitation {
   confidence: number;
 }
 
-function reasonFor(u: UnitCandidate): string {
-  return u.kind === "region" ? "module-level code matching the query" : `${u.kind} ${u.name}`;
-}
-
 /**
  * Spend the line budget by confidence: each of the most probable files gets its best unit (so the
  * answer names several places), then the remaining lines go to the most confident remaining units,
@@ -112,7 +108,7 @@ export function spendBudget(files: ReadonlyArray<{ rel: string; units: ScoredUni
       path: u.rel,
       start: w.start,
       end: w.end,
-      reason: reasonFor(u.unit),
+      reason: unitReason(u.unit),
       confidence: u.confidence,
       fileRank,
     });

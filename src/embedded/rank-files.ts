@@ -24,6 +24,7 @@ import {
   type RoleEvidence,
   roleWeight,
 } from "./file-kinds.js";
+import { titleScope } from "./title-scope.js";
 
 export interface TermCounts {
   term: Term;
@@ -82,6 +83,8 @@ const DEFNAME_WEIGHT = 1.75;
 const DEF_DF_SCALE = 3;
 /** Credit for each further word in the same file's definitions, and for each further option of one command line. */
 const DEF_DECAY = 0.5;
+/** `FC_SCOPE=0` turns the title scope off, to re-run its measurement (BENCHMARKS, session 2026-12-08). */
+const SCOPE_ON = process.env.FC_SCOPE !== "0";
 const OPTION_DECAY = 0.5;
 
 export function idf(n: number, df: number): number {
@@ -329,7 +332,12 @@ export async function rankFiles(input: RankInput): Promise<RankedFile[]> {
     stemWeight.set(st, Math.max(stemWeight.get(st) ?? 0, weight));
   }
   const lookup = ([word, stem]: StemmedWord) => queryWords.get(word) ?? stemWeight.get(stem);
-  const mayHoldQueryWord = pathWordFilter(stemWeight.keys());
+  // The title's scope (`fix(devtools): …`) names a component, at the weight of the query's strongest term.
+  const scope = SCOPE_ON ? titleScope(input.query) : [];
+  const scopeStems = new Set(scope.map(lightStem));
+  const scopeWeight = Math.max(0, ...input.terms.map((t) => t.weight));
+  const inScope = ([word, stem]: StemmedWord) => scope.includes(word) || scopeStems.has(stem);
+  const mayHoldQueryWord = pathWordFilter([...stemWeight.keys(), ...scopeStems]);
   for (const e of scores.values()) {
     if (++k % RANK_SLICE === 0) await yieldToLoop();
     if (!mayHoldQueryWord(e.rel)) continue;
@@ -342,6 +350,12 @@ export async function rankFiles(input: RankInput): Promise<RankedFile[]> {
     for (const word of facts.otherWords) {
       const w = lookup(word);
       if (w !== undefined) s += w * 0.6;
+    }
+    // The file named after the scope is the component itself; a file in its folder, or with the
+    // scope among its name's words, is a part of it and gets half.
+    if (scope.length > 0) {
+      if (facts.nameForms.some(inScope)) s = Math.max(s, scopeWeight * maxIdf * 0.8);
+      else if (facts.otherWords.some(inScope)) s = Math.max(s, scopeWeight * maxIdf * 0.4);
     }
     e.parts.pathWords = s;
   }

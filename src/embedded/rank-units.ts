@@ -17,7 +17,8 @@ export interface TermMatcher {
 export interface UnitCandidate {
   /** Display name (qualified name, or `<module lines a-b>`). */
   name: string;
-  kind: CodeUnit["kind"] | "region";
+  /** `region`: module-level lines; `file`: a file the question names, none of whose lines matched. */
+  kind: CodeUnit["kind"] | "region" | "file";
   start: number;
   end: number;
   headerEnd: number;
@@ -237,6 +238,31 @@ export function rankUnits(
     c.score = s;
   });
   return candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.start - b.start);
+}
+
+/** Why a unit is cited, as a citation's reason says it. */
+export function unitReason(u: Pick<UnitCandidate, "kind" | "name">): string {
+  if (u.kind === "region") return "module-level code matching the query";
+  if (u.kind === "file") return "the file the question names; none of its lines has the question's words";
+  return `${u.kind} ${u.name}`;
+}
+
+/**
+ * The candidate for a file the question names by path when none of its units matched the query
+ * ("fix typos in httperror.go"): the file from its first line, so that it can still be cited. Its
+ * score is the least positive one: any unit with evidence ranks before it.
+ */
+export function namedFileCandidate(lineCount: number): UnitCandidate {
+  return {
+    name: "<file named in the question>",
+    kind: "file",
+    start: 1,
+    end: Math.max(1, lineCount),
+    headerEnd: 1,
+    score: Number.MIN_VALUE,
+    hits: new Map(),
+    parts: noParts(),
+  };
 }
 
 /**

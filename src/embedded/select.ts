@@ -4,7 +4,7 @@
  * shared by evidence: the best file gets the largest part (its best units, whole when small, or
  * the window around their densest matching lines), every other file at least one small citation.
  */
-import { citeWindow, type UnitCandidate } from "./rank-units.js";
+import { citeWindow, type UnitCandidate, unitReason } from "./rank-units.js";
 
 export interface FileChoice {
   rel: string;
@@ -47,11 +47,6 @@ export const DEFAULT_SELECT: SelectOptions = {
   firstUnitLines: 60,
 };
 
-function reasonFor(u: UnitCandidate): string {
-  if (u.kind === "region") return "module-level code matching the query";
-  return `${u.kind} ${u.name}`;
-}
-
 /** Cite the best units of one file within `allowance` lines; returns the lines used. */
 function citeFile(file: FileChoice, allowance: number, options: SelectOptions, out: SelectedCitation[]): number {
   let used = 0;
@@ -65,7 +60,7 @@ function citeFile(file: FileChoice, allowance: number, options: SelectOptions, o
     const w = citeWindow(unit, Math.max(room, 6));
     if (taken.some((t) => w.start <= t.end && w.end >= t.start)) continue;
     taken.push(w);
-    out.push({ path: file.rel, ...w, reason: reasonFor(unit), unit });
+    out.push({ path: file.rel, ...w, reason: unitReason(unit), unit });
     used += w.end - w.start + 1;
     if (used >= allowance) break;
   }

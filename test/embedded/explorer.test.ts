@@ -156,6 +156,19 @@ describe("embedded explorer", () => {
     assert.equal(starts, a.toolCalls, "one tool_start per tool call");
   });
 
+  it("cites a file the question names even when none of its lines has the question's words", async () => {
+    await using repo = await tmpRepo({ files: FILES, git: true });
+    for (const query of ["chore: fix typos in inventory.py", "chore: reformat shop/inventory.py (#12)"]) {
+      const result = await explore(repo.root, query);
+      assert.equal(result.stopReason, "answered", query);
+      const first = result.citations[0]!;
+      assert.equal(first.path, "shop/inventory.py", query);
+      assert.equal(first.start, 1, "from the file's first line");
+      assert.match(first.reason ?? "", /the file the question names/);
+      assert.ok(first.verified);
+    }
+  });
+
   it("answers no_answer (not a guess) when nothing in the repository matches", async () => {
     await using repo = await tmpRepo({ files: FILES, git: true });
     const result = await explore(repo.root, "zxqvbn wqpmzr");
@@ -396,6 +409,33 @@ describe("rankFiles", () => {
     );
     assert.equal(pathWords("Sources/Shell/BashScriptsGenerator.swift"), 0);
   });
+  it("credits the component a commit title's scope names: its file fully, its folder's files by half", async () => {
+    const handler = term("handler");
+    const files = [
+      "middleware/static.go",
+      "middleware/static/mime.go",
+      "router.go",
+      ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.go`),
+    ];
+    const counted = new Map(files.slice(0, 3).map((rel) => [rel, 2]));
+    const rank = (query: string) =>
+      rankFiles({
+        query,
+        files,
+        sizeOf: () => 1000,
+        terms: [handler],
+        evidence: { ...evidence(new Map()), termCounts: [{ term: handler, purpose: "keyword", counts: counted }] },
+      });
+    const scoped = await rank("fix(static): preserve the matched handler");
+    const pathWords = (rel: string) => scoped.find((f) => f.rel === rel)!.parts.pathWords;
+    assert.equal(scoped[0]?.rel, "middleware/static.go");
+    assert.ok(pathWords("middleware/static/mime.go") > 0, "a file of the component's folder");
+    assert.ok(pathWords("middleware/static/mime.go") < pathWords("middleware/static.go"), "by less");
+    assert.equal(pathWords("router.go"), 0);
+    const plain = await rank("fix: preserve the matched handler");
+    assert.equal(plain.find((f) => f.rel === "middleware/static.go")!.parts.pathWords, 0, "no scope, no path credit");
+  });
+
   it("reads a path's words only where a query stem can name them, and misses none", async () => {
     // The filter's premise: a stem without its last letter begins the word it came from. Checked on
     // every word of this repository's sources and on the forms its rules rewrite.

@@ -55,6 +55,16 @@ describe("file roles from evidence, not folder names", () => {
     assert.equal(fileRole("Tests/AlamofireTests/SessionTests.swift"), "test");
     assert.equal(fileRole("spec/rack/request_spec.rb"), "test");
     assert.equal(fileRole("src/__tests__/store.test.ts"), "test");
+    assert.equal(fileRole("benches/buf.rs"), "test", "Cargo's benchmarks");
+    assert.equal(
+      fileRole("core/src/commonTest/kotlin/org/x/ScopeHelpers.kt"),
+      "test",
+      "a Kotlin Multiplatform test set",
+    );
+    assert.equal(fileRole("app/src/androidUnitTest/java/org/x/Fakes.kt"), "test");
+    assert.equal(fileRole("lib/src/testFixtures/java/org/x/Builders.java"), "test");
+    assert.equal(fileRole("core/src/commonMain/kotlin/org/x/Scope.kt"), "source");
+    assert.equal(fileRole("src/latest/version.ts"), "source", "a folder that only ends in 'test'");
   });
 
   it("reads linguist-generated and linguist-vendored from .gitattributes, the last rule winning", () => {
