@@ -4,6 +4,7 @@
  * pattern; error messages yield a fixed string, the most distinctive literal run between format
  * placeholders and runtime values; paths yield their shortest distinctive suffix.
  */
+import { DEFINITION_KEYWORDS, METHOD_MODIFIERS } from "./definition-grammar.js";
 import { PLATFORM_EXCEPTIONS } from "./stopwords.js";
 import type { Term } from "./term-bag.js";
 
@@ -72,10 +73,9 @@ export function messagePattern(literal: string): string {
   return words.map((w, i) => (i < 2 ? escapeRegex(w) : `(?:${escapeRegex(w)}|${PLACEHOLDER})`)).join(String.raw`\s+`);
 }
 
-const DEF_KEYWORDS =
-  "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace|union";
-const MODIFIERS =
-  "public|private|protected|internal|static|final|override|virtual|abstract|async|suspend|inline|export|void";
+const DEF_KEYWORDS = DEFINITION_KEYWORDS;
+/** The shared method modifiers, and `void`: a C/Java return type that starts a declaration as well. */
+const MODIFIERS = `${METHOD_MODIFIERS}|void`;
 
 /** A definition of `name` in most languages: keyword forms, Go receivers, JS assignments, Java/C# members. */
 function definitionPattern(name: string): string {

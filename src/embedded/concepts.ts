@@ -4,6 +4,12 @@
  * `evaluate_xfail_marks`; "Module imported twice under import-mode=importlib" leads it to
  * `class ImportMode`. Names are matched by their snake_case/CamelCase parts, not as substrings.
  */
+import {
+  DEFINITION_ATTRIBUTES,
+  DEFINITION_KEYWORDS,
+  DEFINITION_MODIFIERS,
+  METHOD_MODIFIERS,
+} from "../analysis/definition-grammar.js";
 import { lightStem } from "../analysis/identifiers.js";
 import { segmentIssue } from "../analysis/issue-text.js";
 import { escapeRegex, type QueryAnalysis, splitIdentifier, type Term } from "../analysis/query.js";
@@ -84,11 +90,19 @@ export function conceptWords(analysis: QueryAnalysis, query: string): ConceptWor
     .sort((x, y) => y.weight - x.weight || (x.word < y.word ? -1 : 1));
 }
 
-/** Keywords that introduce a named definition (Python, Ruby, JS/TS, Go, Swift, Kotlin, Rust, Scala...). */
-const DEF_KEYWORDS = String.raw`def|class|function\*?|func(?:\s*\([^)]*\))?|fun|fn|interface|type|struct|enum|trait|impl|object|protocol|record|module`;
-/** Modifiers in front of a definition; a run of them also introduces a Java/C#/Kotlin method. */
-const MODIFIERS =
-  "export|default|pub(?:\\([^)]*\\))?|async|static|public|private|protected|internal|abstract|final|override|virtual|inline|unsafe|const|synchronized|open|suspend";
+/**
+ * Keywords that introduce a named definition (the shared grammar), with JS generators
+ * (`function*`) and Go receivers (`func (r *T) name`).
+ */
+const DEF_KEYWORDS = String.raw`function\*|func\s*\([^)]*\)|${DEFINITION_KEYWORDS}`;
+/** Modifiers in front of a definition keyword, attributes first. */
+const MODIFIERS = `${DEFINITION_ATTRIBUTES}|${DEFINITION_MODIFIERS}`;
+/**
+ * Modifiers whose run, with a return type, introduces a method without a keyword. Not attributes:
+ * with them, every `@Override public void onResponse(` line of a Java tree matched "response", five
+ * times the lines, and the files defining the query's own types fell behind.
+ */
+const METHOD_START = METHOD_MODIFIERS;
 
 /**
  * Definitions whose name holds one of `words` as a snake_case or CamelCase part: a definition
@@ -100,13 +114,13 @@ export function definitionNamePattern(words: readonly ConceptWord[]): string {
   const part = (w: string) => `[${w[0]!.toUpperCase()}${w[0]}]${escapeRegex(w.slice(1))}`;
   const alt = words.map((w) => w.parts.map(part).join("_?")).join("|");
   const keyword = `^\\s*(?:(?:${MODIFIERS})\\s+)*(?:${DEF_KEYWORDS})\\s+[\\w$]*(?:${alt})`;
-  const method = `^\\s*(?:(?:${MODIFIERS})\\s+)+[\\w<>\\[\\],.?]+\\s+[\\w$]*(?:${alt})[\\w$]*\\s*\\(`;
+  const method = `^\\s*(?:(?:${METHOD_START})\\s+)+[\\w<>\\[\\],.?]+\\s+[\\w$]*(?:${alt})[\\w$]*\\s*\\(`;
   return `${keyword}|${method}`;
 }
 
 /** The name a definition line declares (either form of `definitionNamePattern`, without the anchor). */
 export const DEFINED_NAME = new RegExp(
-  String.raw`\b(?:${DEF_KEYWORDS})\s+([\w$]+)|\b(?:(?:${MODIFIERS})\s+)+[\w<>\[\],.?]+\s+([\w$]+)\s*\(`,
+  String.raw`\b(?:${DEF_KEYWORDS})\s+([\w$]+)|\b(?:(?:${METHOD_START})\s+)+[\w<>\[\],.?]+\s+([\w$]+)\s*\(`,
 );
 
 /** The name declared on a definition line, or undefined. */

@@ -7,6 +7,7 @@
  * options (with the lines above, to see a multi-line declaration), and globs for named files.
  */
 
+import { DEFINITION_KEYWORDS } from "../analysis/definition-grammar.js";
 import { messagePattern } from "../analysis/grep-patterns.js";
 import type { QueryAnalysis, Term } from "../analysis/query.js";
 import { distinctiveLiteral, escapeRegex } from "../analysis/query.js";
@@ -60,8 +61,6 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = { identifiers: 14, qualified: 6, 
 export const OPTION_CONTEXT = 3;
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
-const DEF_KEYWORDS =
-  "def|class|function|func|fn|interface|type|struct|enum|trait|module|object|record|impl|macro_rules!|protocol|namespace";
 
 /**
  * Grep-able names of a term: identifier-shaped forms of 3+ characters. A dotted or scoped name
@@ -183,7 +182,7 @@ export function planSearch(
   if (defNames.length > 0) {
     const names = defNames.slice(0, 16);
     const alt = names.map(escapeRegex).join("|");
-    const pattern = `\\b(?:${DEF_KEYWORDS})\\s+(?:${alt})\\b|\\bfunc\\s*\\([^)]*\\)\\s*(?:${alt})\\b|\\b(?:${alt})\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\([^)]*\\)\\s*=>)`;
+    const pattern = definitionSearchPattern(alt);
     push(
       {
         call: { id: id(), name: "Grep", arguments: { pattern, output_mode: "content", head_limit: 400 } },
@@ -302,4 +301,28 @@ export function planSearch(
     "generated",
   );
   return planned;
+}
+
+/** What may stand before a JS/TS class member's name (`static async *parse(`). */
+const CLASS_MEMBER_MODIFIERS = "static|async|public|private|protected|override|readonly|get|set";
+
+/**
+ * The first turn's search for definitions of the query's names (`alt`, an alternation), in the
+ * shared grammar: a keyword and the name (generics and a Kotlin receiver allowed between them:
+ * `fun <T> Scope.get`), a Go receiver, a JS assignment of a function, and a JS/TS class method
+ * alone on its line with its body's brace (`  async parse(argv: string[]): Options {`).
+ * Not a method found by its modifiers alone (`public static Foo parse(`, `static int parse(`): the
+ * query's names there are mostly a stack trace's methods, which every implementation of an
+ * interface declares, and on training traces that credit moved the answer off the frame's own
+ * file. The concept search (concepts.ts) and the identifier definitions (grep-patterns.ts) still
+ * read that form. Not a bare C `int parse(` at a line's start: without look-ahead, ripgrep's default
+ * engine cannot tell it from Go's `return parse(x)`.
+ */
+export function definitionSearchPattern(alt: string): string {
+  return [
+    `\\b(?:${DEFINITION_KEYWORDS})\\s+(?:<[^>]*>\\s*)?(?:[\\w$]+\\.)?(?:${alt})\\b`,
+    `\\bfunc\\s*\\([^)]*\\)\\s*(?:${alt})\\b`,
+    `\\b(?:${alt})\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\([^)]*\\)\\s*=>)`,
+    `^\\s*(?:(?:${CLASS_MEMBER_MODIFIERS})\\s+)*\\*?(?:${alt})\\s*\\([^)]*\\)\\s*(?::[^=;{}]*)?\\{\\s*$`,
+  ].join("|");
 }

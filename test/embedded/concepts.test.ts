@@ -51,6 +51,14 @@ describe("definitionNamePattern", () => {
       "    fun importModeFor(path: Path): Mode {",
       "    public static String resolveImportMode(Path p) {",
       "  protected override async Task<Mode> ImportModeAsync(string p)",
+      // The shared grammar's keywords and modifiers (src/analysis/definition-grammar.ts):
+      "  @objc public func importModeChanged() {",
+      "  @discardableResult fileprivate mutating func markXfail() -> Bool {",
+      "data class ImportModeOptions(val strict: Boolean)",
+      "  override suspend fun xfailAll(): Unit {",
+      "macro_rules! xfail_marker {",
+      "typealias ImportModeHandler = (Path) -> Mode",
+      "    public sealed partial class XfailMarker {",
     ]) {
       assert.ok(pattern.test(line), line);
     }
@@ -63,6 +71,9 @@ describe("definitionNamePattern", () => {
       "// the import mode is read here",
       "  private final Map<String, X> xfailCache = new HashMap<>();",
       "    return new XfailMarker(reason);",
+      // Common English words among the modifiers count only before a keyword.
+      "  // the default value xfailMarker(x) returns",
+      "  // open data importMode(path) first",
     ]) {
       assert.ok(!pattern.test(line), line);
     }

@@ -1,8 +1,18 @@
 /** The embedded explorer's first-turn plan: which searches a query turns into. */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { analyzeQuery } from "../../src/analysis/query.js";
-import { type PlannedCall, planSearch, qualifiedTailPattern } from "../../src/embedded/plan.js";
+import {
+  definitionSearchPattern,
+  type PlannedCall,
+  planSearch,
+  qualifiedTailPattern,
+} from "../../src/embedded/plan.js";
+import { locateRipgrep } from "../../src/tools/grep/ripgrep.js";
 
 const plan = (query: string) => planSearch(analyzeQuery(query), undefined, query);
 const args = (p: PlannedCall) => p.call.arguments as Record<string, unknown>;
@@ -68,5 +78,57 @@ describe("planSearch", () => {
     );
     const option = p.find((x) => x.purpose === "option");
     assert.equal(option && args(option)["-B"], 3);
+  });
+
+  it("finds definitions in each language's grammar with the real ripgrep, not calls or extensions", async (t) => {
+    const rg = (await locateRipgrep())?.path;
+    if (!rg) return t.skip("no ripgrep binary");
+    const definitions = [
+      "def parseArgs(argv):",
+      "export async function parseArgs(argv: string[]) {",
+      "  async parseArgs(argv) {",
+      "  parseArgs(argv: string[]): Promise<Options> {",
+      "  static async *parseArgs(argv) {",
+      "const parseArgs = (argv) => argv;",
+      "func (p *Parser) parseArgs(argv []string) error {",
+      "func parseArgs(_ argv: [String]) throws -> Options {",
+      "  @objc public func parseArgs() {}",
+      "  @discardableResult fileprivate mutating func parseArgs() -> Bool {",
+      "inline fun <reified T> Scope.parseArgs(): T = get()",
+      "  override suspend fun parseArgs(argv: Array<String>) {",
+      "  internal sealed partial class parseArgs {",
+      "pub(crate) fn parseArgs(argv: &[String]) -> Result<()> {",
+      "typealias parseArgs = (String) -> Int",
+      "    private function parseArgs(array $argv): array",
+    ];
+    const others = [
+      "  if parseArgs(argv):",
+      "  const options = parseArgs(argv);",
+      "    return parseArgs(argv);",
+      "  result = self.parseArgs(argv)",
+      "    // see parseArgs()",
+      "    val parsed = parseArgs<Options>(argv)",
+      "  parseArgs(argv);",
+      "  parseArgs(argv)",
+      "extension parseArgs: Codable {}",
+      // Methods known by their modifiers alone are left to the concept and identifier searches.
+      "    public static JsonReader parseArgs(String[] argv) {",
+      "static int parseArgs(int argc, char **argv) {",
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "fc-defgrammar-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "all.txt"), [...definitions, ...others].join("\n"));
+    const pattern = definitionSearchPattern("parseArgs");
+    const out = execFileSync(rg, ["--no-config", "--no-line-number", "--no-filename", "-e", pattern, "all.txt"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    assert.deepEqual(out.trimEnd().split("\n"), definitions);
+    // The same pattern runs in the JavaScript fallback engine.
+    const js = new RegExp(pattern);
+    assert.deepEqual(
+      [...definitions, ...others].filter((line) => js.test(line)),
+      definitions,
+    );
   });
 });
