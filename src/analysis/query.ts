@@ -64,6 +64,12 @@ const FILE_EXT_RE = new RegExp(`^(?:${FILE_EXTS})$`, "i");
 const TECH_NAMES = /^(?:node|vue|next|nuxt|three|chart|ember|backbone|react|angular|express|deno|socket\.io)\.js$/i;
 const URL_RE = /\b(?:https?|ftp|file):\/\/\S+|\bwww\.\S+/g;
 const TOKEN_RE = /(?<![\w$./\\-])(--?[a-z][\w-]*[a-z0-9]|[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(\s*\()?/g;
+/**
+ * A PHP namespace-qualified name (`Http\Response`, `\Symfony\Component\Console\Application`):
+ * every segment but the last capitalised, as PSR-4 names are. It is read as `Http::Response`, a
+ * qualified name whose parts are identifiers; before, the backslash hid every segment after the first.
+ */
+const PHP_NAMESPACED = /(?<![\w$\\])\\?((?:[A-Z][A-Za-z0-9_]*\\)+[A-Za-z_][A-Za-z0-9_]*)/g;
 // Lines of a trace that only locate code (frames, Go function lines, headers); their paths and function
 // names are taken from the parsed frames, so token scanning skips them.
 const FRAME_LINE =
@@ -247,6 +253,7 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
     seg.source === "prose" || seg.source === "title" || (seg.source === "inline_code" && looksLikeMessage(seg.text));
   let text = withoutFrameLines(seg).replace(URL_RE, " ").replace(PATH_RE, " ");
   if (seg.source === "code") text = maskCodeStrings(text);
+  text = text.replace(PHP_NAMESPACED, (_all, name: string) => ` ${name.replace(/\\/g, "::")}`);
   const wholeSpan = seg.source === "inline_code" && /^[\w$.:>-]+(?:\(\))?$/.test(seg.text.trim()) ? 1.2 : 1;
   for (const m of text.matchAll(TOKEN_RE)) {
     const raw = m[1]!;

@@ -95,7 +95,8 @@ export function qualifiedTailPattern(term: Term): string | null {
   // Word boundaries only where the name starts or ends with a word character (`$order->save`).
   const start = /^\w/.test(owner) ? "\\b" : "";
   const end = /\w$/.test(leaf) ? "\\b" : "";
-  return `${start}${escapeRegex(owner)}(?:\\.|::|->)${escapeRegex(leaf)}${end}`;
+  // PHP's namespace separator too: `Http.Response` is `use Composer\Util\Http\Response;` there.
+  return `${start}${escapeRegex(owner)}(?:\\.|::|->|\\\\)${escapeRegex(leaf)}${end}`;
 }
 
 /** A light stem pattern for a keyword: `\bstem\w*` over its variants (case-insensitive). */

@@ -215,6 +215,18 @@ describe("analyzeQuery: small inputs", () => {
     assert.deepEqual(texts(q.keywords).sort(), ["backoff", "computed", "retry"]);
   });
 
+  it("reads PHP namespace-qualified names as qualified identifiers, not as a lone first segment", () => {
+    const q = analyzeQuery("Sanitize JSON parse errors in Http\\Response to avoid leaking response bodies");
+    term(q.identifiers, "Http.Response");
+    term(q.identifiers, "Response");
+    const lead = analyzeQuery("Fails in \\Symfony\\Component\\Console\\Application::run with no command");
+    term(lead.identifiers, "Symfony.Component.Console.Application.run");
+    term(lead.identifiers, "Console");
+    // A lower-case segment is not a namespace (`\n` in prose stays out).
+    const escapes = analyzeQuery("The parser splits on \\n and \\t only");
+    assert.ok(!escapes.identifiers.some((t) => t.text.includes(".")));
+  });
+
   it("does not read a word before a parenthesis in prose, or before a PR number, as a call", () => {
     const pr = analyzeQuery("Fix response body cleanup after hooks (#809)");
     assert.ok(!pr.identifiers.some((t) => t.text === "hooks"), "hooks (#809) is a word, not a call");

@@ -27,6 +27,8 @@ describe("planSearch", () => {
     assert.ok(rust?.test("use std::vec::Vec;") && rust.test("x = vec.Vec()") && !rust.test("myvec::Vec"));
     const [php] = checks("Calling `$order->save()` twice fails");
     assert.ok(php?.test("$order->save();") && !php.test("$border->save();"));
+    const [namespaced] = checks("Sanitize JSON parse errors in Http\\Response");
+    assert.ok(namespaced?.test("use Composer\\Util\\Http\\Response;") && !namespaced.test("HttpResponse"));
     const [py] = checks("`pmxbot.logging.Logger` is imported twice");
     assert.ok(py?.test("from logging import Logger; logging.Logger") && !py.test("logging.LoggerAdapter"));
     assert.equal(
