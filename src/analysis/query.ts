@@ -61,6 +61,11 @@ const PATH_RE = new RegExp(
   "g",
 );
 const FILE_EXT_RE = new RegExp(`^(?:${FILE_EXTS})$`, "i");
+/**
+ * A leaf spelled like a member, not an extension: `Context.Json`, `Response.Html` are methods; file
+ * extensions are lower case or all capitals (`config.json`, `Makefile.PL`).
+ */
+const TITLE_CASE = /^[A-Z][a-z]/;
 const TECH_NAMES = /^(?:node|vue|next|nuxt|three|chart|ember|backbone|react|angular|express|deno|socket\.io)\.js$/i;
 const URL_RE = /\b(?:https?|ftp|file):\/\/\S+|\bwww\.\S+/g;
 const TOKEN_RE = /(?<![\w$./\\-])(--?[a-z][\w-]*[a-z0-9]|[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(\s*\()?/g;
@@ -272,7 +277,9 @@ function addIdentifiers(bag: TermBag, seg: TextSegment, source: TermSource, fact
     // reported as exceptions.
     if (
       segs.length > 1 &&
-      (FILE_EXT_RE.test(leaf) || /^(?:com|org|net|io|dev)$/.test(leaf) || /^(?:e\.g|i\.e|etc|vs)$/i.test(raw))
+      ((FILE_EXT_RE.test(leaf) && !TITLE_CASE.test(leaf)) ||
+        /^(?:com|org|net|io|dev)$/.test(leaf) ||
+        /^(?:e\.g|i\.e|etc|vs)$/i.test(raw))
     )
       continue;
     if (segs.length > 1 && isNoiseToken(leaf)) continue;

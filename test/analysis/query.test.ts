@@ -227,6 +227,14 @@ describe("analyzeQuery: small inputs", () => {
     assert.ok(!escapes.identifiers.some((t) => t.text.includes(".")));
   });
 
+  it("reads `Context.Json` as a member, not a file", () => {
+    const q = analyzeQuery("Context.Json should not unwrap response and just wrap Response");
+    for (const name of ["Context.Json", "Json"]) term(q.identifiers, name);
+    const file = analyzeQuery("Loading settings.json fails when the file is empty");
+    assert.ok(!file.identifiers.some((t) => t.text.startsWith("settings")), "a lower-case extension is a file");
+    term(file.paths, "settings.json");
+  });
+
   it("does not read a word before a parenthesis in prose, or before a PR number, as a call", () => {
     const pr = analyzeQuery("Fix response body cleanup after hooks (#809)");
     assert.ok(!pr.identifiers.some((t) => t.text === "hooks"), "hooks (#809) is a word, not a call");
