@@ -382,22 +382,27 @@ describe("rankFiles", () => {
     assert.ok(one("util/rst.py") > single * 1.99, "two distinct messages count twice");
   });
 
+  /** Rank `hits` (each with two matches of the keyword `word`) among 40 files that have none. */
+  const rankKeywordHits = (query: string, word: string, hits: string[], ext: string) => {
+    const keyword = term(word);
+    const files = [...hits, ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.${ext}`)];
+    const counts = new Map(hits.map((rel) => [rel, 2]));
+    return rankFiles({
+      query,
+      files,
+      sizeOf: () => 1000,
+      terms: [keyword],
+      evidence: { ...evidence(new Map()), termCounts: [{ term: keyword, purpose: "keyword", counts }] },
+    });
+  };
+
   it("reads the words of camel-case file names in the path, as it does snake-case ones", async () => {
-    const completions = term("completions");
     const files = [
       "Sources/Shell/ZshCompletionsGenerator.swift",
       "Sources/Shell/zsh_completions_generator.py",
       "Sources/Shell/BashScriptsGenerator.swift",
-      ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.swift`),
     ];
-    const counted = new Map(files.slice(0, 3).map((rel) => [rel, 2]));
-    const ranked = await rankFiles({
-      query: "completions",
-      files,
-      sizeOf: () => 1000,
-      terms: [completions],
-      evidence: { ...evidence(new Map()), termCounts: [{ term: completions, purpose: "keyword", counts: counted }] },
-    });
+    const ranked = await rankKeywordHits("completions", "completions", files, "swift");
     const pathWords = (rel: string) => ranked.find((f) => f.rel === rel)!.parts.pathWords;
     assert.ok(
       pathWords("Sources/Shell/ZshCompletionsGenerator.swift") > 0,
@@ -409,23 +414,10 @@ describe("rankFiles", () => {
     );
     assert.equal(pathWords("Sources/Shell/BashScriptsGenerator.swift"), 0);
   });
+
   it("credits the component a commit title's scope names: its file fully, its folder's files by half", async () => {
-    const handler = term("handler");
-    const files = [
-      "middleware/static.go",
-      "middleware/static/mime.go",
-      "router.go",
-      ...Array.from({ length: 40 }, (_, i) => `pkg/m${i}.go`),
-    ];
-    const counted = new Map(files.slice(0, 3).map((rel) => [rel, 2]));
-    const rank = (query: string) =>
-      rankFiles({
-        query,
-        files,
-        sizeOf: () => 1000,
-        terms: [handler],
-        evidence: { ...evidence(new Map()), termCounts: [{ term: handler, purpose: "keyword", counts: counted }] },
-      });
+    const files = ["middleware/static.go", "middleware/static/mime.go", "router.go"];
+    const rank = (query: string) => rankKeywordHits(query, "handler", files, "go");
     const scoped = await rank("fix(static): preserve the matched handler");
     const pathWords = (rel: string) => scoped.find((f) => f.rel === rel)!.parts.pathWords;
     assert.equal(scoped[0]?.rel, "middleware/static.go");
